@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from .models import Event, WorkOrder
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    extra = 0
+    can_delete = False
+    fields = ["seq", "at", "action", "from_status", "to_status", "actor", "actor_role", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(admin.ModelAdmin):
+    """Read-only: orders change only through the lifecycle services."""
+
+    list_display = ["number", "registered_at", "order_type", "category", "unit", "status"]
+    list_filter = ["status", "order_type", "urgency", "channel"]
+    search_fields = ["number", "title", "caller_phone"]
+    date_hierarchy = "registered_at"
+    inlines = [EventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,55 @@
+"""Read queries on work orders. Every list starts from ``visible_orders`` (the visibility rule)."""
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from hotline.core import clock
+from hotline.org.models import Unit, User
+
+from .models import Event, WorkOrder
+from .workflow import OPEN
+
+
+def visible_orders(user: User) -> QuerySet[WorkOrder]:
+    """The orders a user may see: all for the centre; for any other unit, the orders of which it
+    or a unit below it is responsible, handling or co-handling. No unit, nothing."""
+    orders = WorkOrder.objects.all()
+    if user.is_superuser and user.unit_id is None:
+        return orders
+    if user.unit_id is None:
+        return orders.none()
+    if user.unit.kind == Unit.Kind.CENTRE:
+        return orders
+    path = user.unit.path
+    ids = WorkOrder.cohandlers.through.objects.filter(unit__path__startswith=path).values("workorder_id")
+    return orders.filter(Q(unit__path__startswith=path) | Q(handling_unit__path__startswith=path) | Q(pk__in=ids))
+
+
+def order_list(
+    user: User, *, status: str = "", unit: Unit | None = None, overdue: bool = False, now: datetime | None = None
+) -> QuerySet[WorkOrder]:
+    orders = visible_orders(user).select_related("category", "unit")
+    if status:
+        orders = orders.filter(status=status)
+    if unit is not None:
+        orders = orders.filter(unit__path__startswith=unit.path)
+    if overdue:
+        orders = orders.filter(status__in=OPEN, due_at__lt=now or clock.now())
+    return orders.order_by("-registered_at")
+
+
+def order_timeline(order: WorkOrder) -> QuerySet[Event]:
+    return order.events.select_related("actor", "actor_unit", "unit").order_by("seq")
+
+
+def deadline_mark(order: WorkOrder, now: datetime | None = None) -> str:
+    """'red' when the deadline in force has passed, 'yellow' past its 80 % point, else ''."""
+    now = now or clock.now()
+    if order.due_at is None or order.status not in OPEN:
+        return ""
+    if now > order.due_at:
+        return "red"
+    if order.warn_at and now >= order.warn_at:
+        return "yellow"
+    return ""

@@ -1,0 +1,696 @@
+"""Every action on a work order: one function each, one transaction each.
+
+Each service checks its input, locks the order row, refuses stale copies (``Conflict``), asks
+the transition table whether this actor may take this action now (``workflow.TRANSITIONS``),
+applies the change, and appends one event — or raises a ``DomainError`` and changes nothing.
+
+``actor`` is a staff ``User``; ``None`` means the citizen (for ``register_order``) or the
+system (the worker's ``urge_order`` / ``supervise_order``). Callers pass the order as they last
+loaded it and get the updated order back.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from hotline.catalog.choices import OrderType, Urgency
+from hotline.catalog.selectors import category_by_code, responsible_unit
+from hotline.core import clock
+from hotline.core.errors import Conflict, InvalidInput, PermissionDenied, TransitionNotAllowed
+from hotline.org.areas import ResolvedArea
+from hotline.org.models import Unit, User
+from hotline.org.roles import Role
+from hotline.org.selectors import area_index
+from hotline.sla import selectors as sla
+from hotline.sla.policy import DeadlineKind
+
+from . import workflow
+from .models import Channel, Event, Satisfaction, WorkOrder
+from .validation import clean_coordinate, clean_phone, clean_text, make_title
+from .workflow import Action, Reach, Refusal, Status
+
+# The deadline a unit works against in each state; the worker urges when it passes.
+_DUE_BY_STATUS = {Status.DISPATCHED: "accept", Status.ACCEPTED: "finish", Status.PENDING_VISIT: "visit"}
+_URGED_STATES = (Status.DISPATCHED, Status.ACCEPTED)
+
+
+# --- the one write path ----------------------------------------------------------------------
+
+
+def _role(actor: User | None, default: Role) -> Role:
+    return Role(actor.role) if actor is not None else default
+
+
+def _refuse(error, order: WorkOrder, action: Action, reason: str):
+    return error(order=order.number, action=action.label, status=Status(order.status).label, reason=reason)
+
+
+def can_see(actor: User | None, order: WorkOrder) -> bool:
+    """The visibility rule: a unit sees its own orders and those of the units below it; the
+    centre (and the system) sees all."""
+    if actor is None or actor.unit is None:
+        return actor is None or actor.is_superuser
+    if actor.unit.kind == Unit.Kind.CENTRE:
+        return True
+    units = [order.unit, order.handling_unit, *order.cohandlers.all()]
+    return any(u is not None and u.path.startswith(actor.unit.path) for u in units)
+
+
+def _check_reach(actor: User | None, order: WorkOrder, reach: Reach) -> str | None:
+    if actor is None:
+        return None
+    unit_id = actor.unit_id
+    if reach == Reach.VISIBLE:
+        return None if can_see(actor, order) else "该工单不在本单位的可见范围内"
+    if reach == Reach.UNIT:
+        return None if unit_id == order.unit_id else "只有承办单位可以执行"
+    if reach == Reach.HANDLING:
+        return None if unit_id in (order.unit_id, order.handling_unit_id) else "只有承办单位或下派的办理单位可以执行"
+    if reach == Reach.CO_UNIT:
+        return None if order.cohandlers.filter(pk=unit_id).exists() else "只有协办单位可以执行"
+    raise AssertionError(reach)
+
+
+def _act(
+    order: WorkOrder,
+    actor: User | None,
+    action: Action,
+    *,
+    default_role: Role = Role.SYSTEM,
+    guard: Callable[[WorkOrder], str | None] | None = None,
+    change: Callable[[WorkOrder, datetime], dict | None] | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Lock, check, change, record. ``guard`` returns a refusal reason; ``change`` mutates the
+    locked order and returns the event payload."""
+    rule = workflow.TRANSITIONS[action]
+    with transaction.atomic():
+        locked = WorkOrder.objects.select_for_update().select_related("unit", "category").get(pk=order.pk)
+        if locked.version != order.version:
+            raise _refuse(Conflict, locked, action, "工单已被他人更新，请刷新后重试")
+        refused = workflow.refusal(action, Status(locked.status), _role(actor, default_role))
+        if refused:
+            kind, reason = refused
+            raise _refuse(TransitionNotAllowed if kind == Refusal.STATE else PermissionDenied, locked, action, reason)
+        if reason := _check_reach(actor, locked, rule.reach):
+            raise _refuse(PermissionDenied, locked, action, reason)
+        if guard and (reason := guard(locked)):
+            raise _refuse(TransitionNotAllowed, locked, action, reason)
+
+        now = clock.now()
+        before = locked.status
+        payload = (change(locked, now) if change else None) or {}
+        locked.status = rule.target_from(Status(before))
+        _refresh_due(locked, now, payload)
+        locked.version += 1
+        locked.save()
+        _append_event(locked, actor, action, before, now, note, payload, default_role)
+    return locked
+
+
+def _append_event(order, actor, action, before, now, note, payload, default_role) -> Event:
+    return Event.objects.create(
+        order=order,
+        seq=order.version,
+        at=now,
+        action=action,
+        from_status=before or "",
+        to_status=order.status,
+        actor=actor,
+        actor_role=_role(actor, default_role),
+        actor_unit_id=actor.unit_id if actor else None,
+        unit_id=order.unit_id,
+        note=note,
+        payload=payload,
+    )
+
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+
+def _spans(order: WorkOrder):
+    code = order.category.code if order.category_id else ""
+    return sla.spans_for(order_type=order.order_type, category=code, urgency=order.urgency)
+
+
+def _set_deadlines(order: WorkOrder, payload: dict, **deadlines: datetime | None) -> None:
+    """Set deadlines on the order and record them in the event: deadlines never move silently."""
+    recorded = payload.setdefault("deadlines", {})
+    for name, value in deadlines.items():
+        setattr(order, f"{name}_deadline", value)
+        recorded[name] = value.isoformat() if value else None
+
+
+def _start_round(order: WorkOrder, now: datetime, payload: dict, finish: DeadlineKind) -> None:
+    """A unit gets the order (dispatch, reassign, reopen): a fresh set of deadlines."""
+    cal, spans = sla.work_calendar(), _spans(order)
+    finish_at = cal.deadline(now, spans[finish])
+    order.dispatched_at, order.accepted_at, order.first_contact_at, order.replied_at = now, None, None, None
+    order.extension_requested_days = None
+    _set_deadlines(
+        order, payload,
+        accept=cal.deadline(now, spans[DeadlineKind.ACCEPT]),
+        contact=cal.deadline(now, spans[DeadlineKind.CONTACT]),
+        finish=finish_at,
+        original_finish=finish_at,
+        visit=None,
+    )
+
+
+def _refresh_due(order: WorkOrder, now: datetime, payload: dict) -> None:
+    """Keep ``due_at``/``warn_at`` (what the order waits for) and the worker's ``sweep_at`` current."""
+    kind = _DUE_BY_STATUS.get(Status(order.status))
+    due = getattr(order, f"{kind}_deadline") if kind else None
+    if due != order.due_at:
+        order.due_at = due
+        order.warn_at = None
+        if due is not None:
+            span_kind = {"accept": DeadlineKind.ACCEPT, "visit": DeadlineKind.VISIT}.get(
+                kind, DeadlineKind.REOPEN_FINISH if order.reopen_count else DeadlineKind.FINISH
+            )
+            start = now if kind == "visit" else order.dispatched_at
+            order.warn_at = sla.work_calendar().warning_point(start, due, _spans(order)[span_kind].on_working_time)
+    order.sweep_at = _next_sweep(order)
+
+
+def _next_sweep(order: WorkOrder) -> datetime | None:
+    if order.status not in _URGED_STATES or order.due_at is None:
+        return None
+    if order.urged_deadline != order.due_at:
+        return order.due_at
+    if not order.supervised and order.last_urged_at:
+        return order.last_urged_at + timedelta(hours=settings.HOTLINE_ESCALATE_AFTER_HOURS)
+    return None
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+
+def _next_number(moment: datetime) -> str:
+    """Day + sequence, e.g. 2026112200017; one atomic upsert, safe under concurrency."""
+    day = timezone.localtime(moment).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO orders_dailycounter (day, last) VALUES (%s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = orders_dailycounter.last + 1 RETURNING last",
+            [day],
+        )
+        (seq,) = cursor.fetchone()
+    return f"{day:%Y%m%d}{seq:05d}"
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+def _choice(value: str, choices, field: str) -> str:
+    if value not in choices.values:
+        allowed = "、".join(f"{v}（{label}）" for v, label in choices.choices)
+        raise InvalidInput({field: f"无效的取值「{value}」，可选：{allowed}"})
+    return value
+
+
+def _resolve_address(address: str, area_unit: Unit | None) -> ResolvedArea:
+    index = area_index()
+    if area_unit is not None:
+        resolved = index.expand(area_unit.pk)
+        if not resolved:
+            raise InvalidInput({"area": f"「{area_unit}」不是本市的区、街道或社区"})
+        return resolved
+    if not address:
+        return ResolvedArea()
+    resolved = index.resolve(address)
+    if not resolved:
+        raise InvalidInput({"address": f"地址「{address}」不在本市范围内，或无法定位到区、街道、社区；请核实地址或手工选择区域"})
+    return resolved
+
+
+def register_order(
+    *,
+    actor: User | None,
+    text: str,
+    channel: str = Channel.PHONE,
+    order_type: str = OrderType.HELP,
+    category_code: str = "",
+    urgency: str = Urgency.NORMAL,
+    title: str = "",
+    caller_name: str = "",
+    caller_phone: str = "",
+    anonymous: bool = False,
+    confidential: bool = False,
+    address: str = "",
+    area: Unit | None = None,
+    latitude=None,
+    longitude=None,
+    suggestions: dict | None = None,
+) -> WorkOrder:
+    """Take in a request (登记). ``actor`` None means the citizen through a channel.
+
+    The text is required; the phone, if given, must be a valid number; an address must lie in
+    the city (or an explicit ``area`` unit is given); the category, if given, must exist.
+    Raises InvalidInput naming each bad field; nothing is written then.
+    """
+    text = clean_text(text, "text")
+    fields = dict(
+        channel=_choice(channel, Channel, "channel"),
+        order_type=_choice(order_type, OrderType, "order_type"),
+        urgency=_choice(urgency, Urgency, "urgency"),
+        category=category_by_code(category_code) if category_code else None,
+        text=text,
+        title=clean_text(title, "title", required=False, max_length=100) or make_title(text),
+        caller_name=clean_text(caller_name, "caller_name", required=False, max_length=50),
+        caller_phone=clean_phone(caller_phone),
+        anonymous=anonymous,
+        confidential=confidential,
+        address=clean_text(address, "address", required=False, max_length=200),
+        latitude=clean_coordinate(latitude, "latitude", -90, 90),
+        longitude=clean_coordinate(longitude, "longitude", -180, 180),
+        suggestions=suggestions or {},
+    )
+    area_found = _resolve_address(fields["address"], area)
+    role = _role(actor, Role.CITIZEN)
+    if refused := workflow.refusal(Action.REGISTER, None, role):
+        raise PermissionDenied(order="（新）", action=Action.REGISTER.label, status="—", reason=refused[1])
+
+    now = clock.now()
+    with transaction.atomic():
+        order = WorkOrder.objects.create(
+            number=_next_number(now),
+            status=Status.REGISTERED,
+            version=1,
+            registered_at=now,
+            district_id=area_found.district_id,
+            street_id=area_found.street_id,
+            community_id=area_found.community_id,
+            **fields,
+        )
+        _append_event(order, actor, Action.REGISTER, "", now, "", {"channel": order.channel}, Role.CITIZEN)
+    return order
+
+
+def answer_on_the_spot(*, order: WorkOrder, actor: User, answer: str, article: str = "") -> WorkOrder:
+    """Close a consultation with the operator's answer (直接答复); the answer is required."""
+    answer = clean_text(answer, "answer")
+
+    def change(o, now):
+        o.answer, o.closed_at, o.resolved = answer, now, True
+        return {"article": article} if article else {}
+
+    return _act(order, actor, Action.ANSWER_ON_THE_SPOT, change=change, note=answer)
+
+
+def review_order(
+    *, order: WorkOrder, actor: User, order_type: str | None = None, category_code: str | None = None,
+    urgency: str | None = None, address: str | None = None, area: Unit | None = None, note: str = "",
+) -> WorkOrder:
+    """Review a registered order (审核), correcting its type, category, urgency or address."""
+    corrections = _corrections(order_type, category_code, urgency, address, area)
+    return _act(order, actor, Action.REVIEW, change=lambda o, now: _apply_corrections(o, corrections),
+                note=clean_text(note, "note", required=False))
+
+
+def _corrections(order_type, category_code, urgency, address, area) -> dict:
+    fields: dict = {}
+    if order_type is not None:
+        fields["order_type"] = _choice(order_type, OrderType, "order_type")
+    if category_code is not None:
+        fields["category"] = category_by_code(category_code)
+    if urgency is not None:
+        fields["urgency"] = _choice(urgency, Urgency, "urgency")
+    if address is not None or area is not None:
+        address = clean_text(address, "address", required=False, max_length=200) if address is not None else ""
+        found = _resolve_address(address, area)
+        fields.update(address=address, district_id=found.district_id, street_id=found.street_id,
+                      community_id=found.community_id)
+    return fields
+
+
+def _apply_corrections(order: WorkOrder, fields: dict) -> dict:
+    changed = {}
+    for name, value in fields.items():
+        old = getattr(order, name)
+        if old != value:
+            changed[name] = {"from": str(old) if old is not None else None, "to": str(value) if value is not None else None}
+            setattr(order, name, value)
+    return {"changed": changed} if changed else {}
+
+
+# --- dispatch ----------------------------------------------------------------------------------
+
+
+def _check_target(actor: User, unit: Unit, cohandlers: list[Unit]) -> None:
+    if unit.kind == Unit.Kind.CENTRE or not unit.active:
+        raise InvalidInput({"unit": f"「{unit}」不能作为承办单位"})
+    if actor.unit and not unit.is_within(actor.unit):
+        raise InvalidInput({"unit": f"「{unit}」不在「{actor.unit}」的派单范围内"})
+    if unit in cohandlers:
+        raise InvalidInput({"cohandlers": "主办单位不能同时是协办单位"})
+
+
+def dispatch_order(
+    *, order: WorkOrder, actor: User, unit: Unit | None = None, cohandlers: Iterable[Unit] = (),
+    category_code: str | None = None, urgency: str | None = None, note: str = "",
+) -> WorkOrder:
+    """Send the order to a unit (派单), with optional co-handling units (协办).
+
+    Without ``unit`` the dispatch catalogue names it from the category and the address. Sets the
+    accept, first-contact and finish deadlines from the SLA policies. An order needs a category
+    to be dispatched.
+    """
+    corrections = _corrections(None, category_code, urgency, None, None)
+    cohandlers = list(cohandlers)
+
+    def change(o, now):
+        payload = _apply_corrections(o, corrections)
+        if o.category_id is None:
+            raise InvalidInput({"category": "派单前需要先确定诉求分类"})
+        target = unit or responsible_unit(o.category, ResolvedArea(o.district_id, o.street_id, o.community_id))
+        _check_target(actor, target, cohandlers)
+        o.unit, o.handling_unit = target, None
+        o.cohandlers.set(cohandlers)
+        payload.update(unit=target.pk, unit_name=target.name, cohandlers=[u.pk for u in cohandlers])
+        _start_round(o, now, payload, DeadlineKind.FINISH)
+        return payload
+
+    return _act(order, actor, Action.DISPATCH, change=change, note=clean_text(note, "note", required=False))
+
+
+def reassign_order(*, order: WorkOrder, actor: User, unit: Unit, reason: str) -> WorkOrder:
+    """Move the order to another unit (改派); the new unit starts with fresh deadlines."""
+    reason = clean_text(reason, "reason")
+
+    def change(o, now):
+        if unit.pk == o.unit_id:
+            raise InvalidInput({"unit": "改派的单位与当前承办单位相同"})
+        _check_target(actor, unit, list(o.cohandlers.all()))
+        payload = {"unit": unit.pk, "unit_name": unit.name, "previous_unit": o.unit_id}
+        o.unit, o.handling_unit = unit, None
+        _start_round(o, now, payload, DeadlineKind.REOPEN_FINISH if o.reopen_count else DeadlineKind.FINISH)
+        return payload
+
+    return _act(order, actor, Action.REASSIGN, change=change, note=reason)
+
+
+def accept_order(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+    """The responsible unit accepts the order (签收)."""
+
+    def change(o, now):
+        o.accepted_at = now
+
+    return _act(order, actor, Action.ACCEPT, change=change, note=clean_text(note, "note", required=False))
+
+
+# --- returns -------------------------------------------------------------------------------------
+
+
+def request_return(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+    """The unit asks to give the order back (申请退单); a reason is required."""
+    return _act(order, actor, Action.REQUEST_RETURN, note=clean_text(reason, "reason"))
+
+
+def approve_return(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+    """The centre takes the order back for a new dispatch (同意退单)."""
+
+    def change(o, now):
+        payload = {"previous_unit": o.unit_id}
+        o.unit, o.handling_unit = None, None
+        o.cohandlers.clear()
+        _set_deadlines(o, payload, accept=None, contact=None, finish=None, original_finish=None, visit=None)
+        return payload
+
+    return _act(order, actor, Action.APPROVE_RETURN, change=change, note=clean_text(note, "note", required=False))
+
+
+def reject_return(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+    """The centre refuses the return (驳回退单): the unit keeps the order, deadlines keep running."""
+    return _act(order, actor, Action.REJECT_RETURN, note=clean_text(reason, "reason"))
+
+
+# --- handling ------------------------------------------------------------------------------------
+
+
+def pass_down(*, order: WorkOrder, actor: User, sub_unit: Unit, note: str = "") -> WorkOrder:
+    """Hand the work to a unit below the responsible one (下派); the responsible unit stays."""
+
+    def change(o, now):
+        if sub_unit.pk == o.unit_id or not sub_unit.is_within(o.unit):
+            raise InvalidInput({"sub_unit": f"「{sub_unit}」不是「{o.unit}」的下级单位"})
+        o.handling_unit = sub_unit
+        return {"handling_unit": sub_unit.pk, "handling_unit_name": sub_unit.name}
+
+    return _act(order, actor, Action.PASS_DOWN, change=change, note=clean_text(note, "note", required=False))
+
+
+def record_contact(*, order: WorkOrder, actor: User, way: str = "电话", note: str = "") -> WorkOrder:
+    """Record the first contact with the citizen (先行联系); only the first one counts for the rate."""
+
+    def change(o, now):
+        first = o.first_contact_at is None
+        if first:
+            o.first_contact_at = now
+        return {"way": clean_text(way, "way", max_length=20), "first": first}
+
+    return _act(order, actor, Action.RECORD_CONTACT, change=change, note=clean_text(note, "note", required=False))
+
+
+def request_extension(*, order: WorkOrder, actor: User, days: int, reason: str) -> WorkOrder:
+    """Ask for more working days (申请延期); one pending request at a time."""
+    reason = clean_text(reason, "reason")
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        raise InvalidInput({"days": f"延期天数须为 1～60 个工作日，填写的是「{days}」"})
+
+    def change(o, now):
+        o.extension_requested_days = days
+        return {"days": days}
+
+    return _act(order, actor, Action.REQUEST_EXTENSION, note=reason, change=change,
+                guard=lambda o: "已有待审批的延期申请" if o.extension_requested_days else None)
+
+
+def _pending_extension(o: WorkOrder) -> str | None:
+    return None if o.extension_requested_days else "没有待审批的延期申请"
+
+
+def approve_extension(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+    """Grant the pending extension (同意延期): the finish deadline moves by the requested working
+    days; the original deadline stays, and a stage reply is still due by it."""
+
+    def change(o, now):
+        days, o.extension_requested_days = o.extension_requested_days, None
+        payload = {"days": days}
+        _set_deadlines(o, payload, finish=sla.work_calendar().add_working_days(o.finish_deadline, days))
+        return payload
+
+    return _act(order, actor, Action.APPROVE_EXTENSION, guard=_pending_extension, change=change,
+                note=clean_text(note, "note", required=False))
+
+
+def deny_extension(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+    """Refuse the pending extension (驳回延期); the deadline stays."""
+
+    def change(o, now):
+        days, o.extension_requested_days = o.extension_requested_days, None
+        return {"days": days}
+
+    return _act(order, actor, Action.DENY_EXTENSION, guard=_pending_extension, change=change,
+                note=clean_text(reason, "reason"))
+
+
+def stage_reply(*, order: WorkOrder, actor: User, text: str) -> WorkOrder:
+    """Report progress (阶段性回复); it answers the original finish deadline of an extended order."""
+    return _act(order, actor, Action.STAGE_REPLY, note=clean_text(text, "text"))
+
+
+def reply_order(*, order: WorkOrder, actor: User, result: str, solved: bool) -> WorkOrder:
+    """The unit replies with the result (回复): what was done and whether the problem is solved."""
+    result = clean_text(result, "result")
+
+    def change(o, now):
+        o.answer, o.replied_at = result, now
+        return {"solved": bool(solved)}
+
+    return _act(order, actor, Action.REPLY, change=change, note=result)
+
+
+def approve_reply(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+    """The centre accepts the reply (回复审核通过); the return visit becomes due."""
+
+    def change(o, now):
+        payload: dict = {}
+        _set_deadlines(o, payload, visit=sla.work_calendar().deadline(now, _spans(o)[DeadlineKind.VISIT]))
+        return payload
+
+    return _act(order, actor, Action.APPROVE_REPLY, change=change, note=clean_text(note, "note", required=False))
+
+
+def reject_reply(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+    """The centre sends the reply back (回复退回); the finish deadline does not change."""
+
+    def change(o, now):
+        o.replied_at = None
+
+    return _act(order, actor, Action.REJECT_REPLY, change=change, note=clean_text(reason, "reason"))
+
+
+# --- visit, reopen, close --------------------------------------------------------------------------
+
+
+def visit_order(*, order: WorkOrder, actor: User, resolved: bool, satisfaction: str, note: str = "") -> WorkOrder:
+    """Record the return visit (回访): resolved yes/no and 满意/基本满意/不满意; the order closes.
+    An unsatisfied citizen's order can then be reopened (``reopen_order``)."""
+    satisfaction = _choice(satisfaction, Satisfaction, "satisfaction")
+
+    def change(o, now):
+        o.resolved, o.satisfaction, o.closed_at = bool(resolved), satisfaction, now
+        return {"resolved": bool(resolved), "satisfaction": satisfaction}
+
+    return _act(order, actor, Action.VISIT, change=change, note=clean_text(note, "note", required=False))
+
+
+def reopen_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+    """Send the order back to the same unit for a second handling (重办), with the reopen
+    deadline; a closed order only within the reopen window, and only if a unit handled it."""
+    reason = clean_text(reason, "reason")
+    window = timedelta(days=settings.HOTLINE_REOPEN_WINDOW_DAYS)
+
+    def guard(o):
+        if o.unit_id is None:
+            return "该工单没有承办单位（直接答复的工单请重新登记并派单）"
+        if o.status == Status.CLOSED and o.closed_at and clock.now() - o.closed_at > window:
+            return f"办结已超过 {settings.HOTLINE_REOPEN_WINDOW_DAYS} 天，请重新登记"
+        return None
+
+    def change(o, now):
+        o.reopen_count += 1
+        o.closed_at, o.resolved, o.satisfaction, o.handling_unit = None, None, "", None
+        payload = {"reopen_count": o.reopen_count}
+        _start_round(o, now, payload, DeadlineKind.REOPEN_FINISH)
+        return payload
+
+    return _act(order, actor, Action.REOPEN, guard=guard, change=change, note=reason)
+
+
+def close_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+    """Close without a visit (结案), with the reason recorded (visit declined, unreachable, …)."""
+    reason = clean_text(reason, "reason", max_length=200)
+
+    def change(o, now):
+        o.close_reason, o.closed_at = reason, now
+
+    return _act(order, actor, Action.CLOSE, change=change, note=reason)
+
+
+def merge_order(*, order: WorkOrder, actor: User, master: WorkOrder, note: str = "") -> WorkOrder:
+    """Merge a duplicate into its master order (并单); the master must be another open order
+    that is not itself merged."""
+
+    def guard(o):
+        current = WorkOrder.objects.select_for_update().get(pk=master.pk)
+        if current.pk == o.pk:
+            return "不能并入自身"
+        if not current.is_open:
+            return f"主工单 {current.number} 已{current.get_status_display()}"
+        return None
+
+    def change(o, now):
+        o.duplicate_of_id = master.pk
+        o.closed_at = now
+        return {"master": master.pk, "master_number": master.number}
+
+    return _act(order, actor, Action.MERGE, guard=guard, change=change, note=clean_text(note, "note", required=False))
+
+
+def cancel_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+    """Void an invalid order (作废: test call, harassment, no content) with a reason."""
+    reason = clean_text(reason, "reason", max_length=200)
+
+    def change(o, now):
+        o.close_reason, o.closed_at = reason, now
+
+    return _act(order, actor, Action.CANCEL, change=change, note=reason)
+
+
+# --- supervision ---------------------------------------------------------------------------------
+
+
+def urge_order(*, order: WorkOrder, actor: User | None, note: str = "") -> WorkOrder:
+    """Urge the unit (催办). ``actor`` None is the system urging an overdue order, which it does
+    once per missed deadline."""
+
+    def guard(o):
+        if actor is None and o.urged_deadline is not None and o.urged_deadline == o.due_at:
+            return "已为这个时限催办过"
+        return None
+
+    def change(o, now):
+        o.urge_count += 1
+        o.last_urged_at = now
+        if actor is None:
+            o.urged_deadline = o.due_at
+            return {"auto": True, "deadline": o.due_at.isoformat() if o.due_at else None}
+        return {}
+
+    return _act(order, actor, Action.URGE, guard=guard, change=change,
+                note=clean_text(note, "note", required=False) or ("系统自动催办：已超时" if actor is None else ""))
+
+
+def supervise_order(*, order: WorkOrder, actor: User | None, instructions: str) -> WorkOrder:
+    """Put the order under supervision (督办) with the supervisor's instructions."""
+    instructions = clean_text(instructions, "instructions")
+
+    def change(o, now):
+        o.supervised, o.supervision_note = True, instructions
+
+    return _act(order, actor, Action.SUPERVISE, change=change, note=instructions)
+
+
+def convert_to_case(*, order: WorkOrder, actor: User, case_number: str, note: str = "") -> WorkOrder:
+    """Turn the complaint into an enforcement case (诉转案); only an enforcement unit can."""
+    case_number = clean_text(case_number, "case_number", max_length=50)
+
+    def guard(o):
+        return None if actor.unit and actor.unit.enforcement else "只有执法单位可以诉转案"
+
+    def change(o, now):
+        o.case_number = case_number
+        return {"case_number": case_number}
+
+    return _act(order, actor, Action.CONVERT_TO_CASE, guard=guard, change=change,
+                note=clean_text(note, "note", required=False))
+
+
+def assist_order(*, order: WorkOrder, actor: User, opinion: str) -> WorkOrder:
+    """A co-handling unit contributes its part (协办意见), visible to the responsible unit."""
+    return _act(order, actor, Action.ASSIST, note=clean_text(opinion, "opinion"))
+
+
+# --- the worker's sweep ----------------------------------------------------------------------------
+
+
+def sweep_overdue(*, limit: int = 200) -> dict[str, int]:
+    """Urge each order whose deadline has passed, once per deadline, and put under supervision
+    the ones still overdue ``HOTLINE_ESCALATE_AFTER_HOURS`` after that urge.
+
+    Reads the indexed ``sweep_at`` column, never the whole table. Several workers may run at
+    once: each claims rows with SKIP LOCKED and the services re-check under the lock, so no
+    order is urged twice for the same deadline.
+    """
+    done = {"urged": 0, "supervised": 0}
+    with transaction.atomic():
+        batch = list(
+            WorkOrder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("unit", "category")
+            .filter(sweep_at__lte=clock.now())
+            .order_by("sweep_at")[:limit]
+        )
+        for order in batch:
+            if order.urged_deadline != order.due_at:
+                urge_order(order=order, actor=None)
+                done["urged"] += 1
+            elif not order.supervised:
+                hours = settings.HOTLINE_ESCALATE_AFTER_HOURS
+                supervise_order(order=order, actor=None, instructions=f"催办后 {hours} 小时仍未办结，系统转督办")
+                done["supervised"] += 1
+    return done

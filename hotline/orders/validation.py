@@ -1,0 +1,51 @@
+"""Cleaning what people type (pure): text, phone numbers, coordinates."""
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from hotline.core.errors import InvalidInput
+
+MAX_TEXT = 4000
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{9,11}|[2-9]\d{6,7}|400\d{7}|95\d{3,6}|12\d{3})$")
+
+
+def clean_text(value: str | None, field: str, *, required: bool = True, max_length: int = MAX_TEXT) -> str:
+    """Strip, drop control characters (keeping line breaks and tabs), and check the length."""
+    text = "".join(
+        ch for ch in (value or "") if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    if required and not text:
+        raise InvalidInput({field: "不能为空"})
+    if len(text) > max_length:
+        raise InvalidInput({field: f"不能超过 {max_length} 个字（现有 {len(text)} 个）"})
+    return text
+
+
+def clean_phone(value: str | None) -> str:
+    """A mainland mobile, landline or service number, stored as digits; '' when none was given."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    digits = re.sub(r"[\s\-()（）]", "", raw)
+    digits = re.sub(r"^(\+86|0086)", "", digits)
+    if not _PHONE.match(digits):
+        raise InvalidInput({"caller_phone": f"电话号码格式不正确：「{raw}」"})
+    return digits
+
+
+def clean_coordinate(value, field: str, low: int, high: int) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput({field: f"不是有效的数字：「{value}」"}) from None
+    if not low <= number <= high:
+        raise InvalidInput({field: f"超出范围 {low}～{high}：{value}"})
+    return number
+
+
+def make_title(text: str, limit: int = 30) -> str:
+    first = re.split(r"[。！？!?\n]", text, maxsplit=1)[0].strip() or text
+    return first if len(first) <= limit else first[: limit - 1] + "…"

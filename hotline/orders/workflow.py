@@ -1,0 +1,155 @@
+"""The lifecycle of a work order as data (pure: no database).
+
+``TRANSITIONS`` is the one place that says which action may be taken from which states, by
+which roles, within which reach of the order, and what state follows. The services consult it
+before they change anything; the tests walk it exhaustively; the docs print it.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db import models
+
+from hotline.org.roles import Role
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", "已登记"
+    PENDING_DISPATCH = "pending_dispatch", "待派单"
+    DISPATCHED = "dispatched", "已派单"
+    RETURNED = "returned", "退单待审"
+    ACCEPTED = "accepted", "办理中"
+    REPLIED = "replied", "已回复待审"
+    PENDING_VISIT = "pending_visit", "待回访"
+    CLOSED = "closed", "已办结"
+    MERGED = "merged", "已并单"
+    CANCELLED = "cancelled", "已作废"
+
+
+FINAL = frozenset({Status.CLOSED, Status.MERGED, Status.CANCELLED})
+OPEN = frozenset(Status) - FINAL
+
+
+class Action(models.TextChoices):
+    REGISTER = "register", "登记"
+    ANSWER_ON_THE_SPOT = "answer_on_the_spot", "直接答复"
+    REVIEW = "review", "审核"
+    DISPATCH = "dispatch", "派单"
+    REASSIGN = "reassign", "改派"
+    ACCEPT = "accept", "签收"
+    REQUEST_RETURN = "request_return", "申请退单"
+    APPROVE_RETURN = "approve_return", "同意退单"
+    REJECT_RETURN = "reject_return", "驳回退单"
+    PASS_DOWN = "pass_down", "下派"
+    RECORD_CONTACT = "record_contact", "先行联系"
+    REQUEST_EXTENSION = "request_extension", "申请延期"
+    APPROVE_EXTENSION = "approve_extension", "同意延期"
+    DENY_EXTENSION = "deny_extension", "驳回延期"
+    STAGE_REPLY = "stage_reply", "阶段性回复"
+    REPLY = "reply", "回复"
+    APPROVE_REPLY = "approve_reply", "回复审核通过"
+    REJECT_REPLY = "reject_reply", "回复退回"
+    VISIT = "visit", "回访"
+    REOPEN = "reopen", "重办"
+    CLOSE = "close", "结案"
+    MERGE = "merge", "并单"
+    CANCEL = "cancel", "作废"
+    URGE = "urge", "催办"
+    SUPERVISE = "supervise", "督办"
+    CONVERT_TO_CASE = "convert_to_case", "诉转案"
+    ASSIST = "assist", "协办意见"
+
+
+class Reach(StrEnum):
+    """Whose orders an actor may take the action on, beyond having the role."""
+
+    VISIBLE = "visible"  # any order the actor's unit can see (the centre sees all)
+    UNIT = "unit"  # orders of which the actor's unit is the responsible unit
+    HANDLING = "handling"  # ... or the sub-unit the order was passed down to
+    CO_UNIT = "co_unit"  # orders on which the actor's unit is a co-handling unit
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[Status]
+    roles: frozenset[Role]
+    target: Status | None  # None: the state does not change
+    reach: Reach = Reach.VISIBLE
+
+    def target_from(self, status: Status) -> Status:
+        return self.target or status
+
+
+def _t(action, sources, roles, target, reach=Reach.VISIBLE) -> Transition:
+    return Transition(action, frozenset(sources), frozenset(roles), target, reach)
+
+
+S, R, A = Status, Role, Action
+_UNIT_STAFF = (R.HANDLER, R.LEAD)
+_CENTRE_JUDGES = (R.DISPATCHER, R.SUPERVISOR)
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in [
+        _t(A.REGISTER, [], [R.OPERATOR, R.DISPATCHER, R.CITIZEN], S.REGISTERED),
+        _t(A.ANSWER_ON_THE_SPOT, [S.REGISTERED], [R.OPERATOR], S.CLOSED),
+        _t(A.REVIEW, [S.REGISTERED], [R.DISPATCHER], S.PENDING_DISPATCH),
+        _t(A.DISPATCH, [S.REGISTERED, S.PENDING_DISPATCH], [R.DISPATCHER], S.DISPATCHED),
+        _t(A.REASSIGN, [S.DISPATCHED, S.ACCEPTED], [R.DISPATCHER], S.DISPATCHED),
+        _t(A.ACCEPT, [S.DISPATCHED], _UNIT_STAFF, S.ACCEPTED, Reach.UNIT),
+        _t(A.REQUEST_RETURN, [S.DISPATCHED, S.ACCEPTED], _UNIT_STAFF, S.RETURNED, Reach.UNIT),
+        _t(A.APPROVE_RETURN, [S.RETURNED], [R.DISPATCHER], S.PENDING_DISPATCH),
+        _t(A.REJECT_RETURN, [S.RETURNED], [R.DISPATCHER], S.DISPATCHED),
+        _t(A.PASS_DOWN, [S.ACCEPTED], _UNIT_STAFF, None, Reach.UNIT),
+        _t(A.RECORD_CONTACT, [S.ACCEPTED], [R.HANDLER], None, Reach.HANDLING),
+        _t(A.REQUEST_EXTENSION, [S.ACCEPTED], _UNIT_STAFF, None, Reach.UNIT),
+        _t(A.APPROVE_EXTENSION, [S.ACCEPTED], _CENTRE_JUDGES, None),
+        _t(A.DENY_EXTENSION, [S.ACCEPTED], _CENTRE_JUDGES, None),
+        _t(A.STAGE_REPLY, [S.ACCEPTED], [R.HANDLER], None, Reach.HANDLING),
+        _t(A.REPLY, [S.ACCEPTED], _UNIT_STAFF, S.REPLIED, Reach.HANDLING),
+        _t(A.APPROVE_REPLY, [S.REPLIED], [R.DISPATCHER], S.PENDING_VISIT),
+        _t(A.REJECT_REPLY, [S.REPLIED], [R.DISPATCHER], S.ACCEPTED),
+        _t(A.VISIT, [S.PENDING_VISIT], [R.VISITOR], S.CLOSED),
+        _t(A.REOPEN, [S.PENDING_VISIT, S.CLOSED], [R.VISITOR, R.DISPATCHER], S.DISPATCHED),
+        _t(A.CLOSE, [S.PENDING_VISIT], [R.DISPATCHER], S.CLOSED),
+        _t(A.MERGE, [S.REGISTERED, S.PENDING_DISPATCH, S.DISPATCHED, S.ACCEPTED], [R.DISPATCHER], S.MERGED),
+        _t(A.CANCEL, [S.REGISTERED, S.PENDING_DISPATCH], [R.DISPATCHER], S.CANCELLED),
+        _t(A.URGE, [S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REPLIED], [R.DISPATCHER, R.SUPERVISOR, R.SYSTEM], None),
+        _t(A.SUPERVISE, OPEN, [R.SUPERVISOR, R.SYSTEM], None),
+        _t(A.CONVERT_TO_CASE, [S.ACCEPTED], [R.HANDLER], None, Reach.HANDLING),
+        _t(A.ASSIST, [S.ACCEPTED], [R.HANDLER], None, Reach.CO_UNIT),
+    ]
+}
+assert set(TRANSITIONS) == set(Action), "every action has exactly one row"
+
+
+class Refusal(StrEnum):
+    STATE = "state"
+    ROLE = "role"
+
+
+def refusal(action: Action, status: Status | None, role: Role) -> tuple[Refusal, str] | None:
+    """Why the table refuses ``role`` taking ``action`` in ``status``, or None if it allows it.
+
+    ``status`` is None for an order that does not exist yet (only ``register`` starts there).
+    The state is judged before the role: an action that is impossible now is reported as such
+    whoever asks.
+    """
+    rule = TRANSITIONS[action]
+    if (status is None) != (not rule.sources) or (status is not None and status not in rule.sources):
+        allowed = "、".join(Status(s).label for s in sorted(rule.sources)) or "（新工单）"
+        return Refusal.STATE, f"只能在以下状态执行：{allowed}"
+    if role not in rule.roles:
+        allowed = "、".join(Role(r).label for r in sorted(rule.roles))
+        return Refusal.ROLE, f"「{Role(role).label}」无权执行，须由{allowed}执行"
+    return None
+
+
+def allowed(action: Action, status: Status | None, role: Role) -> bool:
+    return refusal(action, status, role) is None
+
+
+def actions_available(status: Status, role: Role) -> list[Action]:
+    """The actions a role could take on an order in ``status`` (before reach and guards)."""
+    return [a for a in TRANSITIONS if a != Action.REGISTER and allowed(a, status, role)]

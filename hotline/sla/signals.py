@@ -1,0 +1,11 @@
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import CalendarDay, SlaPolicy
+from .selectors import forget
+
+
+@receiver([post_save, post_delete], sender=SlaPolicy)
+@receiver([post_save, post_delete], sender=CalendarDay)
+def _rules_changed(**kwargs) -> None:
+    forget()
