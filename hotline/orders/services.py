@@ -88,7 +88,7 @@ def _act(
     locked order and returns the event payload."""
     rule = workflow.TRANSITIONS[action]
     with transaction.atomic():
-        locked = WorkOrder.objects.select_for_update().select_related("unit", "category").get(pk=order.pk)
+        locked = WorkOrder.objects.select_for_update(of=("self",)).select_related("unit", "category").get(pk=order.pk)
         if locked.version != order.version:
             raise _refuse(Conflict, locked, action, "工单已被他人更新，请刷新后重试")
         refused = workflow.refusal(action, Status(locked.status), _role(actor, default_role))

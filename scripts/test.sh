@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install everything and run the whole test suite, on SQLite and on a throwaway PostgreSQL.
+#
+#   bash scripts/test.sh [pytest arguments]
+#
+# Needs python3 (3.11) and, when PostgreSQL's server is missing, root for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+log() { printf '\n== %s\n' "$*"; }
+
+log "Python packages"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+
+log "PostgreSQL server"
+# shellcheck source=scripts/pg.sh
+source scripts/pg.sh
+pg_start
+trap pg_stop EXIT
+
+log "Lint"
+.venv/bin/ruff check hotline tests
+.venv/bin/hotline makemigrations --check --dry-run >/dev/null || { echo "models and migrations differ: run hotline makemigrations"; exit 1; }
+
+log "Tests on SQLite and on PostgreSQL (in parallel)"
+export HOTLINE_VAR_DIR="$PG_WORK/var"
+mkdir -p "$HOTLINE_VAR_DIR"
+.venv/bin/pytest -p no:cacheprovider "$@" >"$PG_WORK/sqlite.log" 2>&1 &
+sqlite_pid=$!
+DATABASE_URL="$PG_URL" .venv/bin/pytest -p no:cacheprovider "$@" >"$PG_WORK/postgres.log" 2>&1 &
+postgres_pid=$!
+status=0
+wait $sqlite_pid || status=1
+wait $postgres_pid || status=1
+
+log "SQLite"
+cat "$PG_WORK/sqlite.log"
+log "PostgreSQL"
+cat "$PG_WORK/postgres.log"
+exit $status
