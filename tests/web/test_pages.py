@@ -1,0 +1,96 @@
+from datetime import timedelta
+
+from hotline.core import clock
+from hotline.orders.workflow import Status
+from hotline.org.models import User
+from tests import factories
+
+
+def test_the_order_list_asks_for_a_login(client, city):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_the_centre_sees_every_order_in_the_list(client, city):
+    mine = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.dispatcher)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert mine.number in response.content.decode()
+
+
+def test_the_list_filters_by_status(client, city):
+    dispatched = factories.order_in(Status.DISPATCHED, city)
+    registered = factories.order_in(Status.REGISTERED, city)
+    client.force_login(city.dispatcher)
+    page = client.get("/", {"status": "registered"}).content.decode()
+    assert registered.number in page
+    assert dispatched.number not in page
+
+
+def test_the_list_filters_by_unit(client, city):
+    garbage = factories.order_in(Status.DISPATCHED, city)  # goes to streets[0]
+    other = factories.order_in(Status.DISPATCHED, city, address="西城1路", category_code="02.02")
+    client.force_login(city.dispatcher)
+    page = client.get("/", {"unit": city.streets[0].pk}).content.decode()
+    assert garbage.number in page
+    assert other.number not in page
+
+
+def test_a_sibling_street_neither_lists_nor_opens_another_streets_order(client, city):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.handler(city.streets[1]))
+    assert order.number not in client.get("/").content.decode()
+    assert client.get(f"/orders/{order.number}/").status_code == 404
+
+
+def test_the_order_page_shows_the_timeline_in_order(client, city):
+    order = factories.order_in(Status.ACCEPTED, city)
+    client.force_login(city.handler())
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    timeline = page.split("办理过程")[1]
+    assert timeline.index("登记") < timeline.index("派单") < timeline.index("签收")
+    assert order.text in page
+
+
+def test_a_unit_sees_the_callers_phone_masked(client, city):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.handler())
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "138****5678" in page
+    assert "13812345678" not in page
+
+
+def test_a_confidential_reporters_identity_is_not_shown_even_to_the_centre(client, city):
+    order = factories.order_in(Status.DISPATCHED, city, confidential=True, order_type="report")
+    client.force_login(city.dispatcher)
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "张先生" not in page
+    assert "5678" not in page
+
+
+def test_an_overdue_order_is_marked_red_in_the_list(client, city):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.dispatcher)
+    with clock.frozen_at(order.accept_deadline + timedelta(minutes=1)):
+        page = client.get("/").content.decode()
+    assert "超期" in page
+
+
+def test_an_admin_can_open_the_admin_for_every_configuration_model(client, city):
+    admin = User.objects.create_superuser("root", password="x", role="admin", unit=city.centre)
+    client.force_login(admin)
+    for path in ["org/unit", "org/user", "catalog/category", "catalog/dispatchrule", "sla/slapolicy",
+                 "sla/calendarday", "orders/workorder"]:
+        assert client.get(f"/admin/{path}/").status_code == 200, path
+
+
+def test_the_admin_cannot_edit_orders_behind_the_lifecycle(client, city):
+    order = factories.order_in(Status.REGISTERED, city)
+    admin = User.objects.create_superuser("root", password="x", role="admin", unit=city.centre)
+    client.force_login(admin)
+    response = client.post(f"/admin/orders/workorder/{order.pk}/change/", {"status": "closed"})
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == Status.REGISTERED
