@@ -88,15 +88,18 @@ def city() -> City:
 
 
 def register(c: City, **kwargs) -> WorkOrder:
-    fields = dict(actor=c.operator, text="东城1路11小区门口垃圾三天没人清运，味道很大", caller_name="张先生",
+    fields = dict(text="东城1路11小区门口垃圾三天没人清运，味道很大", caller_name="张先生",
                   caller_phone="13812345678", address="东城1路11小区3栋", category_code="02.01",
                   order_type="complaint")
     fields.update(kwargs)
+    if "actor" not in fields:  # the default operator, only when no actor (None: a citizen) is given
+        fields["actor"] = c.operator
     return services.register_order(**fields)
 
 
-def order_in(state: Status, c: City, **register_kwargs) -> WorkOrder:
-    """A new order (垃圾清运, routed to streets[0]) brought to ``state`` through the services."""
+def order_in(state: Status, c: City, *, cohandlers=(), **register_kwargs) -> WorkOrder:
+    """A new order (垃圾清运, routed to streets[0]) brought to ``state`` through the services;
+    ``cohandlers`` are the co-handling units given at dispatch."""
     o = register(c, **register_kwargs)
     if state == Status.REGISTERED:
         return o
@@ -107,7 +110,7 @@ def order_in(state: Status, c: City, **register_kwargs) -> WorkOrder:
     if state == Status.MERGED:
         master = register(c)
         return services.merge_order(order=o, actor=c.dispatcher, master=master)
-    o = services.dispatch_order(order=o, actor=c.dispatcher)
+    o = services.dispatch_order(order=o, actor=c.dispatcher, cohandlers=cohandlers)
     if state == Status.DISPATCHED:
         return o
     if state == Status.RETURNED:

@@ -29,18 +29,23 @@ class ResolvedArea:
         return self.district_id is not None
 
 
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
 class AreaIndex:
     def __init__(self, entries: list[AreaEntry]):
         self._by_id = {e.unit_id: e for e in entries}
-        # Longest names first so the first hit at a level is the most precise one.
+        # Longest names first so the first hit at a level is the most precise one. Whitespace is
+        # ignored in names as in addresses ("万达 广场" matches "万达广场").
         self._names = sorted(
-            ((name, e) for e in entries for name in e.names if name),
+            ((name, e) for e in entries for name in map(_squeeze, e.names) if name),
             key=lambda item: -len(item[0]),
         )
 
     def resolve(self, address: str) -> ResolvedArea:
         """Resolve ``address``; an empty ResolvedArea (falsy) means it is not in the city."""
-        text = "".join(address.split())
+        text = _squeeze(address)
         best: dict[str, AreaEntry] = {}
         for name, entry in self._names:
             if entry.kind not in best and name in text:
