@@ -5,3 +5,6 @@ class CatalogConfig(AppConfig):
     name = "hotline.catalog"
     label = "catalog"
     verbose_name = "分类与派单目录"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

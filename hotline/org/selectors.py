@@ -1,27 +1,24 @@
 """Read queries of the organisation: the unit tree and the address index."""
 
-import time
+from hotline.core.cache import cached
 
 from .areas import LEVELS, AreaEntry, AreaIndex
 from .models import Unit
 
-_INDEX_TTL_SECONDS = 60
-_index: tuple[float, AreaIndex] | None = None
-
 
 def area_index() -> AreaIndex:
-    """The city's address index, rebuilt when units change (and at least every minute)."""
-    global _index
-    if _index is None or time.monotonic() - _index[0] > _INDEX_TTL_SECONDS:
+    """The city's address index (cached; rebuilt when units change)."""
+
+    def build() -> AreaIndex:
         units = Unit.objects.filter(kind__in=LEVELS, active=True).only("id", "kind", "parent_id", "name", "area_names")
-        entries = [AreaEntry(u.id, u.kind, u.parent_id, u.names()) for u in units]
-        _index = (time.monotonic(), AreaIndex(entries))
-    return _index[1]
+        return AreaIndex([AreaEntry(u.id, u.kind, u.parent_id, u.names()) for u in units])
+
+    return cached("org.areas", build)
 
 
-def forget_area_index() -> None:
-    global _index
-    _index = None
+def active_unit(pk: int) -> Unit | None:
+    """An active unit by id, from the cached tree (None if there is no such active unit)."""
+    return cached("org.units", lambda: {u.pk: u for u in Unit.objects.filter(active=True)}).get(pk)
 
 
 def centre() -> Unit:

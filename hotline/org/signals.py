@@ -1,10 +1,11 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from hotline.core.cache import forget
+
 from .models import Unit
-from .selectors import forget_area_index
 
 
 @receiver([post_save, post_delete], sender=Unit)
 def _units_changed(**kwargs) -> None:
-    forget_area_index()
+    forget("org.", "catalog.")  # the dispatch catalogue holds units too

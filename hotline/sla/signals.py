@@ -1,11 +1,12 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from hotline.core.cache import forget
+
 from .models import CalendarDay, SlaPolicy
-from .selectors import forget
 
 
 @receiver([post_save, post_delete], sender=SlaPolicy)
 @receiver([post_save, post_delete], sender=CalendarDay)
 def _rules_changed(**kwargs) -> None:
-    forget()
+    forget("sla.")
