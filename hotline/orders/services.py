@@ -9,6 +9,7 @@ system (the worker's ``urge_order`` / ``supervise_order``). Callers pass the ord
 loaded it and get the updated order back.
 """
 
+import copy
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -65,6 +66,8 @@ def _check_reach(actor: User | None, order: WorkOrder, reach: Reach) -> str | No
     unit_id = actor.unit_id
     if reach == Reach.VISIBLE:
         return None if can_see(actor, order) else "该工单不在本单位的可见范围内"
+    if unit_id is None:
+        return "没有所属单位的人员不能执行"
     if reach == Reach.UNIT:
         return None if unit_id == order.unit_id else "只有承办单位可以执行"
     if reach == Reach.HANDLING:
@@ -85,30 +88,55 @@ def _act(
     note: str = "",
 ) -> WorkOrder:
     """Lock, check, change, record. ``guard`` returns a refusal reason; ``change`` mutates the
-    locked order and returns the event payload."""
+    order and returns the event payload.
+
+    The row lock is taken on the version alone: if the stored version is the caller's, the
+    caller's copy *is* the order as it stands (every write goes through here and bumps the
+    version), so it is worked on as a private copy instead of being read again, and only the
+    columns the action changed are written.
+    """
     rule = workflow.TRANSITIONS[action]
     with transaction.atomic():
-        locked = WorkOrder.objects.select_for_update(of=("self",)).select_related("unit", "category").get(pk=order.pk)
-        if locked.version != order.version:
-            raise _refuse(Conflict, locked, action, "工单已被他人更新，请刷新后重试")
-        refused = workflow.refusal(action, Status(locked.status), _role(actor, default_role))
+        if _lock(order) != order.version:
+            raise _refuse(Conflict, order, action, "工单已被他人更新，请刷新后重试")
+        work = copy.copy(order)  # the caller's object stays as it was if the action is refused
+        refused = workflow.refusal(action, Status(work.status), _role(actor, default_role))
         if refused:
             kind, reason = refused
-            raise _refuse(TransitionNotAllowed if kind == Refusal.STATE else PermissionDenied, locked, action, reason)
-        if reason := _check_reach(actor, locked, rule.reach):
-            raise _refuse(PermissionDenied, locked, action, reason)
-        if guard and (reason := guard(locked)):
-            raise _refuse(TransitionNotAllowed, locked, action, reason)
+            raise _refuse(TransitionNotAllowed if kind == Refusal.STATE else PermissionDenied, work, action, reason)
+        if reason := _check_reach(actor, work, rule.reach):
+            raise _refuse(PermissionDenied, work, action, reason)
+        if guard and (reason := guard(work)):
+            raise _refuse(TransitionNotAllowed, work, action, reason)
 
         now = clock.now()
-        before = locked.status
-        payload = (change(locked, now) if change else None) or {}
-        locked.status = rule.target_from(Status(before))
-        _refresh_due(locked, now, payload)
-        locked.version += 1
-        locked.save()
-        _append_event(locked, actor, action, before, now, note, payload, default_role)
-    return locked
+        before = work.__dict__.copy()
+        payload = (change(work, now) if change else None) or {}
+        work.status = rule.target_from(Status(before["status"]))
+        _refresh_due(work, now, payload)
+        work.version += 1
+        work.save(update_fields=_changed_columns(work, before))
+        _append_event(work, actor, action, before["status"], now, note, payload, default_role)
+    return work
+
+
+def _lock(order: WorkOrder) -> int | None:
+    """Lock the order's row until the transaction ends and return its stored version.
+
+    Plain SQL because it runs on every action and the ORM would spend more time building the
+    query than the database spends answering it. (SQLite has no row locks: its transactions
+    take the database's write lock when they begin.)
+    """
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {WorkOrder._meta.db_table} WHERE id = %s{lock}", [order.pk])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _changed_columns(order: WorkOrder, before: dict) -> list[str]:
+    after = order.__dict__
+    return [f.attname for f in WorkOrder._meta.concrete_fields if after.get(f.attname) != before.get(f.attname)]
 
 
 def _append_event(order, actor, action, before, now, note, payload, default_role) -> Event:
@@ -320,10 +348,10 @@ def _corrections(order_type, category_code, urgency, address, area) -> dict:
     if urgency is not None:
         fields["urgency"] = _choice(urgency, Urgency, "urgency")
     if address is not None or area is not None:
-        address = clean_text(address, "address", required=False, max_length=200) if address is not None else ""
-        found = _resolve_address(address, area)
-        fields.update(address=address, district_id=found.district_id, street_id=found.street_id,
-                      community_id=found.community_id)
+        if address is not None:  # an area chosen by hand alone keeps the caller's address text
+            address = fields["address"] = clean_text(address, "address", required=False, max_length=200)
+        found = _resolve_address(address or "", area)
+        fields.update(district_id=found.district_id, street_id=found.street_id, community_id=found.community_id)
     return fields
 
 
@@ -369,7 +397,8 @@ def dispatch_order(
         target = unit or responsible_unit(o.category, ResolvedArea(o.district_id, o.street_id, o.community_id))
         _check_target(actor, target, cohandlers)
         o.unit, o.handling_unit = target, None
-        o.cohandlers.set(cohandlers)
+        if cohandlers:  # an order waiting for dispatch has none (approve_return clears them)
+            o.cohandlers.set(cohandlers)
         payload.update(unit=target.pk, unit_name=target.name, cohandlers=[u.pk for u in cohandlers])
         _start_round(o, now, payload, DeadlineKind.FINISH)
         return payload
@@ -679,12 +708,13 @@ def sweep_overdue(*, limit: int = 200) -> dict[str, int]:
     """
     done = {"urged": 0, "supervised": 0}
     with transaction.atomic():
-        batch = list(
-            WorkOrder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("unit", "category")
-            .filter(sweep_at__lte=clock.now())
-            .order_by("sweep_at")[:limit]
+        # Claim the ids first: the common case, nothing due, stays one cheap indexed query.
+        claimed = list(
+            WorkOrder.objects.select_for_update(skip_locked=True)
+            .filter(sweep_at__lt=clock.now())  # overdue: past the deadline, not at it
+            .order_by("sweep_at").values_list("pk", flat=True)[:limit]
         )
+        batch = WorkOrder.objects.filter(pk__in=claimed).select_related("unit", "category").order_by("sweep_at") if claimed else []
         for order in batch:
             if order.urged_deadline != order.due_at:
                 urge_order(order=order, actor=None)
