@@ -318,13 +318,19 @@ def register_order(
     return order
 
 
-def answer_on_the_spot(*, order: WorkOrder, actor: User, answer: str, article: str = "") -> WorkOrder:
-    """Close a consultation with the operator's answer (直接答复); the answer is required."""
+def answer_on_the_spot(
+    *, order: WorkOrder, actor: User, answer: str, article: str = "", category_code: str | None = None,
+) -> WorkOrder:
+    """Close a consultation with the operator's answer (直接答复); the answer is required. The
+    operator may classify the order while answering (``category_code``), so that it counts in
+    the statistics of its category."""
     answer = clean_text(answer, "answer")
+    corrections = _corrections(None, category_code, None, None, None)
 
     def change(o, now):
+        payload = _apply_corrections(o, corrections)
         o.answer, o.closed_at, o.resolved = answer, now, True
-        return {"article": article} if article else {}
+        return payload | ({"article": article} if article else {})
 
     return _act(order, actor, Action.ANSWER_ON_THE_SPOT, change=change, note=answer)
 

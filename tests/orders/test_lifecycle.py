@@ -392,3 +392,20 @@ def test_a_review_without_corrections_records_none(city):
     order = services.review_order(order=factories.register(city), actor=city.dispatcher, note="信息完整")
     event = order.events.get(seq=order.version)
     assert (event.payload, event.note) == ({}, "信息完整")
+
+
+def test_an_operator_answering_on_the_spot_may_classify_the_order(city):
+    order = factories.register(city, order_type="consultation", category_code="")
+    order = services.answer_on_the_spot(order=order, actor=city.operator, answer="工作日 9:00-17:00 办理",
+                                        category_code="14.01", article="KB-办事指南")
+    assert (order.status, order.category.code) == (Status.CLOSED, "14.01")
+    event = order.events.get(seq=order.version)
+    assert event.payload["changed"]["category"]["from"] is None
+    assert event.payload["article"] == "KB-办事指南"
+
+
+def test_an_answer_on_the_spot_with_an_unknown_category_changes_nothing(city):
+    order = factories.register(city, order_type="consultation")
+    with pytest.raises(InvalidInput, match="99.99"):
+        services.answer_on_the_spot(order=order, actor=city.operator, answer="已答复", category_code="99.99")
+    assert WorkOrder.objects.get(pk=order.pk).status == Status.REGISTERED
