@@ -1,0 +1,56 @@
+"""Searching the knowledge base in Chinese.
+
+Articles are indexed as TF-IDF vectors of character unigrams and bigrams (title and keywords
+weigh more than the body), and a query is ranked by cosine similarity. No word segmenter and no
+database extension is needed, so the search is the same on SQLite and PostgreSQL; the index is
+rebuilt in this process when articles change and at least every minute.
+"""
+
+from dataclasses import dataclass
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from hotline.core import clock
+from hotline.core.cache import cached
+from hotline.triage.model import normalise
+
+from .models import Article
+
+
+@dataclass(frozen=True)
+class _Index:
+    ids: list[int]
+    vectorizer: TfidfVectorizer | None
+    matrix: object
+
+
+def _document(article: Article) -> str:
+    return " ".join([article.title] * 3 + [article.keywords] * 3 + [article.body])
+
+
+def _index() -> _Index:
+    def build() -> _Index:
+        articles = list(Article.objects.valid_on(clock.now().date()).only("id", "title", "keywords", "body"))
+        if not articles:
+            return _Index([], None, None)
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+        matrix = vectorizer.fit_transform([normalise(_document(a)) for a in articles])
+        return _Index([a.pk for a in articles], vectorizer, matrix)
+
+    return cached("knowledge.index", build)
+
+
+def search_articles(query: str, *, limit: int = 5, min_score: float = 0.08) -> list[tuple[Article, float]]:
+    """The articles in force that best answer ``query``, best first, with their scores in [0, 1]."""
+    index = _index()
+    if index.vectorizer is None or not query.strip():
+        return []
+    scores = (index.matrix @ index.vectorizer.transform([normalise(query)]).T).toarray().ravel()
+    best = [i for i in scores.argsort()[::-1][:limit] if scores[i] >= min_score]
+    articles = Article.objects.in_bulk([index.ids[i] for i in best])
+    return [(articles[index.ids[i]], round(float(scores[i]), 4)) for i in best if index.ids[i] in articles]
+
+
+def articles_due_for_review(day=None):
+    """Articles whose review date has come (复核到期)."""
+    return Article.objects.filter(active=True, review_by__lte=day or clock.now().date()).order_by("review_by")
