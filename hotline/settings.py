@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "hotline.catalog",
     "hotline.sla",
     "hotline.orders",
+    "hotline.triage",
+    "hotline.knowledge",
     "hotline.demo",
     "hotline.web",
 ]

@@ -15,3 +15,23 @@ def _fresh_reference_caches():
 @pytest.fixture
 def city(db):
     return factories.city()
+
+
+@pytest.fixture(scope="session")
+def small_model():
+    """A triage model trained once per test run on a small corpus (fast, still every category)."""
+    from hotline.triage import corpus
+    from hotline.triage.model import train
+
+    return train(corpus.generate(per_category=60, seed=11))
+
+
+@pytest.fixture
+def model_in_use(db, small_model):
+    """The small model stored and in use, as after ``hotline triage train``."""
+    from hotline.triage import selectors
+    from hotline.triage.models import ModelVersion
+
+    selectors._loaded = None
+    return ModelVersion.objects.create(source=ModelVersion.Source.CORPUS, examples=small_model.info["examples"],
+                                       blob=small_model.to_bytes())

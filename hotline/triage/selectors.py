@@ -1,0 +1,148 @@
+"""Suggestions at intake: the model in use, its answer for a request, probable duplicates, and
+how often suggestions were taken."""
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from hotline.catalog.models import Category, Routing
+from hotline.catalog.selectors import category_by_code, responsible_unit
+from hotline.core import clock
+from hotline.core.cache import cached
+from hotline.core.errors import InvalidInput
+from hotline.knowledge.selectors import search_articles
+from hotline.orders.models import WorkOrder
+from hotline.orders.workflow import Status
+from hotline.org.areas import ResolvedArea
+from hotline.org.selectors import active_unit, area_index
+
+from . import duplicates as dup
+from .model import TriageModel
+from .models import ModelVersion
+
+log = logging.getLogger(__name__)
+_loaded: tuple[int, TriageModel] | None = None
+
+
+def current_model() -> tuple[int, TriageModel]:
+    """(version, model) of the newest active model. The version in force is looked up at most
+    once a minute per process, and a new one is loaded when it changes; with no model at all,
+    the cold-start model is trained from the generated corpus first (a few seconds)."""
+    global _loaded
+    version = cached("triage.version", lambda: ModelVersion.objects.filter(active=True).values_list("pk", flat=True).first())
+    if _loaded is not None and _loaded[0] == version:
+        return _loaded
+    if version is not None:
+        try:
+            _loaded = (version, TriageModel.from_bytes(bytes(ModelVersion.objects.get(pk=version).blob)))
+            return _loaded
+        except ValueError:
+            log.warning("triage model v%s was stored in an older format: training a new one", version)
+    from .services import train_from_corpus
+
+    log.info("no triage model yet: training the cold-start model from the generated corpus")
+    fresh = train_from_corpus()
+    _loaded = (fresh.pk, TriageModel.from_bytes(bytes(fresh.blob)))
+    return _loaded
+
+
+def _names() -> dict[str, str]:
+    return cached("catalog.category_names", lambda: dict(Category.objects.values_list("code", "name")))
+
+
+def suggest(text: str, address: str = "", *, phone: str = "", at: datetime | None = None) -> dict:
+    """What the model suggests for a request, as stored beside the order: category (with the top
+    3), type, urgency (each with its confidence), the responsible unit when the place is known,
+    and probable duplicates."""
+    version, model = current_model()
+    prediction = model.predict([text])[0]
+    names = _names()
+    area = area_index().resolve(address) if address else ResolvedArea()
+    category = prediction.category
+    return {
+        "model": version,
+        "category": {"code": category.label, "name": names.get(category.label, ""), "confidence": category.confidence,
+                     "top3": [{"code": c, "name": names.get(c, ""), "confidence": p} for c, p in category.top]},
+        "order_type": _choice(prediction.order_type),
+        "urgency": _choice(prediction.urgency),
+        "unit": _unit(model, category.label, area),
+        "duplicates": [{"number": o.number, "score": s, "status": o.status}
+                       for o, s in probable_duplicates(text=text, area=area, address=address, phone=phone, at=at)],
+        "articles": [{"id": a.pk, "title": a.title, "score": s} for a, s in search_articles(text, limit=3)],
+    }
+
+
+def _choice(guess) -> dict:
+    return {"value": guess.label, "confidence": guess.confidence}
+
+
+def _unit(model: TriageModel, code: str, area: ResolvedArea) -> dict | None:
+    learnt = model.info.get("units", {}).get(f"{code}@{area.street_id}") if area.street_id else None
+    unit = active_unit(learnt) if learnt else None
+    if unit is None:
+        category = category_by_code(code)
+        try:
+            unit = responsible_unit(category, area)
+        except InvalidInput:
+            if category.routing in (Routing.DEPARTMENT, Routing.ENTERPRISE):  # named, not yet set up as a unit
+                return {"id": None, "name": category.default_unit, "learnt": False}
+            return None  # a local category without a place: the dispatcher decides
+    return {"id": unit.pk, "name": unit.name, "learnt": unit.pk == learnt}
+
+
+def probable_duplicates(*, text: str, area: ResolvedArea | None = None, address: str = "", phone: str = "",
+                        at: datetime | None = None, window_days: int = 7, threshold: float = 0.45,
+                        limit: int = 5, exclude: int | None = None) -> list[tuple[WorkOrder, float]]:
+    """Open or recent orders that are probably the same problem: at the same place (community, or
+    street when that is all that is known) or from the same caller, registered within
+    ``window_days``, scored on text, place and time. Reads the place and caller indexes only
+    (never the whole table), at most a few hundred of the newest rows."""
+    at, area = at or clock.now(), area or ResolvedArea()
+    window = timedelta(days=window_days)
+    near = Q()
+    if area.community_id:
+        near |= Q(community_id=area.community_id)
+    elif area.street_id:
+        near |= Q(street_id=area.street_id)
+    if phone:
+        near |= Q(caller_phone=phone)
+    if not near:
+        return []
+    candidates = (WorkOrder.objects.filter(near, registered_at__gte=at - window, registered_at__lte=at)
+                  .exclude(status__in=[Status.CANCELLED, Status.MERGED]).exclude(pk=exclude)
+                  .only("id", "number", "status", "text", "address", "caller_phone", "community_id", "street_id",
+                        "registered_at").order_by("-registered_at")[:300])
+    words = dup.bigrams(text.replace(address, "") if address else text)  # the place is scored on its own
+    here = dup.Place(area.community_id, area.street_id, address, phone)
+    scored = []
+    for order in candidates:
+        there = dup.Place(order.community_id, order.street_id, order.address, order.caller_phone)
+        theirs = dup.bigrams(order.text.replace(order.address, "") if order.address else order.text)
+        score = dup.duplicate_score(dup.text_likeness(words, theirs), dup.place_likeness(here, there),
+                                    dup.age_between(order.registered_at, at), window)
+        if score >= threshold:
+            scored.append((order, score))
+    scored.sort(key=lambda pair: -pair[1])
+    return scored[:limit]
+
+
+def repeat_calls(phone: str, *, at: datetime | None = None, days: int = 30) -> int:
+    """How many orders the same caller registered in the last ``days`` (重复来电)."""
+    if not phone:
+        return 0
+    at = at or clock.now()
+    return WorkOrder.objects.filter(caller_phone=phone, registered_at__gte=at - timedelta(days=days), registered_at__lte=at).count()
+
+
+def suggestion_acceptance(*, since: datetime, until: datetime) -> dict[str, dict]:
+    """Per final category: orders registered in [since, until) with a suggestion and a settled
+    category, and how many of them kept the suggested category (the acceptance rate)."""
+    rows = (WorkOrder.objects.filter(registered_at__gte=since, registered_at__lt=until, category__isnull=False)
+            .exclude(suggestions={}).values_list("category__code", "suggestions__category__code"))
+    totals, kept = Counter(), Counter()
+    for final, suggested in rows:
+        totals[final] += 1
+        kept[final] += final == suggested
+    return {code: {"orders": n, "accepted": kept[code], "rate": round(kept[code] / n, 4)} for code, n in sorted(totals.items())}
