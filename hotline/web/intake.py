@@ -1,0 +1,81 @@
+"""The operator's intake page: one screen to register a call, with triage suggestions, probable
+duplicates and knowledge articles refreshed as the text is typed (HTMX)."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from hotline.catalog.choices import OrderType, Urgency
+from hotline.catalog.models import Category
+from hotline.core.errors import DomainError, InvalidInput
+from hotline.knowledge.models import Article
+from hotline.orders import services as orders
+from hotline.orders.models import Channel
+from hotline.orders.workflow import TRANSITIONS, Action
+from hotline.triage.selectors import repeat_calls, suggest
+from hotline.triage.services import register_with_suggestions
+
+
+class IntakeForm(forms.Form):
+    caller_phone = forms.CharField(label="来电号码", required=False, max_length=30)
+    caller_name = forms.CharField(label="来电人", required=False, max_length=50)
+    text = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 5, "autofocus": True}), max_length=4000)
+    address = forms.CharField(label="地址", required=False, max_length=200)
+    order_type = forms.ChoiceField(label="类型", choices=OrderType.choices, initial=OrderType.HELP)
+    category_code = forms.ChoiceField(label="分类", required=False)
+    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
+    channel = forms.ChoiceField(label="渠道", choices=Channel.choices, initial=Channel.PHONE)
+    confidential = forms.BooleanField(label="举报人保密", required=False)
+    answer = forms.CharField(label="直接答复内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    article = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category_code"].choices = [("", "（待派单员确定）")] + [
+            (c.code, f"{c.code} {c.group}/{c.name}") for c in Category.objects.filter(active=True)]
+
+
+def _may_register(user) -> bool:
+    return user.role in TRANSITIONS[Action.REGISTER].roles
+
+
+@login_required
+def intake(request):
+    if not _may_register(request.user):
+        raise Forbidden("只有话务员和派单员可以登记工单")
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        answer, article = data.pop("answer").strip(), data.pop("article")
+        try:
+            with transaction.atomic():  # answered on the spot: registered and answered, or neither
+                order = register_with_suggestions(actor=request.user, **data)
+                if request.POST.get("answer_now"):
+                    order = orders.answer_on_the_spot(order=order, actor=request.user, answer=answer,
+                                                      article=str(article or ""), category_code=data["category_code"] or None)
+        except InvalidInput as error:
+            for field, message in error.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("web:order_detail", number=order.number)
+    return render(request, "web/intake.html", {"form": form})
+
+
+@login_required
+@require_GET
+def intake_suggestions(request):
+    """The suggestion panel for the text typed so far (an HTMX fragment)."""
+    if not _may_register(request.user):
+        raise Forbidden("只有话务员和派单员可以登记工单")
+    text, address, phone = (request.GET.get(k, "").strip()[:4000] for k in ("text", "address", "caller_phone"))
+    context = {"phone": phone, "repeat_calls": repeat_calls(phone) if phone else 0}
+    if len(text) >= 4:
+        context["s"] = suggest(text, address, phone=phone)
+        found = Article.objects.in_bulk([a["id"] for a in context["s"]["articles"]])
+        context["articles"] = [(found[a["id"]], a["score"]) for a in context["s"]["articles"] if a["id"] in found]
+    return render(request, "web/intake_suggestions.html", context)
