@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from hotline.knowledge.models import Article
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
 from hotline.org.models import Unit, User
@@ -24,6 +25,7 @@ def run_demo(*args) -> str:
 def test_the_demo_command_builds_once_and_reuses_the_city_the_second_time():
     first = run_demo("--orders", "40", "--days", "20")
     assert "Done: 40 orders" in first and "operator" in first
+    assert Article.objects.count() >= 40  # the demo knowledge base
     second = run_demo("--orders", "40", "--days", "20")
     assert "reusing it" in second
     assert WorkOrder.objects.count() == 40

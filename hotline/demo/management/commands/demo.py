@@ -1,6 +1,8 @@
+import json
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -9,8 +11,11 @@ from django.utils import timezone
 
 from hotline.demo.city import CITY, DISTRICTS, PASSWORD, build_city, logins
 from hotline.demo.history import History
+from hotline.knowledge.services import import_articles
 from hotline.orders.models import WorkOrder
 from hotline.org.models import Unit
+
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge.json"
 
 
 class Command(BaseCommand):
@@ -55,6 +60,8 @@ class Command(BaseCommand):
         # All or nothing: an interrupted setup leaves the installation empty, ready to try again.
         with transaction.atomic():
             city = build_city()
+            import_articles(json.loads(KNOWLEDGE.read_text(encoding="utf-8")), today=timezone.localdate(),
+                            owner=city.staff["admin"])
             history = History(city, orders=orders, end=timezone.now(), days=days, seed=seed, progress=progress)
             refused = history.run()
         for reason, count in refused.most_common():
