@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "hotline.triage",
     "hotline.knowledge",
     "hotline.demo",
+    "hotline.api",
     "hotline.web",
 ]
 
