@@ -67,6 +67,7 @@ class SuggestIn(Schema):
 
 class Choice(Schema):
     value: str
+    label: str
     confidence: float
 
 

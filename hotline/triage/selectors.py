@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
+from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category, Routing
 from hotline.catalog.selectors import category_by_code, responsible_unit
 from hotline.core import clock
@@ -65,8 +66,8 @@ def suggest(text: str, address: str = "", *, phone: str = "", at: datetime | Non
         "model": version,
         "category": {"code": category.label, "name": names.get(category.label, ""), "confidence": category.confidence,
                      "top3": [{"code": c, "name": names.get(c, ""), "confidence": p} for c, p in category.top]},
-        "order_type": _choice(prediction.order_type),
-        "urgency": _choice(prediction.urgency),
+        "order_type": _choice(prediction.order_type, OrderType),
+        "urgency": _choice(prediction.urgency, Urgency),
         "unit": _unit(model, category.label, area),
         "duplicates": [{"number": o.number, "score": s, "status": o.status}
                        for o, s in probable_duplicates(text=text, area=area, address=address, phone=phone, at=at)],
@@ -74,8 +75,8 @@ def suggest(text: str, address: str = "", *, phone: str = "", at: datetime | Non
     }
 
 
-def _choice(guess) -> dict:
-    return {"value": guess.label, "confidence": guess.confidence}
+def _choice(guess, choices) -> dict:
+    return {"value": guess.label, "label": dict(choices.choices).get(guess.label, guess.label), "confidence": guess.confidence}
 
 
 def _unit(model: TriageModel, code: str, area: ResolvedArea) -> dict | None:

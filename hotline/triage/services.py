@@ -4,10 +4,13 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
+from hotline.catalog.selectors import category_by_code, responsible_unit
 from hotline.core.cache import forget
+from hotline.core.errors import InvalidInput
 from hotline.orders import services as orders
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
+from hotline.org.areas import ResolvedArea
 from hotline.org.models import User
 
 from . import corpus
@@ -72,9 +75,17 @@ def _learnt_routing(progress: Progress) -> dict[str, int]:
     learnt = {}
     for key, units in counts.items():
         unit_id, n = units.most_common(1)[0]
-        if n >= _MIN_ROUTED and n / sum(units.values()) >= _MIN_SHARE:
+        if n >= _MIN_ROUTED and n / sum(units.values()) >= _MIN_SHARE and unit_id != _catalogue_unit(key):
             learnt[key] = unit_id
     return learnt
+
+
+def _catalogue_unit(key: str) -> int | None:
+    code, street_id = key.split("@")
+    try:
+        return responsible_unit(category_by_code(code), ResolvedArea(street_id=int(street_id))).pk
+    except InvalidInput:
+        return None
 
 
 def _store(model, source: str, examples: int, metrics: dict) -> ModelVersion:

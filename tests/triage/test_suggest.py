@@ -116,3 +116,18 @@ def test_units_that_dispatchers_consistently_chose_are_learnt(city, model_in_use
     version = services.train_from_history(holdout=0)
     model = selectors.TriageModel.from_bytes(bytes(version.blob))
     assert model.info["units"] == {f"02.01@{city.streets[0].pk}": target.pk}
+
+
+def test_routing_that_only_repeats_the_catalogue_is_not_stored_as_learnt(city, model_in_use, monkeypatch):
+    for _ in range(6):
+        order = factories.register(city, text="垃圾清运", address="东城1路", category_code="02.01")
+        orders.dispatch_order(order=order, actor=city.dispatcher)  # the catalogue's street
+    monkeypatch.setattr("hotline.triage.services.train", lambda examples, progress=None: selectors.current_model()[1])
+    version = services.train_from_history(holdout=0)
+    assert selectors.TriageModel.from_bytes(bytes(version.blob)).info["units"] == {}
+
+
+def test_type_and_urgency_suggestions_carry_their_chinese_labels(city, model_in_use):
+    s = selectors.suggest("请问公租房怎么申请")
+    assert (s["order_type"]["value"], s["order_type"]["label"]) == ("consultation", "咨询")
+    assert s["urgency"]["label"] == "一般"
