@@ -44,6 +44,41 @@ def held_out_accuracy() -> dict:
     }
 
 
+def compare_learners() -> dict:
+    """The raw category accuracy of other feature sets and learners on the held-out-phrase test:
+    the figures behind the choice in model.py."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.svm import LinearSVC
+
+    from hotline.triage import corpus
+    from hotline.triage.model import normalise
+
+    learn, unseen = corpus.split_phrases()
+    rng, test_rng = random.Random(1), random.Random(99)
+    train_examples = [e for code in learn for e in corpus.examples_for(code, 400, rng, learn[code])]
+    test_examples = [e for code in unseen for e in corpus.examples_for(code, 60, test_rng, unseen[code])]
+    texts, labels = [normalise(e.text) for e in train_examples], [e.category for e in train_examples]
+    test_texts, truth = [normalise(e.text) for e in test_examples], np.array([e.category for e in test_examples])
+    results = {}
+    for name, ngrams, learner in [
+        ("chars+bigrams SGD (kept)", (1, 2), lambda: SGDClassifier(loss="modified_huber", alpha=2e-5, max_iter=15, tol=None,
+                                                                   n_jobs=2, random_state=0)),
+        ("chars+bigrams SVM", (1, 2), lambda: LinearSVC(C=0.2, dual=True, max_iter=2000)),
+        ("chars..trigrams SVM", (1, 3), lambda: LinearSVC(C=0.2, dual=True, max_iter=2000)),
+        ("bigrams+trigrams SVM", (2, 3), lambda: LinearSVC(C=0.2, dual=True, max_iter=2000)),
+        ("chars..4-grams SVM", (1, 4), lambda: LinearSVC(C=0.2, dual=True, max_iter=2000)),
+    ]:
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=ngrams, min_df=2, sublinear_tf=True, dtype=np.float32)
+        features = vectorizer.fit_transform(texts)
+        started = time.perf_counter()
+        model = learner().fit(features, labels)
+        results[name] = {"accuracy": round(float((model.predict(vectorizer.transform(test_texts)) == truth).mean()), 4),
+                         "fit_s": round(time.perf_counter() - started, 1), "features": features.shape[1]}
+    return results
+
+
 def real_accuracy(model) -> dict | None:
     """The cold-start model on real messages to a city board, labelled by hand (ids only here)."""
     from hotline.triage.evaluation import evaluate
@@ -157,6 +192,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the database for latency figures")
     parser.add_argument("--requests", type=int, default=2000, help="suggestions to time")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--compare", action="store_true", help="also compare other features and learners")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.orders, args.requests = [20_000], 20_000, 300
@@ -165,6 +201,9 @@ def main() -> None:
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}}
     print("accuracy on held-out phrases ...", file=sys.stderr, flush=True)
     report["held_out_phrases"] = held_out_accuracy()
+    if args.compare:
+        print("comparing features and learners ...", file=sys.stderr, flush=True)
+        report["learners"] = compare_learners()
     for size in args.sizes:
         print(f"training on {size:,} requests ...", file=sys.stderr, flush=True)
         report[f"training_{size}"] = training_run(size)
