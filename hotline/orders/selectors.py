@@ -27,16 +27,33 @@ def visible_orders(user: User) -> QuerySet[WorkOrder]:
 
 
 def order_list(
-    user: User, *, status: str = "", unit: Unit | None = None, overdue: bool = False, now: datetime | None = None
+    user: User, *, status: str = "", unit: Unit | None = None, category: str = "", order_type: str = "",
+    channel: str = "", since: datetime | None = None, until: datetime | None = None, overdue: bool = False,
+    text: str = "", now: datetime | None = None,
 ) -> QuerySet[WorkOrder]:
+    """The orders ``user`` may see, newest first, filtered: ``unit`` covers the units below it,
+    ``since``/``until`` bound the registration time, ``overdue`` keeps open orders past the
+    deadline in force, ``text`` matches the number, the title or the request."""
     orders = visible_orders(user).select_related("category", "unit")
     if status:
         orders = orders.filter(status=status)
     if unit is not None:
         orders = orders.filter(unit__path__startswith=unit.path)
+    if category:
+        orders = orders.filter(category__code=category)
+    if order_type:
+        orders = orders.filter(order_type=order_type)
+    if channel:
+        orders = orders.filter(channel=channel)
+    if since:
+        orders = orders.filter(registered_at__gte=since)
+    if until:
+        orders = orders.filter(registered_at__lt=until)
     if overdue:
         orders = orders.filter(status__in=OPEN, due_at__lt=now or clock.now())
-    return orders.order_by("-registered_at")
+    if text:
+        orders = orders.filter(Q(number=text) | Q(title__icontains=text) | Q(text__icontains=text))
+    return orders.order_by("-registered_at", "-id")
 
 
 def order_timeline(order: WorkOrder) -> QuerySet[Event]:

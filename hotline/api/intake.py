@@ -1,0 +1,72 @@
+"""Intake suggestions through the API."""
+
+from ninja import Router, Schema
+
+from hotline.core.errors import InvalidInput, PermissionDenied
+from hotline.orders.workflow import TRANSITIONS, Action
+from hotline.triage.selectors import suggest
+
+router = Router(tags=["intake"])
+
+
+def _may_register(request) -> None:
+    if request.user.role not in TRANSITIONS[Action.REGISTER].roles:
+        raise PermissionDenied(order="（新）", action=Action.REGISTER.label, status="—", reason="只有话务员和派单员可以登记")
+
+
+class SuggestIn(Schema):
+    text: str
+    address: str = ""
+    caller_phone: str = ""
+
+
+class Choice(Schema):
+    value: str
+    label: str
+    confidence: float
+
+
+class RankedCategory(Schema):
+    code: str
+    name: str
+    confidence: float
+
+
+class SuggestedCategory(RankedCategory):
+    top3: list[RankedCategory]
+
+
+class SuggestedUnit(Schema):
+    id: int | None
+    name: str
+    learnt: bool
+
+
+class SuggestedDuplicate(Schema):
+    number: str
+    score: float
+    status: str
+
+
+class SuggestedArticle(Schema):
+    id: int
+    title: str
+    score: float
+
+
+class Suggestion(Schema):
+    model: int
+    category: SuggestedCategory
+    order_type: Choice
+    urgency: Choice
+    unit: SuggestedUnit | None
+    duplicates: list[SuggestedDuplicate]
+    articles: list[SuggestedArticle]
+
+
+@router.post("/suggest", response=Suggestion, tags=["intake"], summary="智能建议：分类、类型、紧急程度、承办单位、重复工单、知识库")
+def suggest_for_request(request, body: SuggestIn):
+    _may_register(request)
+    if not body.text.strip():
+        raise InvalidInput({"text": "不能为空"})
+    return suggest(body.text[:4000], body.address[:200], phone=body.caller_phone[:30])

@@ -1,0 +1,348 @@
+"""Orders through the API: list and search, one order with its timeline, registration, and every
+lifecycle action as its own endpoint (``POST /orders/{number}/{action}``)."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.http import Http404
+from ninja import Field, Query, Router, Schema, Status
+
+from hotline.catalog.choices import OrderType, Urgency
+from hotline.core.errors import Conflict, InvalidInput
+from hotline.orders import services
+from hotline.orders.models import Channel, Satisfaction, WorkOrder
+from hotline.orders.selectors import deadline_mark, order_list, order_timeline, visible_orders
+from hotline.orders.workflow import Action
+from hotline.orders.workflow import Status as OrderStatus
+from hotline.org.models import Unit
+from hotline.triage.services import register_with_suggestions
+
+from .intake import Suggestion
+
+router = Router(tags=["orders"])
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+class UnitRef(Schema):
+    id: int
+    name: str
+
+
+class OrderSummary(Schema):
+    number: str
+    version: int
+    status: str
+    status_label: str
+    channel: str
+    order_type: str
+    category: str | None
+    urgency: str
+    title: str
+    unit: UnitRef | None
+    registered_at: datetime
+    due_at: datetime | None
+    mark: str = Field(description="red: overdue; yellow: past 80 % of the deadline in force")
+
+
+class EventOut(Schema):
+    seq: int
+    at: datetime
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    actor: str
+    actor_role: str
+    unit: str
+    note: str
+    payload: dict
+
+
+class OrderDetail(OrderSummary):
+    text: str
+    caller_name: str
+    caller_phone: str
+    address: str
+    area: list[str]
+    handling_unit: UnitRef | None
+    cohandlers: list[UnitRef]
+    accept_deadline: datetime | None
+    contact_deadline: datetime | None
+    finish_deadline: datetime | None
+    original_finish_deadline: datetime | None
+    visit_deadline: datetime | None
+    answer: str
+    resolved: bool | None
+    satisfaction: str
+    reopen_count: int
+    urge_count: int
+    supervised: bool
+    duplicate_of: str | None
+    case_number: str
+    confidential: bool
+    suggestions: dict
+    timeline: list[EventOut]
+
+
+class Page(Schema):
+    count: int
+    items: list[OrderSummary]
+
+
+def _unit(unit: Unit | None) -> dict | None:
+    return {"id": unit.pk, "name": unit.name} if unit is not None else None
+
+
+def _summary(order: WorkOrder) -> dict:
+    return {
+        "number": order.number, "version": order.version, "status": order.status,
+        "status_label": OrderStatus(order.status).label, "channel": order.channel, "order_type": order.order_type,
+        "category": order.category.code if order.category_id else None, "urgency": order.urgency, "title": order.title,
+        "unit": _unit(order.unit), "registered_at": order.registered_at, "due_at": order.due_at,
+        "mark": deadline_mark(order),
+    }
+
+
+def _caller(user, order: WorkOrder) -> tuple[str, str]:
+    """Units see the phone masked; nobody sees a confidential reporter (举报人保密)."""
+    if order.confidential:
+        return "", ""
+    if user.unit_id and user.unit.kind == Unit.Kind.CENTRE:
+        return order.caller_name, order.caller_phone
+    return order.caller_name, order.masked_phone
+
+
+def _detail(user, order: WorkOrder) -> dict:
+    name, phone = _caller(user, order)
+    events = [{
+        "seq": e.seq, "at": e.at, "action": e.action, "action_label": Action(e.action).label,
+        "from_status": e.from_status, "to_status": e.to_status, "actor": str(e.actor) if e.actor else "",
+        "actor_role": e.actor_role, "unit": e.unit.name if e.unit else "", "note": e.note, "payload": e.payload,
+    } for e in order_timeline(order)]
+    return _summary(order) | {
+        "text": order.text, "caller_name": name, "caller_phone": phone, "address": order.address,
+        "area": [u.name for u in (order.district, order.street, order.community) if u is not None],
+        "handling_unit": _unit(order.handling_unit), "cohandlers": [_unit(u) for u in order.cohandlers.all()],
+        "accept_deadline": order.accept_deadline, "contact_deadline": order.contact_deadline,
+        "finish_deadline": order.finish_deadline, "original_finish_deadline": order.original_finish_deadline,
+        "visit_deadline": order.visit_deadline, "answer": order.answer, "resolved": order.resolved,
+        "satisfaction": order.satisfaction, "reopen_count": order.reopen_count, "urge_count": order.urge_count,
+        "supervised": order.supervised, "duplicate_of": order.duplicate_of.number if order.duplicate_of_id else None,
+        "case_number": order.case_number, "confidential": order.confidential, "suggestions": order.suggestions,
+        "timeline": events,
+    }
+
+
+class OrderFilters(Schema):
+    status: OrderStatus | None = None
+    unit: int | None = Field(None, description="this unit and the units below it")
+    category: str = ""
+    order_type: OrderType | None = None
+    channel: Channel | None = None
+    since: datetime | None = Field(None, description="registered at or after")
+    until: datetime | None = Field(None, description="registered before")
+    overdue: bool = False
+    q: str = Field("", max_length=100, description="order number, or words of the title or the request")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("", response=Page, summary="工单列表（筛选、搜索、分页）")
+def list_orders(request, filters: Query[OrderFilters]):
+    unit = Unit.objects.filter(pk=filters.unit).first() if filters.unit else None
+    if filters.unit and unit is None:
+        raise InvalidInput({"unit": f"没有编号为 {filters.unit} 的单位"})
+    orders = order_list(request.user, status=filters.status or "", unit=unit, category=filters.category,
+                        order_type=filters.order_type or "", channel=filters.channel or "", since=filters.since,
+                        until=filters.until, overdue=filters.overdue, text=filters.q.strip())
+    page = orders[filters.offset:filters.offset + filters.limit]
+    return {"count": orders.count(), "items": [_summary(o) for o in page]}
+
+
+def _visible(request, number: str) -> WorkOrder:
+    try:
+        return (visible_orders(request.user)
+                .select_related("category", "unit", "handling_unit", "district", "street", "community", "duplicate_of")
+                .get(number=number))
+    except WorkOrder.DoesNotExist:
+        raise Http404(f"没有工单 {number}，或不在您的可见范围内") from None
+
+
+@router.get("/{number}", response=OrderDetail, summary="工单详情与办理过程")
+def read_order(request, number: str):
+    return _detail(request.user, _visible(request, number))
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+class OrderIn(Schema):
+    text: str
+    address: str = ""
+    caller_name: str = ""
+    caller_phone: str = ""
+    channel: Channel = Channel.API
+    order_type: OrderType | None = None
+    category_code: str = ""
+    urgency: Urgency | None = None
+    confidential: bool = False
+    anonymous: bool = False
+
+
+class Registered(OrderSummary):
+    suggestions: Suggestion
+
+
+@router.post("", response={201: Registered}, summary="登记工单（附智能建议）")
+def register(request, body: OrderIn):
+    """Register an order; the triage suggestions are stored beside what the caller chose."""
+    data = body.dict()
+    data["order_type"], data["urgency"] = data["order_type"] or "", data["urgency"] or ""
+    order = register_with_suggestions(actor=request.user, **data)
+    return Status(201, _summary(order) | {"suggestions": order.suggestions})
+
+
+class ActionIn(Schema):
+    version: int | None = Field(None, description="the version the client last read; a newer order is a 409 conflict")
+
+
+def _unit_by_id(pk: int, field: str) -> Unit:
+    unit = Unit.objects.filter(pk=pk).first()
+    if unit is None:
+        raise InvalidInput({field: f"没有编号为 {pk} 的单位"})
+    return unit
+
+
+def _order_by_number(number: str, field: str) -> WorkOrder:
+    order = WorkOrder.objects.filter(number=number).first()
+    if order is None:
+        raise InvalidInput({field: f"没有工单 {number}"})
+    return order
+
+
+class Note(ActionIn):
+    note: str = ""
+
+
+class Reason(ActionIn):
+    reason: str
+
+
+class Answer(ActionIn):
+    answer: str
+    article: str = ""
+    category_code: str | None = None
+
+
+class Review(Note):
+    order_type: OrderType | None = None
+    category_code: str | None = None
+    urgency: Urgency | None = None
+    address: str | None = None
+    area: int | None = Field(None, description="a district, street or community chosen by hand")
+
+
+class Dispatch(Note):
+    unit: int | None = Field(None, description="the responsible unit; the dispatch catalogue decides when empty")
+    cohandlers: list[int] = []
+    category_code: str | None = None
+    urgency: Urgency | None = None
+
+
+class Reassign(Reason):
+    unit: int
+
+
+class PassDown(Note):
+    sub_unit: int
+
+
+class Contact(Note):
+    way: str = "电话"
+
+
+class Extension(Reason):
+    days: int = Field(..., ge=1, le=60)
+
+
+class StageReply(ActionIn):
+    text: str
+
+
+class Reply(ActionIn):
+    result: str
+    solved: bool
+
+
+class Visit(Note):
+    resolved: bool
+    satisfaction: Satisfaction
+
+
+class Merge(Note):
+    master: str = Field(..., description="the number of the order this one duplicates")
+
+
+class Supervise(ActionIn):
+    instructions: str
+
+
+class Case(Note):
+    case_number: str
+
+
+class Assist(ActionIn):
+    opinion: str
+
+
+# action: (body schema, how the body becomes the service's arguments, service)
+ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] = {
+    Action.ANSWER_ON_THE_SPOT: (Answer, lambda b: b, services.answer_on_the_spot),
+    Action.REVIEW: (Review, lambda b: b | {"area": _unit_by_id(b["area"], "area") if b["area"] else None}, services.review_order),
+    Action.DISPATCH: (Dispatch, lambda b: b | {"unit": _unit_by_id(b["unit"], "unit") if b["unit"] else None,
+                                               "cohandlers": [_unit_by_id(u, "cohandlers") for u in b["cohandlers"]]},
+                      services.dispatch_order),
+    Action.REASSIGN: (Reassign, lambda b: b | {"unit": _unit_by_id(b["unit"], "unit")}, services.reassign_order),
+    Action.ACCEPT: (Note, lambda b: b, services.accept_order),
+    Action.REQUEST_RETURN: (Reason, lambda b: b, services.request_return),
+    Action.APPROVE_RETURN: (Note, lambda b: b, services.approve_return),
+    Action.REJECT_RETURN: (Reason, lambda b: b, services.reject_return),
+    Action.PASS_DOWN: (PassDown, lambda b: b | {"sub_unit": _unit_by_id(b["sub_unit"], "sub_unit")}, services.pass_down),
+    Action.RECORD_CONTACT: (Contact, lambda b: b, services.record_contact),
+    Action.REQUEST_EXTENSION: (Extension, lambda b: b, services.request_extension),
+    Action.APPROVE_EXTENSION: (Note, lambda b: b, services.approve_extension),
+    Action.DENY_EXTENSION: (Reason, lambda b: b, services.deny_extension),
+    Action.STAGE_REPLY: (StageReply, lambda b: b, services.stage_reply),
+    Action.REPLY: (Reply, lambda b: b, services.reply_order),
+    Action.APPROVE_REPLY: (Note, lambda b: b, services.approve_reply),
+    Action.REJECT_REPLY: (Reason, lambda b: b, services.reject_reply),
+    Action.VISIT: (Visit, lambda b: b, services.visit_order),
+    Action.REOPEN: (Reason, lambda b: b, services.reopen_order),
+    Action.CLOSE: (Reason, lambda b: b, services.close_order),
+    Action.MERGE: (Merge, lambda b: b | {"master": _order_by_number(b["master"], "master")}, services.merge_order),
+    Action.CANCEL: (Reason, lambda b: b, services.cancel_order),
+    Action.URGE: (Note, lambda b: b, services.urge_order),
+    Action.SUPERVISE: (Supervise, lambda b: b, services.supervise_order),
+    Action.CONVERT_TO_CASE: (Case, lambda b: b, services.convert_to_case),
+    Action.ASSIST: (Assist, lambda b: b, services.assist_order),
+}
+assert set(ACTIONS) == set(Action) - {Action.REGISTER}, "every action after registration has an endpoint"
+
+
+def _endpoint(action: Action, schema: type[ActionIn], arguments: Callable[[dict], dict], service: Callable):
+    def act(request, number: str, body: schema):  # type: ignore[valid-type]
+        order = _visible(request, number)
+        data = body.dict()
+        version = data.pop("version")
+        if version is not None and version != order.version:
+            raise Conflict(order=order.number, action=action.label, status=OrderStatus(order.status).label,
+                           reason=f"工单已更新到第 {order.version} 版（请求基于第 {version} 版），请刷新后重试")
+        return _detail(request.user, service(order=order, actor=request.user, **arguments(data)))
+
+    act.__name__ = f"order_{action.value}"
+    router.post(f"/{{number}}/{action.value}", response=OrderDetail, summary=f"{action.label}（{action.value}）",
+                operation_id=f"order_{action.value}")(act)
+
+
+for _action, (_schema, _arguments, _service) in ACTIONS.items():
+    _endpoint(_action, _schema, _arguments, _service)
