@@ -3,7 +3,7 @@ stable code. Endpoints only call services and selectors."""
 
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from hotline.core.errors import ActionRefused, DomainError, InvalidInput, PermissionDenied
@@ -46,6 +46,11 @@ def _malformed(request, error: ValidationError):
     # loc is (where, parameter, field, ...): name the field as the client sent it
     errors = {".".join(str(p) for p in e["loc"][2:]) or str(e["loc"][-1]): e["msg"] for e in error.errors}
     return _error(request, 422, InvalidInput.code, "；".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
+
+
+@api.exception_handler(HttpError)
+def _bad_request(request, error: HttpError):
+    return _error(request, error.status_code, "bad_request" if error.status_code == 400 else "error", str(error))
 
 
 @api.exception_handler(Http404)

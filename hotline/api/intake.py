@@ -6,6 +6,8 @@ from hotline.core.errors import InvalidInput, PermissionDenied
 from hotline.orders.workflow import TRANSITIONS, Action
 from hotline.triage.selectors import suggest
 
+from .schemas import Text, answers
+
 router = Router(tags=["intake"])
 
 
@@ -15,7 +17,7 @@ def _may_register(request) -> None:
 
 
 class SuggestIn(Schema):
-    text: str
+    text: Text
     address: str = ""
     caller_phone: str = ""
 
@@ -64,7 +66,7 @@ class Suggestion(Schema):
     articles: list[SuggestedArticle]
 
 
-@router.post("/suggest", response=Suggestion, tags=["intake"], summary="智能建议：分类、类型、紧急程度、承办单位、重复工单、知识库")
+@router.post("/suggest", response=answers(200, Suggestion), tags=["intake"], summary="智能建议：分类、类型、紧急程度、承办单位、重复工单、知识库")
 def suggest_for_request(request, body: SuggestIn):
     _may_register(request)
     if not body.text.strip():

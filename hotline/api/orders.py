@@ -18,6 +18,7 @@ from hotline.org.models import Unit
 from hotline.triage.services import register_with_suggestions
 
 from .intake import Suggestion
+from .schemas import Count, Flag, Moment, Text, answers
 
 router = Router(tags=["orders"])
 
@@ -140,15 +141,15 @@ class OrderFilters(Schema):
     category: str = ""
     order_type: OrderType | None = None
     channel: Channel | None = None
-    since: datetime | None = Field(None, description="registered at or after")
-    until: datetime | None = Field(None, description="registered before")
+    since: Moment | None = Field(None, description="registered at or after (ISO 8601)")
+    until: Moment | None = Field(None, description="registered before (ISO 8601)")
     overdue: bool = False
     q: str = Field("", max_length=100, description="order number, or words of the title or the request")
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10_000_000)
 
 
-@router.get("", response=Page, summary="工单列表（筛选、搜索、分页）")
+@router.get("", response=answers(200, Page), summary="工单列表（筛选、搜索、分页）")
 def list_orders(request, filters: Query[OrderFilters]):
     unit = Unit.objects.filter(pk=filters.unit).first() if filters.unit else None
     if filters.unit and unit is None:
@@ -169,7 +170,7 @@ def _visible(request, number: str) -> WorkOrder:
         raise Http404(f"没有工单 {number}，或不在您的可见范围内") from None
 
 
-@router.get("/{number}", response=OrderDetail, summary="工单详情与办理过程")
+@router.get("/{number}", response=answers(200, OrderDetail), summary="工单详情与办理过程")
 def read_order(request, number: str):
     return _detail(request.user, _visible(request, number))
 
@@ -177,7 +178,7 @@ def read_order(request, number: str):
 # --- writing ---------------------------------------------------------------------------------------
 
 class OrderIn(Schema):
-    text: str
+    text: Text
     address: str = ""
     caller_name: str = ""
     caller_phone: str = ""
@@ -185,15 +186,15 @@ class OrderIn(Schema):
     order_type: OrderType | None = None
     category_code: str = ""
     urgency: Urgency | None = None
-    confidential: bool = False
-    anonymous: bool = False
+    confidential: Flag = False
+    anonymous: Flag = False
 
 
 class Registered(OrderSummary):
     suggestions: Suggestion
 
 
-@router.post("", response={201: Registered}, summary="登记工单（附智能建议）")
+@router.post("", response=answers(201, Registered), summary="登记工单（附智能建议）")
 def register(request, body: OrderIn):
     """Register an order; the triage suggestions are stored beside what the caller chose."""
     data = body.dict()
@@ -203,7 +204,7 @@ def register(request, body: OrderIn):
 
 
 class ActionIn(Schema):
-    version: int | None = Field(None, description="the version the client last read; a newer order is a 409 conflict")
+    version: Count | None = Field(None, description="the version the client last read; a newer order is a 409 conflict")
 
 
 def _unit_by_id(pk: int, field: str) -> Unit:
@@ -225,11 +226,11 @@ class Note(ActionIn):
 
 
 class Reason(ActionIn):
-    reason: str
+    reason: Text
 
 
 class Answer(ActionIn):
-    answer: str
+    answer: Text
     article: str = ""
     category_code: str | None = None
 
@@ -239,22 +240,22 @@ class Review(Note):
     category_code: str | None = None
     urgency: Urgency | None = None
     address: str | None = None
-    area: int | None = Field(None, description="a district, street or community chosen by hand")
+    area: Count | None = Field(None, description="a district, street or community chosen by hand")
 
 
 class Dispatch(Note):
-    unit: int | None = Field(None, description="the responsible unit; the dispatch catalogue decides when empty")
-    cohandlers: list[int] = []
+    unit: Count | None = Field(None, description="the responsible unit; the dispatch catalogue decides when empty")
+    cohandlers: list[Count] = []
     category_code: str | None = None
     urgency: Urgency | None = None
 
 
 class Reassign(Reason):
-    unit: int
+    unit: Count
 
 
 class PassDown(Note):
-    sub_unit: int
+    sub_unit: Count
 
 
 class Contact(Note):
@@ -262,37 +263,37 @@ class Contact(Note):
 
 
 class Extension(Reason):
-    days: int = Field(..., ge=1, le=60)
+    days: Count = Field(..., ge=1, le=60)
 
 
 class StageReply(ActionIn):
-    text: str
+    text: Text
 
 
 class Reply(ActionIn):
-    result: str
-    solved: bool
+    result: Text
+    solved: Flag
 
 
 class Visit(Note):
-    resolved: bool
+    resolved: Flag
     satisfaction: Satisfaction
 
 
 class Merge(Note):
-    master: str = Field(..., description="the number of the order this one duplicates")
+    master: Text = Field(..., description="the number of the order this one duplicates")
 
 
 class Supervise(ActionIn):
-    instructions: str
+    instructions: Text
 
 
 class Case(Note):
-    case_number: str
+    case_number: Text
 
 
 class Assist(ActionIn):
-    opinion: str
+    opinion: Text
 
 
 # action: (body schema, how the body becomes the service's arguments, service)
@@ -340,7 +341,7 @@ def _endpoint(action: Action, schema: type[ActionIn], arguments: Callable[[dict]
         return _detail(request.user, service(order=order, actor=request.user, **arguments(data)))
 
     act.__name__ = f"order_{action.value}"
-    router.post(f"/{{number}}/{action.value}", response=OrderDetail, summary=f"{action.label}（{action.value}）",
+    router.post(f"/{{number}}/{action.value}", response=answers(200, OrderDetail), summary=f"{action.label}（{action.value}）",
                 operation_id=f"order_{action.value}")(act)
 
 

@@ -14,12 +14,14 @@ from hotline.org.models import Unit, User
 from hotline.sla.models import SlaPolicy
 from hotline.sla.policy import DeadlineKind
 
+from .schemas import answers
+
 router = Router(tags=["reference"])
 
 
 class Paging(Schema):
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10_000_000)
 
 
 def _page(queryset, paging: Paging, row) -> dict:
@@ -42,7 +44,7 @@ class UnitPage(Schema):
     items: list[UnitOut]
 
 
-@router.get("/units", response=UnitPage, summary="单位")
+@router.get("/units", response=answers(200, UnitPage), summary="单位")
 def list_units(request, paging: Query[Paging]):
     units = Unit.objects.order_by("path")
     return _page(units, paging, lambda u: {"id": u.pk, "name": u.name, "kind": u.kind, "parent": u.parent_id, "path": u.path,
@@ -62,7 +64,7 @@ class UserPage(Schema):
     items: list[UserOut]
 
 
-@router.get("/users", response=UserPage, summary="人员（本单位及下级单位；热线中心可见全部）")
+@router.get("/users", response=answers(200, UserPage), summary="人员（本单位及下级单位；热线中心可见全部）")
 def list_users(request, paging: Query[Paging]):
     users = User.objects.filter(is_active=True).order_by("username")
     me = request.user
@@ -89,7 +91,7 @@ class CategoryPage(Schema):
     items: list[CategoryOut]
 
 
-@router.get("/categories", response=CategoryPage, summary="诉求分类")
+@router.get("/categories", response=answers(200, CategoryPage), summary="诉求分类")
 def list_categories(request, paging: Query[Paging]):
     return _page(Category.objects.order_by("code"), paging, lambda c: {
         "code": c.code, "group": c.group, "name": c.name, "routing": c.routing, "default_unit": c.default_unit,
@@ -115,7 +117,7 @@ class PolicyPage(Schema):
     items: list[PolicyOut]
 
 
-@router.get("/sla-policies", response=PolicyPage, summary="时限规则")
+@router.get("/sla-policies", response=answers(200, PolicyPage), summary="时限规则")
 def list_policies(request, paging: Query[Paging]):
     def row(p: SlaPolicy) -> dict:
         deadlines = {k.value: {"amount": getattr(p, f"{k}_amount"), "unit": getattr(p, f"{k}_unit")}
@@ -154,7 +156,7 @@ def _article(a: Article, score: float | None = None) -> dict:
             "review_by": a.review_by, "valid_until": a.valid_until, "score": score}
 
 
-@router.get("/articles", response=ArticlePage, summary="知识库（可按问题检索）")
+@router.get("/articles", response=answers(200, ArticlePage), summary="知识库（可按问题检索）")
 def list_articles(request, query: Query[ArticleQuery]):
     if query.q.strip():
         found = search_articles(query.q, limit=query.offset + query.limit)

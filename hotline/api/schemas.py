@@ -1,0 +1,40 @@
+"""What every API error looks like, and the text a required field must hold."""
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import BeforeValidator, StrictBool, StrictInt
+
+Flag = StrictBool  # true or false, not 0 or "yes"
+Count = StrictInt  # a JSON number, not "3" or true
+
+
+def _iso_only(value):
+    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"[-+]?[\d.eE+-]+", value.strip())):
+        raise ValueError("需要 ISO 8601 时间，例如 2026-11-22T09:00:00+08:00")
+    return value
+
+
+# A moment written as ISO 8601 (a bare number is not read as seconds since 1970).
+Moment = Annotated[datetime, BeforeValidator(_iso_only)]
+
+# At least one character that is neither white space nor a control character (both are removed
+# before a text is stored, so a text of only those is empty).
+Text = Annotated[str, Field(min_length=1, pattern=r"[^\s\x00-\x1f\x7f-\x9f]")]
+
+
+class ApiError(Schema):
+    code: str
+    message: str
+    errors: dict[str, str] | None = None
+    reason: str | None = None
+
+
+ERRORS = frozenset({400, 401, 403, 404, 409, 422})
+
+
+def answers(ok: int, schema) -> dict:
+    """The responses of an operation: ``schema`` on success, ``ApiError`` for every error it can give."""
+    return {ok: schema, ERRORS: ApiError}
