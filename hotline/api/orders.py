@@ -296,36 +296,40 @@ class Assist(ActionIn):
     opinion: Text
 
 
+def _as_is(body: dict) -> dict:
+    return body
+
+
 # action: (body schema, how the body becomes the service's arguments, service)
 ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] = {
-    Action.ANSWER_ON_THE_SPOT: (Answer, lambda b: b, services.answer_on_the_spot),
+    Action.ANSWER_ON_THE_SPOT: (Answer, _as_is, services.answer_on_the_spot),
     Action.REVIEW: (Review, lambda b: b | {"area": _unit_by_id(b["area"], "area") if b["area"] else None}, services.review_order),
     Action.DISPATCH: (Dispatch, lambda b: b | {"unit": _unit_by_id(b["unit"], "unit") if b["unit"] else None,
                                                "cohandlers": [_unit_by_id(u, "cohandlers") for u in b["cohandlers"]]},
                       services.dispatch_order),
     Action.REASSIGN: (Reassign, lambda b: b | {"unit": _unit_by_id(b["unit"], "unit")}, services.reassign_order),
-    Action.ACCEPT: (Note, lambda b: b, services.accept_order),
-    Action.REQUEST_RETURN: (Reason, lambda b: b, services.request_return),
-    Action.APPROVE_RETURN: (Note, lambda b: b, services.approve_return),
-    Action.REJECT_RETURN: (Reason, lambda b: b, services.reject_return),
+    Action.ACCEPT: (Note, _as_is, services.accept_order),
+    Action.REQUEST_RETURN: (Reason, _as_is, services.request_return),
+    Action.APPROVE_RETURN: (Note, _as_is, services.approve_return),
+    Action.REJECT_RETURN: (Reason, _as_is, services.reject_return),
     Action.PASS_DOWN: (PassDown, lambda b: b | {"sub_unit": _unit_by_id(b["sub_unit"], "sub_unit")}, services.pass_down),
-    Action.RECORD_CONTACT: (Contact, lambda b: b, services.record_contact),
-    Action.REQUEST_EXTENSION: (Extension, lambda b: b, services.request_extension),
-    Action.APPROVE_EXTENSION: (Note, lambda b: b, services.approve_extension),
-    Action.DENY_EXTENSION: (Reason, lambda b: b, services.deny_extension),
-    Action.STAGE_REPLY: (StageReply, lambda b: b, services.stage_reply),
-    Action.REPLY: (Reply, lambda b: b, services.reply_order),
-    Action.APPROVE_REPLY: (Note, lambda b: b, services.approve_reply),
-    Action.REJECT_REPLY: (Reason, lambda b: b, services.reject_reply),
-    Action.VISIT: (Visit, lambda b: b, services.visit_order),
-    Action.REOPEN: (Reason, lambda b: b, services.reopen_order),
-    Action.CLOSE: (Reason, lambda b: b, services.close_order),
+    Action.RECORD_CONTACT: (Contact, _as_is, services.record_contact),
+    Action.REQUEST_EXTENSION: (Extension, _as_is, services.request_extension),
+    Action.APPROVE_EXTENSION: (Note, _as_is, services.approve_extension),
+    Action.DENY_EXTENSION: (Reason, _as_is, services.deny_extension),
+    Action.STAGE_REPLY: (StageReply, _as_is, services.stage_reply),
+    Action.REPLY: (Reply, _as_is, services.reply_order),
+    Action.APPROVE_REPLY: (Note, _as_is, services.approve_reply),
+    Action.REJECT_REPLY: (Reason, _as_is, services.reject_reply),
+    Action.VISIT: (Visit, _as_is, services.visit_order),
+    Action.REOPEN: (Reason, _as_is, services.reopen_order),
+    Action.CLOSE: (Reason, _as_is, services.close_order),
     Action.MERGE: (Merge, lambda b: b | {"master": _order_by_number(b["master"], "master")}, services.merge_order),
-    Action.CANCEL: (Reason, lambda b: b, services.cancel_order),
-    Action.URGE: (Note, lambda b: b, services.urge_order),
-    Action.SUPERVISE: (Supervise, lambda b: b, services.supervise_order),
-    Action.CONVERT_TO_CASE: (Case, lambda b: b, services.convert_to_case),
-    Action.ASSIST: (Assist, lambda b: b, services.assist_order),
+    Action.CANCEL: (Reason, _as_is, services.cancel_order),
+    Action.URGE: (Note, _as_is, services.urge_order),
+    Action.SUPERVISE: (Supervise, _as_is, services.supervise_order),
+    Action.CONVERT_TO_CASE: (Case, _as_is, services.convert_to_case),
+    Action.ASSIST: (Assist, _as_is, services.assist_order),
 }
 assert set(ACTIONS) == set(Action) - {Action.REGISTER}, "every action after registration has an endpoint"
 
