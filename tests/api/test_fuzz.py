@@ -3,6 +3,8 @@ no answer that breaks the documented schema."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -14,7 +16,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def bearer(city, model_in_use):
+def same_connection():
+    # Calling the WSGI application directly fires request_finished, which closes the database
+    # connection, and with it the test's transaction; Django's own test client prevents that
+    # the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(city, model_in_use, same_connection):
     for state in ("registered", "dispatched", "accepted", "closed"):
         factories.order_in(state, city)
     return {"Authorization": f"Bearer {create_token(user=city.dispatcher)}"}
