@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "hotline.knowledge",
     "hotline.demo",
     "hotline.api",
+    "hotline.open311",
     "hotline.web",
 ]
 

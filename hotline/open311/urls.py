@@ -1,0 +1,11 @@
+from django.urls import re_path
+
+from . import views
+
+app_name = "open311"
+FMT = r"(?P<fmt>json|xml)"
+urlpatterns = [
+    re_path(rf"^discovery\.{FMT}$", views.discovery, name="discovery"),
+    re_path(rf"^services\.{FMT}$", views.services, name="services"),
+    re_path(rf"^services/(?P<code>[^/]+)\.{FMT}$", views.service_definition, name="service_definition"),
+]
