@@ -8,4 +8,7 @@ urlpatterns = [
     re_path(rf"^discovery\.{FMT}$", views.discovery, name="discovery"),
     re_path(rf"^services\.{FMT}$", views.services, name="services"),
     re_path(rf"^services/(?P<code>[^/]+)\.{FMT}$", views.service_definition, name="service_definition"),
+    re_path(rf"^requests\.{FMT}$", views.requests, name="requests"),
+    re_path(rf"^requests/(?P<number>[^/]+)\.{FMT}$", views.one_request, name="request"),
+    re_path(rf"^tokens/(?P<token>[^/]+)\.{FMT}$", views.token, name="token"),
 ]

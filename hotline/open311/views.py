@@ -1,15 +1,27 @@
-"""Open311 GeoReport v2 at /open311/v2/: discovery, services and service definitions.
+"""Open311 GeoReport v2 at /open311/v2/: discovery, services, service definitions, requests
+(read by anyone, posted with an ``api_key``) and tokens.
 
 Every taxonomy leaf is a service (its code is the service code); its definition asks the
 attributes our intake uses. Requests are registered and read through the same services as
 every other channel.
 """
 
-from django.urls import reverse
-from django.views.decorators.http import require_GET
+from datetime import datetime, timedelta
 
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hotline.api.services import user_for_token
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
+from hotline.core.errors import InvalidInput
+from hotline.orders.models import Channel, WorkOrder
+from hotline.orders.workflow import FINAL, TRANSITIONS, Action
+from hotline.triage.services import register_with_suggestions
 
 from .formats import error, respond
 
@@ -53,3 +65,114 @@ def service_definition(request, code: str, fmt: str):
     if not Category.objects.filter(code=code, active=True).exists():
         return error(404, f"service_code {code} not found", fmt)
     return respond({"service_code": code, "attributes": _attributes()}, "service_definition", fmt)
+
+
+# --- requests --------------------------------------------------------------------------------------
+
+_DEFAULT_DAYS, _MAX_RESULTS = 90, 1000
+
+
+def _moment(value: str, name: str) -> datetime:
+    moment = parse_datetime(value.strip().replace(" ", "+")) if value else None
+    if moment is None:
+        raise ValueError(f"{name} must be a W3C date-time, e.g. 2026-11-22T09:00:00+08:00")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _local(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _request_document(order) -> dict:
+    finished = order.status in FINAL
+    return {
+        "service_request_id": order.number, "status": "closed" if finished else "open",
+        "status_notes": (order.answer or order.close_reason or None) if finished else None,
+        "service_name": order.category.name if order.category_id else None,
+        "service_code": order.category.code if order.category_id else "",
+        "description": order.title, "agency_responsible": order.unit.name if order.unit_id else None,
+        "service_notice": None, "requested_datetime": _local(order.registered_at),
+        "updated_datetime": _local(order.updated), "expected_datetime": _local(order.finish_deadline),
+        "address": order.address or None, "address_id": None, "zipcode": None,
+        "lat": float(order.latitude) if order.latitude is not None else None,
+        "long": float(order.longitude) if order.longitude is not None else None, "media_url": None,
+    }
+
+
+def _published():
+    """Orders as the public sees them: confidential reports are never listed."""
+    return (WorkOrder.objects.filter(confidential=False).select_related("category", "unit")
+            .annotate(updated=Max("events__at")).order_by("-registered_at"))
+
+
+def _read_requests(request, fmt: str):
+    params = request.GET
+    orders = _published()
+    try:
+        if params.get("service_request_id"):
+            orders = orders.filter(number__in=[n.strip() for n in params["service_request_id"].split(",")])
+        else:
+            end = _moment(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
+            start = _moment(params["start_date"], "start_date") if params.get("start_date") else end - timedelta(days=_DEFAULT_DAYS)
+            orders = orders.filter(registered_at__gte=start, registered_at__lte=end)
+            if params.get("service_code"):
+                orders = orders.filter(category__code__in=[c.strip() for c in params["service_code"].split(",")])
+            statuses = {s.strip() for s in params.get("status", "").split(",") if s.strip()}
+            if statuses - {"open", "closed"}:
+                raise ValueError("status must be open, closed or both")
+            if statuses == {"open"}:
+                orders = orders.exclude(status__in=FINAL)
+            elif statuses == {"closed"}:
+                orders = orders.filter(status__in=FINAL)
+    except ValueError as problem:
+        return error(400, str(problem), fmt)
+    return respond([_request_document(o) for o in orders[:_MAX_RESULTS]], "service_requests", fmt)
+
+
+def _post_request(request, fmt: str):
+    data = request.POST
+    user = user_for_token(data.get("api_key", ""))
+    if user is None or user.role not in TRANSITIONS[Action.REGISTER].roles:
+        return error(403, "api_key is missing or not allowed to post requests", fmt)
+    code = data.get("service_code", "")
+    if not code:
+        return error(400, "service_code is required", fmt)
+    if not Category.objects.filter(code=code, active=True).exists():
+        return error(404, f"service_code {code} not found", fmt)
+    if not data.get("address_string") and not (data.get("lat") and data.get("long")):
+        return error(400, "a location is required: lat and long, or address_string", fmt)
+    attributes = {key[len("attribute["):-1]: value for key, value in data.items() if key.startswith("attribute[") and key.endswith("]")}
+    name = " ".join(p for p in (data.get("last_name", ""), data.get("first_name", "")) if p)
+    try:
+        order = register_with_suggestions(
+            actor=user, channel=Channel.OPEN311, text=data.get("description", ""), address=data.get("address_string", ""),
+            latitude=data.get("lat") or None, longitude=data.get("long") or None, caller_name=name,
+            caller_phone=data.get("phone", ""), category_code=code, order_type=attributes.get("order_type", ""),
+            urgency=attributes.get("urgency", ""), confidential=attributes.get("confidential") == "true",
+        )
+    except InvalidInput as problem:
+        return error(400, problem.message, fmt)
+    return respond([{"service_request_id": order.number, "token": order.number, "service_notice": "已受理",
+                     "account_id": None}], "service_requests", fmt, status=201)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def requests(request, fmt: str):
+    return _post_request(request, fmt) if request.method == "POST" else _read_requests(request, fmt)
+
+
+@require_GET
+def one_request(request, number: str, fmt: str):
+    order = _published().filter(number=number).first()
+    if order is None:
+        return error(404, f"service_request_id {number} not found", fmt)
+    return respond([_request_document(order)], "service_requests", fmt)
+
+
+@require_GET
+def token(request, token: str, fmt: str):
+    """Requests are created at once, so a token is the request's own id."""
+    if not _published().filter(number=token).exists():
+        return error(404, f"token {token} not found", fmt)
+    return respond([{"service_request_id": token, "token": token}], "service_requests", fmt)
