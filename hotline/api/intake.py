@@ -3,7 +3,7 @@
 from ninja import Router, Schema
 
 from hotline.core.errors import InvalidInput, PermissionDenied
-from hotline.orders.workflow import TRANSITIONS, Action
+from hotline.orders.workflow import Action, allowed
 from hotline.triage.selectors import suggest
 
 from .schemas import Text, answers
@@ -12,7 +12,7 @@ router = Router(tags=["intake"])
 
 
 def _may_register(request) -> None:
-    if request.user.role not in TRANSITIONS[Action.REGISTER].roles:
+    if not allowed(Action.REGISTER, None, request.user.role):
         raise PermissionDenied(order="（新）", action=Action.REGISTER.label, status="—", reason="只有话务员和派单员可以登记")
 
 

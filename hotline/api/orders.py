@@ -11,7 +11,13 @@ from hotline.catalog.choices import OrderType, Urgency
 from hotline.core.errors import Conflict, InvalidInput
 from hotline.orders import services
 from hotline.orders.models import Channel, Satisfaction, WorkOrder
-from hotline.orders.selectors import deadline_mark, order_list, order_timeline, visible_orders
+from hotline.orders.selectors import (
+    deadline_mark,
+    order_list,
+    order_timeline,
+    visible_caller,
+    visible_orders,
+)
 from hotline.orders.workflow import Action
 from hotline.orders.workflow import Status as OrderStatus
 from hotline.org.models import Unit
@@ -105,17 +111,8 @@ def _summary(order: WorkOrder) -> dict:
     }
 
 
-def _caller(user, order: WorkOrder) -> tuple[str, str]:
-    """Units see the phone masked; nobody sees a confidential reporter (举报人保密)."""
-    if order.confidential:
-        return "", ""
-    if user.unit_id and user.unit.kind == Unit.Kind.CENTRE:
-        return order.caller_name, order.caller_phone
-    return order.caller_name, order.masked_phone
-
-
 def _detail(user, order: WorkOrder) -> dict:
-    name, phone = _caller(user, order)
+    name, phone = visible_caller(user, order)
     events = [{
         "seq": e.seq, "at": e.at, "action": e.action, "action_label": Action(e.action).label,
         "from_status": e.from_status, "to_status": e.to_status, "actor": str(e.actor) if e.actor else "",

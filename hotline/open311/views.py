@@ -20,7 +20,7 @@ from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
 from hotline.core.errors import InvalidInput
 from hotline.orders.models import Channel, WorkOrder
-from hotline.orders.workflow import FINAL, TRANSITIONS, Action
+from hotline.orders.workflow import FINAL, Action, allowed
 from hotline.triage.services import register_with_suggestions
 
 from .formats import error, respond
@@ -132,7 +132,7 @@ def _read_requests(request, fmt: str):
 def _post_request(request, fmt: str):
     data = request.POST
     user = user_for_token(data.get("api_key", ""))
-    if user is None or user.role not in TRANSITIONS[Action.REGISTER].roles:
+    if user is None or not allowed(Action.REGISTER, None, user.role):
         return error(403, "api_key is missing or not allowed to post requests", fmt)
     code = data.get("service_code", "")
     if not code:

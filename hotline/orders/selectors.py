@@ -56,6 +56,16 @@ def order_list(
     return orders.order_by("-registered_at", "-id")
 
 
+def visible_caller(user: User, order: WorkOrder) -> tuple[str, str]:
+    """(name, phone) of the caller as ``user`` may see them: the phone in full for the centre,
+    masked (138****1234) for units, and nothing at all of a confidential reporter (举报人保密)."""
+    if order.confidential:
+        return "", ""
+    if user.unit_id and user.unit.kind == Unit.Kind.CENTRE:
+        return order.caller_name, order.caller_phone
+    return order.caller_name, order.masked_phone
+
+
 def order_timeline(order: WorkOrder) -> QuerySet[Event]:
     return order.events.select_related("actor", "actor_unit", "unit").order_by("seq")
 

@@ -14,7 +14,7 @@ from hotline.core.errors import DomainError, InvalidInput
 from hotline.knowledge.models import Article
 from hotline.orders import services as orders
 from hotline.orders.models import Channel
-from hotline.orders.workflow import TRANSITIONS, Action
+from hotline.orders.workflow import Action, allowed
 from hotline.triage.selectors import repeat_calls, suggest
 from hotline.triage.services import register_with_suggestions
 
@@ -39,7 +39,7 @@ class IntakeForm(forms.Form):
 
 
 def _may_register(user) -> bool:
-    return user.role in TRANSITIONS[Action.REGISTER].roles
+    return allowed(Action.REGISTER, None, user.role)
 
 
 @login_required

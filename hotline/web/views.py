@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from hotline.core import clock
 from hotline.orders.models import WorkOrder
-from hotline.orders.selectors import deadline_mark, order_timeline, visible_orders
+from hotline.orders.selectors import deadline_mark, order_timeline, visible_caller, visible_orders
 from hotline.orders.selectors import order_list as select_orders
 from hotline.orders.workflow import Status
 from hotline.org.models import Unit
@@ -36,9 +36,8 @@ def order_detail(request, number: str):
         ).get(number=number)
     except WorkOrder.DoesNotExist:
         raise Http404("没有这个工单，或不在您的可见范围内") from None
-    may_see_caller = request.user.unit_id and request.user.unit.kind == Unit.Kind.CENTRE and not order.confidential
     return render(request, "web/order_detail.html", {
         "order": order, "events": order_timeline(order), "mark": deadline_mark(order),
-        "caller_phone": order.caller_phone if may_see_caller else order.masked_phone,
+        "caller_phone": visible_caller(request.user, order)[1],
         "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
     })
