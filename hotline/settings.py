@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "hotline.demo",
     "hotline.api",
     "hotline.open311",
+    "hotline.notifications",
+    "hotline.transfer",
     "hotline.web",
 ]
 
