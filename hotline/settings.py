@@ -9,6 +9,7 @@ Everything that differs between machines comes from the environment:
 - ``HOTLINE_DEBUG``, ``HOTLINE_ALLOWED_HOSTS`` (comma separated).
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -146,3 +147,41 @@ HOTLINE_OFFICE_HOURS = [("09:00", "12:00"), ("13:30", "17:30")]
 HOTLINE_ESCALATE_AFTER_HOURS = int(os.environ.get("HOTLINE_ESCALATE_AFTER_HOURS", "24"))
 # A closed order may be reopened (重办) within this many days of closing.
 HOTLINE_REOPEN_WINDOW_DAYS = 30
+
+# --- Notifications ----------------------------------------------------------------------------
+
+# The address citizens' links point to (tracking, satisfaction survey).
+HOTLINE_PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+_NOTIFY = "hotline.notifications.backends."
+_SMS_BACKENDS = {
+    "file": {"BACKEND": _NOTIFY + "FileBackend", "OPTIONS": {"path": VAR_DIR / "outbox" / "sms.jsonl"}},
+    "console": {"BACKEND": _NOTIFY + "ConsoleBackend"},
+    "http": {
+        "BACKEND": _NOTIFY + "HttpSmsBackend",
+        "OPTIONS": {
+            # e.g. https://sms.example.gov.cn/send with fields {"mobile": "{phone}", "content": "{text}"}
+            "url": os.environ.get("HOTLINE_SMS_GATEWAY_URL", ""),
+            "method": os.environ.get("HOTLINE_SMS_GATEWAY_METHOD", "POST"),
+            **({"data": json.loads(f)} if (f := os.environ.get("HOTLINE_SMS_GATEWAY_FIELDS")) else {}),
+            "headers": {"Authorization": a} if (a := os.environ.get("HOTLINE_SMS_GATEWAY_AUTH")) else {},
+        },
+    },
+}
+_EMAIL_BACKENDS = {
+    "file": {"BACKEND": _NOTIFY + "FileBackend", "OPTIONS": {"path": VAR_DIR / "outbox" / "email.jsonl"}},
+    "console": {"BACKEND": _NOTIFY + "ConsoleBackend"},
+    "smtp": {"BACKEND": _NOTIFY + "SmtpBackend"},  # EMAIL_HOST, EMAIL_PORT, … below
+}
+# Per channel: HOTLINE_SMS_BACKEND=file|console|http, HOTLINE_EMAIL_BACKEND=file|console|smtp.
+HOTLINE_NOTIFY_BACKENDS = {
+    "sms": _SMS_BACKENDS[os.environ.get("HOTLINE_SMS_BACKEND", "file")],
+    "email": _EMAIL_BACKENDS[os.environ.get("HOTLINE_EMAIL_BACKEND", "file")],
+}
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "12345@localhost")

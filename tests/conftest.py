@@ -12,6 +12,17 @@ def _fresh_reference_caches():
     cache.forget()
 
 
+@pytest.fixture(autouse=True)
+def outbox(settings):
+    """Notifications go to memory in tests; the list of what was sent is the fixture's value."""
+    from hotline.notifications.backends import MemoryBackend
+
+    memory = {"BACKEND": "hotline.notifications.backends.MemoryBackend"}
+    settings.HOTLINE_NOTIFY_BACKENDS = {"sms": memory, "email": memory}
+    MemoryBackend.outbox = []
+    return MemoryBackend.outbox
+
+
 @pytest.fixture
 def city(db):
     return factories.city()

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.core.errors import Conflict, InvalidInput
+from hotline.notifications.selectors import delivery_log
 from hotline.orders import services
 from hotline.orders.models import Channel, Satisfaction, WorkOrder
 from hotline.orders.selectors import (
@@ -170,6 +171,27 @@ def _visible(request, number: str) -> WorkOrder:
 @router.get("/{number}", response=answers(200, OrderDetail), summary="工单详情与办理过程")
 def read_order(request, number: str):
     return _detail(request.user, _visible(request, number))
+
+
+class MessageOut(Schema):
+    created_at: datetime
+    kind: str
+    kind_label: str
+    channel: str
+    recipient: str = Field(description="as the caller may see it: citizens' numbers masked for units")
+    status: str
+    attempts: int
+    sent_at: datetime | None
+    last_error: str
+
+
+@router.get("/{number}/messages", response=answers(200, list[MessageOut]), summary="工单的通知记录")
+def order_messages(request, number: str):
+    return [{
+        "created_at": m.created_at, "kind": m.kind, "kind_label": m.get_kind_display(), "channel": m.channel,
+        "recipient": m.shown_recipient, "status": m.status, "attempts": m.attempts, "sent_at": m.sent_at,
+        "last_error": m.last_error,
+    } for m in delivery_log(request.user, _visible(request, number))]
 
 
 # --- writing ---------------------------------------------------------------------------------------

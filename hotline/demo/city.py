@@ -143,6 +143,9 @@ def build_city() -> DemoCity:
         city.slugs[department.pk] = slug
     missing = set(kinds) - set(city.departments)
     assert not missing, f"the taxonomy routes to units the demo city lacks: {missing}"
+    for unit in [*city.streets, *city.departments.values()]:  # the units orders are dispatched to
+        unit.duty_phone, unit.duty_email = f"139{unit.pk:08d}", f"{city.slugs[unit.pk]}@jianglin.gov.cn"
+        unit.save(update_fields=["duty_phone", "duty_email"])
     _create_staff(city)
     return city
 

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from hotline.catalog.models import Category, Routing
 from hotline.core import clock
 from hotline.core.errors import Conflict, DomainError
+from hotline.notifications.services import deliver_due
 from hotline.orders import services
 from hotline.orders.models import Channel, WorkOrder
 from hotline.org.models import Unit
@@ -219,12 +220,14 @@ class History:
         return self.refused
 
     def _sweep_until(self, at: datetime, next_sweep: datetime | None) -> datetime:
-        """Let the worker sweep every simulated hour up to ``at``, as ``hotline worker`` would."""
+        """Let the worker sweep and deliver every simulated hour up to ``at``, as ``hotline worker`` would."""
         if next_sweep is None:
             return at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         while next_sweep <= at:
             with clock.frozen_at(next_sweep):
                 while sum(services.sweep_overdue(limit=500).values()) >= 500:
+                    pass
+                while sum(deliver_due(limit=500).values()) >= 500:
                     pass
             next_sweep += timedelta(hours=1)
         return next_sweep

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from hotline.core.admin import ReadOnlyAdmin
+
 from .models import Event, WorkOrder
 
 
@@ -15,7 +17,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin):
+class WorkOrderAdmin(ReadOnlyAdmin):
     """Read-only: orders change only through the lifecycle services."""
 
     list_display = ["number", "registered_at", "order_type", "category", "unit", "status"]
@@ -23,12 +25,3 @@ class WorkOrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "caller_phone"]
     date_hierarchy = "registered_at"
     inlines = [EventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

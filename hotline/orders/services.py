@@ -30,6 +30,7 @@ from hotline.sla.policy import DeadlineKind
 
 from . import workflow
 from .models import Channel, Event, Satisfaction, WorkOrder
+from .signals import event_recorded
 from .validation import clean_coordinate, clean_phone, clean_text, make_title
 from .workflow import Action, Reach, Refusal, Status
 
@@ -140,7 +141,7 @@ def _changed_columns(order: WorkOrder, before: dict) -> list[str]:
 
 
 def _append_event(order, actor, action, before, now, note, payload, default_role) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         order=order,
         seq=order.version,
         at=now,
@@ -154,6 +155,8 @@ def _append_event(order, actor, action, before, now, note, payload, default_role
         note=note,
         payload=payload,
     )
+    event_recorded.send(Event, order=order, event=event)
+    return event
 
 
 # --- deadlines ---------------------------------------------------------------------------------

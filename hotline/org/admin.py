@@ -6,7 +6,7 @@ from .models import Unit, User
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "parent", "enforcement", "active"]
+    list_display = ["name", "kind", "parent", "duty_phone", "enforcement", "active"]
     list_filter = ["kind", "enforcement", "active"]
     search_fields = ["name", "area_names"]
     autocomplete_fields = ["parent"]

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from .roles import Role
@@ -32,6 +33,12 @@ class Unit(models.Model):
     )
     enforcement = models.BooleanField("执法单位", default=False, help_text="可将诉求转为执法案件（诉转案）")
     active = models.BooleanField("启用", default=True)
+    # Where the unit's alerts (new order, urge, overdue, supervision) go; empty means none.
+    duty_phone = models.CharField(
+        "值班手机", max_length=11, blank=True, help_text="接收新工单、催办、超期、督办短信",
+        validators=[RegexValidator(r"^1[3-9]\d{9}$", "请填写 11 位手机号码")],
+    )
+    duty_email = models.EmailField("值班邮箱", blank=True, help_text="接收新工单、催办、超期、督办邮件")
 
     class Meta:
         verbose_name = verbose_name_plural = "单位"

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from hotline.core import clock
+from hotline.notifications.selectors import delivery_log
 from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import deadline_mark, order_timeline, visible_caller, visible_orders
 from hotline.orders.selectors import order_list as select_orders
@@ -40,4 +41,5 @@ def order_detail(request, number: str):
         "order": order, "events": order_timeline(order), "mark": deadline_mark(order),
         "caller_phone": visible_caller(request.user, order)[1],
         "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
+        "messages": delivery_log(request.user, order),
     })

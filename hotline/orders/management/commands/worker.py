@@ -2,28 +2,35 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from hotline.notifications.services import deliver_due
 from hotline.orders.services import sweep_overdue
 
 
 class Command(BaseCommand):
-    help = "Urge overdue orders and escalate them to supervision (催办、督办). Safe to run several at once."
+    help = ("Urge overdue orders, escalate them to supervision (催办、督办) and deliver notifications. "
+            "Safe to run several at once.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="sweep once and exit")
-        parser.add_argument("--interval", type=float, default=30.0, help="seconds between sweeps (default 30)")
-        parser.add_argument("--batch", type=int, default=200, help="orders claimed per transaction")
+        parser.add_argument("--once", action="store_true", help="sweep and deliver once, then exit")
+        parser.add_argument("--interval", type=float, default=30.0, help="seconds between rounds (default 30)")
+        parser.add_argument("--batch", type=int, default=200, help="orders or messages claimed per transaction")
 
     def handle(self, *args, once: bool, interval: float, batch: int, **options):
         while True:
-            total = {"urged": 0, "supervised": 0}
-            while True:  # drain what is due before sleeping
-                done = sweep_overdue(limit=batch)
-                for key in total:
-                    total[key] += done[key]
-                if sum(done.values()) < batch:
-                    break
+            total = _drain(lambda: sweep_overdue(limit=batch), batch) | _drain(lambda: deliver_due(limit=batch), batch)
             if any(total.values()) or once:
-                self.stdout.write(f"urged {total['urged']}, supervised {total['supervised']}")
+                self.stdout.write(", ".join(f"{key} {n}" for key, n in total.items()))
             if once:
                 return
             time.sleep(interval)
+
+
+def _drain(step, batch: int) -> dict[str, int]:
+    """Repeat a step until it handles less than a full batch: what is due is done before sleeping."""
+    total: dict[str, int] = {}
+    while True:
+        done = step()
+        for key, n in done.items():
+            total[key] = total.get(key, 0) + n
+        if sum(done.values()) < batch:
+            return total
