@@ -575,16 +575,18 @@ def reject_reply(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
 # --- visit, reopen, close --------------------------------------------------------------------------
 
 
-def visit_order(*, order: WorkOrder, actor: User, resolved: bool, satisfaction: str, note: str = "") -> WorkOrder:
+def visit_order(*, order: WorkOrder, actor: User | None, resolved: bool, satisfaction: str, note: str = "") -> WorkOrder:
     """Record the return visit (回访): resolved yes/no and 满意/基本满意/不满意; the order closes.
-    An unsatisfied citizen's order can then be reopened (``reopen_order``)."""
+    ``actor`` None is the citizen rating through the survey link. An unsatisfied citizen's order
+    can then be reopened (``reopen_order``)."""
     satisfaction = _choice(satisfaction, Satisfaction, "satisfaction")
 
     def change(o, now):
         o.resolved, o.satisfaction, o.closed_at = bool(resolved), satisfaction, now
         return {"resolved": bool(resolved), "satisfaction": satisfaction}
 
-    return _act(order, actor, Action.VISIT, change=change, note=clean_text(note, "note", required=False))
+    return _act(order, actor, Action.VISIT, default_role=Role.CITIZEN, change=change,
+                note=clean_text(note, "note", required=False))
 
 
 def reopen_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:

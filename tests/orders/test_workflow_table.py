@@ -52,7 +52,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
     "reply": (("accepted",), ("handler", "lead"), "replied"),
     "approve_reply": (("replied",), ("dispatcher",), "pending_visit"),
     "reject_reply": (("replied",), ("dispatcher",), "accepted"),
-    "visit": (("pending_visit",), ("visitor",), "closed"),
+    # DESIGN.md's users table: the citizen "rates" (the survey link after the reply).
+    "visit": (("pending_visit",), ("visitor", "citizen"), "closed"),
     "reopen": (("pending_visit", "closed"), ("visitor", "dispatcher"), "dispatched"),
     "close": (("pending_visit",), ("dispatcher",), "closed"),
     "merge": (("registered", "pending_dispatch", "dispatched", "accepted"), ("dispatcher",), "merged"),
