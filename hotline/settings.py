@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "hotline.notifications",
     "hotline.transfer",
     "hotline.web",
+    "hotline.portal",
 ]
 
 MIDDLEWARE = [
