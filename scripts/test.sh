@@ -14,6 +14,13 @@ log "Python packages"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
 
+log "Browser and fonts"
+# The browser tests drive Debian's chromium; Chinese fonts make the screenshots (and PDFs) legible.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+  echo "installing chromium and fonts-noto-cjk with apt-get"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+
 log "PostgreSQL server"
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
