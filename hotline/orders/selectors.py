@@ -1,14 +1,15 @@
 """Read queries on work orders. Every list starts from ``visible_orders`` (the visibility rule)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from hotline.core import clock
 from hotline.org.models import Unit, User
 
 from .models import Event, WorkOrder
-from .workflow import OPEN
+from .workflow import OPEN, Status
 
 
 def visible_orders(user: User) -> QuerySet[WorkOrder]:
@@ -80,3 +81,48 @@ def deadline_mark(order: WorkOrder, now: datetime | None = None) -> str:
     if order.warn_at and now >= order.warn_at:
         return "yellow"
     return ""
+
+
+# --- each role's queue (待办) ------------------------------------------------------------------
+
+QUEUE_TITLES = {
+    "operator": "今日登记", "dispatcher": "待审核、待派单、退单、回复待审和延期申请",
+    "handler": "本单位待签收和办理中的工单", "lead": "本单位待签收和办理中的工单",
+    "visitor": "待回访", "supervisor": "超期和督办中的工单",
+}
+
+
+def queue(user: User, now: datetime | None = None) -> QuerySet[WorkOrder]:
+    """What ``user`` has to work on now, most urgent first: the home page of each role."""
+    now = now or clock.now()
+    orders = visible_orders(user).select_related("category", "unit")
+    role = user.role
+    if role == "operator":
+        start = now.astimezone(timezone.get_current_timezone()).replace(hour=0, minute=0, second=0, microsecond=0)
+        return orders.filter(registered_at__gte=start).order_by("-registered_at")
+    if role == "dispatcher":
+        waiting = Q(status__in=[Status.REGISTERED, Status.PENDING_DISPATCH, Status.RETURNED, Status.REPLIED])
+        extension = Q(status=Status.ACCEPTED, extension_requested_days__isnull=False)
+        return orders.filter(waiting | extension).order_by("registered_at")
+    if role in ("handler", "lead"):
+        return orders.filter(status__in=[Status.DISPATCHED, Status.ACCEPTED]).order_by("due_at")
+    if role == "visitor":
+        return orders.filter(status=Status.PENDING_VISIT).order_by("due_at")
+    if role == "supervisor":
+        return orders.filter(Q(due_at__lt=now) | Q(supervised=True), status__in=OPEN).order_by("due_at")
+    return orders.filter(status__in=OPEN).order_by("due_at")
+
+
+def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
+    """The counts that matter on a home page, over the orders the user may see: due today,
+    yellow (past 80 % of the deadline), red (overdue), returned, and unsatisfied in 30 days."""
+    now = now or clock.now()
+    end_of_day = now.astimezone(timezone.get_current_timezone()).replace(hour=23, minute=59, second=59)
+    open_ = Q(status__in=OPEN)
+    return visible_orders(user).aggregate(
+        due_today=Count("pk", filter=open_ & Q(due_at__gte=now, due_at__lte=end_of_day)),
+        yellow=Count("pk", filter=open_ & Q(warn_at__lte=now, due_at__gte=now)),
+        red=Count("pk", filter=open_ & Q(due_at__lt=now)),
+        returned=Count("pk", filter=Q(status=Status.RETURNED)),
+        unsatisfied=Count("pk", filter=Q(satisfaction="unsatisfied", closed_at__gte=now - timedelta(days=30))),
+    )

@@ -78,6 +78,14 @@ def _check_reach(actor: User | None, order: WorkOrder, reach: Reach) -> str | No
     raise AssertionError(reach)
 
 
+def actions_for(actor: User, order: WorkOrder) -> list[Action]:
+    """The actions ``actor`` may take on ``order`` now, by the transition table and its reach
+    (an action's own conditions, such as a pending extension, are checked when it is taken)."""
+    role = _role(actor, Role.SYSTEM)
+    return [a for a in workflow.actions_available(Status(order.status), role)
+            if _check_reach(actor, order, workflow.TRANSITIONS[a].reach) is None]
+
+
 def _act(
     order: WorkOrder,
     actor: User | None,

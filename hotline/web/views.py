@@ -1,15 +1,41 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from hotline.core import clock
+from hotline.core.errors import DomainError, InvalidInput, PermissionDenied
 from hotline.notifications.selectors import delivery_log
+from hotline.orders import services
 from hotline.orders.models import WorkOrder
-from hotline.orders.selectors import deadline_mark, order_timeline, visible_caller, visible_orders
+from hotline.orders.selectors import (
+    QUEUE_TITLES,
+    deadline_mark,
+    order_timeline,
+    queue,
+    queue_counts,
+    visible_caller,
+    visible_orders,
+)
 from hotline.orders.selectors import order_list as select_orders
-from hotline.orders.workflow import Status
+from hotline.orders.workflow import Action, Status
 from hotline.org.models import Unit
+
+from . import actions
+
+
+@login_required
+def home(request):
+    """Each role's queue with the counts that matter (待办)."""
+    now = clock.now()
+    orders = queue(request.user, now)
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    return render(request, "web/home.html", {
+        "title": QUEUE_TITLES.get(request.user.role, "未办结的工单"), "page": page,
+        "rows": [(order, deadline_mark(order, now)) for order in page], "counts": queue_counts(request.user, now),
+    })
 
 
 @login_required
@@ -29,17 +55,53 @@ def order_list(request):
     })
 
 
-@login_required
-def order_detail(request, number: str):
+def _visible_order(user, number: str) -> WorkOrder:
     try:
-        order = visible_orders(request.user).select_related(
+        return visible_orders(user).select_related(
             "category", "unit", "handling_unit", "district", "street", "community", "duplicate_of"
         ).get(number=number)
     except WorkOrder.DoesNotExist:
         raise Http404("没有这个工单，或不在您的可见范围内") from None
+
+
+def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, errors=None, status: int = 200):
+    forms = [(a, actions.form_fields(a, request.user, order)) for a in services.actions_for(request.user, order)]
     return render(request, "web/order_detail.html", {
         "order": order, "events": order_timeline(order), "mark": deadline_mark(order),
         "caller_phone": visible_caller(request.user, order)[1],
         "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
-        "messages": delivery_log(request.user, order),
-    })
+        "messages_log": delivery_log(request.user, order),
+        "action_forms": forms, "failed": failed, "errors": errors or {}, "posted": request.POST if failed else {},
+    }, status=status)
+
+
+@login_required
+def order_detail(request, number: str):
+    return _detail_page(request, _visible_order(request.user, number))
+
+
+@login_required
+@require_POST
+def order_action(request, number: str, action: str):
+    """Take one lifecycle action from the order page; on refusal the page comes back with the
+    reason beside the form, and nothing was changed."""
+    order = _visible_order(request.user, number)
+    if action not in Action.values or action == Action.REGISTER:
+        raise Http404("没有这个操作")
+    action = Action(action)
+    version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else order.version
+    body, errors = actions.parse(action, request.POST, version)
+    if errors:
+        return _detail_page(request, order, failed=action, errors=errors, status=422)
+    if version != order.version:
+        errors = {"": "工单已被他人更新，请查看最新情况后重试"}
+        return _detail_page(request, order, failed=action, errors=errors, status=409)
+    try:
+        actions.run(action, order, request.user, body)
+    except InvalidInput as error:
+        return _detail_page(request, order, failed=action, errors=error.errors, status=422)
+    except DomainError as error:
+        status = 403 if isinstance(error, PermissionDenied) else 409
+        return _detail_page(request, order, failed=action, errors={"": error.message}, status=status)
+    messages.success(request, f"已{action.label}")
+    return redirect("web:order_detail", number=number)

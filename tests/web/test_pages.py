@@ -7,7 +7,7 @@ from tests import factories
 
 
 def test_the_order_list_asks_for_a_login(client, city):
-    response = client.get("/")
+    response = client.get("/orders/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
 
@@ -15,7 +15,7 @@ def test_the_order_list_asks_for_a_login(client, city):
 def test_the_centre_sees_every_order_in_the_list(client, city):
     mine = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
-    response = client.get("/")
+    response = client.get("/orders/")
     assert response.status_code == 200
     assert mine.number in response.content.decode()
 
@@ -24,7 +24,7 @@ def test_the_list_filters_by_status(client, city):
     dispatched = factories.order_in(Status.DISPATCHED, city)
     registered = factories.order_in(Status.REGISTERED, city)
     client.force_login(city.dispatcher)
-    page = client.get("/", {"status": "registered"}).content.decode()
+    page = client.get("/orders/", {"status": "registered"}).content.decode()
     assert registered.number in page
     assert dispatched.number not in page
 
@@ -33,7 +33,7 @@ def test_the_list_filters_by_unit(client, city):
     garbage = factories.order_in(Status.DISPATCHED, city)  # goes to streets[0]
     other = factories.order_in(Status.DISPATCHED, city, address="西城1路", category_code="02.02")
     client.force_login(city.dispatcher)
-    page = client.get("/", {"unit": city.streets[0].pk}).content.decode()
+    page = client.get("/orders/", {"unit": city.streets[0].pk}).content.decode()
     assert garbage.number in page
     assert other.number not in page
 
@@ -41,7 +41,7 @@ def test_the_list_filters_by_unit(client, city):
 def test_a_sibling_street_neither_lists_nor_opens_another_streets_order(client, city):
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.handler(city.streets[1]))
-    assert order.number not in client.get("/").content.decode()
+    assert order.number not in client.get("/orders/").content.decode()
     assert client.get(f"/orders/{order.number}/").status_code == 404
 
 
@@ -74,7 +74,7 @@ def test_an_overdue_order_is_marked_red_in_the_list(client, city):
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     with clock.frozen_at(order.accept_deadline + timedelta(minutes=1)):
-        page = client.get("/").content.decode()
+        page = client.get("/orders/").content.decode()
     assert "超期" in page
 
 

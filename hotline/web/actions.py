@@ -1,0 +1,110 @@
+"""Lifecycle actions on the order page: one form per action the user may take now.
+
+The fields, their checks and the service each action calls come from the API's action table
+(``hotline.api.orders.ACTIONS``), so a person and another system are held to the same rules.
+This module only turns that table into form fields and form posts into its typed bodies.
+"""
+
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
+
+from pydantic import ValidationError
+
+from hotline.api.orders import ACTIONS
+from hotline.orders.models import WorkOrder
+from hotline.orders.workflow import Action
+from hotline.org.models import Unit, User
+
+LABELS = {
+    "note": "说明", "reason": "理由", "answer": "答复内容", "article": "引用知识", "category_code": "分类代码",
+    "order_type": "诉求类型", "urgency": "紧急程度", "address": "地址", "area": "区域", "unit": "承办单位",
+    "cohandlers": "协办单位", "sub_unit": "下派单位", "way": "联系方式", "days": "延期天数（工作日）",
+    "text": "进展情况", "result": "办理结果", "solved": "问题已解决", "resolved": "问题已解决", "satisfaction": "满意度",
+    "master": "主工单编号", "instructions": "督办意见", "case_number": "执法案件号", "opinion": "协办意见",
+}
+LONG_TEXT = {"answer", "reason", "text", "result", "instructions", "opinion", "note"}
+UNIT_FIELDS = {"unit", "sub_unit", "area", "cohandlers"}
+# pydantic's error types, said in Chinese.
+ERRORS = {"missing": "必填", "string_too_short": "不能为空", "string_pattern_mismatch": "不能为空",
+          "int_parsing": "请填写整数", "int_type": "请填写整数", "less_than_equal": "超出允许范围",
+          "greater_than_equal": "超出允许范围", "enum": "请从选项中选择", "bool_type": "请选择"}
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    kind: str  # text | textarea | checkbox | select | multiselect
+    required: bool
+    choices: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _base(annotation):
+    """``Satisfaction`` of ``Satisfaction | None``, ``int`` of ``Annotated[int, Strict()]``."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        return _base(next(a for a in typing.get_args(annotation) if a is not type(None)))
+    return annotation
+
+
+def _kind(name: str, annotation) -> tuple[str, list]:
+    if name in UNIT_FIELDS:
+        return ("multiselect" if name == "cohandlers" else "select"), []
+    base = _base(annotation)
+    if isinstance(base, type) and issubclass(base, Enum):
+        return "select", [(m.value, getattr(m, "label", m.value)) for m in base]
+    if base is bool:
+        return "checkbox", []
+    return ("textarea" if name in LONG_TEXT else "text"), []
+
+
+def _unit_choices(name: str, user: User, order: WorkOrder) -> list[tuple[str, str]]:
+    if name == "sub_unit":
+        units = Unit.objects.filter(path__startswith=order.unit.path).exclude(pk=order.unit_id) if order.unit_id else Unit.objects.none()
+    elif name == "area":
+        units = Unit.objects.filter(kind__in=[Unit.Kind.DISTRICT, Unit.Kind.STREET, Unit.Kind.COMMUNITY])
+    else:
+        units = Unit.objects.exclude(kind__in=[Unit.Kind.CENTRE, Unit.Kind.COMMUNITY, Unit.Kind.TEAM])
+    return [(str(u.pk), u.name) for u in units.filter(active=True).order_by("path")]
+
+
+def form_fields(action: Action, user: User, order: WorkOrder) -> list[FormField]:
+    schema = ACTIONS[action][0]
+    fields = []
+    for name, info in schema.model_fields.items():
+        if name == "version":
+            continue
+        kind, choices = _kind(name, info.annotation)
+        if name in UNIT_FIELDS:
+            choices = _unit_choices(name, user, order)
+        fields.append(FormField(name, LABELS.get(name, name), kind, info.is_required(), choices))
+    return fields
+
+
+def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, str]]:
+    """The service's keyword arguments from a form post, or the errors by field (in Chinese)."""
+    schema, arguments, _ = ACTIONS[action]
+    data: dict = {"version": version}
+    for name, info in schema.model_fields.items():
+        if name == "version":
+            continue
+        kind, _ = _kind(name, info.annotation)
+        if kind == "checkbox":
+            data[name] = post.get(name) in ("on", "1", "true")
+        elif kind == "multiselect":
+            data[name] = [int(v) for v in post.getlist(name) if v.isdigit()]
+        elif (raw := post.get(name, "")) != "" or info.is_required():
+            data[name] = int(raw) if _base(info.annotation) is int and raw.strip().isdigit() else raw
+    try:
+        body = schema.model_validate(data).dict()
+    except ValidationError as error:
+        return None, {str(e["loc"][-1]) if e["loc"] else "": ERRORS.get(e["type"], e["msg"]) for e in error.errors()}
+    body.pop("version")
+    return body, {}
+
+
+def run(action: Action, order: WorkOrder, user: User, body: dict) -> WorkOrder:
+    _, arguments, service = ACTIONS[action]
+    return service(order=order, actor=user, **arguments(body))
