@@ -86,7 +86,7 @@ def deadline_mark(order: WorkOrder, now: datetime | None = None) -> str:
 # --- each role's queue (待办) ------------------------------------------------------------------
 
 QUEUE_TITLES = {
-    "operator": "今日登记", "dispatcher": "待审核、待派单、退单、回复待审和延期申请",
+    "operator": "最近登记的工单", "dispatcher": "待审核、待派单、退单、回复待审和延期申请",
     "handler": "本单位待签收和办理中的工单", "lead": "本单位待签收和办理中的工单",
     "visitor": "待回访", "supervisor": "超期和督办中的工单",
 }
@@ -97,9 +97,8 @@ def queue(user: User, now: datetime | None = None) -> QuerySet[WorkOrder]:
     now = now or clock.now()
     orders = visible_orders(user).select_related("category", "unit")
     role = user.role
-    if role == "operator":
-        start = now.astimezone(timezone.get_current_timezone()).replace(hour=0, minute=0, second=0, microsecond=0)
-        return orders.filter(registered_at__gte=start).order_by("-registered_at")
+    if role == "operator":  # what came in last, to check and to link a new call to
+        return orders.order_by("-registered_at", "-id")
     if role == "dispatcher":
         waiting = Q(status__in=[Status.REGISTERED, Status.PENDING_DISPATCH, Status.RETURNED, Status.REPLIED])
         extension = Q(status=Status.ACCEPTED, extension_requested_days__isnull=False)

@@ -44,7 +44,7 @@ def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a
     number = citizen.inner_text("#order-number").strip()
 
     operator = staff(open_page, city.operator, "operator")
-    assert number in operator.inner_text("main")  # registered today: on the operator's home page
+    assert number in operator.inner_text("main")  # the newest order: first on the operator's home page
     dispatcher = staff(open_page, city.dispatcher, "dispatcher")
     assert number in dispatcher.inner_text("main")
     act(dispatcher, number, "dispatch", select={"unit": "东城1街道"})
