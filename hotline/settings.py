@@ -131,6 +131,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded attachments; served only through the order's own view (never as public files).
+MEDIA_ROOT = VAR_DIR / "media"
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 
 from hotline.catalog.choices import OrderType, Urgency
@@ -182,3 +184,32 @@ class DailyCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+def _attachment_path(attachment: "Attachment", filename: str) -> str:
+    # Stored under a random name: the citizen's file name is kept only as data.
+    return f"attachments/{attachment.order.registered_at:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A photo or document added to an order: by the citizen with the request, or by a unit
+    with its reply. Served only to those who may see the order (never as a public file)."""
+
+    order = models.ForeignKey(WorkOrder, verbose_name="工单", on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path)
+    name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=50)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_at = models.DateTimeField("上传时间")
+    uploaded_by = models.ForeignKey(User, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "附件"
+        ordering = ["order", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

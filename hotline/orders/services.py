@@ -28,8 +28,8 @@ from hotline.org.selectors import area_index
 from hotline.sla import selectors as sla
 from hotline.sla.policy import DeadlineKind
 
-from . import workflow
-from .models import Channel, Event, Satisfaction, WorkOrder
+from . import attachments, workflow
+from .models import Attachment, Channel, Event, Satisfaction, WorkOrder
 from .signals import event_recorded
 from .validation import clean_coordinate, clean_phone, clean_text, make_title
 from .workflow import Action, Reach, Refusal, Status
@@ -712,6 +712,33 @@ def convert_to_case(*, order: WorkOrder, actor: User, case_number: str, note: st
 def assist_order(*, order: WorkOrder, actor: User, opinion: str) -> WorkOrder:
     """A co-handling unit contributes its part (协办意见), visible to the responsible unit."""
     return _act(order, actor, Action.ASSIST, note=clean_text(opinion, "opinion"))
+
+
+# --- attachments -----------------------------------------------------------------------------------
+
+
+def attach_files(*, order: WorkOrder, actor: User | None, files) -> list[Attachment]:
+    """Add photos or documents to an order (``actor`` None: the citizen with the request).
+
+    At most ``attachments.MAX_FILES`` at a time, each a JPEG, PNG or PDF (by content, not name)
+    of at most ``MAX_BYTES``; one bad file refuses them all. Only someone who may see the order
+    may add to it.
+    """
+    files = list(files)
+    if len(files) > attachments.MAX_FILES:
+        raise InvalidInput({"attachments": f"一次最多上传 {attachments.MAX_FILES} 个文件"})
+    if actor is not None and not can_see(actor, order):
+        raise PermissionDenied(order=order.number, action="上传附件", status=Status(order.status).label,
+                               reason="该工单不在本单位的可见范围内")
+    checked = []
+    for f in files:
+        head = f.read(16)
+        f.seek(0)
+        checked.append((f, attachments.check_upload(f.name, f.size, head)))
+    now = clock.now()
+    with transaction.atomic():
+        return [Attachment.objects.create(order=order, file=f, name=f.name[:200], content_type=kind, size=f.size,
+                                          uploaded_at=now, uploaded_by=actor) for f, kind in checked]
 
 
 # --- the worker's sweep ----------------------------------------------------------------------------

@@ -21,6 +21,8 @@ class SubmitForm(forms.Form):
     caller_name = forms.CharField(label="您的称呼", max_length=50, required=False)
     caller_phone = forms.CharField(label="手机号码", max_length=20, help_text="用于接收回执、查询进度和回访")
     confidential = forms.BooleanField(label="举报人信息保密", required=False)
+    photo = forms.FileField(label="照片（可选）", required=False, help_text="JPEG 或 PNG，不超过 5 MB",
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}))
     # Left empty by people; filled by form-filling robots.
     website = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -2,6 +2,7 @@
 sent after the reply. Public pages: every form is rate-limited per client address."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -28,23 +29,27 @@ def _limited(request, scope: str, limit: int, per_seconds: int):
 
 def _form_errors(form, error: InvalidInput) -> None:
     for field, message in error.errors.items():
+        field = "photo" if field == "attachments" else field
         form.add_error(field if field in form.fields else None, message)
 
 
 @require_http_methods(["GET", "POST"])
 def submit(request):
-    form = SubmitForm(request.POST or None)
+    form = SubmitForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if limited := _limited(request, "portal.submit", SUBMITS_PER_HOUR, 3600):
             return limited
         if form.is_valid() and not form.cleaned_data["website"]:
             data = form.cleaned_data
             try:
-                order = register_with_suggestions(
-                    actor=None, channel=Channel.WEB, text=data["text"], address=data["address"],
-                    order_type=data["order_type"], caller_name=data["caller_name"],
-                    caller_phone=data["caller_phone"], confidential=data["confidential"],
-                )
+                with transaction.atomic():  # the request and its photo, or neither
+                    order = register_with_suggestions(
+                        actor=None, channel=Channel.WEB, text=data["text"], address=data["address"],
+                        order_type=data["order_type"], caller_name=data["caller_name"],
+                        caller_phone=data["caller_phone"], confidential=data["confidential"],
+                    )
+                    if data["photo"]:
+                        services.attach_files(order=order, actor=None, files=[data["photo"]])
             except InvalidInput as error:
                 _form_errors(form, error)
             else:

@@ -10,9 +10,11 @@ import typing
 from dataclasses import dataclass, field
 from enum import Enum
 
+from django.db import transaction
 from pydantic import ValidationError
 
 from hotline.api.orders import ACTIONS
+from hotline.orders import services
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Action
 from hotline.org.models import Unit, User
@@ -105,6 +107,15 @@ def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, st
     return body, {}
 
 
-def run(action: Action, order: WorkOrder, user: User, body: dict) -> WorkOrder:
+# Actions whose form also takes photos or documents (the result of the work, shown to the centre).
+WITH_FILES = {Action.REPLY, Action.STAGE_REPLY, Action.RECORD_CONTACT}
+
+
+def run(action: Action, order: WorkOrder, user: User, body: dict, files=()) -> WorkOrder:
+    """Take the action and keep its files, both or neither."""
     _, arguments, service = ACTIONS[action]
-    return service(order=order, actor=user, **arguments(body))
+    with transaction.atomic():
+        order = service(order=order, actor=user, **arguments(body))
+        if files:
+            services.attach_files(order=order, actor=user, files=files)
+    return order

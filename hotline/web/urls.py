@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("orders/<str:number>/files/<int:pk>/", views.attachment, name="attachment"),
     path("orders/<str:number>/<str:action>/", views.order_action, name="order_action"),
     path("intake/", intake.intake, name="intake"),
     path("intake/suggestions/", intake.intake_suggestions, name="intake_suggestions"),

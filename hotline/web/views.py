@@ -1,15 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from hotline.core import clock
 from hotline.core.errors import DomainError, InvalidInput, PermissionDenied
 from hotline.notifications.selectors import delivery_log
 from hotline.orders import services
-from hotline.orders.models import WorkOrder
+from hotline.orders.models import Attachment, WorkOrder
 from hotline.orders.selectors import (
     QUEUE_TITLES,
     deadline_mark,
@@ -71,13 +71,25 @@ def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, err
         "caller_phone": visible_caller(request.user, order)[1],
         "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
         "messages_log": delivery_log(request.user, order),
-        "action_forms": forms, "failed": failed, "errors": errors or {}, "posted": request.POST if failed else {},
+        "action_forms": forms, "with_files": actions.WITH_FILES, "attachments": order.attachments.all(), "failed": failed, "errors": errors or {}, "posted": request.POST if failed else {},
     }, status=status)
 
 
 @login_required
 def order_detail(request, number: str):
     return _detail_page(request, _visible_order(request.user, number))
+
+
+@login_required
+def attachment(request, number: str, pk: int):
+    """An order's file, to those who may see the order; images shown, other files downloaded."""
+    order = _visible_order(request.user, number)
+    item = get_object_or_404(Attachment, pk=pk, order=order)
+    answer = FileResponse(item.file.open("rb"), content_type=item.content_type, as_attachment=not item.is_image,
+                          filename=item.name)
+    answer["X-Content-Type-Options"] = "nosniff"
+    answer["Content-Security-Policy"] = "default-src 'none'"
+    return answer
 
 
 @login_required
@@ -97,7 +109,7 @@ def order_action(request, number: str, action: str):
         errors = {"": "工单已被他人更新，请查看最新情况后重试"}
         return _detail_page(request, order, failed=action, errors=errors, status=409)
     try:
-        actions.run(action, order, request.user, body)
+        actions.run(action, order, request.user, body, request.FILES.getlist("attachments") if action in actions.WITH_FILES else ())
     except InvalidInput as error:
         return _detail_page(request, order, failed=action, errors=error.errors, status=422)
     except DomainError as error:

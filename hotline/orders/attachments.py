@@ -1,0 +1,29 @@
+"""What may be attached to an order (pure): a few kinds of file, recognised by their first bytes
+rather than by their names, and not too large."""
+
+from hotline.core.errors import InvalidInput
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_FILES = 5
+# Leading bytes → the type served back; nothing else is accepted (no HTML, SVG or scripts).
+SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"%PDF-": "application/pdf",
+}
+
+
+def content_type_of(head: bytes) -> str | None:
+    return next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
+
+
+def check_upload(name: str, size: int, head: bytes, field: str = "attachments") -> str:
+    """The content type of an acceptable file, or InvalidInput saying why it is refused."""
+    if size > MAX_BYTES:
+        raise InvalidInput({field: f"文件「{name}」超过 {MAX_BYTES // 1024 // 1024} MB"})
+    if size == 0:
+        raise InvalidInput({field: f"文件「{name}」是空的"})
+    kind = content_type_of(head)
+    if kind is None:
+        raise InvalidInput({field: f"文件「{name}」不是 JPEG、PNG 图片或 PDF 文件"})
+    return kind
