@@ -1,0 +1,363 @@
+"""Importing a legacy system's orders.
+
+``import_orders`` reads the file twice, streaming: first it checks every row (``legacy``) and
+collects the problems, then, if it is asked to write and may, it reads the file again and writes
+the orders with their synthesised events (``history``) in one transaction, in batches: COPY on
+PostgreSQL, executemany on SQLite. Primary keys are taken in bulk beforehand, so events refer to
+their orders without reading anything back. Nothing is half-imported: a problem found while
+writing, or an interruption, rolls the whole import back.
+"""
+
+import json
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache, lru_cache
+from itertools import islice
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from hotline.catalog.models import Category
+from hotline.core import clock
+from hotline.core.cache import forget
+from hotline.orders.models import Event, WorkOrder
+from hotline.org.areas import ResolvedArea
+from hotline.org.models import Unit
+from hotline.org.roles import Role
+from hotline.org.selectors import area_index
+from hotline.sla import selectors as sla
+
+from . import history, legacy
+from .legacy import CategoryRef, FileProblem, Lookup, Record, RowError, UnitRef
+
+Progress = Callable[[str], None]
+_QUIET: Progress = lambda _: None  # noqa: E731
+BATCH = 5_000  # orders per write; their events go with them
+_CHECK_NUMBERS = 500  # numbers per query when looking for ones already stored
+
+
+# --- reference data -----------------------------------------------------------------------------
+
+
+def _units(ref: Callable[[Unit], object] = lambda u: u) -> Lookup:
+    """Units by name and by "上级/名称"."""
+    pairs = []
+    for u in Unit.objects.select_related("parent"):
+        pairs += [(u.name, ref(u))] + ([(f"{u.parent.name}/{u.name}", ref(u))] if u.parent else [])
+    return Lookup(pairs, "单位", "，请写成「上级单位/名称」")
+
+
+def _reference(now: datetime) -> legacy.Reference:
+    categories = []
+    for c in Category.objects.all():
+        ref = CategoryRef(c.pk, c.code)
+        categories += [(c.code, ref), (c.name, ref), (f"{c.group}/{c.name}", ref)]
+
+    @cache
+    def spans(order_type: str, code: str, urgency: str) -> dict:
+        return sla.spans_for(order_type=order_type, category=code, urgency=urgency)
+
+    return legacy.Reference(
+        categories=Lookup(categories, "分类", "，请写分类编码"),
+        units=_units(lambda u: None if u.kind == Unit.Kind.CENTRE else UnitRef(u.pk, u.name, u.active)),
+        now=now, tz=timezone.get_default_timezone(), spans=spans,
+    )
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0  # data rows read (blank rows aside)
+    errors: list[RowError] = field(default_factory=list)
+    imported: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+def import_orders(
+    path: Path, *, mapping: dict[str, str] | None = None, encoding: str = "utf-8-sig", sheet: str | None = None,
+    dry_run: bool = False, skip_invalid: bool = False, progress: Progress = _QUIET, every: int = 100_000,
+) -> ImportResult:
+    """Check every row of ``path``; then write the orders, unless this is a dry run or a row is
+    bad and ``skip_invalid`` was not given (then nothing at all is written).
+
+    Raises FileProblem when the file cannot be read or its headers do not fit; row problems
+    are returned in ``errors``, sorted by row.
+    """
+    forget("org.", "catalog.", "sla.")  # judge the rows by the reference data as it is now
+    ref = _reference(clock.now())
+    headers, rows = _open(path, encoding, sheet)
+    lay = legacy.layout(headers, mapping)
+    result = ImportResult(ignored_columns=lay.ignored)
+    _check(rows, lay, ref, result, progress, every)
+    if dry_run or (result.errors and not skip_invalid):
+        return result
+    bad = {e.row for e in result.errors}
+    _, rows = _open(path, encoding, sheet)
+    with transaction.atomic():
+        result.imported = _write(_good(rows, lay, ref, bad), result.rows - len(bad), ref, progress, every)
+    return result
+
+
+def _open(path: Path, encoding: str, sheet: str | None) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    rows = legacy.read_rows(path, encoding=encoding, sheet=sheet)
+    first = next(rows, None)
+    if first is None:
+        raise FileProblem(f"{path} 是空的：没有表头，也没有数据")
+    return [str(h) for h in first[1]], rows
+
+
+def _check(rows, lay: legacy.Layout, ref: legacy.Reference, result: ImportResult, progress: Progress, every: int):
+    """Check each row into ``result``. A number may appear once in the file and must not be
+    stored already; stored ones are looked up a batch at a time."""
+    first_row: dict = {}
+    waiting: list[Record] = []
+    column = lay.column("number")
+    for row, values in rows:
+        result.rows += 1
+        if result.rows % every == 0:
+            progress(f"已校验 {result.rows:,} 行…")
+        record = legacy.check_row(row, values, lay, ref)
+        if isinstance(record, list):
+            result.errors += record
+            continue
+        # An int takes less room than its text (a million numbers are held); "007" stays text.
+        key = int(record.number) if record.number.isdigit() and record.number[0] != "0" else record.number
+        if key in first_row:
+            result.errors.append(RowError(row, column, record.number, f"与第 {first_row[key]} 行的工单编号重复"))
+            continue
+        first_row[key] = row
+        waiting.append(record)
+        if len(waiting) == _CHECK_NUMBERS:
+            _check_stored(waiting, column, result)
+    _check_stored(waiting, column, result)
+    result.errors.sort(key=lambda e: e.row)
+
+
+def _check_stored(waiting: list[Record], column: str, result: ImportResult) -> None:
+    stored = set(WorkOrder.objects.filter(number__in=[r.number for r in waiting]).values_list("number", flat=True))
+    result.errors += [RowError(r.row, column, r.number, "系统中已有这个工单编号") for r in waiting if r.number in stored]
+    waiting.clear()
+
+
+_CHANGED = "文件在校验之后被修改过；已全部撤销，请重新导入"
+
+
+def _good(rows, lay: legacy.Layout, ref: legacy.Reference, bad: set[int]) -> Iterator[Record]:
+    """The second reading: the rows found good the first time."""
+    for row, values in rows:
+        if row not in bad:
+            record = legacy.check_row(row, values, lay, ref)
+            if isinstance(record, list):
+                raise FileProblem(f"第 {row} 行：{_CHANGED}")
+            yield record
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+# Record fields stored as they are in the order's columns of the same name.
+_AS_IS = ("number", "registered_at", "channel", "order_type", "urgency", "title", "text", "caller_name",
+          "caller_phone", "anonymous", "confidential", "address", "dispatched_at", "accepted_at",
+          "first_contact_at", "replied_at", "closed_at", "answer", "satisfaction", "status")
+_ORDER_COLUMNS = (*_AS_IS, *history.COLUMNS, "id", "category_id", "unit_id", "district_id", "street_id", "community_id")
+_EVENT_COLUMNS = ("order_id", "seq", "at", "action", "from_status", "to_status", "unit_id", "note", "payload", "actor_role")
+_OURS = re.compile(r"(\d{8})(\d{5})")  # numbers as the services give them: day + sequence
+
+
+class _Table:
+    """Rows of one table: the columns the import fills, in the order given, then every other
+    column at the model's default (the database has none of its own)."""
+
+    def __init__(self, model, given: tuple[str, ...], adapt_time: Callable | None):
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        rest = [f for name, f in fields.items() if name not in given and not f.primary_key]
+        self.name = model._meta.db_table
+        self.columns = [fields[name].column for name in given] + [f.column for f in rest]
+        adapters = {"DateTimeField": adapt_time, "JSONField": json.dumps}
+        self.adapters = [(i, adapters[fields[name].get_internal_type()]) for i, name in enumerate(given)
+                         if adapters.get(fields[name].get_internal_type())]
+        self.rest = [self._adapt(f.get_default(), adapters.get(f.get_internal_type())) for f in rest]
+
+    @staticmethod
+    def _adapt(value, adapt):
+        return adapt(value) if adapt and value is not None else value
+
+    def row(self, values) -> list:
+        row = list(values)
+        for i, adapt in self.adapters:
+            if row[i] is not None:
+                row[i] = adapt(row[i])
+        row += self.rest
+        return row
+
+
+class _Writer:
+    """Inserts a batch of orders and their events in bulk, through the database driver itself
+    (``insert`` runs on a thread of its own, see ``_Pipeline``)."""
+
+    adapt_time: Callable | None = None  # how the driver wants a datetime; None: as it is
+
+    def __init__(self, cursor, expected: int):
+        self.cursor = cursor
+        self.orders = _Table(WorkOrder, _ORDER_COLUMNS, self.adapt_time)
+        self.events = _Table(Event, _EVENT_COLUMNS, self.adapt_time)
+
+    def finish(self) -> None:
+        pass
+
+
+class _SqliteWriter(_Writer):
+    @staticmethod
+    def adapt_time(moment: datetime) -> str:
+        # As Django stores it (naive UTC text), without its checks on every one of millions of values.
+        return str(moment.astimezone(UTC).replace(tzinfo=None))
+
+    def __init__(self, cursor, expected: int):
+        super().__init__(cursor, expected)
+        # The transaction holds SQLite's write lock (IMMEDIATE), so nobody else takes these ids.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0), COUNT(*) FROM {self.orders.name}")
+        last, stored = cursor.fetchone()
+        self.next_id = last + 1
+        cursor.execute("PRAGMA cache_size")
+        self.cache_size = cursor.fetchone()[0]
+        # The default page cache (2 MB) is far smaller than the indexes a large import grows.
+        cursor.execute("PRAGMA cache_size = -262144")
+        # Building an index once at the end is about twice as fast as growing it row by row; worth it
+        # when the import brings more than the tables hold. (DDL is transactional in SQLite: a
+        # failed import gets its indexes back with the rollback.)
+        self.indexes = []
+        if expected > stored:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                           "AND tbl_name IN (?, ?)", [self.orders.name, self.events.name])
+            self.indexes = cursor.fetchall()
+            for name, _ in self.indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+
+    def ids(self, n: int) -> range:
+        first, self.next_id = self.next_id, self.next_id + n
+        return range(first, self.next_id)
+
+    def insert(self, orders: list[list], events: list[list]) -> None:
+        for table, rows in ((self.orders, orders), (self.events, events)):
+            marks = ", ".join("?" * len(table.columns))
+            self.cursor.executemany(f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})", rows)
+
+    def finish(self) -> None:
+        for _, sql in self.indexes:
+            self.cursor.execute(sql)
+        self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+
+
+class _PostgresWriter(_Writer):
+    def __init__(self, cursor, expected: int):
+        super().__init__(cursor, expected)
+        # Check foreign keys as rows arrive rather than queueing millions of checks for the commit.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def ids(self, n: int) -> list[int]:
+        self.cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.orders.name}', 'id')) "
+                            "FROM generate_series(1, %s)", [n])
+        return [pk for (pk,) in self.cursor.fetchall()]
+
+    def insert(self, orders: list[list], events: list[list]) -> None:
+        for table, rows in ((self.orders, orders), (self.events, events)):
+            with self.cursor.copy(f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+
+class _Pipeline:
+    """Hands batches to the writer on a thread of its own, so that the database stores one batch
+    while the next is prepared (on PostgreSQL the server's work is most of an import's time).
+    The caller must not use the connection until ``close``."""
+
+    def __init__(self, writer: _Writer):
+        self.writer, self.error = writer, None
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is None:  # after a failure, only drain the queue so that put() never blocks
+                try:
+                    self.writer.insert(*batch)
+                except BaseException as error:  # handed to the caller's thread by put() or close()
+                    self.error = error
+
+    def put(self, orders: list[list], events: list[list]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((orders, events))
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+_NOWHERE = ResolvedArea()
+
+
+def _write(records: Iterator[Record], expected: int, ref: legacy.Reference, progress: Progress, every: int) -> int:
+    """Write the ``expected`` orders and their events, a batch at a time; then move the day
+    counters past the imported numbers."""
+    with connection.cursor() as cursor:  # (also opens the connection: the writer uses the driver's own)
+        raw = connection.connection.cursor()
+        writer = (_PostgresWriter if connection.vendor == "postgresql" else _SqliteWriter)(raw, expected)
+        ids = iter(writer.ids(expected))  # all taken now: the connection is the writer's from here on
+        calendar = sla.work_calendar()
+        # Addresses repeat (compounds, streets): each distinct one is resolved once.
+        areas = lru_cache(maxsize=200_000)(area_index().resolve)
+        order_row, event_row, system = writer.orders.row, writer.events.row, Role.SYSTEM.value
+        counters: dict[date, int] = {}
+        written = 0
+        pipeline = _Pipeline(writer)
+        try:
+            for batch in iter(lambda: list(islice(zip(ids, records, strict=False), BATCH)), []):
+                orders, events = [], []
+                for pk, r in batch:
+                    spans = ref.spans(r.order_type, r.category.code, r.urgency) if r.unit else None
+                    columns, chain = history.synthesise(r, spans, calendar)
+                    area = areas(r.address) if r.address else _NOWHERE
+                    orders.append(order_row((
+                        *(getattr(r, name) for name in _AS_IS), *(columns[name] for name in history.COLUMNS),
+                        pk, r.category and r.category.id, r.unit and r.unit.id,
+                        area.district_id, area.street_id, area.community_id,
+                    )))
+                    events += [event_row((pk, *e, system)) for e in chain]
+                    if (ours := _OURS.fullmatch(r.number)) and (day := _day(ours[1])):
+                        counters[day] = max(counters.get(day, 0), int(ours[2]))
+                pipeline.put(orders, events)
+                written += len(batch)
+                if written // every > (written - len(batch)) // every:
+                    progress(f"已导入 {written:,} 行…")
+        finally:
+            pipeline.close()
+        if written != expected or next(records, None) is not None:
+            raise FileProblem(_CHANGED)
+        writer.finish()
+        cursor.executemany(
+            "INSERT INTO orders_dailycounter (day, last) VALUES (%s, %s) ON CONFLICT (day) DO UPDATE SET last = "
+            "CASE WHEN excluded.last > orders_dailycounter.last THEN excluded.last ELSE orders_dailycounter.last END",
+            sorted(counters.items()),
+        )
+    return written
+
+
+def _day(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
