@@ -3,12 +3,13 @@
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from hotline.core import clock
 from hotline.org.models import Unit, User
 
-from .models import Event, WorkOrder
+from .models import Channel, Event, WorkOrder
 from .workflow import OPEN, Status
 
 
@@ -125,3 +126,30 @@ def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
         returned=Count("pk", filter=Q(status=Status.RETURNED)),
         unsatisfied=Count("pk", filter=Q(satisfaction="unsatisfied", closed_at__gte=now - timedelta(days=30))),
     )
+
+
+# --- the supervisor's dashboard --------------------------------------------------------------------
+
+
+def dashboard_figures(user: User, *, days: int = 90, now: datetime | None = None) -> dict:
+    """Volumes over the last ``days`` of the orders ``user`` may see: per day, per channel, the
+    ten largest categories, and the ten units with the most open overdue orders."""
+    now = now or clock.now()
+    since = now - timedelta(days=days)
+    recent = visible_orders(user).filter(registered_at__gte=since)
+    per_day = {row["day"]: row["n"] for row in recent.annotate(day=TruncDate("registered_at"))
+               .values("day").annotate(n=Count("pk"))}
+    first = timezone.localtime(since).date()
+    dates = [first + timedelta(days=i) for i in range(days + 1)]
+    channels = dict(Channel.choices)
+    return {
+        "days": [d.isoformat() for d in dates],
+        "per_day": [per_day.get(d, 0) for d in dates],
+        "channels": [{"name": channels.get(r["channel"], r["channel"]), "value": r["n"]}
+                     for r in recent.values("channel").annotate(n=Count("pk")).order_by("-n")],
+        "categories": [{"name": r["category__name"] or "未分类", "value": r["n"]}
+                       for r in recent.values("category__name").annotate(n=Count("pk")).order_by("-n")[:10]],
+        "overdue_units": [{"name": r["unit__name"], "value": r["n"]}
+                          for r in visible_orders(user).filter(status__in=OPEN, due_at__lt=now, unit__isnull=False)
+                          .values("unit__name").annotate(n=Count("pk")).order_by("-n")[:10]],
+    }

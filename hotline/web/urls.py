@@ -6,6 +6,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("orders/", views.order_list, name="order_list"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
     path("orders/<str:number>/files/<int:pk>/", views.attachment, name="attachment"),
     path("orders/<str:number>/<str:action>/", views.order_action, name="order_action"),

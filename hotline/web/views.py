@@ -12,6 +12,7 @@ from hotline.orders import services
 from hotline.orders.models import Attachment, WorkOrder
 from hotline.orders.selectors import (
     QUEUE_TITLES,
+    dashboard_figures,
     deadline_mark,
     order_timeline,
     queue,
@@ -36,6 +37,12 @@ def home(request):
         "title": QUEUE_TITLES.get(request.user.role, "未办结的工单"), "page": page,
         "rows": [(order, deadline_mark(order, now)) for order in page], "counts": queue_counts(request.user, now),
     })
+
+
+@login_required
+def dashboard(request):
+    """Volumes and overdue units at a glance, as charts (ECharts)."""
+    return render(request, "web/dashboard.html", {"figures": dashboard_figures(request.user)})
 
 
 @login_required

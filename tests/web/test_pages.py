@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from hotline.core import clock
@@ -94,3 +95,20 @@ def test_the_admin_cannot_edit_orders_behind_the_lifecycle(client, city):
     assert response.status_code == 403
     order.refresh_from_db()
     assert order.status == Status.REGISTERED
+
+
+
+def dashboard_figures(client) -> dict:
+    page = client.get("/dashboard/").content.decode()
+    return json.loads(page.split('<script id="figures" type="application/json">')[1].split("</script>")[0])
+
+
+def test_the_dashboard_counts_the_orders_the_user_may_see(client, city):
+    factories.order_in(Status.DISPATCHED, city)
+    factories.order_in(Status.REGISTERED, city, channel="web")
+    client.force_login(city.supervisor)
+    figures = dashboard_figures(client)
+    assert sum(figures["per_day"]) == 2
+    assert sorted((c["name"], c["value"]) for c in figures["channels"]) == [("电话", 1), ("网站", 1)]
+    client.force_login(city.handler(city.streets[2]))
+    assert sum(dashboard_figures(client)["per_day"]) == 0
