@@ -75,7 +75,7 @@ def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a
     supervisor = staff(open_page, city.supervisor, "supervisor")
     assert "超期和督办中的工单" in supervisor.inner_text("main")
     supervisor.goto("/dashboard/")
-    supervisor.wait_for_selector("#per-day svg path")  # ECharts drew the chart
+    supervisor.wait_for_selector("#per-day svg path", state="attached")  # ECharts drew the chart
     screenshot(supervisor, "supervisor-dashboard-1440x900")
     citizen.goto("/portal/track/")
     citizen.fill("input[name=number]", number)
