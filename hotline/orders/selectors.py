@@ -153,3 +153,20 @@ def dashboard_figures(user: User, *, days: int = 90, now: datetime | None = None
                           for r in visible_orders(user).filter(status__in=OPEN, due_at__lt=now, unit__isnull=False)
                           .values("unit__name").annotate(n=Count("pk")).order_by("-n")[:10]],
     }
+
+
+def related_orders(user: User, order: WorkOrder, *, days: int = 90, limit: int = 10) -> list[WorkOrder]:
+    """Other orders ``user`` may see from the same caller or about the same address in the
+    ``days`` around this one: repeat calls and problems that come back."""
+    same = Q()
+    if order.caller_phone and not order.confidential:
+        same |= Q(caller_phone=order.caller_phone)
+    if order.address:
+        same |= Q(address=order.address)
+    if not same:
+        return []
+    window = timedelta(days=days)
+    return list(
+        visible_orders(user).filter(same, registered_at__range=(order.registered_at - window, order.registered_at + window))
+        .exclude(pk=order.pk).order_by("-registered_at")[:limit]
+    )

@@ -17,6 +17,7 @@ from hotline.orders.selectors import (
     order_timeline,
     queue,
     queue_counts,
+    related_orders,
     visible_caller,
     visible_orders,
 )
@@ -77,7 +78,8 @@ def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, err
         "order": order, "events": order_timeline(order), "mark": deadline_mark(order),
         "caller_phone": visible_caller(request.user, order)[1],
         "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
-        "messages_log": delivery_log(request.user, order),
+        "messages_log": delivery_log(request.user, order), "related": related_orders(request.user, order),
+        "show_suggestions": request.user.role in ("operator", "dispatcher") and order.suggestions,
         "action_forms": forms, "with_files": actions.WITH_FILES, "attachments": order.attachments.all(), "failed": failed, "errors": errors or {}, "posted": request.POST if failed else {},
     }, status=status)
 

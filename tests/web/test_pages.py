@@ -112,3 +112,20 @@ def test_the_dashboard_counts_the_orders_the_user_may_see(client, city):
     assert sorted((c["name"], c["value"]) for c in figures["channels"]) == [("电话", 1), ("网站", 1)]
     client.force_login(city.handler(city.streets[2]))
     assert sum(dashboard_figures(client)["per_day"]) == 0
+
+
+def test_the_order_page_links_the_callers_other_orders(client, city):
+    first = factories.order_in(Status.CLOSED, city)
+    second = factories.order_in(Status.DISPATCHED, city)
+    other = factories.register(city, caller_phone="13900000000", address="东城2路21小区")
+    client.force_login(city.dispatcher)
+    page = client.get(f"/orders/{second.number}/").content.decode()
+    assert f">{first.number}</a>（已办结）" in page and other.number not in page
+    assert "还剩" in page
+
+
+def test_a_confidential_reporters_other_orders_are_not_linked_by_phone(client, city):
+    first = factories.order_in(Status.CLOSED, city)
+    second = factories.order_in(Status.DISPATCHED, city, confidential=True, address="东城1路5号")
+    client.force_login(city.handler())
+    assert first.number not in client.get(f"/orders/{second.number}/").content.decode()
