@@ -170,3 +170,8 @@ def related_orders(user: User, order: WorkOrder, *, days: int = 90, limit: int =
         visible_orders(user).filter(same, registered_at__range=(order.registered_at - window, order.registered_at + window))
         .exclude(pk=order.pk).order_by("-registered_at")[:limit]
     )
+
+
+def caller_history(user: User, phone: str, *, limit: int = 5) -> list[WorkOrder]:
+    """The latest orders from this phone that ``user`` may see: what the caller asked before."""
+    return list(visible_orders(user).filter(caller_phone=phone).order_by("-registered_at")[:limit]) if phone else []

@@ -1,6 +1,8 @@
 """The operator's intake page: one screen to register a call, with triage suggestions, probable
 duplicates and knowledge articles refreshed as the text is typed (HTMX)."""
 
+import re
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
@@ -14,6 +16,7 @@ from hotline.core.errors import DomainError, InvalidInput
 from hotline.knowledge.models import Article
 from hotline.orders import services as orders
 from hotline.orders.models import Channel
+from hotline.orders.selectors import caller_history
 from hotline.orders.workflow import Action, allowed
 from hotline.triage.selectors import repeat_calls, suggest
 from hotline.triage.services import register_with_suggestions
@@ -73,7 +76,9 @@ def intake_suggestions(request):
     if not _may_register(request.user):
         raise Forbidden("只有话务员和派单员可以登记工单")
     text, address, phone = (request.GET.get(k, "").strip()[:4000] for k in ("text", "address", "caller_phone"))
-    context = {"phone": phone, "repeat_calls": repeat_calls(phone) if phone else 0}
+    digits = re.sub(r"\D", "", phone)
+    context = {"phone": phone, "repeat_calls": repeat_calls(phone) if phone else 0,
+               "history": caller_history(request.user, digits) if len(digits) >= 7 else []}
     if len(text) >= 4:
         context["s"] = suggest(text, address, phone=phone)
         found = Article.objects.in_bulk([a["id"] for a in context["s"]["articles"]])

@@ -69,3 +69,10 @@ def test_a_unit_handler_may_not_open_the_intake_page(client, city):
     client.force_login(city.handler())
     assert client.get("/intake/").status_code == 403
     assert client.get("/intake/suggestions/", {"text": SEWER}).status_code == 403
+
+
+def test_the_callers_earlier_orders_appear_as_the_phone_is_typed(client, city):
+    earlier = factories.order_in(Status.CLOSED, city)
+    client.force_login(city.operator)
+    panel = client.get("/intake/suggestions/", {"text": "", "caller_phone": "138-1234-5678"}).content.decode()
+    assert "该号码的历史工单" in panel and earlier.number in panel
