@@ -22,8 +22,11 @@ DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
+    # One browser per test, not per session: a Playwright kept running across tests stopped the
+    # serialized database from being restored for the next transactional test (after any other
+    # test had run first, the second browser test found the migrations' data gone).
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
