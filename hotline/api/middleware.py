@@ -34,21 +34,24 @@ class IdempotencyMiddleware:
         if user is None:
             return self.get_response(request)  # the API answers 401 itself
         fingerprint = hashlib.sha256(b"\0".join([request.method.encode(), request.path.encode(), request.body])).hexdigest()
-        try:
-            with transaction.atomic():
-                stored = self._stored(user, key)
-                if stored is not None:
-                    return self._replay(stored, fingerprint)
-                response = self.get_response(request)
-                if response.status_code >= 500:
-                    transaction.set_rollback(True)
-                    return response
-                IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, status=response.status_code,
-                                              content_type=response.get("Content-Type", ""), body=response.content)
-                return response
-        except IntegrityError:  # the same key was being answered at the same moment: give its answer
+        with transaction.atomic():
             stored = self._stored(user, key)
-            return self._replay(stored, fingerprint) if stored else _error(409, "conflict", "同一 Idempotency-Key 的请求正在处理，请稍后重试")
+            if stored is not None:
+                return self._replay(stored, fingerprint)
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
+            try:
+                with transaction.atomic():
+                    IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, status=response.status_code,
+                                                  content_type=response.get("Content-Type", ""), body=response.content)
+            except IntegrityError:  # the same key was answered at the same moment: undo ours, give its answer
+                transaction.set_rollback(True)
+            else:
+                return response
+        stored = self._stored(user, key)
+        return self._replay(stored, fingerprint) if stored else _error(409, "conflict", "同一 Idempotency-Key 的请求正在处理，请稍后重试")
 
     @staticmethod
     def _user(request):
