@@ -1,6 +1,8 @@
 import json
 from datetime import timedelta
 
+import pytest
+
 from hotline.core import clock
 from hotline.orders.workflow import Status
 from hotline.org.models import User
@@ -129,3 +131,11 @@ def test_a_confidential_reporters_other_orders_are_not_linked_by_phone(client, c
     second = factories.order_in(Status.DISPATCHED, city, confidential=True, address="东城1路5号")
     client.force_login(city.handler())
     assert first.number not in client.get(f"/orders/{second.number}/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/orders/2099010100001/", "/no-such-page/"])
+def test_a_missing_page_answers_in_chinese_without_a_trace(client, city, settings, path):
+    settings.DEBUG = False
+    client.force_login(city.handler())
+    answer = client.get(path)
+    assert answer.status_code == 404 and "找不到页面" in answer.content.decode() and "Traceback" not in answer.content.decode()
