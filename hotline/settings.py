@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "hotline.transfer",
     "hotline.web",
     "hotline.portal",
+    "hotline.audit",
 ]
 
 MIDDLEWARE = [

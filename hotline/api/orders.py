@@ -7,6 +7,7 @@ from datetime import datetime
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
+from hotline.audit.services import reveal_caller
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.core.errors import Conflict, InvalidInput
 from hotline.notifications.selectors import delivery_log
@@ -16,7 +17,6 @@ from hotline.orders.selectors import (
     deadline_mark,
     order_list,
     order_timeline,
-    visible_caller,
     visible_orders,
 )
 from hotline.orders.workflow import Action
@@ -113,7 +113,7 @@ def _summary(order: WorkOrder) -> dict:
 
 
 def _detail(user, order: WorkOrder) -> dict:
-    name, phone = visible_caller(user, order)
+    name, phone = reveal_caller(user, order, channel="api")
     events = [{
         "seq": e.seq, "at": e.at, "action": e.action, "action_label": Action(e.action).label,
         "from_status": e.from_status, "to_status": e.to_status, "actor": str(e.actor) if e.actor else "",

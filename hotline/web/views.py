@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from hotline.audit.services import reveal_caller
 from hotline.core import clock
 from hotline.core.errors import DomainError, InvalidInput, PermissionDenied
 from hotline.notifications.selectors import delivery_log
@@ -18,7 +19,6 @@ from hotline.orders.selectors import (
     queue,
     queue_counts,
     related_orders,
-    visible_caller,
     visible_orders,
 )
 from hotline.orders.selectors import order_list as select_orders
@@ -76,7 +76,7 @@ def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, err
     forms = [(a, actions.form_fields(a, request.user, order)) for a in services.actions_for(request.user, order)]
     return render(request, "web/order_detail.html", {
         "order": order, "events": order_timeline(order), "mark": deadline_mark(order),
-        "caller_phone": visible_caller(request.user, order)[1],
+        "caller_phone": reveal_caller(request.user, order, channel="web")[1],
         "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
         "messages_log": delivery_log(request.user, order), "related": related_orders(request.user, order),
         "show_suggestions": request.user.role in ("operator", "dispatcher") and order.suggestions,

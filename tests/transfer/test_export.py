@@ -7,6 +7,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from openpyxl import load_workbook
 
+from hotline.audit.models import PersonalDataAccess
 from hotline.core import clock
 from hotline.orders import services
 from hotline.orders.workflow import Status
@@ -18,6 +19,10 @@ pytestmark = pytest.mark.django_db
 PAST = datetime(2026, 2, 2, 9, 30, tzinfo=SHANGHAI)
 
 
+def personal_data(city) -> list[str]:
+    return ["--personal-data", "--by", city.dispatcher.username, "--purpose", "迁移到新系统"]
+
+
 def export(tmp_path, *options) -> list[dict]:
     run("export", "--out", tmp_path / "orders.csv", *options)
     return read_csv(tmp_path / "orders.csv")
@@ -25,6 +30,7 @@ def export(tmp_path, *options) -> list[dict]:
 
 def test_an_export_imports_into_an_empty_installation_and_exports_the_same(city, tmp_path):
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    personal = personal_data(city)  # its user outlives the rollback below
     with transaction.atomic():  # the orders exist only until the export is written
         with clock.frozen_at(PAST):
             for state in (Status.CLOSED, Status.PENDING_VISIT, Status.REPLIED, Status.ACCEPTED, Status.DISPATCHED,
@@ -33,24 +39,34 @@ def test_an_export_imports_into_an_empty_installation_and_exports_the_same(city,
             services.answer_on_the_spot(order=factories.register(city, category_code="", order_type="consultation"),
                                         actor=city.operator, answer="已告知办理地点", category_code="14.01")
             factories.register(city, confidential=True, channel="wechat", urgency="urgent", title="举报")
-        run("export", "--out", first, "--personal-data")
+        run("export", "--out", first, *personal)
         transaction.set_rollback(True)
     run("import", first)
-    run("export", "--out", second, "--personal-data")
+    run("export", "--out", second, *personal)
     assert len(read_csv(first)) == 9
     assert read_csv(second) == read_csv(first)
 
 
 def test_a_confidential_reporter_is_never_exported(city, tmp_path):
     factories.register(city, confidential=True)
-    [row] = export(tmp_path, "--personal-data")
+    [row] = export(tmp_path, *personal_data(city))
     assert (row["来电人"], row["联系电话"], row["举报人保密"]) == ("", "", "是")
 
 
 def test_phones_are_masked_unless_personal_data_is_asked_for(city, tmp_path):
     factories.register(city)
     assert export(tmp_path)[0]["联系电话"] == "138****5678"
-    assert export(tmp_path, "--personal-data")[0]["联系电话"] == "13812345678"
+    assert export(tmp_path, *personal_data(city))[0]["联系电话"] == "13812345678"
+
+
+def test_an_export_of_full_phones_says_who_and_why_and_is_recorded(city, tmp_path):
+    factories.register(city)
+    with pytest.raises(CommandError, match="--by"):
+        export(tmp_path, "--personal-data")
+    export(tmp_path, *personal_data(city))
+    record = PersonalDataAccess.objects.get()
+    assert (record.user, record.channel, record.what, record.order) == (city.dispatcher, "export", "导出 1 个工单的来电人电话", None)
+    assert record.purpose == "迁移到新系统"
 
 
 def test_an_excel_export_has_real_time_cells(city, tmp_path):

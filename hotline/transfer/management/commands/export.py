@@ -5,6 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hotline.audit.services import record_export
+from hotline.org.models import User
 from hotline.transfer import legacy, services
 
 
@@ -22,7 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--channel", default="", help="a channel, by code or label (微信)")
         parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="registered on or after this day")
         parser.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="registered on or before this day")
-        parser.add_argument("--personal-data", action="store_true", help="phones in full (confidential reporters never)")
+        parser.add_argument("--personal-data", action="store_true",
+                            help="phones in full (confidential reporters never); needs --by and --purpose, and is audited")
+        parser.add_argument("--by", default="", metavar="USERNAME", help="who exports personal data (recorded)")
+        parser.add_argument("--purpose", default="", help="why personal data is exported (recorded)")
         parser.add_argument("--progress-every", type=int, default=100_000, metavar="N", help="a progress line every N rows")
 
     def handle(self, *args, out: Path, personal_data: bool, **options):
@@ -33,6 +38,11 @@ class Command(BaseCommand):
             self.stderr.write(f"[{time.monotonic() - started:6.1f} s] {text}")
             self.stderr.flush()
 
+        exporter = None
+        if personal_data:
+            exporter = User.objects.filter(username=options["by"], is_active=True).first()
+            if exporter is None or not options["purpose"].strip():
+                raise CommandError("导出完整电话号码须用 --by 指明导出人（有效用户名）并用 --purpose 写明用途", returncode=2)
         try:
             filters = services.export_filters(**{k: options[k] for k in ("status", "unit", "category", "channel", "since", "until")})
             count = services.export_orders(out, excel=excel, personal_data=personal_data, progress=progress,
@@ -41,6 +51,8 @@ class Command(BaseCommand):
             raise CommandError(str(problem), returncode=1) from None
         except OSError as error:
             raise CommandError(f"无法写入 {out}：{error}", returncode=1) from None
+        if exporter is not None:
+            record_export(exporter, count=count, purpose=options["purpose"].strip())
         self.stdout.write(f"已导出 {count:,} 个工单到 {out}（{time.monotonic() - started:.1f} 秒）。")
 
 

@@ -1,0 +1,58 @@
+"""Every view of a caller's unmasked phone is recorded; the record cannot be changed."""
+
+import pytest
+
+from hotline.api.services import create_token
+from hotline.audit.models import PersonalDataAccess
+from hotline.orders.workflow import Status
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_centre_opening_an_order_page_is_recorded(city, client):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.dispatcher)
+    client.get(f"/orders/{order.number}/")
+    record = PersonalDataAccess.objects.get()
+    assert (record.user, record.order, record.channel, record.what) == (city.dispatcher, order, "web", "来电人姓名、电话")
+
+
+def test_a_unit_seeing_the_masked_phone_is_not_a_personal_data_view(city, client):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.handler())
+    assert "138****5678" in client.get(f"/orders/{order.number}/").content.decode()
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_reading_an_order_through_the_api_is_recorded(city, client):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.get(f"/api/v1/orders/{order.number}", headers={"Authorization": f"Bearer {create_token(user=city.dispatcher)}"})
+    assert PersonalDataAccess.objects.get().channel == "api"
+
+
+def test_a_confidential_reporter_is_never_shown_so_nothing_is_recorded(city, client):
+    order = factories.order_in(Status.DISPATCHED, city, confidential=True)
+    client.force_login(city.dispatcher)
+    assert "13812345678" not in client.get(f"/orders/{order.number}/").content.decode()
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_audit_log_is_append_only(city, client):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.dispatcher)
+    client.get(f"/orders/{order.number}/")
+    record = PersonalDataAccess.objects.get()
+    for change in (lambda: record.save(), lambda: record.delete(), lambda: PersonalDataAccess.objects.update(purpose="x"),
+                   lambda: PersonalDataAccess.objects.all().delete()):
+        with pytest.raises(TypeError, match="append-only"):
+            change()
+
+
+def test_admins_read_the_audit_log(city, client, admin_user):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.dispatcher)
+    client.get(f"/orders/{order.number}/")
+    client.force_login(admin_user)
+    page = client.get("/admin/audit/personaldataaccess/")
+    assert page.status_code == 200 and order.number in page.content.decode()
