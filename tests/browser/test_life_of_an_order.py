@@ -98,3 +98,21 @@ def test_an_operator_answers_a_consultation_on_the_spot_from_the_intake_page(ope
     order = WorkOrder.objects.get()
     assert (order.status, order.order_type) == (Status.CLOSED, "consultation")
     assert list(order.events.values_list("action", flat=True)) == ["register", "answer_on_the_spot"]
+
+
+def test_an_operator_registers_a_call_with_the_keyboard_alone(open_page, city, model_in_use):
+    operator = open_page(DESKTOP)
+    log_in(operator, city.operator)
+    operator.goto("/intake/")
+    keys = operator.keyboard
+    keys.type("东城1路11小区门口垃圾三天没人清运，味道很大")  # the text box has the focus
+    keys.press("Tab")
+    keys.type("东城1路11小区")
+    operator.wait_for_selector("[data-key='1']")  # the suggestions came while typing
+    suggested = operator.get_attribute("[data-key='1']", "data-value")
+    keys.press("Alt+1")  # take the first category
+    keys.press("Alt+s")  # register and send to dispatch
+    operator.wait_for_url("**/orders/*/")
+    order = WorkOrder.objects.get()
+    assert (order.category.code, order.address, order.status) == (suggested, "东城1路11小区", Status.REGISTERED)
+    assert order.suggestions["category"]["code"] == suggested
