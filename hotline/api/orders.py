@@ -105,7 +105,7 @@ def _unit(unit: Unit | None) -> dict | None:
 def _summary(order: WorkOrder) -> dict:
     return {
         "number": order.number, "version": order.version, "status": order.status,
-        "status_label": OrderStatus(order.status).label, "channel": order.channel, "order_type": order.order_type,
+        "status_label": str(OrderStatus(order.status).label), "channel": order.channel, "order_type": order.order_type,
         "category": order.category.code if order.category_id else None, "urgency": order.urgency, "title": order.title,
         "unit": _unit(order.unit), "registered_at": order.registered_at, "due_at": order.due_at,
         "mark": deadline_mark(order),
@@ -115,7 +115,7 @@ def _summary(order: WorkOrder) -> dict:
 def _detail(user, order: WorkOrder) -> dict:
     name, phone = reveal_caller(user, order, channel="api")
     events = [{
-        "seq": e.seq, "at": e.at, "action": e.action, "action_label": Action(e.action).label,
+        "seq": e.seq, "at": e.at, "action": e.action, "action_label": str(Action(e.action).label),
         "from_status": e.from_status, "to_status": e.to_status, "actor": str(e.actor) if e.actor else "",
         "actor_role": e.actor_role, "unit": e.unit.name if e.unit else "", "note": e.note, "payload": e.payload,
     } for e in order_timeline(order)]
@@ -188,7 +188,7 @@ class MessageOut(Schema):
 @router.get("/{number}/messages", response=answers(200, list[MessageOut]), summary="工单的通知记录")
 def order_messages(request, number: str):
     return [{
-        "created_at": m.created_at, "kind": m.kind, "kind_label": m.get_kind_display(), "channel": m.channel,
+        "created_at": m.created_at, "kind": m.kind, "kind_label": str(m.get_kind_display()), "channel": m.channel,
         "recipient": m.shown_recipient, "status": m.status, "attempts": m.attempts, "sent_at": m.sent_at,
         "last_error": m.last_error,
     } for m in delivery_log(request.user, _visible(request, number))]

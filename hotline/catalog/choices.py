@@ -1,18 +1,19 @@
 """What a request is: its type (诉求类型) and urgency (紧急程度)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OrderType(models.TextChoices):
-    CONSULTATION = "consultation", "咨询"
-    HELP = "help", "求助"
-    COMPLAINT = "complaint", "投诉"
-    REPORT = "report", "举报"
-    SUGGESTION = "suggestion", "建议"
-    PRAISE = "praise", "表扬"
+    CONSULTATION = "consultation", _("咨询")
+    HELP = "help", _("求助")
+    COMPLAINT = "complaint", _("投诉")
+    REPORT = "report", _("举报")
+    SUGGESTION = "suggestion", _("建议")
+    PRAISE = "praise", _("表扬")
 
 
 class Urgency(models.TextChoices):
-    NORMAL = "normal", "一般"
-    URGENT = "urgent", "紧急"
-    CRITICAL = "critical", "特急"
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("特急")

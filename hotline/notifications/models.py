@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hotline.orders.models import WorkOrder
 
@@ -12,21 +13,21 @@ class Message(models.Model):
     """
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", "受理回执"
-        NEW_ORDER = "new_order", "新工单提醒"
-        URGE = "urge", "催办提醒"
-        OVERDUE = "overdue", "超期提醒"
-        SUPERVISED = "supervised", "督办提醒"
-        SURVEY = "survey", "满意度评价"
+        RECEIPT = "receipt", _("受理回执")
+        NEW_ORDER = "new_order", _("新工单提醒")
+        URGE = "urge", _("催办提醒")
+        OVERDUE = "overdue", _("超期提醒")
+        SUPERVISED = "supervised", _("督办提醒")
+        SURVEY = "survey", _("满意度评价")
 
     class Channel(models.TextChoices):
-        SMS = "sms", "短信"
-        EMAIL = "email", "邮件"
+        SMS = "sms", _("短信")
+        EMAIL = "email", _("邮件")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待发送"
-        SENT = "sent", "已发送"
-        FAILED = "failed", "发送失败"  # refused for good (e.g. the gateway rejects the number)
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")  # refused for good (e.g. the gateway rejects the number)
 
     order = models.ForeignKey(WorkOrder, verbose_name="工单", on_delete=models.PROTECT, related_name="messages")
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)

@@ -33,7 +33,7 @@ def _attributes() -> list[dict]:
     def choice(code: str, description: str, order: int, choices) -> dict:
         return {"variable": True, "code": code, "datatype": "singlevaluelist", "required": False,
                 "datatype_description": None, "order": order, "description": description,
-                "values": [{"key": key, "name": name} for key, name in choices]}
+                "values": [{"key": key, "name": str(name)} for key, name in choices]}
 
     return [
         choice("order_type", "诉求类型", 1, OrderType.choices),

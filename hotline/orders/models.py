@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
@@ -11,21 +12,21 @@ from .workflow import Action, Status
 
 
 class Channel(models.TextChoices):
-    PHONE = "phone", "电话"
-    WEB = "web", "网站"
-    APP = "app", "移动应用"
-    WECHAT = "wechat", "微信"
-    LETTER = "letter", "信件"
-    WALK_IN = "walk_in", "来访"
-    GRID = "grid", "网格巡查"
+    PHONE = "phone", _("电话")
+    WEB = "web", _("网站")
+    APP = "app", _("移动应用")
+    WECHAT = "wechat", _("微信")
+    LETTER = "letter", _("信件")
+    WALK_IN = "walk_in", _("来访")
+    GRID = "grid", _("网格巡查")
     OPEN311 = "open311", "Open311"
-    API = "api", "系统对接"
+    API = "api", _("系统对接")
 
 
 class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", "满意"
-    BASICALLY = "basically", "基本满意"
-    UNSATISFIED = "unsatisfied", "不满意"
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
 
 
 class WorkOrder(models.Model):

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hotline.core import clock
 from hotline.org.models import Unit, User
@@ -87,9 +88,9 @@ def deadline_mark(order: WorkOrder, now: datetime | None = None) -> str:
 # --- each role's queue (待办) ------------------------------------------------------------------
 
 QUEUE_TITLES = {
-    "operator": "最近登记的工单", "dispatcher": "待审核、待派单、退单、回复待审和延期申请",
-    "handler": "本单位待签收和办理中的工单", "lead": "本单位待签收和办理中的工单",
-    "visitor": "待回访", "supervisor": "超期和督办中的工单",
+    "operator": _("最近登记的工单"), "dispatcher": _("待审核、待派单、退单、回复待审和延期申请"),
+    "handler": _("本单位待签收和办理中的工单"), "lead": _("本单位待签收和办理中的工单"),
+    "visitor": _("待回访"), "supervisor": _("超期和督办中的工单"),
 }
 
 

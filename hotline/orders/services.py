@@ -47,7 +47,7 @@ def _role(actor: User | None, default: Role) -> Role:
 
 
 def _refuse(error, order: WorkOrder, action: Action, reason: str):
-    return error(order=order.number, action=action.label, status=Status(order.status).label, reason=reason)
+    return error(order=order.number, action=str(action.label), status=str(Status(order.status).label), reason=reason)
 
 
 def can_see(actor: User | None, order: WorkOrder) -> bool:

@@ -9,21 +9,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hotline.org.roles import Role
 
 
 class Status(models.TextChoices):
-    REGISTERED = "registered", "已登记"
-    PENDING_DISPATCH = "pending_dispatch", "待派单"
-    DISPATCHED = "dispatched", "已派单"
-    RETURNED = "returned", "退单待审"
-    ACCEPTED = "accepted", "办理中"
-    REPLIED = "replied", "已回复待审"
-    PENDING_VISIT = "pending_visit", "待回访"
-    CLOSED = "closed", "已办结"
-    MERGED = "merged", "已并单"
-    CANCELLED = "cancelled", "已作废"
+    REGISTERED = "registered", _("已登记")
+    PENDING_DISPATCH = "pending_dispatch", _("待派单")
+    DISPATCHED = "dispatched", _("已派单")
+    RETURNED = "returned", _("退单待审")
+    ACCEPTED = "accepted", _("办理中")
+    REPLIED = "replied", _("已回复待审")
+    PENDING_VISIT = "pending_visit", _("待回访")
+    CLOSED = "closed", _("已办结")
+    MERGED = "merged", _("已并单")
+    CANCELLED = "cancelled", _("已作废")
 
 
 FINAL = frozenset({Status.CLOSED, Status.MERGED, Status.CANCELLED})
@@ -31,33 +32,33 @@ OPEN = frozenset(Status) - FINAL
 
 
 class Action(models.TextChoices):
-    REGISTER = "register", "登记"
-    ANSWER_ON_THE_SPOT = "answer_on_the_spot", "直接答复"
-    REVIEW = "review", "审核"
-    DISPATCH = "dispatch", "派单"
-    REASSIGN = "reassign", "改派"
-    ACCEPT = "accept", "签收"
-    REQUEST_RETURN = "request_return", "申请退单"
-    APPROVE_RETURN = "approve_return", "同意退单"
-    REJECT_RETURN = "reject_return", "驳回退单"
-    PASS_DOWN = "pass_down", "下派"
-    RECORD_CONTACT = "record_contact", "先行联系"
-    REQUEST_EXTENSION = "request_extension", "申请延期"
-    APPROVE_EXTENSION = "approve_extension", "同意延期"
-    DENY_EXTENSION = "deny_extension", "驳回延期"
-    STAGE_REPLY = "stage_reply", "阶段性回复"
-    REPLY = "reply", "回复"
-    APPROVE_REPLY = "approve_reply", "回复审核通过"
-    REJECT_REPLY = "reject_reply", "回复退回"
-    VISIT = "visit", "回访"
-    REOPEN = "reopen", "重办"
-    CLOSE = "close", "结案"
-    MERGE = "merge", "并单"
-    CANCEL = "cancel", "作废"
-    URGE = "urge", "催办"
-    SUPERVISE = "supervise", "督办"
-    CONVERT_TO_CASE = "convert_to_case", "诉转案"
-    ASSIST = "assist", "协办意见"
+    REGISTER = "register", _("登记")
+    ANSWER_ON_THE_SPOT = "answer_on_the_spot", _("直接答复")
+    REVIEW = "review", _("审核")
+    DISPATCH = "dispatch", _("派单")
+    REASSIGN = "reassign", _("改派")
+    ACCEPT = "accept", _("签收")
+    REQUEST_RETURN = "request_return", _("申请退单")
+    APPROVE_RETURN = "approve_return", _("同意退单")
+    REJECT_RETURN = "reject_return", _("驳回退单")
+    PASS_DOWN = "pass_down", _("下派")
+    RECORD_CONTACT = "record_contact", _("先行联系")
+    REQUEST_EXTENSION = "request_extension", _("申请延期")
+    APPROVE_EXTENSION = "approve_extension", _("同意延期")
+    DENY_EXTENSION = "deny_extension", _("驳回延期")
+    STAGE_REPLY = "stage_reply", _("阶段性回复")
+    REPLY = "reply", _("回复")
+    APPROVE_REPLY = "approve_reply", _("回复审核通过")
+    REJECT_REPLY = "reject_reply", _("回复退回")
+    VISIT = "visit", _("回访")
+    REOPEN = "reopen", _("重办")
+    CLOSE = "close", _("结案")
+    MERGE = "merge", _("并单")
+    CANCEL = "cancel", _("作废")
+    URGE = "urge", _("催办")
+    SUPERVISE = "supervise", _("督办")
+    CONVERT_TO_CASE = "convert_to_case", _("诉转案")
+    ASSIST = "assist", _("协办意见")
 
 
 class Reach(StrEnum):
@@ -139,10 +140,10 @@ def refusal(action: Action, status: Status | None, role: Role) -> tuple[Refusal,
     """
     rule = TRANSITIONS[action]
     if (status is None) != (not rule.sources) or (status is not None and status not in rule.sources):
-        allowed = "、".join(Status(s).label for s in sorted(rule.sources)) or "（新工单）"
+        allowed = "、".join(str(Status(s).label) for s in sorted(rule.sources)) or "（新工单）"
         return Refusal.STATE, f"只能在以下状态执行：{allowed}"
     if role not in rule.roles:
-        allowed = "、".join(Role(r).label for r in sorted(rule.roles))
+        allowed = "、".join(str(Role(r).label) for r in sorted(rule.roles))
         return Refusal.ROLE, f"「{Role(role).label}」无权执行，须由{allowed}执行"
     return None
 

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hotline.catalog.choices import OrderType
 from hotline.core.errors import InvalidInput
@@ -14,14 +15,14 @@ PORTAL_TYPES = [(t.value, t.label) for t in OrderType]
 
 
 class SubmitForm(forms.Form):
-    order_type = forms.ChoiceField(label="诉求类型", choices=PORTAL_TYPES, initial=OrderType.HELP)
-    text = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_TEXT,
-                           help_text="请写清楚时间、地点和具体问题")
-    address = forms.CharField(label="事发地址", max_length=200, required=False, help_text="例如：××路××号、××小区×栋")
-    caller_name = forms.CharField(label="您的称呼", max_length=50, required=False)
-    caller_phone = forms.CharField(label="手机号码", max_length=20, help_text="用于接收回执、查询进度和回访")
-    confidential = forms.BooleanField(label="举报人信息保密", required=False)
-    photo = forms.FileField(label="照片（可选）", required=False, help_text="JPEG 或 PNG，不超过 5 MB",
+    order_type = forms.ChoiceField(label=_("诉求类型"), choices=PORTAL_TYPES, initial=OrderType.HELP)
+    text = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_TEXT,
+                           help_text=_("请写清楚时间、地点和具体问题"))
+    address = forms.CharField(label=_("事发地址"), max_length=200, required=False, help_text=_("例如：××路××号、××小区×栋"))
+    caller_name = forms.CharField(label=_("您的称呼"), max_length=50, required=False)
+    caller_phone = forms.CharField(label=_("手机号码"), max_length=20, help_text=_("用于接收回执、查询进度和回访"))
+    confidential = forms.BooleanField(label=_("举报人信息保密"), required=False)
+    photo = forms.FileField(label=_("照片（可选）"), required=False, help_text=_("JPEG 或 PNG，不超过 5 MB"),
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}))
     # Left empty by people; filled by form-filling robots.
     website = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -38,12 +39,12 @@ class SubmitForm(forms.Form):
 
 
 class TrackForm(forms.Form):
-    number = forms.CharField(label="工单编号", max_length=20)
-    phone = forms.CharField(label="登记的手机号码", max_length=20)
+    number = forms.CharField(label=_("工单编号"), max_length=20)
+    phone = forms.CharField(label=_("登记的手机号码"), max_length=20)
 
 
 class RateForm(forms.Form):
-    resolved = forms.TypedChoiceField(label="问题是否解决", choices=[("1", "已解决"), ("0", "未解决")],
+    resolved = forms.TypedChoiceField(label=_("问题是否解决"), choices=[("1", "已解决"), ("0", "未解决")],
                                       coerce=lambda v: v == "1", widget=forms.RadioSelect)
-    satisfaction = forms.ChoiceField(label="对办理结果是否满意", choices=Satisfaction.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label="意见和建议", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    satisfaction = forms.ChoiceField(label=_("对办理结果是否满意"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("意见和建议"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))

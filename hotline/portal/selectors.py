@@ -3,25 +3,27 @@ with, and only the steps that concern the citizen (no staff names, no internal n
 
 import hmac
 
+from django.utils.translation import gettext_lazy as _
+
 from hotline.core.errors import InvalidInput
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.validation import clean_phone
 from hotline.orders.workflow import Action
 
 PUBLIC_STEPS = {
-    Action.REGISTER: "诉求已受理",
-    Action.DISPATCH: "已转交承办单位",
-    Action.REASSIGN: "已改由其他单位承办",
-    Action.ACCEPT: "承办单位已签收",
-    Action.RECORD_CONTACT: "承办单位已与您联系",
-    Action.STAGE_REPLY: "承办单位反馈了办理进展",
-    Action.APPROVE_EXTENSION: "办理时限已延长",
-    Action.APPROVE_REPLY: "已答复办理结果",
-    Action.VISIT: "已回访评价",
-    Action.REOPEN: "已重新交办",
-    Action.ANSWER_ON_THE_SPOT: "已直接答复",
-    Action.CLOSE: "已办结",
-    Action.MERGE: "与相同诉求合并办理",
+    Action.REGISTER: _("诉求已受理"),
+    Action.DISPATCH: _("已转交承办单位"),
+    Action.REASSIGN: _("已改由其他单位承办"),
+    Action.ACCEPT: _("承办单位已签收"),
+    Action.RECORD_CONTACT: _("承办单位已与您联系"),
+    Action.STAGE_REPLY: _("承办单位反馈了办理进展"),
+    Action.APPROVE_EXTENSION: _("办理时限已延长"),
+    Action.APPROVE_REPLY: _("已答复办理结果"),
+    Action.VISIT: _("已回访评价"),
+    Action.REOPEN: _("已重新交办"),
+    Action.ANSWER_ON_THE_SPOT: _("已直接答复"),
+    Action.CLOSE: _("已办结"),
+    Action.MERGE: _("与相同诉求合并办理"),
 }
 
 

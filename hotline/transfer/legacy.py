@@ -299,7 +299,7 @@ def _phone(value, ref) -> str:
 def _choice(choices, default: str = "") -> Callable:
     names = {}
     for code, label in choices.choices:
-        names.update({code: code, code.lower(): code, label: code})
+        names.update({code: code, code.lower(): code, str(label): code})
     allowed = "、".join(f"{label}（{code}）" for code, label in choices.choices)
 
     def parse(value, ref) -> str:

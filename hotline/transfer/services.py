@@ -441,7 +441,7 @@ def _reporting(rows: Iterator[list], progress: Progress, every: int) -> Iterator
 
 def _cells(units: dict[int, str], personal_data: bool, excel: bool) -> Callable[[dict], list]:
     tz = timezone.get_default_timezone()
-    labels = {field: dict(choices.choices) for field, choices in _LABELS.items()}
+    labels = {field: {code: str(label) for code, label in choices.choices} for field, choices in _LABELS.items()}
     blank = None if excel else ""
 
     def when(moment):

@@ -76,7 +76,7 @@ def suggest(text: str, address: str = "", *, phone: str = "", at: datetime | Non
 
 
 def _choice(guess, choices) -> dict:
-    return {"value": guess.label, "label": dict(choices.choices).get(guess.label, guess.label), "confidence": guess.confidence}
+    return {"value": guess.label, "label": str(dict(choices.choices).get(guess.label, guess.label)), "confidence": guess.confidence}
 
 
 def _unit(model: TriageModel, code: str, area: ResolvedArea) -> dict | None:

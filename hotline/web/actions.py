@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from hotline.api.orders import ACTIONS
@@ -20,18 +21,18 @@ from hotline.orders.workflow import Action
 from hotline.org.models import Unit, User
 
 LABELS = {
-    "note": "说明", "reason": "理由", "answer": "答复内容", "article": "引用知识", "category_code": "分类代码",
-    "order_type": "诉求类型", "urgency": "紧急程度", "address": "地址", "area": "区域", "unit": "承办单位",
-    "cohandlers": "协办单位", "sub_unit": "下派单位", "way": "联系方式", "days": "延期天数（工作日）",
-    "text": "进展情况", "result": "办理结果", "solved": "问题已解决", "resolved": "问题已解决", "satisfaction": "满意度",
-    "master": "主工单编号", "instructions": "督办意见", "case_number": "执法案件号", "opinion": "协办意见",
+    "note": _("说明"), "reason": _("理由"), "answer": _("答复内容"), "article": _("引用知识"), "category_code": _("分类代码"),
+    "order_type": _("诉求类型"), "urgency": _("紧急程度"), "address": _("地址"), "area": _("区域"), "unit": _("承办单位"),
+    "cohandlers": _("协办单位"), "sub_unit": _("下派单位"), "way": _("联系方式"), "days": _("延期天数（工作日）"),
+    "text": _("进展情况"), "result": _("办理结果"), "solved": _("问题已解决"), "resolved": _("问题已解决"), "satisfaction": _("满意度"),
+    "master": _("主工单编号"), "instructions": _("督办意见"), "case_number": _("执法案件号"), "opinion": _("协办意见"),
 }
 LONG_TEXT = {"answer", "reason", "text", "result", "instructions", "opinion", "note"}
 UNIT_FIELDS = {"unit", "sub_unit", "area", "cohandlers"}
 # pydantic's error types, said in Chinese.
-ERRORS = {"missing": "必填", "string_too_short": "不能为空", "string_pattern_mismatch": "不能为空",
-          "int_parsing": "请填写整数", "int_type": "请填写整数", "less_than_equal": "超出允许范围",
-          "greater_than_equal": "超出允许范围", "enum": "请从选项中选择", "bool_type": "请选择"}
+ERRORS = {"missing": _("必填"), "string_too_short": _("不能为空"), "string_pattern_mismatch": _("不能为空"),
+          "int_parsing": _("请填写整数"), "int_type": _("请填写整数"), "less_than_equal": _("超出允许范围"),
+          "greater_than_equal": _("超出允许范围"), "enum": _("请从选项中选择"), "bool_type": _("请选择")}
 
 
 @dataclass

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from hotline.catalog.choices import OrderType, Urgency
@@ -23,16 +24,16 @@ from hotline.triage.services import register_with_suggestions
 
 
 class IntakeForm(forms.Form):
-    caller_phone = forms.CharField(label="来电号码", required=False, max_length=30)
-    caller_name = forms.CharField(label="来电人", required=False, max_length=50)
-    text = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 5, "autofocus": True}), max_length=4000)
-    address = forms.CharField(label="地址", required=False, max_length=200)
-    order_type = forms.ChoiceField(label="类型", choices=OrderType.choices, initial=OrderType.HELP)
-    category_code = forms.ChoiceField(label="分类", required=False)
-    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
-    channel = forms.ChoiceField(label="渠道", choices=Channel.choices, initial=Channel.PHONE)
-    confidential = forms.BooleanField(label="举报人保密", required=False)
-    answer = forms.CharField(label="直接答复内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    caller_phone = forms.CharField(label=_("来电号码"), required=False, max_length=30)
+    caller_name = forms.CharField(label=_("来电人"), required=False, max_length=50)
+    text = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5, "autofocus": True}), max_length=4000)
+    address = forms.CharField(label=_("地址"), required=False, max_length=200)
+    order_type = forms.ChoiceField(label=_("类型"), choices=OrderType.choices, initial=OrderType.HELP)
+    category_code = forms.ChoiceField(label=_("分类"), required=False)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
+    confidential = forms.BooleanField(label=_("举报人保密"), required=False)
+    answer = forms.CharField(label=_("直接答复内容"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     article = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

@@ -164,7 +164,7 @@ def test_a_wrong_state_is_reported_as_such_even_to_a_role_that_could_never_act()
 
 @pytest.mark.parametrize("action", list(MATRIX))
 def test_every_action_has_a_chinese_label(action):
-    label = Action(action).label
+    label = str(Action(action).label)
     assert re.fullmatch(r"[\u4e00-\u9fff]+", label), label
     if action in ACTION_LABELS:
         assert label == ACTION_LABELS[action]
