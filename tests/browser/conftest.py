@@ -60,5 +60,5 @@ def log_in(page, user) -> None:
     page.goto("/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "x")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)

@@ -40,7 +40,7 @@ def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a
     citizen.fill("textarea[name=text]", "东城1路11小区门口垃圾三天没人清运，味道很大，请尽快处理")
     citizen.fill("input[name=address]", "东城1路11小区")
     citizen.fill("input[name=caller_phone]", "13912345678")
-    citizen.click("button[type=submit]")
+    citizen.click("main button[type=submit]")
     number = citizen.inner_text("#order-number").strip()
 
     operator = staff(open_page, city.operator, "operator")
@@ -80,7 +80,7 @@ def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a
     citizen.goto("/portal/track/")
     citizen.fill("input[name=number]", number)
     citizen.fill("input[name=phone]", "13912345678")
-    citizen.click("button[type=submit]")
+    citizen.click("main button[type=submit]")
     assert "已办结" in citizen.inner_text("main")
 
 

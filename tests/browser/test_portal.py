@@ -21,7 +21,7 @@ def test_a_citizen_submits_on_a_phone_and_tracks_the_order(open_page, city, mode
     page.fill("input[name=address]", "东城1路11小区")
     page.fill("input[name=caller_name]", "王女士")
     page.fill("input[name=caller_phone]", "13912345678")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     number = page.inner_text("#order-number").strip()
     screenshot(page, "portal-submitted-390x844")
     order = WorkOrder.objects.get(number=number)
@@ -29,7 +29,7 @@ def test_a_citizen_submits_on_a_phone_and_tracks_the_order(open_page, city, mode
 
     page.click("main >> text=查询进度")
     page.fill("input[name=phone]", "13912345678")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert "诉求已受理" in page.inner_text("main")
     screenshot(page, "portal-track-390x844")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing runs off the screen
@@ -42,7 +42,7 @@ def test_a_citizen_rates_from_the_survey_link(open_page, city):
     page.check("input[name=resolved][value='1']")
     page.check("input[name=satisfaction][value=satisfied]")
     screenshot(page, "portal-rate-390x844")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert "感谢您的评价" in page.inner_text("main")
     order.refresh_from_db()
     assert (order.status, order.satisfaction) == (Status.CLOSED, "satisfied")
