@@ -1,10 +1,11 @@
 from django.db import models
 
-from hotline.orders.models import AppendOnlyQuerySet, WorkOrder
+from hotline.core.models import AppendOnly
+from hotline.orders.models import WorkOrder
 from hotline.org.models import User
 
 
-class PersonalDataAccess(models.Model):
+class PersonalDataAccess(AppendOnly):
     """Someone saw a citizen's personal data unmasked: who, which order, when, through what and
     why. Rows are only ever added."""
 
@@ -16,19 +17,9 @@ class PersonalDataAccess(models.Model):
     purpose = models.CharField("用途", max_length=100)
     channel = models.CharField("途径", max_length=20)  # web, api, export
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = verbose_name_plural = "个人信息查看记录"
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.order_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("the audit log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("the audit log is append-only")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
+from hotline.core.models import AppendOnly
 from hotline.org.models import Unit, User
 from hotline.org.roles import Role
 
@@ -128,15 +129,7 @@ class WorkOrder(models.Model):
         return f"{p[:3]}****{p[-4:]}" if len(p) >= 8 else ("****" if p else "")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("order events are append-only")
-
-    def delete(self):
-        raise TypeError("order events are append-only")
-
-
-class Event(models.Model):
+class Event(AppendOnly):
     """One action taken on an order: the source of truth for its timeline, audit and every rate.
 
     Rows are only ever added (the database refuses updates, see migration 0002).
@@ -156,8 +149,6 @@ class Event(models.Model):
     note = models.TextField("说明", blank=True)
     payload = models.JSONField(default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = verbose_name_plural = "工单事件"
         ordering = ["order", "seq"]
@@ -167,14 +158,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}#{self.seq} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("order events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("order events are append-only")
 
 
 class DailyCounter(models.Model):

@@ -62,3 +62,14 @@ def log_in(page, user) -> None:
     page.fill("input[name=password]", "x")
     page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def submit_in_portal(page, text: str, address: str, phone: str, order_type: str = "complaint") -> str:
+    """Fill in and send the portal's form; the order number the citizen is shown."""
+    page.goto("/portal/")
+    page.select_option("select[name=order_type]", order_type)
+    page.fill("textarea[name=text]", text)
+    page.fill("input[name=address]", address)
+    page.fill("input[name=caller_phone]", phone)
+    page.click("main button[type=submit]")
+    return page.inner_text("#order-number").strip()

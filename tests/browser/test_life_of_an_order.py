@@ -5,7 +5,7 @@ import pytest
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
 
-from .conftest import DESKTOP, PHONE, log_in, screenshot
+from .conftest import DESKTOP, PHONE, log_in, screenshot, submit_in_portal
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -35,13 +35,7 @@ def staff(open_page, user, name: str):
 def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a_reopening_and_closes(
         open_page, city, model_in_use):
     citizen = open_page(PHONE)
-    citizen.goto("/portal/")
-    citizen.select_option("select[name=order_type]", "complaint")
-    citizen.fill("textarea[name=text]", "东城1路11小区门口垃圾三天没人清运，味道很大，请尽快处理")
-    citizen.fill("input[name=address]", "东城1路11小区")
-    citizen.fill("input[name=caller_phone]", "13912345678")
-    citizen.click("main button[type=submit]")
-    number = citizen.inner_text("#order-number").strip()
+    number = submit_in_portal(citizen, "东城1路11小区门口垃圾三天没人清运，味道很大，请尽快处理", "东城1路11小区", "13912345678")
 
     operator = staff(open_page, city.operator, "operator")
     assert number in operator.inner_text("main")  # the newest order: first on the operator's home page

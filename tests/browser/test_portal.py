@@ -7,7 +7,7 @@ from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
 from tests import factories
 
-from .conftest import PHONE, screenshot
+from .conftest import PHONE, screenshot, submit_in_portal
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -16,13 +16,7 @@ def test_a_citizen_submits_on_a_phone_and_tracks_the_order(open_page, city, mode
     page = open_page(PHONE)
     page.goto("/portal/")
     screenshot(page, "portal-submit-390x844")
-    page.select_option("select[name=order_type]", "complaint")
-    page.fill("textarea[name=text]", "东城1路11小区门口的路灯坏了一个星期，晚上很黑，老人出门不方便")
-    page.fill("input[name=address]", "东城1路11小区")
-    page.fill("input[name=caller_name]", "王女士")
-    page.fill("input[name=caller_phone]", "13912345678")
-    page.click("main button[type=submit]")
-    number = page.inner_text("#order-number").strip()
+    number = submit_in_portal(page, "东城1路11小区门口的路灯坏了一个星期，晚上很黑，老人出门不方便", "东城1路11小区", "13912345678")
     screenshot(page, "portal-submitted-390x844")
     order = WorkOrder.objects.get(number=number)
     assert (order.channel, order.caller_phone) == ("web", "13912345678")

@@ -139,3 +139,10 @@ def test_a_missing_page_answers_in_chinese_without_a_trace(client, city, setting
     client.force_login(city.handler())
     answer = client.get(path)
     assert answer.status_code == 404 and "找不到页面" in answer.content.decode() and "Traceback" not in answer.content.decode()
+
+
+@pytest.mark.parametrize(("template", "heading"), [("400.html", "请求有误"), ("403.html", "没有权限"), ("500.html", "系统出错了")])
+def test_the_error_pages_render_without_a_request(template, heading):
+    from django.template.loader import render_to_string
+
+    assert f"<h1>{heading}" in render_to_string(template)
