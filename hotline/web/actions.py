@@ -63,7 +63,7 @@ def _kind(name: str, annotation) -> tuple[str, list]:
     return ("textarea" if name in LONG_TEXT else "text"), []
 
 
-def _unit_choices(name: str, user: User, order: WorkOrder) -> list[tuple[str, str]]:
+def _unit_choices(name: str, order: WorkOrder) -> list[tuple[str, str]]:
     if name == "sub_unit":
         units = Unit.objects.filter(path__startswith=order.unit.path).exclude(pk=order.unit_id) if order.unit_id else Unit.objects.none()
     elif name == "area":
@@ -73,7 +73,7 @@ def _unit_choices(name: str, user: User, order: WorkOrder) -> list[tuple[str, st
     return [(str(u.pk), u.name) for u in units.filter(active=True).order_by("path")]
 
 
-def form_fields(action: Action, user: User, order: WorkOrder) -> list[FormField]:
+def form_fields(action: Action, order: WorkOrder) -> list[FormField]:
     schema = ACTIONS[action][0]
     fields = []
     for name, info in schema.model_fields.items():
@@ -81,19 +81,19 @@ def form_fields(action: Action, user: User, order: WorkOrder) -> list[FormField]
             continue
         kind, choices = _kind(name, info.annotation)
         if name in UNIT_FIELDS:
-            choices = _unit_choices(name, user, order)
+            choices = _unit_choices(name, order)
         fields.append(FormField(name, LABELS.get(name, name), kind, info.is_required(), choices))
     return fields
 
 
 def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, str]]:
     """The service's keyword arguments from a form post, or the errors by field (in Chinese)."""
-    schema, arguments, _ = ACTIONS[action]
+    schema = ACTIONS[action][0]
     data: dict = {"version": version}
     for name, info in schema.model_fields.items():
         if name == "version":
             continue
-        kind, _ = _kind(name, info.annotation)
+        kind = _kind(name, info.annotation)[0]
         if kind == "checkbox":
             data[name] = post.get(name) in ("on", "1", "true")
         elif kind == "multiselect":

@@ -73,7 +73,7 @@ def _visible_order(user, number: str) -> WorkOrder:
 
 
 def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, errors=None, status: int = 200):
-    forms = [(a, actions.form_fields(a, request.user, order)) for a in services.actions_for(request.user, order)]
+    forms = [(a, actions.form_fields(a, order)) for a in services.actions_for(request.user, order)]
     return render(request, "web/order_detail.html", {
         "order": order, "events": order_timeline(order), "mark": deadline_mark(order),
         "caller_phone": reveal_caller(request.user, order, channel="web")[1],
