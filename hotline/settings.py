@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "hotline.web",
     "hotline.portal",
     "hotline.audit",
+    "hotline.analytics",
+    "hotline.benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ from types import SimpleNamespace
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hotline.analytics.services import mark_stale_between
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
 from hotline.core import clock
@@ -331,7 +332,8 @@ def _write(records: Iterator[Record], expected: int, ref: legacy.Reference, prog
     with connection.cursor() as cursor:  # (also opens the connection: the writer uses the driver's own)
         raw = connection.connection.cursor()
         writer = (_PostgresWriter if connection.vendor == "postgresql" else _SqliteWriter)(raw, expected)
-        ids = iter(writer.ids(expected))  # all taken now: the connection is the writer's from here on
+        taken = writer.ids(expected)  # all taken now: the connection is the writer's from here on
+        ids = iter(taken)
         calendar = sla.work_calendar()
         # Addresses repeat (compounds, streets): each distinct one is resolved once.
         areas = lru_cache(maxsize=200_000)(area_index().resolve)
@@ -363,6 +365,8 @@ def _write(records: Iterator[Record], expected: int, ref: legacy.Reference, prog
         if written != expected or next(records, None) is not None:
             raise FileProblem(_CHANGED)
         writer.finish()
+        if taken:
+            mark_stale_between(taken[0], taken[-1])
         cursor.executemany(
             "INSERT INTO orders_dailycounter (day, last) VALUES (%s, %s) ON CONFLICT (day) DO UPDATE SET last = "
             "CASE WHEN excluded.last > orders_dailycounter.last THEN excluded.last ELSE orders_dailycounter.last END",

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hotline.analytics.services import rebuild_rollup
+from hotline.analytics.services import rebuild_rollup
 from hotline.demo.city import CITY, DISTRICTS, PASSWORD, build_city, logins
 from hotline.demo.history import History
 from hotline.knowledge.services import import_articles
@@ -64,6 +66,7 @@ class Command(BaseCommand):
                             owner=city.staff["admin"])
             history = History(city, orders=orders, end=timezone.now(), days=days, seed=seed, progress=progress)
             refused = history.run()
+            rebuild_rollup()  # the rates and reports read the rollup
         for reason, count in refused.most_common():
             self._say(f"  refused {count}x: {reason}", err=True)
         self._say(f"Done: {WorkOrder.objects.count():,} orders in {time.monotonic() - started:.0f} s")

@@ -2,12 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from hotline.analytics.services import refresh_rollup
 from hotline.notifications.services import deliver_due
 from hotline.orders.services import sweep_overdue
 
 
 class Command(BaseCommand):
-    help = ("Urge overdue orders, escalate them to supervision (催办、督办) and deliver notifications. "
+    help = ("Urge overdue orders, escalate them to supervision (催办、督办), deliver notifications and "
+            "keep the statistics rollup current. "
             "Safe to run several at once.")
 
     def add_arguments(self, parser):
@@ -17,7 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool, interval: float, batch: int, **options):
         while True:
-            total = _drain(lambda: sweep_overdue(limit=batch), batch) | _drain(lambda: deliver_due(limit=batch), batch)
+            total = (_drain(lambda: sweep_overdue(limit=batch), batch) | _drain(lambda: deliver_due(limit=batch), batch)
+                     | _drain(lambda: refresh_rollup(limit=batch), 1))
             if any(total.values()) or once:
                 self.stdout.write(", ".join(f"{key} {n}" for key, n in total.items()))
             if once:

@@ -1,0 +1,10 @@
+from django.dispatch import receiver
+
+from hotline.orders.signals import event_recorded
+
+from .services import mark_stale
+
+
+@receiver(event_recorded, dispatch_uid="analytics.mark_stale")
+def _order_changed(sender, order, event, **kwargs) -> None:
+    mark_stale([order.pk])

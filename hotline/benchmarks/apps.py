@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BenchmarksConfig(AppConfig):
+    name = "hotline.benchmarks"
+    verbose_name = "性能测试"
