@@ -3,7 +3,12 @@
 import pytest
 
 from hotline.analytics.rates import (
-    RATE_BY_CODE, RATES, composite_score, rank, rounded, satisfaction_score,
+    RATE_BY_CODE,
+    RATES,
+    composite_score,
+    rank,
+    rounded,
+    satisfaction_score,
 )
 
 
