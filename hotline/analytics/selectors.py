@@ -216,3 +216,42 @@ def recomputed_counters(period: Period, *, by: Sequence[str] = ("unit_id",)) -> 
                 for name, n in counts.items():
                     into[name] += n
     return result
+
+
+def dashboard_rates(unit: Unit | None, *, today: date, months: int = 12) -> dict:
+    """The headline rates for a dashboard: this month up to yesterday and the ``months`` months
+    before, for the whole city (``unit`` None) or one unit with its sub-units; and, for the city,
+    the streets' ranking this month so far.
+
+    Today is left out: a round due later today is not decided yet, and counting it would show
+    the day's work as late before it is."""
+    headline = ("first_contact_rate", "on_time_completion_rate", "resolution_rate", "satisfaction_rate")
+    yesterday = today - timedelta(days=1)
+    first = date(yesterday.year, yesterday.month, 1)
+    periods = []
+    for back in range(months - 1, -1, -1):
+        y, m = divmod(first.year * 12 + first.month - 1 - back, 12)
+        periods.append(Period.month(y, m + 1))
+    periods[-1] = Period(periods[-1].start, yesterday)
+
+    def counts_for(period: Period) -> Counts:
+        if unit is None:
+            return totals(period)
+        return by_unit(period).get(unit.pk, dict.fromkeys(COUNTERS, 0))
+
+    trend = [counts_for(p) for p in periods]
+    current = figures_for(unit or Unit(name="全市"), trend[-1])
+    result = {
+        "until": yesterday,
+        "months": [f"{p.start:%Y-%m}" for p in periods],
+        "rates": [{"code": r.code, "name": r.name, "value": current.rates[r.code],
+                   "trend": [rates.rounded(r.of(c)) for c in trend]} for r in rates.RATES if r.code in headline],
+        "score": current.score,
+        "volume": [c["registered"] for c in trend],
+        "ranking": [],
+    }
+    if unit is None and Unit.objects.filter(kind=Unit.Kind.STREET).exists():
+        table = unit_ranking(periods[-1], Unit.Kind.STREET)
+        result["ranking"] = [{"unit": f.unit.name, "rank": f.standing.rank, "score": rates.rounded(f.score, 1),
+                              "change": f.standing.change} for f in table]
+    return result

@@ -32,11 +32,12 @@ def visible_orders(user: User) -> QuerySet[WorkOrder]:
 def order_list(
     user: User, *, status: str = "", unit: Unit | None = None, category: str = "", order_type: str = "",
     channel: str = "", since: datetime | None = None, until: datetime | None = None, overdue: bool = False,
-    text: str = "", now: datetime | None = None,
+    text: str = "", now: datetime | None = None, community: Unit | None = None, numbers: list[str] | None = None,
 ) -> QuerySet[WorkOrder]:
     """The orders ``user`` may see, newest first, filtered: ``unit`` covers the units below it,
     ``since``/``until`` bound the registration time, ``overdue`` keeps open orders past the
-    deadline in force, ``text`` matches the number, the title or the request."""
+    deadline in force, ``text`` matches the number, the title or the request, ``numbers`` lists
+    orders by number (a report's finding)."""
     orders = visible_orders(user).select_related("category", "unit")
     if status:
         orders = orders.filter(status=status)
@@ -54,6 +55,10 @@ def order_list(
         orders = orders.filter(registered_at__lt=until)
     if overdue:
         orders = orders.filter(status__in=OPEN, due_at__lt=now or clock.now())
+    if community is not None:
+        orders = orders.filter(community=community)
+    if numbers:
+        orders = orders.filter(number__in=numbers)
     if text:
         orders = orders.filter(Q(number=text) | Q(title__icontains=text) | Q(text__icontains=text))
     return orders.order_by("-registered_at", "-id")

@@ -3,8 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hotline.analytics.selectors import dashboard_rates
 from hotline.audit.services import reveal_caller
 from hotline.core import clock
 from hotline.core.errors import DomainError, InvalidInput, PermissionDenied
@@ -26,6 +28,7 @@ from hotline.orders.workflow import Action, Status
 from hotline.org.models import Unit
 
 from . import actions
+from .filters import OrderFilterForm
 
 
 @login_required
@@ -42,24 +45,28 @@ def home(request):
 
 @login_required
 def dashboard(request):
-    """Volumes and overdue units at a glance, as charts (ECharts)."""
-    return render(request, "web/dashboard.html", {"figures": dashboard_figures(request.user)})
+    """Volumes, rates, the streets' ranking and overdue units at a glance, as charts (ECharts):
+    the city's for the centre, the unit's own (with its sub-units) for a unit."""
+    user = request.user
+    unit = user.unit if user.unit_id and user.unit.kind != Unit.Kind.CENTRE else None
+    rates = dashboard_rates(unit, today=timezone.localdate())
+    return render(request, "web/dashboard.html", {"figures": dashboard_figures(user) | {"rates": rates},
+                                                  "rates": rates})
 
 
 @login_required
 def order_list(request):
-    status = request.GET.get("status", "")
-    if status not in Status.values:
-        status = ""
-    unit = Unit.objects.filter(pk=request.GET.get("unit") or None).first() if request.GET.get("unit", "").isdigit() else None
-    orders = select_orders(request.user, status=status, unit=unit)
+    """Orders the user may see, filtered as the query string says; invalid filters are named."""
+    form = OrderFilterForm(request.GET)
+    orders = select_orders(request.user, **form.selection())
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [(order, deadline_mark(order, now)) for order in page]
     units = Unit.objects.filter(path__startswith=request.user.unit.path) if request.user.unit_id else Unit.objects.all()
     return render(request, "web/order_list.html", {
-        "page": page, "rows": rows, "statuses": Status.choices, "status": status,
-        "units": units.exclude(kind=Unit.Kind.COMMUNITY).order_by("path"), "unit": unit,
+        "page": page, "rows": rows, "statuses": Status.choices, "form": form, "query": form.query(), "extra": form.extra(),
+        "status": form.data.get("status", ""), "unit": form.cleaned_data.get("unit") if form.is_valid() else None,
+        "units": units.exclude(kind=Unit.Kind.COMMUNITY).order_by("path"),
     })
 
 

@@ -1,0 +1,74 @@
+"""The reports in the staff console: pages with charts, and the same report as PDF or Excel."""
+
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from hotline.org.models import Unit
+from hotline.org.roles import Role
+
+from . import reports
+from .render import body_context, to_pdf, to_xlsx
+from .selectors import Period
+
+DOWNLOADS = {
+    "pdf": (to_pdf, "application/pdf"),
+    "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+KINDS = {"daily": "日报", "weekly": "周评", "monthly": "月度分析"}
+
+
+def may_read_reports(user) -> bool:
+    """Reports cover every unit: they are for the centre's staff and administrators."""
+    return user.is_superuser or user.role == Role.ADMIN or (
+        user.unit_id is not None and user.unit.kind == Unit.Kind.CENTRE and user.role != Role.OPERATOR)
+
+
+def _centre_only(user) -> None:
+    if not may_read_reports(user):
+        raise PermissionDenied("报表仅供热线中心的派单、回访、督办人员和管理员查看")
+
+
+@login_required
+def index(request):
+    _centre_only(request.user)
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    return render(request, "analytics/index.html", {
+        "yesterday": today - timedelta(days=1), "last_week": today - timedelta(days=7),
+        "last_month": f"{last_month:%Y-%m}", "kinds": KINDS,
+    })
+
+
+@login_required
+def report(request, kind: str):
+    _centre_only(request.user)
+    try:
+        built = _build(kind, request.GET)
+    except ValueError as error:
+        return render(request, "analytics/index.html", {"error": str(error), "kinds": KINDS}, status=400)
+    fmt = request.GET.get("format", "")
+    if fmt in DOWNLOADS:
+        make, content_type = DOWNLOADS[fmt]
+        response = HttpResponse(make(built, base_url=request.build_absolute_uri("/")), content_type=content_type)
+        name = f"{kind}-{request.GET.get('month') or request.GET.get('date')}.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(request, "analytics/report.html", {**body_context(built), "kind": kind,
+                                                      "query": request.GET.urlencode()})
+
+
+def _build(kind: str, params):
+    if kind == "monthly":
+        return reports.monthly_analysis(Period.parse_month(params.get("month", "")))
+    if kind not in KINDS:
+        raise ValueError(f"没有「{kind}」这种报表")
+    try:
+        day = date.fromisoformat(params.get("date", ""))
+    except ValueError:
+        raise ValueError("日期应写作 YYYY-MM-DD，例如 2026-10-12") from None
+    return reports.daily_summary(day) if kind == "daily" else reports.weekly_evaluation(day)
