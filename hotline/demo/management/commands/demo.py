@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hotline.analytics.services import rebuild_rollup
-from hotline.analytics.services import rebuild_rollup
 from hotline.demo.city import CITY, DISTRICTS, PASSWORD, build_city, logins
 from hotline.demo.history import History
 from hotline.knowledge.services import import_articles
