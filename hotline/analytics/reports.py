@@ -23,7 +23,7 @@ from hotline.org.models import Unit
 from hotline.sla.worktime import SHANGHAI
 
 from . import findings, selectors
-from .rates import RATES
+from .rates import RATES, rounded
 from .report import Chart, Report, Section, Table
 from .selectors import Counts, Period
 
@@ -105,7 +105,7 @@ def ranking_tables(period: Period) -> list[Table]:
         rows, links = [], []
         for f in table:
             s = f.standing
-            rows.append([s.rank, f.unit.name, f.score, *_rate_row(f.counts), f.satisfaction_score,
+            rows.append([s.rank, f.unit.name, rounded(f.score, 2), *_rate_row(f.counts), rounded(f.satisfaction_score, 2),
                          f.counts["dispatched"], s.previous_rank, s.change])
             links.append(orders_url(unit=f.unit.pk, **_period_filters(period)))
         tables.append(Table(
