@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.analytics import selectors, services
+from hotline.analytics.docs import rates_markdown
 from hotline.analytics.selectors import Period
 
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="step", required=True)
+        sub.add_parser("docs", help="print the rates reference (docs/rates.md)")
         sub.add_parser("rebuild", help="recompute every order's contributions and the rollup from the events")
         sub.add_parser("refresh", help="apply the orders changed since the last refresh (the worker does this)")
         verify = sub.add_parser("verify", help="compare the rollup with a recomputation from the events")
@@ -19,7 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, step: str, **options):
         started = time.monotonic()
-        if step == "rebuild":
+        if step == "docs":
+            self.stdout.write(rates_markdown(), ending="")
+        elif step == "rebuild":
             done = services.rebuild_rollup(progress=lambda n: self.stderr.write(f"已汇总 {n:,} 个工单…"))
             self.stdout.write(f"已重建统计汇总：{done:,} 个工单，用时 {time.monotonic() - started:.1f} 秒")
         elif step == "refresh":
