@@ -59,6 +59,8 @@ def order_list(request):
     """Orders the user may see, filtered as the query string says; invalid filters are named."""
     form = OrderFilterForm(request.GET)
     orders = select_orders(request.user, **form.selection())
+    if not form.is_valid():
+        orders = orders.none()
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [(order, deadline_mark(order, now)) for order in page]
@@ -67,7 +69,7 @@ def order_list(request):
         "page": page, "rows": rows, "statuses": Status.choices, "form": form, "query": form.query(), "extra": form.extra(),
         "status": form.data.get("status", ""), "unit": form.cleaned_data.get("unit") if form.is_valid() else None,
         "units": units.exclude(kind=Unit.Kind.COMMUNITY).order_by("path"),
-    })
+    }, status=200 if form.is_valid() else 400)
 
 
 def _visible_order(user, number: str) -> WorkOrder:
