@@ -7,9 +7,13 @@ from tests import factories
 @pytest.fixture(autouse=True)
 def _fresh_reference_caches():
     # Each test rolls its data back, which no signal sees: caches must not carry rows across tests.
+    from django.core.cache import cache as django_cache
+
     cache.forget()
+    django_cache.clear()
     yield
     cache.forget()
+    django_cache.clear()
 
 
 @pytest.fixture(autouse=True)

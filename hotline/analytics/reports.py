@@ -277,8 +277,9 @@ def _rises_section(period: Period) -> Section:
     last_sunday = period.end - timedelta(days=(period.end.weekday() + 1) % 7)
     span = Period(last_sunday - timedelta(days=7 * 27 - 1), last_sunday)
     weekly: dict[int, list[int]] = defaultdict(lambda: [0] * 27)
-    for (day, category_id), counts in selectors.counters(span, by=("day", "category_id")).items():
-        weekly[category_id][(day - span.start).days // 7] += counts["registered"]
+    for (monday, category_id), counts in selectors.counters(span, by=("week", "category_id"),
+                                                            fields=("registered",)).items():
+        weekly[category_id][(monday - span.start).days // 7] += counts["registered"]
     categories = _categories()
     rises = findings.sudden_rises(weekly)
     week = Period(last_sunday - timedelta(days=6), last_sunday)
@@ -331,8 +332,9 @@ def _warnings_section(period: Period) -> Section:
     target = (following.year, following.month)
     history = Period(date(following.year - 4, following.month, 1), period.end)
     monthly: dict[int, Counter] = defaultdict(Counter)
-    for (day, category_id), counts in selectors.counters(history, by=("day", "category_id")).items():
-        monthly[category_id][(day.year, day.month)] += counts["registered"]
+    for (first, category_id), counts in selectors.counters(history, by=("month", "category_id"),
+                                                           fields=("registered",)).items():
+        monthly[category_id][(first.year, first.month)] += counts["registered"]
     categories = _categories()
     warnings = findings.seasonal_warnings(monthly, target, start=(history.start.year, history.start.month))
     rows = [[categories[w.key].name if w.key in categories else "未分类", round(w.level, 1), w.expected,

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import DateField, Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 
 from hotline.orders.models import Event, WorkOrder
 from hotline.org.models import Unit
@@ -17,6 +18,8 @@ from .cohorts import COUNTERS, Contributions, EventFacts, OrderFacts, fold
 from .models import Cell
 
 DIMENSIONS = ("day", "unit_id", "category_id", "street_id", "channel")
+# Coarser days, summed by the database: the Monday of the week, the first of the month.
+TRUNCATED = {"week": TruncWeek("day", output_field=DateField()), "month": TruncMonth("day", output_field=DateField())}
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,11 @@ Counts = dict[str, int]
 
 def counters(period: Period, *, by: Sequence[str] = (), units: Iterable[int] | None = None,
              categories: Iterable[int] | None = None, streets: Iterable[int] | None = None,
-             channels: Iterable[str] | None = None) -> dict[tuple, Counts]:
-    """The counters summed over the period, grouped by ``by`` (any of DIMENSIONS), optionally
-    limited to some units, categories, streets or channels (ids; 0 means none)."""
-    unknown = set(by) - set(DIMENSIONS)
+             channels: Iterable[str] | None = None, fields: Sequence[str] = COUNTERS) -> dict[tuple, Counts]:
+    """The counters (all, or ``fields``) summed over the period, grouped by ``by`` (any of
+    DIMENSIONS, "week" or "month"), optionally limited to some units, categories, streets or
+    channels (ids; 0 means none)."""
+    unknown = set(by) - set(DIMENSIONS) - set(TRUNCATED)
     if unknown:
         raise ValueError(f"unknown dimension: {', '.join(sorted(unknown))}")
     q = Q(day__gte=period.start, day__lte=period.end)
@@ -78,13 +82,14 @@ def counters(period: Period, *, by: Sequence[str] = (), units: Iterable[int] | N
                           ("channel", channels)):
         if values is not None:
             q &= Q(**{f"{field}__in": list(values)})
-    sums = {n: Sum(n) for n in COUNTERS}
+    sums = {n: Sum(n) for n in fields}
     cells = Cell.objects.filter(q)
     if not by:  # (values() without fields would group by every column)
         total = cells.aggregate(**sums)
-        return {(): {n: total[n] or 0 for n in COUNTERS}} if total["registered"] is not None else {}
-    rows = cells.values(*by).annotate(**sums).order_by()
-    return {tuple(r[d] for d in by): {n: r[n] or 0 for n in COUNTERS} for r in rows}
+        return {(): {n: total[n] or 0 for n in fields}} if total[fields[0]] is not None else {}
+    truncated = {d: TRUNCATED[d] for d in by if d in TRUNCATED}
+    rows = cells.annotate(**truncated).values(*by).annotate(**sums).order_by()
+    return {tuple(r[d] for d in by): {n: r[n] or 0 for n in fields} for r in rows}
 
 
 def totals(period: Period, **filters) -> Counts:

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -20,6 +21,7 @@ DOWNLOADS = {
     "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 KINDS = {"daily": "日报", "weekly": "周评", "monthly": "月度分析"}
+CACHE_SECONDS = 600
 
 
 def may_read_reports(user) -> bool:
@@ -48,7 +50,7 @@ def index(request):
 def report(request, kind: str):
     _centre_only(request.user)
     try:
-        built = _build(kind, request.GET)
+        built = _cached(kind, request.GET)
     except ValueError as error:
         return render(request, "analytics/index.html", {"error": str(error), "kinds": KINDS}, status=400)
     fmt = request.GET.get("format", "")
@@ -60,6 +62,17 @@ def report(request, kind: str):
         return response
     return render(request, "analytics/report.html", {**body_context(built), "kind": kind,
                                                       "query": request.GET.urlencode()})
+
+
+def _cached(kind: str, params):
+    """A report is built once per ten minutes: its figures move only as the rollup is refreshed,
+    and people page through the same report, its PDF and its workbook in a row."""
+    key = f"analytics.report:{kind}:{params.get('month', '')}:{params.get('date', '')}"
+    built = cache.get(key)
+    if built is None:
+        built = _build(kind, params)
+        cache.set(key, built, CACHE_SECONDS)
+    return built
 
 
 def _build(kind: str, params):
