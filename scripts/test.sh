@@ -44,6 +44,11 @@ postgres_pid=$!
   .venv/bin/hotline demo --no-serve | grep -v '^  [a-z]'
   .venv/bin/hotline status --json | tee "$PG_WORK/status.json"
   .venv/bin/python -c 'import json, sys; n = json.load(open(sys.argv[1]))["orders"]; sys.exit(0 if n >= 30000 else f"demo has {n} orders, fewer than 30000")' "$PG_WORK/status.json"
+  # The last full month's rollup equals a recomputation from the events, and its analysis renders.
+  month=$(date -d "$(date +%Y-%m-01) -1 day" +%Y-%m)
+  mkdir -p "$root/artifacts"
+  .venv/bin/hotline analytics verify --month "$month"
+  .venv/bin/hotline report monthly --month "$month" --format pdf --out "$root/artifacts/monthly-$month.pdf"
 ) >"$PG_WORK/demo.log" 2>&1 &
 demo_pid=$!
 status=0
