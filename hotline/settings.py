@@ -157,6 +157,23 @@ HOTLINE_ESCALATE_AFTER_HOURS = int(os.environ.get("HOTLINE_ESCALATE_AFTER_HOURS"
 # A closed order may be reopened (重办) within this many days of closing.
 HOTLINE_REOPEN_WINDOW_DAYS = 30
 
+
+def _weights(name: str) -> dict[str, float] | None:
+    """"code=weight,code=weight" from the environment (checked against the rates in use)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return {code.strip(): float(w) for code, w in (part.split("=") for part in text.split(","))}
+    except ValueError:
+        raise ValueError(f"{name} should read like 'first_contact_rate=0.2,resolution_rate=0.4', not {text!r}") from None
+
+
+# The composite score's weights (综合得分) and the points per satisfaction grade (满意度得分);
+# None: the defaults of hotline/analytics/rates.py.
+HOTLINE_SCORE_WEIGHTS = _weights("HOTLINE_SCORE_WEIGHTS")
+HOTLINE_SATISFACTION_POINTS = _weights("HOTLINE_SATISFACTION_POINTS")
+
 # --- Notifications ----------------------------------------------------------------------------
 
 # The address citizens' links point to (tracking, satisfaction survey).

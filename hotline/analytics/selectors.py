@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from itertools import groupby
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import DateField, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
@@ -115,11 +116,17 @@ class UnitFigures:
 
 
 def weights() -> dict[str, float]:
-    return getattr(settings, "HOTLINE_SCORE_WEIGHTS", None) or rates.DEFAULT_WEIGHTS
+    chosen = getattr(settings, "HOTLINE_SCORE_WEIGHTS", None) or rates.DEFAULT_WEIGHTS
+    if unknown := set(chosen) - set(rates.RATE_BY_CODE):
+        raise ImproperlyConfigured(f"HOTLINE_SCORE_WEIGHTS names unknown rates: {', '.join(sorted(unknown))}")
+    return chosen
 
 
 def grade_points() -> dict[str, float]:
-    return getattr(settings, "HOTLINE_SATISFACTION_POINTS", None) or rates.DEFAULT_GRADE_POINTS
+    chosen = getattr(settings, "HOTLINE_SATISFACTION_POINTS", None) or rates.DEFAULT_GRADE_POINTS
+    if unknown := set(chosen) - set(rates.DEFAULT_GRADE_POINTS):
+        raise ImproperlyConfigured(f"HOTLINE_SATISFACTION_POINTS names unknown grades: {', '.join(sorted(unknown))}")
+    return chosen
 
 
 def figures_for(unit: Unit, counts: Counts) -> UnitFigures:

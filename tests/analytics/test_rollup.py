@@ -149,3 +149,18 @@ def test_a_month_is_parsed_and_a_bad_one_is_named():
     assert Period.parse_month("2026-12").previous() == Period.month(2026, 11)
     with pytest.raises(ValueError, match="YYYY-MM"):
         Period.parse_month("October")
+
+
+def test_the_weights_come_from_the_settings(history, settings):
+    drain()
+    settings.HOTLINE_SCORE_WEIGHTS = {"satisfaction_rate": 1}
+    first = selectors.unit_ranking(OCTOBER, "street")[0]
+    assert first.score == pytest.approx(100 * first.rates["satisfaction_rate"])
+
+
+def test_a_weight_for_an_unknown_rate_is_refused(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.HOTLINE_SCORE_WEIGHTS = {"happiness": 1}
+    with pytest.raises(ImproperlyConfigured, match="happiness"):
+        selectors.weights()
