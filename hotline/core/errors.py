@@ -1,4 +1,17 @@
-"""Domain errors: every refusal says what was refused and why, and nothing was changed."""
+"""Domain errors: every refusal says what was refused and why, and nothing was changed.
+
+Messages are built when the error is raised, in the active language (the request's: Chinese
+unless the user chose English), from translatable strings with named placeholders.
+"""
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+
+def listing(items: Iterable) -> str:
+    """Items as a list in the active language: 「甲、乙」 in Chinese, "A, B" in English."""
+    return _("、").join(str(item) for item in items)
 
 
 class DomainError(Exception):
@@ -18,7 +31,7 @@ class InvalidInput(DomainError):
 
     def __init__(self, errors: dict[str, str]):
         self.errors = dict(errors)
-        super().__init__("；".join(f"{field}: {msg}" for field, msg in self.errors.items()))
+        super().__init__(_("；").join(f"{field}: {msg}" for field, msg in self.errors.items()))
 
 
 class ActionRefused(DomainError):
@@ -28,7 +41,8 @@ class ActionRefused(DomainError):
 
     def __init__(self, *, order: str, action: str, status: str, reason: str):
         self.order, self.action, self.status, self.reason = order, action, status, reason
-        super().__init__(f"工单 {order} 不能执行「{action}」（当前状态：{status}）：{reason}")
+        super().__init__(_("工单 %(order)s 不能执行「%(action)s」（当前状态：%(status)s）：%(reason)s") % {
+            "order": order, "action": action, "status": status, "reason": reason})
 
 
 class TransitionNotAllowed(ActionRefused):

@@ -1,6 +1,8 @@
 """What may be attached to an order (pure): a few kinds of file, recognised by their first bytes
 rather than by their names, and not too large."""
 
+from django.utils.translation import gettext as _
+
 from hotline.core.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -20,10 +22,10 @@ def content_type_of(head: bytes) -> str | None:
 def check_upload(name: str, size: int, head: bytes, field: str = "attachments") -> str:
     """The content type of an acceptable file, or InvalidInput saying why it is refused."""
     if size > MAX_BYTES:
-        raise InvalidInput({field: f"文件「{name}」超过 {MAX_BYTES // 1024 // 1024} MB"})
+        raise InvalidInput({field: _("文件「%(name)s」超过 %(mb)s MB") % {"name": name, "mb": MAX_BYTES // 1024 // 1024}})
     if size == 0:
-        raise InvalidInput({field: f"文件「{name}」是空的"})
+        raise InvalidInput({field: _("文件「%(name)s」是空的") % {"name": name}})
     kind = content_type_of(head)
     if kind is None:
-        raise InvalidInput({field: f"文件「{name}」不是 JPEG、PNG 图片或 PDF 文件"})
+        raise InvalidInput({field: _("文件「%(name)s」不是 JPEG、PNG 图片或 PDF 文件") % {"name": name}})
     return kind

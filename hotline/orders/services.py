@@ -7,6 +7,9 @@ applies the change, and appends one event — or raises a ``DomainError`` and ch
 ``actor`` is a staff ``User``; ``None`` means the citizen (for ``register_order``) or the
 system (the worker's ``urge_order`` / ``supervise_order``). Callers pass the order as they last
 loaded it and get the updated order back.
+
+Refusals and field errors are said in the active language (the request's); what is recorded in
+the events (the system's own notes) stays in Chinese, the language of the record.
 """
 
 import copy
@@ -16,11 +19,18 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.selectors import category_by_code, responsible_unit
 from hotline.core import clock
-from hotline.core.errors import Conflict, InvalidInput, PermissionDenied, TransitionNotAllowed
+from hotline.core.errors import (
+    Conflict,
+    InvalidInput,
+    PermissionDenied,
+    TransitionNotAllowed,
+    listing,
+)
 from hotline.org.areas import ResolvedArea
 from hotline.org.models import Unit, User
 from hotline.org.roles import Role
@@ -66,15 +76,15 @@ def _check_reach(actor: User | None, order: WorkOrder, reach: Reach) -> str | No
         return None
     unit_id = actor.unit_id
     if reach == Reach.VISIBLE:
-        return None if can_see(actor, order) else "该工单不在本单位的可见范围内"
+        return None if can_see(actor, order) else _("该工单不在本单位的可见范围内")
     if unit_id is None:
-        return "没有所属单位的人员不能执行"
+        return _("没有所属单位的人员不能执行")
     if reach == Reach.UNIT:
-        return None if unit_id == order.unit_id else "只有承办单位可以执行"
+        return None if unit_id == order.unit_id else _("只有承办单位可以执行")
     if reach == Reach.HANDLING:
-        return None if unit_id in (order.unit_id, order.handling_unit_id) else "只有承办单位或下派的办理单位可以执行"
+        return None if unit_id in (order.unit_id, order.handling_unit_id) else _("只有承办单位或下派的办理单位可以执行")
     if reach == Reach.CO_UNIT:
-        return None if order.cohandlers.filter(pk=unit_id).exists() else "只有协办单位可以执行"
+        return None if order.cohandlers.filter(pk=unit_id).exists() else _("只有协办单位可以执行")
     raise AssertionError(reach)
 
 
@@ -107,7 +117,7 @@ def _act(
     rule = workflow.TRANSITIONS[action]
     with transaction.atomic():
         if _lock(order) != order.version:
-            raise _refuse(Conflict, order, action, "工单已被他人更新，请刷新后重试")
+            raise _refuse(Conflict, order, action, _("工单已被他人更新，请刷新后重试"))
         work = copy.copy(order)  # the caller's object stays as it was if the action is refused
         refused = workflow.refusal(action, Status(work.status), _role(actor, default_role))
         if refused:
@@ -246,8 +256,8 @@ def _next_number(moment: datetime) -> str:
 
 def _choice(value: str, choices, field: str) -> str:
     if value not in choices.values:
-        allowed = "、".join(f"{v}（{label}）" for v, label in choices.choices)
-        raise InvalidInput({field: f"无效的取值「{value}」，可选：{allowed}"})
+        allowed = listing(_("%(value)s（%(label)s）") % {"value": v, "label": label} for v, label in choices.choices)
+        raise InvalidInput({field: _("无效的取值「%(value)s」，可选：%(choices)s") % {"value": value, "choices": allowed}})
     return value
 
 
@@ -256,13 +266,14 @@ def _resolve_address(address: str, area_unit: Unit | None) -> ResolvedArea:
     if area_unit is not None:
         resolved = index.expand(area_unit.pk)
         if not resolved:
-            raise InvalidInput({"area": f"「{area_unit}」不是本市的区、街道或社区"})
+            raise InvalidInput({"area": _("「%(area)s」不是本市的区、街道或社区") % {"area": area_unit}})
         return resolved
     if not address:
         return ResolvedArea()
     resolved = index.resolve(address)
     if not resolved:
-        raise InvalidInput({"address": f"地址「{address}」不在本市范围内，或无法定位到区、街道、社区；请核实地址或手工选择区域"})
+        raise InvalidInput({"address": _(
+            "地址「%(address)s」不在本市范围内，或无法定位到区、街道、社区；请核实地址或手工选择区域") % {"address": address}})
     return resolved
 
 
@@ -311,7 +322,7 @@ def register_order(
     area_found = _resolve_address(fields["address"], area)
     role = _role(actor, Role.CITIZEN)
     if refused := workflow.refusal(Action.REGISTER, None, role):
-        raise PermissionDenied(order="（新）", action=Action.REGISTER.label, status="—", reason=refused[1])
+        raise PermissionDenied(order=_("（新）"), action=str(Action.REGISTER.label), status="—", reason=refused[1])
 
     now = clock.now()
     with transaction.atomic():
@@ -387,11 +398,11 @@ def _apply_corrections(order: WorkOrder, fields: dict) -> dict:
 
 def _check_target(actor: User, unit: Unit, cohandlers: list[Unit]) -> None:
     if unit.kind == Unit.Kind.CENTRE or not unit.active:
-        raise InvalidInput({"unit": f"「{unit}」不能作为承办单位"})
+        raise InvalidInput({"unit": _("「%(unit)s」不能作为承办单位") % {"unit": unit}})
     if actor.unit and not unit.is_within(actor.unit):
-        raise InvalidInput({"unit": f"「{unit}」不在「{actor.unit}」的派单范围内"})
+        raise InvalidInput({"unit": _("「%(unit)s」不在「%(dispatcher)s」的派单范围内") % {"unit": unit, "dispatcher": actor.unit}})
     if unit in cohandlers:
-        raise InvalidInput({"cohandlers": "主办单位不能同时是协办单位"})
+        raise InvalidInput({"cohandlers": _("主办单位不能同时是协办单位")})
 
 
 def dispatch_order(
@@ -410,7 +421,7 @@ def dispatch_order(
     def change(o, now):
         payload = _apply_corrections(o, corrections)
         if o.category_id is None:
-            raise InvalidInput({"category": "派单前需要先确定诉求分类"})
+            raise InvalidInput({"category": _("派单前需要先确定诉求分类")})
         target = unit or responsible_unit(o.category, ResolvedArea(o.district_id, o.street_id, o.community_id))
         _check_target(actor, target, cohandlers)
         o.unit, o.handling_unit = target, None
@@ -429,7 +440,7 @@ def reassign_order(*, order: WorkOrder, actor: User, unit: Unit, reason: str) ->
 
     def change(o, now):
         if unit.pk == o.unit_id:
-            raise InvalidInput({"unit": "改派的单位与当前承办单位相同"})
+            raise InvalidInput({"unit": _("改派的单位与当前承办单位相同")})
         _check_target(actor, unit, list(o.cohandlers.all()))
         payload = {"unit": unit.pk, "unit_name": unit.name, "previous_unit": o.unit_id}
         o.unit, o.handling_unit = unit, None
@@ -482,7 +493,7 @@ def pass_down(*, order: WorkOrder, actor: User, sub_unit: Unit, note: str = "") 
 
     def change(o, now):
         if sub_unit.pk == o.unit_id or not sub_unit.is_within(o.unit):
-            raise InvalidInput({"sub_unit": f"「{sub_unit}」不是「{o.unit}」的下级单位"})
+            raise InvalidInput({"sub_unit": _("「%(sub_unit)s」不是「%(unit)s」的下级单位") % {"sub_unit": sub_unit, "unit": o.unit}})
         o.handling_unit = sub_unit
         return {"handling_unit": sub_unit.pk, "handling_unit_name": sub_unit.name}
 
@@ -505,18 +516,18 @@ def request_extension(*, order: WorkOrder, actor: User, days: int, reason: str) 
     """Ask for more working days (申请延期); one pending request at a time."""
     reason = clean_text(reason, "reason")
     if not isinstance(days, int) or not 1 <= days <= 60:
-        raise InvalidInput({"days": f"延期天数须为 1～60 个工作日，填写的是「{days}」"})
+        raise InvalidInput({"days": _("延期天数须为 1～60 个工作日，填写的是「%(days)s」") % {"days": days}})
 
     def change(o, now):
         o.extension_requested_days = days
         return {"days": days}
 
     return _act(order, actor, Action.REQUEST_EXTENSION, note=reason, change=change,
-                guard=lambda o: "已有待审批的延期申请" if o.extension_requested_days else None)
+                guard=lambda o: _("已有待审批的延期申请") if o.extension_requested_days else None)
 
 
 def _pending_extension(o: WorkOrder) -> str | None:
-    return None if o.extension_requested_days else "没有待审批的延期申请"
+    return None if o.extension_requested_days else _("没有待审批的延期申请")
 
 
 def approve_extension(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
@@ -605,9 +616,9 @@ def reopen_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
 
     def guard(o):
         if o.unit_id is None:
-            return "该工单没有承办单位（直接答复的工单请重新登记并派单）"
+            return _("该工单没有承办单位（直接答复的工单请重新登记并派单）")
         if o.status == Status.CLOSED and o.closed_at and clock.now() - o.closed_at > window:
-            return f"办结已超过 {settings.HOTLINE_REOPEN_WINDOW_DAYS} 天，请重新登记"
+            return _("办结已超过 %(days)s 天，请重新登记") % {"days": settings.HOTLINE_REOPEN_WINDOW_DAYS}
         return None
 
     def change(o, now):
@@ -637,9 +648,9 @@ def merge_order(*, order: WorkOrder, actor: User, master: WorkOrder, note: str =
     def guard(o):
         current = WorkOrder.objects.select_for_update().get(pk=master.pk)
         if current.pk == o.pk:
-            return "不能并入自身"
+            return _("不能并入自身")
         if not current.is_open:
-            return f"主工单 {current.number} 已{current.get_status_display()}"
+            return _("主工单 %(number)s %(status)s") % {"number": current.number, "status": current.get_status_display()}
         return None
 
     def change(o, now):
@@ -669,7 +680,7 @@ def urge_order(*, order: WorkOrder, actor: User | None, note: str = "") -> WorkO
 
     def guard(o):
         if actor is None and o.urged_deadline is not None and o.urged_deadline == o.due_at:
-            return "已为这个时限催办过"
+            return _("已为这个时限催办过")
         return None
 
     def change(o, now):
@@ -699,7 +710,7 @@ def convert_to_case(*, order: WorkOrder, actor: User, case_number: str, note: st
     case_number = clean_text(case_number, "case_number", max_length=50)
 
     def guard(o):
-        return None if actor.unit and actor.unit.enforcement else "只有执法单位可以诉转案"
+        return None if actor.unit and actor.unit.enforcement else _("只有执法单位可以诉转案")
 
     def change(o, now):
         o.case_number = case_number
@@ -726,10 +737,10 @@ def attach_files(*, order: WorkOrder, actor: User | None, files) -> list[Attachm
     """
     files = list(files)
     if len(files) > attachments.MAX_FILES:
-        raise InvalidInput({"attachments": f"一次最多上传 {attachments.MAX_FILES} 个文件"})
+        raise InvalidInput({"attachments": _("一次最多上传 %(count)s 个文件") % {"count": attachments.MAX_FILES}})
     if actor is not None and not can_see(actor, order):
-        raise PermissionDenied(order=order.number, action="上传附件", status=Status(order.status).label,
-                               reason="该工单不在本单位的可见范围内")
+        raise PermissionDenied(order=order.number, action=_("上传附件"), status=str(Status(order.status).label),
+                               reason=_("该工单不在本单位的可见范围内"))
     checked = []
     for f in files:
         head = f.read(16)

@@ -1,8 +1,11 @@
-"""Cleaning what people type (pure): text, phone numbers, coordinates."""
+"""Cleaning what people type (pure): text, phone numbers, coordinates. The errors are said in the
+active language."""
 
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
 
 from hotline.core.errors import InvalidInput
 
@@ -16,9 +19,9 @@ def clean_text(value: str | None, field: str, *, required: bool = True, max_leng
         ch for ch in (value or "") if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     ).strip()
     if required and not text:
-        raise InvalidInput({field: "不能为空"})
+        raise InvalidInput({field: _("不能为空")})
     if len(text) > max_length:
-        raise InvalidInput({field: f"不能超过 {max_length} 个字（现有 {len(text)} 个）"})
+        raise InvalidInput({field: _("不能超过 %(limit)s 个字（现有 %(count)s 个）") % {"limit": max_length, "count": len(text)}})
     return text
 
 
@@ -30,7 +33,7 @@ def clean_phone(value: str | None) -> str:
     digits = re.sub(r"[\s\-()（）]", "", raw)
     digits = re.sub(r"^(\+86|0086)", "", digits)
     if not _PHONE.match(digits):
-        raise InvalidInput({"caller_phone": f"电话号码格式不正确：「{raw}」"})
+        raise InvalidInput({"caller_phone": _("电话号码格式不正确：「%(phone)s」") % {"phone": raw}})
     return digits
 
 
@@ -40,9 +43,9 @@ def clean_coordinate(value, field: str, low: int, high: int) -> Decimal | None:
     try:
         number = Decimal(str(value)).quantize(Decimal("0.000001"))
     except (InvalidOperation, ValueError):
-        raise InvalidInput({field: f"不是有效的数字：「{value}」"}) from None
+        raise InvalidInput({field: _("不是有效的数字：「%(value)s」") % {"value": value}}) from None
     if not low <= number <= high:
-        raise InvalidInput({field: f"超出范围 {low}～{high}：{value}"})
+        raise InvalidInput({field: _("超出范围 %(low)s～%(high)s：%(value)s") % {"low": low, "high": high, "value": value}})
     return number
 
 

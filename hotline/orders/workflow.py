@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.errors import listing
 from hotline.org.roles import Role
 
 
@@ -131,25 +133,34 @@ class Refusal(StrEnum):
     ROLE = "role"
 
 
+def _refused_by(rule: Transition, status: Status | None, role: Role) -> Refusal | None:
+    if (status is None) != (not rule.sources) or (status is not None and status not in rule.sources):
+        return Refusal.STATE
+    if role not in rule.roles:
+        return Refusal.ROLE
+    return None
+
+
 def refusal(action: Action, status: Status | None, role: Role) -> tuple[Refusal, str] | None:
     """Why the table refuses ``role`` taking ``action`` in ``status``, or None if it allows it.
 
     ``status`` is None for an order that does not exist yet (only ``register`` starts there).
     The state is judged before the role: an action that is impossible now is reported as such
-    whoever asks.
+    whoever asks. The reason is said in the active language.
     """
     rule = TRANSITIONS[action]
-    if (status is None) != (not rule.sources) or (status is not None and status not in rule.sources):
-        allowed = "、".join(str(Status(s).label) for s in sorted(rule.sources)) or "（新工单）"
-        return Refusal.STATE, f"只能在以下状态执行：{allowed}"
-    if role not in rule.roles:
-        allowed = "、".join(str(Role(r).label) for r in sorted(rule.roles))
-        return Refusal.ROLE, f"「{Role(role).label}」无权执行，须由{allowed}执行"
+    kind = _refused_by(rule, status, role)
+    if kind == Refusal.STATE:
+        states = listing(Status(s).label for s in sorted(rule.sources)) or gettext("（新工单）")
+        return kind, gettext("只能在以下状态执行：%(states)s") % {"states": states}
+    if kind == Refusal.ROLE:
+        roles = listing(Role(r).label for r in sorted(rule.roles))
+        return kind, gettext("「%(role)s」无权执行，须由%(roles)s执行") % {"role": Role(role).label, "roles": roles}
     return None
 
 
 def allowed(action: Action, status: Status | None, role: Role) -> bool:
-    return refusal(action, status, role) is None
+    return _refused_by(TRANSITIONS[action], status, role) is None
 
 
 def actions_available(status: Status, role: Role) -> list[Action]:

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.catalog.choices import OrderType
@@ -34,7 +35,7 @@ class SubmitForm(forms.Form):
         except InvalidInput as error:
             raise forms.ValidationError(error.errors["caller_phone"]) from None
         if not MOBILE.match(phone):
-            raise forms.ValidationError("请填写 11 位手机号码，用于接收回执、查询进度和回访")
+            raise forms.ValidationError(gettext("请填写 11 位手机号码，用于接收回执、查询进度和回访"))
         return phone
 
 
@@ -44,7 +45,7 @@ class TrackForm(forms.Form):
 
 
 class RateForm(forms.Form):
-    resolved = forms.TypedChoiceField(label=_("问题是否解决"), choices=[("1", "已解决"), ("0", "未解决")],
+    resolved = forms.TypedChoiceField(label=_("问题是否解决"), choices=[("1", _("已解决")), ("0", _("未解决"))],
                                       coerce=lambda v: v == "1", widget=forms.RadioSelect)
     satisfaction = forms.ChoiceField(label=_("对办理结果是否满意"), choices=Satisfaction.choices, widget=forms.RadioSelect)
     note = forms.CharField(label=_("意见和建议"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -4,6 +4,7 @@ sent after the reply. Public pages: every form is rate-limited per client addres
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hotline.core import ratelimit
@@ -75,7 +76,7 @@ def track(request):
         if form.is_valid():
             order = order_for_citizen(form.cleaned_data["number"], form.cleaned_data["phone"])
             if order is None:
-                form.add_error(None, "工单编号与手机号码不匹配，请核对后再试")
+                form.add_error(None, _("工单编号与手机号码不匹配，请核对后再试"))
     return render(request, "portal/track.html", {
         "form": form, "order": order, "steps": public_steps(order) if order else [],
         "answered": order is not None and order.status in (Status.PENDING_VISIT, Status.CLOSED),
@@ -99,7 +100,7 @@ def rate(request, token: str):
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "感谢您的评价！")
+            messages.success(request, _("感谢您的评价！"))
             return redirect("portal:rate", token=token)
     return render(request, "portal/rate.html", {"order": order, "form": form,
                                                 "open": order.status == Status.PENDING_VISIT})

@@ -29,7 +29,7 @@ LABELS = {
 }
 LONG_TEXT = {"answer", "reason", "text", "result", "instructions", "opinion", "note"}
 UNIT_FIELDS = {"unit", "sub_unit", "area", "cohandlers"}
-# pydantic's error types, said in Chinese.
+# pydantic's error types, said in the user's language (translated when the page is rendered).
 ERRORS = {"missing": _("必填"), "string_too_short": _("不能为空"), "string_pattern_mismatch": _("不能为空"),
           "int_parsing": _("请填写整数"), "int_type": _("请填写整数"), "less_than_equal": _("超出允许范围"),
           "greater_than_equal": _("超出允许范围"), "enum": _("请从选项中选择"), "bool_type": _("请选择")}
@@ -87,7 +87,7 @@ def form_fields(action: Action, order: WorkOrder) -> list[FormField]:
 
 
 def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, str]]:
-    """The service's keyword arguments from a form post, or the errors by field (in Chinese)."""
+    """The service's keyword arguments from a form post, or the errors by field (in the user's language)."""
     schema = ACTIONS[action][0]
     data: dict = {"version": version}
     for name, info in schema.model_fields.items():

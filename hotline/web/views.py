@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.analytics.selectors import dashboard_rates
@@ -38,7 +39,7 @@ def home(request):
     orders = queue(request.user, now)
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     return render(request, "web/home.html", {
-        "title": QUEUE_TITLES.get(request.user.role, "未办结的工单"), "page": page,
+        "title": QUEUE_TITLES.get(request.user.role, _("未办结的工单")), "page": page,
         "rows": [(order, deadline_mark(order, now)) for order in page], "counts": queue_counts(request.user, now),
     })
 
@@ -78,7 +79,7 @@ def _visible_order(user, number: str) -> WorkOrder:
             "category", "unit", "handling_unit", "district", "street", "community", "duplicate_of"
         ).get(number=number)
     except WorkOrder.DoesNotExist:
-        raise Http404("没有这个工单，或不在您的可见范围内") from None
+        raise Http404(_("没有这个工单，或不在您的可见范围内")) from None
 
 
 def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, errors=None, status: int = 200):
@@ -117,14 +118,14 @@ def order_action(request, number: str, action: str):
     reason beside the form, and nothing was changed."""
     order = _visible_order(request.user, number)
     if action not in Action.values or action == Action.REGISTER:
-        raise Http404("没有这个操作")
+        raise Http404(_("没有这个操作"))
     action = Action(action)
     version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else order.version
     body, errors = actions.parse(action, request.POST, version)
     if errors:
         return _detail_page(request, order, failed=action, errors=errors, status=422)
     if version != order.version:
-        errors = {"": "工单已被他人更新，请查看最新情况后重试"}
+        errors = {"": _("工单已被他人更新，请查看最新情况后重试")}
         return _detail_page(request, order, failed=action, errors=errors, status=409)
     try:
         actions.run(action, order, request.user, body, request.FILES.getlist("attachments") if action in actions.WITH_FILES else ())
@@ -133,5 +134,5 @@ def order_action(request, number: str, action: str):
     except DomainError as error:
         status = 403 if isinstance(error, PermissionDenied) else 409
         return _detail_page(request, order, failed=action, errors={"": error.message}, status=status)
-    messages.success(request, f"已{action.label}")
+    messages.success(request, _("已%(action)s") % {"action": action.label})
     return redirect("web:order_detail", number=number)
