@@ -62,7 +62,7 @@ def _exclusive(*, wait: bool):
 
 
 def refresh_rollup(*, limit: int = 500) -> dict[str, int]:
-    """Apply up to ``limit`` stale events' orders to the rollup; returns {"rolled up": orders}.
+    """Apply up to ``limit`` stale events (their orders) to the rollup; returns {"rolled up": events}.
 
     The difference between an order's new and stored contributions is added to the rollup cells
     (in key order, so two writers never wait on each other crosswise); the stale marks taken are
@@ -90,7 +90,7 @@ def refresh_rollup(*, limit: int = 500) -> dict[str, int]:
         )
         _upsert(sorted((key, counts) for key, counts in delta.items() if any(counts)))
         Stale.objects.filter(pk__in=[pk for pk, _ in marks]).delete()
-    return {"rolled up": len(order_ids)}
+    return {"rolled up": len(marks)}
 
 
 def _add(delta: dict, row: tuple, sign: int) -> None:

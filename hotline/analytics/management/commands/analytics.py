@@ -30,7 +30,7 @@ class Command(BaseCommand):
             total = 0
             while n := services.refresh_rollup()["rolled up"]:
                 total += n
-            self.stdout.write(f"已汇总 {total:,} 个有变化的工单")
+            self.stdout.write(f"已汇总 {total:,} 个事件")
         else:
             try:
                 period = Period.parse_month(options["month"])
