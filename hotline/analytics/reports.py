@@ -292,14 +292,22 @@ def _rises_section(period: Period) -> Section:
                        "突增分类", ["分类", "本周", "此前周均", "倍数", "显著性 p"], rows, links)])
 
 
+def _repeated(orders, field: str, at_least: int):
+    """(value, number) of the orders whose ``field`` recurs: the database finds the values that
+    occur ``at_least`` times as written, so a month of a large city is not read row by row; the
+    finding then merges their spellings (a spelling seen fewer times is not merged in)."""
+    values = (orders.exclude(**{field: ""}).values_list(field).annotate(n=Count("pk"))
+              .filter(n__gte=at_least).values_list(field, flat=True))
+    return orders.filter(**{f"{field}__in": list(values[:5_000])}).values_list(field, "number")
+
+
 def _hot_spot_section(period: Period, f: dict) -> Section:
     registered = _registered(period).exclude(status="cancelled")
     units = _units()
     communities = (registered.exclude(community=None).values_list("community").annotate(n=Count("pk"))
                    .order_by("-n")[:10])
-    places = findings.hot_spots(registered.exclude(address="").values_list("address", "number").iterator(), min_orders=3)
-    callers = findings.repeat_callers(registered.exclude(caller_phone="").values_list("caller_phone", "number").iterator(),
-                                      min_orders=3)
+    places = findings.hot_spots(_repeated(registered, "address", 2), min_orders=3)
+    callers = findings.repeat_callers(_repeated(registered, "caller_phone", 3), min_orders=3)
     return Section("四、热点与重复来电", tables=[
         Table("诉求最多的社区", ["社区", "所属街道", "登记量"],
               [[units[c].name, units[units[c].parent_id].name if units[c].parent_id in units else "", n]
