@@ -22,7 +22,7 @@ from hotline.orders.workflow import OPEN
 from hotline.org.models import Unit
 from hotline.sla.worktime import SHANGHAI
 
-from . import findings, selectors
+from . import findings, selectors, themes
 from .rates import RATES, rounded
 from .report import Chart, Report, Section, Table
 from .selectors import Counts, Period
@@ -198,7 +198,27 @@ def daily_summary(day: date) -> Report:
               note=f"共 {overdue.count():,} 件，列出最早到期的 {LIST_LIMIT} 件"),
         Table("不满意回访", ["工单编号", "标题", "分类", "承办单位"], *_order_rows(unsatisfied)),
     ])
-    return Report(f"{day:%Y年%m月%d日} 12345热线日报", str(period), clock.now(), [volume, work, lists], _definitions())
+    return Report(f"{day:%Y年%m月%d日} 12345热线日报", str(period), clock.now(),
+                  [volume, work, lists, _hot_issues_section(day)], _definitions())
+
+
+HOT_ISSUE_TEXTS = 3_000  # the newest requests read for hot issues: bounded work on a busy day
+
+
+def _hot_issues_section(day: date) -> Section:
+    """Requests of the past week that many people made about the same problem at the same
+    place, found in their text (``themes``); the newest few thousand are read."""
+    week = Period(day - timedelta(days=6), day)
+    recent = (_registered(week).exclude(status="cancelled").select_related("community")
+              .order_by("-registered_at")[:HOT_ISSUE_TEXTS])
+    messages = [themes.Message(o.number, o.text, o.title, o.community.name if o.community_id else o.address,
+                               o.registered_at, o.caller_phone or None) for o in recent]
+    issues = themes.discover_hot_issues(messages, top=10)
+    rows = [[i.label, i.size, i.messages, timezone.localtime(i.first).strftime("%m-%d"),
+             timezone.localtime(i.last).strftime("%m-%d")] for i in issues]
+    return Section("四、近一周热点问题", "从近 7 天的诉求文本中找出多人反映的同一地点、同一问题（文本聚类），宜并单处理或提前部署。",
+                   tables=[Table("热点问题", ["问题（关键词）", "反映人数", "工单数", "首次", "最近"], rows,
+                                 [orders_url(numbers=list(map(str, i.ids[:100]))) for i in issues])])
 
 
 # --- weekly evaluation ----------------------------------------------------------------------------------

@@ -82,3 +82,14 @@ def test_the_weekly_ranking_gives_the_previous_weeks_place(city):
     first = streets.rows[0]
     assert first[:2] == [1, city.streets[0].name]
     assert first[-2:] == [1, 0]  # first the week before too: no change
+
+
+def test_the_daily_summary_finds_the_week_s_hot_issue_in_the_texts(city):
+    text = "东城1路11小区北门外的路灯坏了一个多星期，晚上一片漆黑，老人孩子走路很危险"
+    with clock.frozen_at(at(12)):
+        reported = [factories.register(city, text=text, caller_phone=f"1390000000{i}", category_code="03.05",
+                                       address="东城1路11小区") for i in range(3)]
+        factories.register(city, text="咨询社保卡补办需要带什么材料", category_code="14.01", address="")
+    issues = table(reports.daily_summary(date(2026, 10, 12)), "热点问题")
+    assert [row[1:3] for row in issues.rows] == [[3, 3]]
+    assert linked_numbers(issues.links[0]) == {o.number for o in reported}
