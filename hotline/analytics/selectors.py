@@ -8,7 +8,8 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import DateField, Q, Sum
+from django.db import connection
+from django.db.models import DateField, F, Func, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from hotline.orders.models import Event, WorkOrder
@@ -21,6 +22,11 @@ from .models import Cell
 DIMENSIONS = ("day", "unit_id", "category_id", "street_id", "channel")
 # Coarser days, summed by the database: the Monday of the week, the first of the month.
 TRUNCATED = {"week": TruncWeek("day", output_field=DateField()), "month": TruncMonth("day", output_field=DateField())}
+# SQLite runs Django's Trunc functions in Python, row by row; its own date() is many times faster.
+SQLITE_TRUNCATED = {
+    "week": Func(F("day"), Value("-6 days"), Value("weekday 1"), function="date", output_field=DateField()),
+    "month": Func(F("day"), Value("start of month"), function="date", output_field=DateField()),
+}
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,8 @@ def counters(period: Period, *, by: Sequence[str] = (), units: Iterable[int] | N
     if not by:  # (values() without fields would group by every column)
         total = cells.aggregate(**sums)
         return {(): {n: total[n] or 0 for n in fields}} if total[fields[0]] is not None else {}
-    truncated = {d: TRUNCATED[d] for d in by if d in TRUNCATED}
+    functions = SQLITE_TRUNCATED if connection.vendor == "sqlite" else TRUNCATED
+    truncated = {d: functions[d] for d in by if d in functions}
     rows = cells.annotate(**truncated).values(*by).annotate(**sums).order_by()
     return {tuple(r[d] for d in by): {n: r[n] or 0 for n in fields} for r in rows}
 

@@ -164,3 +164,13 @@ def test_a_weight_for_an_unknown_rate_is_refused(settings):
     settings.HOTLINE_SCORE_WEIGHTS = {"happiness": 1}
     with pytest.raises(ImproperlyConfigured, match="happiness"):
         selectors.weights()
+
+
+def test_weeks_start_on_monday_and_months_on_the_first(history):
+    drain()
+    weeks = selectors.counters(OCTOBER, by=("week",), fields=("registered",))
+    months = selectors.counters(Period(date(2026, 10, 1), date(2026, 11, 30)), by=("month",), fields=("registered",))
+    assert {monday.weekday() for (monday,) in weeks} == {0}
+    assert sum(c["registered"] for c in weeks.values()) == selectors.totals(OCTOBER)["registered"]
+    registered = {month: c["registered"] for (month,), c in months.items()}
+    assert registered == {date(2026, 10, 1): 8, date(2026, 11, 1): 0}  # November: only a deadline
