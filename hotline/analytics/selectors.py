@@ -253,12 +253,11 @@ def dashboard_rates(unit: Unit | None, *, today: date, months: int = 12) -> dict
         periods.append(Period.month(y, m + 1))
     periods[-1] = Period(periods[-1].start, yesterday)
 
-    def counts_for(period: Period) -> Counts:
-        if unit is None:
-            return totals(period)
-        return by_unit(period).get(unit.pk, dict.fromkeys(COUNTERS, 0))
-
-    trend = [counts_for(p) for p in periods]
+    # One query for the year: by month, limited to the unit and the units below it.
+    below = None if unit is None else list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+    per_month = counters(Period(periods[0].start, yesterday), by=("month",), units=below)
+    empty = dict.fromkeys(COUNTERS, 0)
+    trend = [per_month.get((p.start,), empty) for p in periods]
     current = figures_for(unit or Unit(name="全市"), trend[-1])
     result = {
         "until": yesterday,

@@ -174,3 +174,14 @@ def test_weeks_start_on_monday_and_months_on_the_first(history):
     assert sum(c["registered"] for c in weeks.values()) == selectors.totals(OCTOBER)["registered"]
     registered = {month: c["registered"] for (month,), c in months.items()}
     assert registered == {date(2026, 10, 1): 8, date(2026, 11, 1): 0}  # November: only a deadline
+
+
+def test_a_units_dashboard_trend_is_its_figures_with_its_sub_units(history):
+    drain()
+    district = history.districts[0]
+    figures = selectors.dashboard_rates(district, today=date(2026, 11, 1))
+    october = selectors.figures_for(district, selectors.by_unit(OCTOBER)[district.pk])
+    assert figures["months"][-1] == "2026-10"
+    for rate in figures["rates"]:
+        assert rate["value"] == october.rates[rate["code"]]
+        assert rate["trend"][-1] == pytest.approx(october.rates[rate["code"]], abs=1e-4)
