@@ -97,11 +97,12 @@ def _order_rows(orders: Iterable[WorkOrder], *extra) -> tuple[list[list], list[s
 # --- rankings (weekly and monthly) ----------------------------------------------------------------
 
 
-def ranking_tables(period: Period) -> list[Table]:
-    """One ranking table per kind of unit of the same level, with the change of place."""
-    tables = []
-    for kind, label in selectors.ranked_kinds():
-        table = selectors.unit_ranking(period, kind)
+def ranking_section(title: str, period: Period) -> Section:
+    """One ranking table per kind of unit of the same level, with the change of place, and the
+    streets' scores as a chart."""
+    labels = dict(selectors.ranked_kinds())
+    tables, chart = [], None
+    for kind, table in selectors.unit_rankings(period).items():
         rows, links = [], []
         for f in table:
             s = f.standing
@@ -109,24 +110,18 @@ def ranking_tables(period: Period) -> list[Table]:
                          f.counts["dispatched"], s.previous_rank, s.change])
             links.append(orders_url(unit=f.unit.pk, **_period_filters(period)))
         tables.append(Table(
-            f"{label}综合排名", ["名次", "单位", "综合得分", *_RATE_NAMES, "满意度得分", "派单量", "上期名次", "名次变化"],
+            f"{labels[kind]}综合排名", ["名次", "单位", "综合得分", *_RATE_NAMES, "满意度得分", "派单量", "上期名次", "名次变化"],
             rows, links, percent_columns=frozenset(range(3, 3 + len(HEADLINE_RATES))),
             note="名次变化为正表示上升；本期无派单的单位不参加排名",
         ))
-    return tables
+        if kind == Unit.Kind.STREET:
+            scored = [f for f in table if f.score is not None]
+            chart = Chart(f"{labels[kind]}综合得分", "bar", [f.unit.name for f in scored],
+                          {"综合得分": [round(f.score, 1) for f in scored]})
+    return Section(title, tables=tables, charts=[chart] if chart else [])
 
 
-def _ranking_chart(period: Period) -> Chart | None:
-    kinds = dict(selectors.ranked_kinds())
-    if Unit.Kind.STREET not in kinds:
-        return None
-    table = [f for f in selectors.unit_ranking(period, Unit.Kind.STREET) if f.score is not None]
-    return Chart(f"{kinds[Unit.Kind.STREET]}综合得分", "bar", [f.unit.name for f in table],
-                 {"综合得分": [round(f.score, 1) for f in table]})
-
-
-def _overall_rates(period: Period) -> Table:
-    now, before = selectors.totals(period), selectors.totals(period.previous())
+def _overall_rates(now: Counts, before: Counts) -> Table:
     rows = []
     for r in RATES:
         a, b = r.of(now), r.of(before)
@@ -229,12 +224,11 @@ def weekly_evaluation(day: date) -> Report:
     of unit with its place and the change of place."""
     week = Period.week_of(day)
     totals, before = selectors.totals(week), selectors.totals(week.previous())
-    chart = _ranking_chart(week)
     summary = Section("一、本周概况", (
         f"本周登记 {totals['registered']:,} 件（上周 {before['registered']:,} 件），"
         f"办结 {totals['closed']:,} 件，到期 {totals['due']:,} 件，回访 {totals['visited']:,} 次。"
-    ), tables=[_overall_rates(week)], charts=[chart] if chart else [])
-    ranking = Section("二、单位考核排名", tables=ranking_tables(week))
+    ), tables=[_overall_rates(totals, before)])
+    ranking = ranking_section("二、单位考核排名", week)
     return Report(f"{week.start:%Y年%m月%d日}所在周 12345热线周评", str(week), clock.now(), [summary, ranking],
                   _definitions())
 
@@ -251,10 +245,9 @@ def monthly_analysis(period: Period) -> Report:
     overview = Section("一、总体情况", (
         f"{period}共登记诉求 {totals['registered']:,} 件，环比 {_pct_text(_change(totals['registered'], previous['registered']))}，"
         f"同比 {_pct_text(_change(totals['registered'], last_year['registered']))}；办结 {totals['closed']:,} 件。"
-    ), tables=[_overall_rates(period)], charts=[_daily_chart(period)])
+    ), tables=[_overall_rates(totals, previous)], charts=[_daily_chart(period)])
     sections = [overview, _category_section(period, f), _rises_section(period), _hot_spot_section(period, f),
-                Section("五、单位考核排名", tables=ranking_tables(period),
-                        charts=[c for c in [_ranking_chart(period)] if c]),
+                ranking_section("五、单位考核排名", period),
                 _themes_section(period, f), _warnings_section(period)]
     return Report(f"{period} 12345热线运行分析", str(period), clock.now(), sections, _definitions())
 

@@ -158,19 +158,27 @@ def by_unit(period: Period, *, with_subunits: bool = True) -> dict[int, Counts]:
     return {unit_id: add_up(parts) for unit_id, parts in summed.items()}
 
 
-def unit_ranking(period: Period, kind: str, *, minimum_due: int = 0) -> list[UnitFigures]:
-    """The monthly ranking table of the units of one kind (streets, departments, companies …),
-    each with its sub-units, ranked by composite score, with the place in the previous period."""
-    units = list(Unit.objects.filter(kind=kind, active=True).order_by("path"))
+def unit_rankings(period: Period, kinds: Iterable[str] | None = None) -> dict[str, list[UnitFigures]]:
+    """The ranking table of the units of each kind (streets, departments, companies …; default:
+    every ranked kind), each unit with its sub-units, ranked by composite score, with its place
+    in the previous period. Units without a dispatch in the period are listed unranked."""
     now, before = by_unit(period), by_unit(period.previous())
     empty = dict.fromkeys(COUNTERS, 0)
-    table = [figures_for(u, now.get(u.pk, empty)) for u in units]
-    previous = {u.pk: figures_for(u, before.get(u.pk, empty)).score for u in units}
-    scores = {f.unit.pk: f.score if f.counts["dispatched"] >= max(minimum_due, 1) else None for f in table}
-    standings = {s.unit_id: s for s in rates.rank(scores, previous)}
-    for f in table:
-        f.standing = standings[f.unit.pk]
-    return sorted(table, key=lambda f: (f.standing.rank is None, f.standing.rank or 0, f.unit.path))
+    tables = {}
+    for kind in kinds if kinds is not None else [k for k, _ in ranked_kinds()]:
+        units = list(Unit.objects.filter(kind=kind, active=True).order_by("path"))
+        table = [figures_for(u, now.get(u.pk, empty)) for u in units]
+        previous = {u.pk: figures_for(u, before.get(u.pk, empty)).score for u in units}
+        scores = {f.unit.pk: f.score if f.counts["dispatched"] else None for f in table}
+        standings = {s.unit_id: s for s in rates.rank(scores, previous)}
+        for f in table:
+            f.standing = standings[f.unit.pk]
+        tables[kind] = sorted(table, key=lambda f: (f.standing.rank is None, f.standing.rank or 0, f.unit.path))
+    return tables
+
+
+def unit_ranking(period: Period, kind: str) -> list[UnitFigures]:
+    return unit_rankings(period, [kind])[kind]
 
 
 def ranked_kinds() -> list[tuple[str, str]]:

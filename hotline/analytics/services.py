@@ -181,9 +181,12 @@ def _insert_contributions(rows: list[tuple]) -> None:
 
 
 def _sum_into_cells() -> None:
+    # Written in day order, so that a month's cells lie together on disk (a month is read in a
+    # few megabytes instead of pages scattered over the whole table); later refreshes append the
+    # newest days at the end, which keeps the order.
     key, sums = ", ".join(_KEY), ", ".join(f"SUM({n})" for n in COUNTERS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Cell._meta.db_table} ({key}, {', '.join(COUNTERS)}) "
-            f"SELECT {key}, {sums} FROM {Contribution._meta.db_table} GROUP BY {key}"
+            f"SELECT {key}, {sums} FROM {Contribution._meta.db_table} GROUP BY {key} ORDER BY {key}"
         )
