@@ -19,6 +19,9 @@ def test_each_roles_pages_fit_a_phone_screen(open_page, city, model_in_use):
         paths = ["/", "/orders/", "/dashboard/", f"/orders/{order.number}/"]
         if name in ("operator", "dispatcher"):
             paths.append("/intake/")
+        if name == "supervisor":
+            paths += ["/reports/", f"/reports/monthly/?month={order.registered_at:%Y-%m}",
+                      f"/reports/daily/?date={order.registered_at:%Y-%m-%d}"]
         for path in paths:
             page.goto(path)
             width = page.evaluate("document.documentElement.scrollWidth")
