@@ -48,17 +48,14 @@ def _rows(c: Contributions) -> Iterator[tuple]:
 # --- incremental ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _exclusive(*, wait: bool):
-    """Hold this app's lock for the transaction; yields False if it is taken and ``wait`` is False."""
+def _took_lock() -> bool:
+    """Take this app's lock for the transaction if it is free (a refresh never waits: the one
+    that holds it is doing the same work)."""
     if connection.vendor != "postgresql":
-        yield True
-        return
-    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        return True
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {fn}(%s)", [_LOCK_KEY])
-        got = cursor.fetchone()[0]
-    yield got is not False
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+        return cursor.fetchone()[0]
 
 
 def refresh_rollup(*, limit: int = 500) -> dict[str, int]:
@@ -68,8 +65,8 @@ def refresh_rollup(*, limit: int = 500) -> dict[str, int]:
     (in key order, so two writers never wait on each other crosswise); the stale marks taken are
     deleted in the same transaction, and marks added meanwhile stay for the next round.
     """
-    with transaction.atomic(), _exclusive(wait=False) as mine:
-        if not mine:
+    with transaction.atomic():
+        if not _took_lock():
             return {"rolled up": 0}
         marks = list(Stale.objects.order_by("pk").values_list("pk", "order_id")[:limit])
         if not marks:
