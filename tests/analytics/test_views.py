@@ -66,3 +66,10 @@ def test_a_units_dashboard_shows_its_own_rates(october, client):
     page = client.get("/dashboard/")
     assert page.status_code == 200
     assert page.context["rates"]["ranking"] == []  # the city's ranking is the centre's
+
+
+def test_the_reports_link_is_shown_to_exactly_those_the_reports_let_in(october, client):
+    for user, shown in [(october.supervisor, True), (october.dispatcher, True), (october.operator, False),
+                        (october.lead(), False)]:
+        client.force_login(user)
+        assert ('href="/reports/"' in client.get("/").content.decode()) is shown, user.role
