@@ -56,3 +56,45 @@ def test_type_and_urgency_are_learnt_only_from_examples_that_have_them():
     assert set(model.heads["order_type"].classes_) == {"complaint", "help"}
     [prediction] = model.predict(["路灯坏了"])
     assert (prediction.urgency.label, prediction.urgency.confidence) == ("normal", 1.0)
+
+
+def _texts():
+    from hotline.triage import corpus
+
+    return [normalise(e.text) for e in corpus.generate(per_category=3, seed=5)]
+
+
+def test_the_compiled_heads_give_scikit_learns_probabilities_to_the_last_bit(small_model):
+    import numpy as np
+
+    features = small_model.vectorizer.transform(_texts())
+    for name, head in small_model.heads.items():
+        compiled = small_model._compiled()[name]
+        assert np.array_equal(compiled.predict_proba(features), head.predict_proba(features)), name
+        assert list(compiled.classes_) == list(head.classes_)
+
+
+def test_a_two_class_head_is_compiled_to_the_same_probabilities():
+    import numpy as np
+
+    examples = [Example(f"垃圾没人清运{i}", "02.01", "complaint" if i % 3 else "help") for i in range(30)]
+    examples += [Example(f"路灯坏了不亮{i}", "03.03", "help" if i % 3 else "complaint") for i in range(30)]
+    model = train(examples)
+    features = model.vectorizer.transform([normalise(e.text) for e in examples])
+    for name in ("category", "order_type"):
+        assert len(model.heads[name].classes_) == 2
+        assert np.array_equal(model._compiled()[name].predict_proba(features), model.heads[name].predict_proba(features))
+
+
+def test_the_compiled_heads_are_not_stored_with_the_model(small_model):
+    small_model.predict(["路灯不亮了"])
+    assert "_heads" in small_model.__dict__
+    assert "_heads" not in TriageModel.from_bytes(small_model.to_bytes()).__dict__
+
+
+def test_text_without_traditional_characters_is_left_as_it_is_by_the_folding():
+    from hotline.triage.variants import _converter, to_simplified
+
+    # OpenCC's phrase table turns the simplified 打坏 into 打坯: text with nothing to fold is not converted
+    assert to_simplified("玻璃被打坏了") == "玻璃被打坏了" != _converter("t2s").convert("玻璃被打坏了")
+    assert to_simplified("電梯壞了") == "电梯坏了"
