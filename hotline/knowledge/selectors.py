@@ -7,6 +7,7 @@ rebuilt in this process when articles change and at least every minute.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -20,6 +21,7 @@ from .models import Article
 @dataclass(frozen=True)
 class _Index:
     ids: list[int]
+    titles: list[str]
     vectorizer: TfidfVectorizer | None
     matrix: object
 
@@ -32,23 +34,36 @@ def _index() -> _Index:
     def build() -> _Index:
         articles = list(Article.objects.valid_on(clock.now().date()).only("id", "title", "keywords", "body"))
         if not articles:
-            return _Index([], None, None)
+            return _Index([], [], None, None)
         vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
         matrix = vectorizer.fit_transform([normalise(_document(a)) for a in articles])
-        return _Index([a.pk for a in articles], vectorizer, matrix)
+        return _Index([a.pk for a in articles], [a.title for a in articles], vectorizer, matrix)
 
     return cached("knowledge.index", build)
 
 
-def search_articles(query: str, *, limit: int = 5, min_score: float = 0.08) -> list[tuple[Article, float]]:
-    """The articles in force that best answer ``query``, best first, with their scores in [0, 1]."""
+class Match(NamedTuple):
+    id: int
+    title: str
+    score: float
+
+
+def best_matches(query: str, *, limit: int = 5, min_score: float = 0.08) -> list[Match]:
+    """The articles in force that best answer ``query``, best first, with their scores in [0, 1],
+    from the index alone (no query: this runs at every registration)."""
     index = _index()
     if index.vectorizer is None or not query.strip():
         return []
     scores = (index.matrix @ index.vectorizer.transform([normalise(query)]).T).toarray().ravel()
-    best = [i for i in scores.argsort()[::-1][:limit] if scores[i] >= min_score]
-    articles = Article.objects.in_bulk([index.ids[i] for i in best])
-    return [(articles[index.ids[i]], round(float(scores[i]), 4)) for i in best if index.ids[i] in articles]
+    return [Match(index.ids[i], index.titles[i], round(float(scores[i]), 4))
+            for i in scores.argsort()[::-1][:limit] if scores[i] >= min_score]
+
+
+def search_articles(query: str, *, limit: int = 5, min_score: float = 0.08) -> list[tuple[Article, float]]:
+    """``best_matches`` as the articles themselves (those still there)."""
+    found = best_matches(query, limit=limit, min_score=min_score)
+    articles = Article.objects.in_bulk([m.id for m in found])
+    return [(articles[m.id], m.score) for m in found if m.id in articles]
 
 
 def articles_due_for_review(day=None):

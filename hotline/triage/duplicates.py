@@ -5,8 +5,9 @@ and came close in time. Text likeness is the overlap of character bigrams (Dice)
 model, works on any two texts and ignores word order and filler.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from .model import normalise
 
@@ -18,6 +19,14 @@ def bigrams(text: str) -> frozenset[str]:
     return frozenset(a + b for a, b in zip(chars, chars[1:], strict=False))
 
 
+@lru_cache(maxsize=8192)
+def request_bigrams(text: str, address: str = "") -> frozenset[str]:
+    """The bigrams of a request's words without its address (the place is scored on its own).
+    Kept for the most recent requests: every registration at a place compares itself with the
+    same few hundred recent orders there (about 4 KB each)."""
+    return bigrams(text.replace(address, "") if address else text)
+
+
 def text_likeness(a: frozenset[str], b: frozenset[str]) -> float:
     """Dice coefficient of two bigram sets: 1 for the same words, 0 for nothing in common."""
     if not a or not b:
@@ -25,8 +34,7 @@ def text_likeness(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     community_id: int | None = None
     street_id: int | None = None
     address: str = ""

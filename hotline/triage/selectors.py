@@ -4,6 +4,7 @@ how often suggestions were taken."""
 import logging
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -13,7 +14,7 @@ from hotline.catalog.selectors import category_by_code, responsible_unit
 from hotline.core import clock
 from hotline.core.cache import cached
 from hotline.core.errors import InvalidInput
-from hotline.knowledge.selectors import search_articles
+from hotline.knowledge.selectors import best_matches
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
 from hotline.org.areas import ResolvedArea
@@ -71,7 +72,7 @@ def suggest(text: str, address: str = "", *, phone: str = "", at: datetime | Non
         "unit": _unit(model, category.label, area),
         "duplicates": [{"number": o.number, "score": s, "status": o.status}
                        for o, s in probable_duplicates(text=text, area=area, address=address, phone=phone, at=at)],
-        "articles": [{"id": a.pk, "title": a.title, "score": s} for a, s in search_articles(text, limit=3)],
+        "articles": [m._asdict() for m in best_matches(text, limit=3)],
     }
 
 
@@ -93,13 +94,22 @@ def _unit(model: TriageModel, code: str, area: ResolvedArea) -> dict | None:
     return {"id": unit.pk, "name": unit.name, "learnt": unit.pk == learnt}
 
 
+class Candidate(NamedTuple):
+    """An order found as a probable duplicate: what a suggestion shows of it."""
+
+    pk: int
+    number: str
+    status: str
+
+
 def probable_duplicates(*, text: str, area: ResolvedArea | None = None, address: str = "", phone: str = "",
                         at: datetime | None = None, window_days: int = 7, threshold: float = 0.45,
-                        limit: int = 5, exclude: int | None = None) -> list[tuple[WorkOrder, float]]:
+                        limit: int = 5, exclude: int | None = None) -> list[tuple[Candidate, float]]:
     """Open or recent orders that are probably the same problem: at the same place (community, or
     street when that is all that is known) or from the same caller, registered within
     ``window_days``, scored on text, place and time. Reads the place and caller indexes only
-    (never the whole table), at most a few hundred of the newest rows."""
+    (never the whole table), at most a few hundred of the newest rows, as plain tuples: this runs
+    at every registration."""
     at, area = at or clock.now(), area or ResolvedArea()
     window = timedelta(days=window_days)
     near = Q()
@@ -111,20 +121,21 @@ def probable_duplicates(*, text: str, area: ResolvedArea | None = None, address:
         near |= Q(caller_phone=phone)
     if not near:
         return []
-    candidates = (WorkOrder.objects.filter(near, registered_at__gte=at - window, registered_at__lte=at)
-                  .exclude(status__in=[Status.CANCELLED, Status.MERGED]).exclude(pk=exclude)
-                  .only("id", "number", "status", "text", "address", "caller_phone", "community_id", "street_id",
-                        "registered_at").order_by("-registered_at")[:300])
-    words = dup.bigrams(text.replace(address, "") if address else text)  # the place is scored on its own
+    rows = (WorkOrder.objects.filter(near, registered_at__gte=at - window, registered_at__lte=at)
+            .exclude(status__in=[Status.CANCELLED, Status.MERGED]).exclude(pk=exclude)
+            .order_by("-registered_at")
+            .values_list("id", "number", "status", "text", "address", "caller_phone", "community_id", "street_id",
+                         "registered_at")[:300])
+    words = dup.request_bigrams(text, address)
     here = dup.Place(area.community_id, area.street_id, address, phone)
     scored = []
-    for order in candidates:
-        there = dup.Place(order.community_id, order.street_id, order.address, order.caller_phone)
-        theirs = dup.bigrams(order.text.replace(order.address, "") if order.address else order.text)
+    for pk, number, status, their_text, their_address, their_phone, community_id, street_id, registered_at in rows:
+        there = dup.Place(community_id, street_id, their_address, their_phone)
+        theirs = dup.request_bigrams(their_text, their_address)
         score = dup.duplicate_score(dup.text_likeness(words, theirs), dup.place_likeness(here, there),
-                                    dup.age_between(order.registered_at, at), window)
+                                    dup.age_between(registered_at, at), window)
         if score >= threshold:
-            scored.append((order, score))
+            scored.append((Candidate(pk, number, status), score))
     scored.sort(key=lambda pair: -pair[1])
     return scored[:limit]
 
