@@ -9,14 +9,14 @@ from ninja.security import HttpBearer, django_auth
 from hotline.core.errors import ActionRefused, DomainError, InvalidInput, PermissionDenied
 
 from . import intake, orders, reference
-from .services import user_for_token
+from .services import user_for_request_token
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>`` from ``hotline token create USERNAME``."""
 
     def authenticate(self, request, token: str):
-        user = user_for_token(token)
+        user = user_for_request_token(request, token)
         if user is not None:
             request.user = user
         return user

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 
 from .models import IdempotencyKey
-from .services import user_for_token
+from .services import user_for_request_token
 
 _PREFIX = "/api/v1/"
 _MAX_KEY = 200
@@ -57,7 +57,7 @@ class IdempotencyMiddleware:
     def _user(request):
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            return user_for_token(header.removeprefix("Bearer ").strip())
+            return user_for_request_token(request, header.removeprefix("Bearer ").strip())
         user = getattr(request, "user", None)
         return user if user is not None and user.is_authenticated else None
 

@@ -35,3 +35,12 @@ def user_for_token(token: str) -> User | None:
     found = (ApiToken.objects.select_related("user", "user__unit")
              .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True).first())
     return found.user if found else None
+
+
+def user_for_request_token(request, token: str) -> User | None:
+    """``user_for_token``, looked up once per request (the idempotency middleware asks before
+    the API's authentication does)."""
+    known = getattr(request, "_token_user", None)
+    if known is None or known[0] != token:
+        known = request._token_user = (token, user_for_token(token))
+    return known[1]
