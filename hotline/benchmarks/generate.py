@@ -57,6 +57,7 @@ from hotline.demo.history import (
 from hotline.demo.management.commands.demo import KNOWLEDGE
 from hotline.knowledge.services import import_articles
 from hotline.orders.models import Event, WorkOrder
+from hotline.orders.numbers import reserve_through
 from hotline.orders.validation import make_title
 from hotline.org.areas import ResolvedArea
 from hotline.org.models import Unit, User
@@ -1682,14 +1683,7 @@ def generate(
             batches.close()
         say(f"  写入用时 {time.monotonic() - load_started:.1f} 秒")
         load.finish()
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO orders_dailycounter (day, last) VALUES (%s, %s) "
-                "ON CONFLICT (day) DO UPDATE SET "
-                "last = CASE WHEN excluded.last > orders_dailycounter.last THEN excluded.last "
-                "ELSE orders_dailycounter.last END",
-                sorted((date.fromordinal(d), last) for d, last in counters_after.items()),
-            )
+        reserve_through((date.fromordinal(d), last) for d, last in counters_after.items())
     started_analyze = time.monotonic()
     tables = plan.tables
     with connection.cursor() as cursor:

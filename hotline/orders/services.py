@@ -40,6 +40,7 @@ from hotline.sla.policy import DeadlineKind
 
 from . import attachments, workflow
 from .models import Attachment, Channel, Event, Satisfaction, WorkOrder
+from .numbers import next_number
 from .signals import event_recorded
 from .validation import clean_coordinate, clean_phone, clean_text, make_title
 from .workflow import Action, Reach, Refusal, Status
@@ -235,22 +236,6 @@ def _next_sweep(order: WorkOrder) -> datetime | None:
     return None
 
 
-# --- numbers -----------------------------------------------------------------------------------
-
-
-def _next_number(moment: datetime) -> str:
-    """Day + sequence, e.g. 2026112200017; one atomic upsert, safe under concurrency."""
-    day = timezone.localtime(moment).date()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO orders_dailycounter (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = orders_dailycounter.last + 1 RETURNING last",
-            [day],
-        )
-        (seq,) = cursor.fetchone()
-    return f"{day:%Y%m%d}{seq:05d}"
-
-
 # --- intake ------------------------------------------------------------------------------------
 
 
@@ -327,7 +312,7 @@ def register_order(
     now = clock.now()
     with transaction.atomic():
         order = WorkOrder.objects.create(
-            number=_next_number(now),
+            number=next_number(timezone.localtime(now).date()),
             status=Status.REGISTERED,
             version=1,
             registered_at=now,

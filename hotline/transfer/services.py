@@ -30,6 +30,7 @@ from hotline.catalog.models import Category
 from hotline.core import clock
 from hotline.core.cache import forget
 from hotline.orders.models import Channel, Event, Satisfaction, WorkOrder
+from hotline.orders.numbers import reserve_through
 from hotline.orders.selectors import order_list
 from hotline.orders.workflow import Status
 from hotline.org.areas import ResolvedArea
@@ -329,7 +330,7 @@ _NOWHERE = ResolvedArea()
 def _write(records: Iterator[Record], expected: int, ref: legacy.Reference, progress: Progress, every: int) -> int:
     """Write the ``expected`` orders and their events, a batch at a time; then move the day
     counters past the imported numbers."""
-    with connection.cursor() as cursor:  # (also opens the connection: the writer uses the driver's own)
+    with connection.cursor():  # (also opens the connection: the writer uses the driver's own)
         raw = connection.connection.cursor()
         writer = (_PostgresWriter if connection.vendor == "postgresql" else _SqliteWriter)(raw, expected)
         taken = writer.ids(expected)  # all taken now: the connection is the writer's from here on
@@ -367,11 +368,7 @@ def _write(records: Iterator[Record], expected: int, ref: legacy.Reference, prog
         writer.finish()
         if taken:
             mark_stale_between(taken[0], taken[-1])
-        cursor.executemany(
-            "INSERT INTO orders_dailycounter (day, last) VALUES (%s, %s) ON CONFLICT (day) DO UPDATE SET last = "
-            "CASE WHEN excluded.last > orders_dailycounter.last THEN excluded.last ELSE orders_dailycounter.last END",
-            sorted(counters.items()),
-        )
+        reserve_through(counters.items())
     return written
 
 
