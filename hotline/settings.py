@@ -5,8 +5,24 @@ Everything that differs between machines comes from the environment:
 - ``DATABASE_URL``: PostgreSQL (``postgres://user:pass@host:port/name``); unset means the
   embedded SQLite file ``$HOTLINE_VAR_DIR/hotline.sqlite3`` (default ``./var``).
 - ``HOTLINE_SECRET_KEY``: required when ``HOTLINE_DEBUG`` is off and the process serves requests;
-  a development key is generated under the var folder otherwise.
+  a development key is generated under the var folder otherwise (for the demo: ``hotline check
+  --deploy`` warns about it, hotline.W001). Secrets come only from the environment.
 - ``HOTLINE_DEBUG``, ``HOTLINE_ALLOWED_HOSTS`` (comma separated).
+- ``HOTLINE_HTTPS=1`` when the site is served over HTTPS: secure cookies, redirects to HTTPS, HSTS
+  (``HOTLINE_HSTS_SECONDS``, default a year; ``HOTLINE_HSTS_PRELOAD=0`` leaves out ``preload``);
+  ``HOTLINE_TLS_PROXY=1`` when a reverse proxy terminates TLS and sets ``X-Forwarded-Proto``;
+  ``HOTLINE_CSRF_TRUSTED_ORIGINS`` (comma separated, e.g. ``https://12345.example.gov.cn``) when
+  the proxy changes the host name.
+- Logins: ``HOTLINE_LOGIN_FAILURES`` (5) failures of one username within
+  ``HOTLINE_LOGIN_WINDOW_MINUTES`` (15) lock it for ``HOTLINE_LOGIN_LOCKOUT_MINUTES`` (15);
+  ``HOTLINE_LOGIN_ADDRESS_FAILURES`` (20) do the same for one client address.
+- Sessions: ``HOTLINE_SESSION_IDLE_MINUTES`` (30) without a request, ``HOTLINE_SESSION_MAX_HOURS``
+  (12) after the login.
+- ``HOTLINE_PASSWORD_MIN_LENGTH`` (10); ``HOTLINE_TWO_FACTOR_ROLES``: roles that must use two-factor
+  login (comma separated, e.g. ``admin,supervisor``; none by default).
+
+A production deployment sets at least ``HOTLINE_DEBUG=0``, ``HOTLINE_SECRET_KEY``,
+``HOTLINE_ALLOWED_HOSTS`` and ``HOTLINE_HTTPS=1``; ``hotline check --deploy`` then reports nothing.
 """
 
 import json
@@ -47,8 +63,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja's own templates and static files: the API docs page then serves Swagger UI from
+    # here instead of a CDN (which the content security policy and closed networks would block).
+    "ninja",
     "hotline.core",
     "hotline.org",
+    "hotline.accounts",
     "hotline.catalog",
     "hotline.sla",
     "hotline.orders",
@@ -68,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hotline.core.middleware.content_security_policy",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hotline.core.middleware.chinese_unless_chosen",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hotline.api.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "hotline.accounts.sessions.session_expiry",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -119,13 +141,52 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "hotline.accounts.passwords.MinimumLengthValidator",
+     "OPTIONS": {"min_length": int(os.environ.get("HOTLINE_PASSWORD_MIN_LENGTH", "10"))}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "hotline.accounts.passwords.CharacterKindsValidator", "OPTIONS": {"min_kinds": 2}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login, sessions, HTTPS (docs/security.md) -------------------------------------------------
+
+# Failed logins (wrong password or two-factor code), counted in the database for every process.
+HOTLINE_LOGIN_FAILURES = int(os.environ.get("HOTLINE_LOGIN_FAILURES", "5"))
+HOTLINE_LOGIN_ADDRESS_FAILURES = int(os.environ.get("HOTLINE_LOGIN_ADDRESS_FAILURES", "20"))
+HOTLINE_LOGIN_WINDOW_MINUTES = int(os.environ.get("HOTLINE_LOGIN_WINDOW_MINUTES", "15"))
+HOTLINE_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("HOTLINE_LOGIN_LOCKOUT_MINUTES", "15"))
+# Two-factor login (TOTP): the roles that must use it, and the name authenticator apps show.
+HOTLINE_TWO_FACTOR_ROLES = [r.strip() for r in os.environ.get("HOTLINE_TWO_FACTOR_ROLES", "").split(",") if r.strip()]
+HOTLINE_TWO_FACTOR_ISSUER = "12345热线"
+
+# A session ends after this long without a request, and this long after the login in any case
+# (hotline/accounts/sessions.py checks both on every request). The cookie and the stored session
+# live for the maximum age, so an idle session is still there to be ended with a message saying
+# why; `hotline clearsessions` removes the stored ones past it.
+HOTLINE_SESSION_IDLE_MINUTES = int(os.environ.get("HOTLINE_SESSION_IDLE_MINUTES", "30"))
+HOTLINE_SESSION_MAX_HOURS = int(os.environ.get("HOTLINE_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = HOTLINE_SESSION_MAX_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+HOTLINE_HTTPS = _env_flag("HOTLINE_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HOTLINE_HTTPS
+SECURE_SSL_REDIRECT = HOTLINE_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("HOTLINE_HSTS_SECONDS", "31536000")) if HOTLINE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HOTLINE_HTTPS
+SECURE_HSTS_PRELOAD = HOTLINE_HTTPS and _env_flag("HOTLINE_HSTS_PRELOAD", True)
+if _env_flag("HOTLINE_TLS_PROXY"):
+    # Only behind a proxy that sets this header itself (and drops what clients send).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HOTLINE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -82,6 +82,9 @@ class User(AbstractUser):
     unit = models.ForeignKey(Unit, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.HANDLER)
     phone = models.CharField("电话", max_length=20, blank=True)
+    # Required of everyone in the roles of HOTLINE_TWO_FACTOR_ROLES too; see accounts/two_factor.py.
+    two_factor_required = models.BooleanField(
+        "必须使用两步验证", default=False, help_text="勾选后，该用户下次登录时必须设置并使用手机验证器（TOTP）")
 
     class Meta(AbstractUser.Meta):
         verbose_name = verbose_name_plural = "用户"

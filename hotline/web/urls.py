@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import intake, views
+from . import account, intake, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     path("orders/<str:number>/<str:action>/", views.order_action, name="order_action"),
     path("intake/", intake.intake, name="intake"),
     path("intake/suggestions/", intake.intake_suggestions, name="intake_suggestions"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.password_change, name="password_change"),
+    path("account/two-factor/", account.two_factor_enrol, name="two_factor_enrol"),
+    path("account/two-factor/off/", account.two_factor_disable, name="two_factor_disable"),
 ]

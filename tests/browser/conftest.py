@@ -37,18 +37,25 @@ def chromium():
 
 @pytest.fixture
 def open_page(chromium, live_server):
-    """``open_page(size)`` → a fresh page (own cookies) of that viewport on the live server."""
-    contexts = []
+    """``open_page(size)`` → a fresh page (own cookies) of that viewport on the live server.
+
+    Every page is watched for what the content security policy blocked: a test fails if any
+    script, style or request of the pages it visited was refused.
+    """
+    contexts, blocked = [], []
 
     def open_(size=DESKTOP):
         context = chromium.new_context(viewport=size, base_url=live_server.url, locale="zh-CN")
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda m: blocked.append(f"{page.url}: {m.text}") if "Content Security Policy" in m.text else None)
+        return page
 
     yield open_
     for context in contexts:
         context.close()
+    assert blocked == [], "blocked by the content security policy"
 
 
 def screenshot(page, name: str) -> None:
@@ -56,10 +63,10 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
-def log_in(page, user) -> None:
+def log_in(page, user, password: str = "x") -> None:
     page.goto("/login/")
     page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "x")
+    page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
 
