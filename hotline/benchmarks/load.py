@@ -974,9 +974,10 @@ def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, i
         headline["peer_install_s"] = round(peer_env.get("seconds", 0.0), 1)
         _peer_part(database_url, plan, fixture, workdir, peer_env, report, headline, say)
 
-    if headline.get("peer_intake_orders_per_s"):
-        # like for like: one order (ticket) a request
-        headline["intake_ratio"] = round(headline.get("intake_single_orders_per_s", 0) / headline["peer_intake_orders_per_s"], 2)
+    if peer := headline.get("peer_intake_orders_per_s"):
+        headline["intake_ratio"] = round((headline.get("intake_orders_per_s") or 0) / peer, 2)
+        # like for like as well: one order (ticket) a request
+        headline["intake_single_ratio"] = round((headline.get("intake_single_orders_per_s") or 0) / peer, 2)
     if headline.get("peer_list_per_s") and headline.get("inbox_per_s"):
         headline["list_ratio"] = round(headline["inbox_per_s"] / headline["peer_list_per_s"], 2)
     at_rate = headline.get("intake_at_rate") or {}
