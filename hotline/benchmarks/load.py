@@ -923,10 +923,12 @@ def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, i
     meter = CpuMeter(server.process.pid)
     try:
         _warm_up(server.url, scenarios, plan)
+        intakes = [name for name in plan.scenarios if name in ORDERS_PER_REQUEST]
         for name in plan.scenarios:
             levels[name] = _ramp_ours(name, server.url, scenarios, plan, report, say, meter)
-        if plan.rate and (mode := _faster_intake(levels)):
-            _rate_check(server.url, scenarios, plan, mode, levels[mode], report, headline, say, meter)
+            # the fixed rate right after the intake ramps, before other scenarios add their orders
+            if intakes and name == intakes[-1] and plan.rate and (mode := _faster_intake(levels)):
+                _rate_check(server.url, scenarios, plan, mode, levels[mode], report, headline, say, meter)
     finally:
         if worker is not None:
             ours.stop_worker(worker)
