@@ -62,4 +62,16 @@ log "SQLite"
 cat "$PG_WORK/sqlite.log"
 log "PostgreSQL"
 cat "$PG_WORK/postgres.log"
+
+log "Benchmark: hotline bench quick (our gunicorn and django-helpdesk on the same PostgreSQL)"
+mkdir -p "$root/artifacts"
+# Alone on the machine, after the suites: figures go to artifacts/; the command fails only when
+# an acknowledged order is missing or written twice, or the peer could not be measured.
+if DATABASE_URL="$PG_URL" HOTLINE_VAR_DIR="$PG_WORK/bench-var" .venv/bin/hotline bench quick \
+    --workdir "$PG_WORK/bench" --out "$root/artifacts/bench-quick.json" 2>"$PG_WORK/bench.log" \
+    | tail -n 1 | tee "$root/artifacts/bench-quick-headline.json"; then
+  grep -E "c=|rate=|rows|peer " "$PG_WORK/bench.log" || true
+else
+  cat "$PG_WORK/bench.log"; echo "hotline bench quick failed"; status=1
+fi
 exit $status

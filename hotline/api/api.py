@@ -8,7 +8,7 @@ from ninja.security import HttpBearer, django_auth
 
 from hotline.core.errors import ActionRefused, DomainError, InvalidInput, PermissionDenied
 
-from . import intake, orders, reference
+from . import batch, intake, orders, reference
 from .services import user_for_request_token
 
 
@@ -64,5 +64,6 @@ def _unauthenticated(request, error):
 
 
 api.add_router("/triage", intake.router)
+api.add_router("/orders/batch", batch.router)
 api.add_router("/orders", orders.router)
 api.add_router("", reference.router)

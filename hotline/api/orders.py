@@ -102,7 +102,7 @@ def _unit(unit: Unit | None) -> dict | None:
     return {"id": unit.pk, "name": unit.name} if unit is not None else None
 
 
-def _summary(order: WorkOrder) -> dict:
+def summary(order: WorkOrder) -> dict:
     return {
         "number": order.number, "version": order.version, "status": order.status,
         "status_label": str(OrderStatus(order.status).label), "channel": order.channel, "order_type": order.order_type,
@@ -119,7 +119,7 @@ def _detail(user, order: WorkOrder) -> dict:
         "from_status": e.from_status, "to_status": e.to_status, "actor": str(e.actor) if e.actor else "",
         "actor_role": e.actor_role, "unit": e.unit.name if e.unit else "", "note": e.note, "payload": e.payload,
     } for e in order_timeline(order)]
-    return _summary(order) | {
+    return summary(order) | {
         "text": order.text, "caller_name": name, "caller_phone": phone, "address": order.address,
         "area": [u.name for u in (order.district, order.street, order.community) if u is not None],
         "handling_unit": _unit(order.handling_unit), "cohandlers": [_unit(u) for u in order.cohandlers.all()],
@@ -156,7 +156,7 @@ def list_orders(request, filters: Query[OrderFilters]):
                         order_type=filters.order_type or "", channel=filters.channel or "", since=filters.since,
                         until=filters.until, overdue=filters.overdue, text=filters.q.strip())
     page = orders[filters.offset:filters.offset + filters.limit]
-    return {"count": orders.count(), "items": [_summary(o) for o in page]}
+    return {"count": orders.count(), "items": [summary(o) for o in page]}
 
 
 def _visible(request, number: str) -> WorkOrder:
@@ -219,7 +219,7 @@ def register(request, body: OrderIn):
     data = body.dict()
     data["order_type"], data["urgency"] = data["order_type"] or "", data["urgency"] or ""
     order = register_with_suggestions(actor=request.user, **data)
-    return Status(201, _summary(order) | {"suggestions": order.suggestions})
+    return Status(201, summary(order) | {"suggestions": order.suggestions})
 
 
 class ActionIn(Schema):

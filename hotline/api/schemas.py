@@ -1,11 +1,11 @@
 """What every API error looks like, and the text a required field must hold."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, StrictBool, StrictInt
+from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictInt
 
 Flag = StrictBool  # true or false, not 0 or "yes"
 Count = StrictInt  # a JSON number, not "3" or true
@@ -17,8 +17,16 @@ def _iso_only(value):
     return value
 
 
+def _real_offset(value: datetime) -> datetime:
+    # Time zones on Earth lie between UTC-12 and UTC+14; the database refuses offsets past 16 hours.
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > timedelta(hours=14):
+        raise ValueError("时区偏移须在 -12:00 至 +14:00 之间")
+    return value
+
+
 # A moment written as ISO 8601 (a bare number is not read as seconds since 1970).
-Moment = Annotated[datetime, BeforeValidator(_iso_only)]
+Moment = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_real_offset)]
 
 # At least one character that is neither white space nor a control character (both are removed
 # before a text is stored, so a text of only those is empty).

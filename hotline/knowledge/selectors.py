@@ -51,12 +51,22 @@ class Match(NamedTuple):
 def best_matches(query: str, *, limit: int = 5, min_score: float = 0.08) -> list[Match]:
     """The articles in force that best answer ``query``, best first, with their scores in [0, 1],
     from the index alone (no query: this runs at every registration)."""
+    return best_matches_each([query], limit=limit, min_score=min_score)[0]
+
+
+def best_matches_each(queries: list[str], *, limit: int = 5, min_score: float = 0.08) -> list[list[Match]]:
+    """``best_matches`` of several queries in one pass over the index."""
     index = _index()
-    if index.vectorizer is None or not query.strip():
-        return []
-    scores = (index.matrix @ index.vectorizer.transform([normalise(query)]).T).toarray().ravel()
-    return [Match(index.ids[i], index.titles[i], round(float(scores[i]), 4))
-            for i in scores.argsort()[::-1][:limit] if scores[i] >= min_score]
+    asked = [i for i, q in enumerate(queries) if q.strip()]
+    found: list[list[Match]] = [[] for _ in queries]
+    if index.vectorizer is None or not asked:
+        return found
+    scores = (index.matrix @ index.vectorizer.transform([normalise(queries[i]) for i in asked]).T).toarray()
+    for column, i in enumerate(asked):
+        these = scores[:, column]
+        found[i] = [Match(index.ids[j], index.titles[j], round(float(these[j]), 4))
+                    for j in these.argsort()[::-1][:limit] if these[j] >= min_score]
+    return found
 
 
 def search_articles(query: str, *, limit: int = 5, min_score: float = 0.08) -> list[tuple[Article, float]]:

@@ -310,7 +310,7 @@ def register_order(
         raise PermissionDenied(order=_("（新）"), action=str(Action.REGISTER.label), status="—", reason=refused[1])
 
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside a caller's transaction, a failure here fails it whole
         order = WorkOrder.objects.create(
             number=next_number(timezone.localtime(now).date()),
             status=Status.REGISTERED,

@@ -5,7 +5,7 @@ and came close in time. Text likeness is the overlap of character bigrams (Dice)
 model, works on any two texts and ignores word order and filler.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -57,7 +57,3 @@ def duplicate_score(text: float, place: float, age: timedelta, window: timedelta
     different problems in one compound are common; the same words about it are not."""
     recency = max(0.0, 1 - age / window) if window else 0.0
     return round(0.6 * text + 0.28 * place + 0.12 * recency, 4)
-
-
-def age_between(earlier: datetime, later: datetime) -> timedelta:
-    return abs(later - earlier)

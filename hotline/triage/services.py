@@ -4,6 +4,8 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
+from django.db import transaction
+
 from hotline.catalog.selectors import category_by_code, responsible_unit
 from hotline.core.cache import forget
 from hotline.core.errors import InvalidInput
@@ -106,6 +108,36 @@ def register_with_suggestions(*, actor: User | None, text: str, address: str = "
     from .selectors import suggest  # the selectors load models, which needs the apps ready
 
     suggestion = suggest(text, address, phone=fields.get("caller_phone", ""))
+    return _register(actor, suggestion, text=text, address=address, category_code=category_code,
+                     order_type=order_type, urgency=urgency, **fields)
+
+
+MAX_BATCH = 100
+
+
+def register_batch(*, actor: User | None, requests: list[dict]) -> list[WorkOrder]:
+    """Register several orders at once (批量登记: what another platform or a branch centre
+    forwards), each exactly as ``register_with_suggestions`` would, in one transaction: all are
+    registered, or, when any one is refused, none is, and the refusal names the request by its
+    position (``orders.3.address``). At most ``MAX_BATCH`` at a time."""
+    from .selectors import Request, suggest_each
+
+    if not 1 <= len(requests) <= MAX_BATCH:
+        raise InvalidInput({"orders": f"一次登记 1 至 {MAX_BATCH} 个工单，而不是 {len(requests)} 个"})
+    suggestions = suggest_each([Request(r.get("text", ""), r.get("address", ""), r.get("caller_phone", ""))
+                                for r in requests])
+    registered = []
+    with transaction.atomic():
+        for i, (request, suggestion) in enumerate(zip(requests, suggestions, strict=True)):
+            try:
+                registered.append(_register(actor, suggestion, **request))
+            except InvalidInput as refused:
+                raise InvalidInput({f"orders.{i}.{field}": message for field, message in refused.errors.items()}) from None
+    return registered
+
+
+def _register(actor: User | None, suggestion: dict, *, text: str, address: str = "", category_code: str = "",
+              order_type: str = "", urgency: str = "", **fields) -> WorkOrder:
     if actor is None:
         order_type = order_type or suggestion["order_type"]["value"]
         urgency = urgency or suggestion["urgency"]["value"]

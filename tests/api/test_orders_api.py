@@ -146,3 +146,8 @@ def test_a_refused_action_is_answered_the_same_on_retry_and_acts_never(client, c
     again = post(client, f"/orders/{order.number}/reply", {"result": "x", "solved": True}, headers, HTTP_IDEMPOTENCY_KEY="r")
     assert first.status_code == again.status_code == 409
     assert WorkOrder.objects.get(pk=order.pk).version == order.version
+
+
+def test_a_moment_with_an_offset_no_time_zone_has_is_a_422(client, city):
+    response = client.get("/api/v1/orders", {"until": "2026-11-16T11:22:46+19:14"}, **auth(city.dispatcher))
+    assert response.status_code == 422 and "until" in response.json()["errors"]

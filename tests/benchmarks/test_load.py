@@ -203,7 +203,7 @@ def _postgres_url() -> str | None:
 def test_bench_registers_through_gunicorn_and_every_acknowledged_order_is_in_the_database(tmp_path):
     """A small `hotline bench quick`: intake only, a scratch database of its own, our gunicorn;
     the command itself checks rows against acknowledgements (and exits 1 when they differ)."""
-    command = [sys.executable, "-m", "hotline.cli", "bench", "quick", "--orders", "400", "--scenarios", "intake",
+    command = [sys.executable, "-m", "hotline.cli", "bench", "quick", "--orders", "400", "--scenarios", "intake,intake_batch",
                "--levels", "2", "--duration", "1.5", "--rate", "20", "--workers", "2", "--no-peer",
                "--profile", "0", "--corpus-per-category", "40", "--database", f"hotline_bench_test_{os.getpid()}",
                "--workdir", str(tmp_path), "--out", str(tmp_path / "report.json")]
@@ -211,11 +211,16 @@ def test_bench_registers_through_gunicorn_and_every_acknowledged_order_is_in_the
                           env=os.environ | {"HOTLINE_VAR_DIR": str(tmp_path / "var")})
     assert done.returncode == 0, done.stderr[-3000:]
     headline = json.loads(done.stdout.strip().splitlines()[-1])
-    assert headline["intake_rows_match"] is True and headline["intake_orders_per_s"] > 0
+    assert headline["intake_rows_match"] is headline["intake_batch_rows_match"] is True
+    assert headline["intake_orders_per_s"] == max(headline["intake_single_orders_per_s"], headline["intake_batch_orders_per_s"]) > 0
     report = json.loads((tmp_path / "report.json").read_text())
     check = report["checks"]["intake"]
     assert check["rows"] == check["acknowledged"] > 0 and check["lost"] == check["extra"] == 0
     assert check["replayed_same"] == check["replayed"] > 0
+    batch = report["checks"]["intake_batch"]
+    assert batch["rows"] == batch["acknowledged"] > 0 and batch["acknowledged"] % load.BATCH == 0
     assert report["checks"]["intake_at_rate"]["match"]
     intake = [lv for lv in report["levels"] if lv["scenario"] == "intake"]
-    assert intake[0]["concurrency"] == 2 and 0 < intake[-1]["rate"] <= 20  # the open loop comes last
+    at_rate = [lv for lv in report["levels"] if lv["scenario"].endswith(" at rate")]
+    assert intake[0]["concurrency"] == 2 and len(at_rate) == 1
+    assert headline["intake_at_rate"]["orders_rate"] <= 20  # 20 orders a second, or 80 % of a lower peak
