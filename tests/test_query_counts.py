@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from hotline.analytics.services import refresh_rollup
 from hotline.api.services import create_token
+from hotline.core import cache as reference
 from hotline.orders import services
 from hotline.orders.workflow import Status
 from tests import factories
@@ -60,8 +61,10 @@ def test_a_page_runs_as_many_queries_with_ten_times_the_orders(city, client, rol
 
 
 def fresh(client, path):
-    """The page as its first viewer gets it: built reports are kept a while (Django's cache)."""
+    """The page as its first viewer gets it: built reports are kept a while (Django's cache), the
+    unit tree and other reference data too (each process's own)."""
     cache.clear()
+    reference.forget()
     return client.get(path)
 
 

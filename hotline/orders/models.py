@@ -113,6 +113,11 @@ class WorkOrder(models.Model):
             models.Index(fields=["sweep_at"], name="order_sweep", condition=models.Q(sweep_at__isnull=False)),
             models.Index(fields=["community", "registered_at"], name="order_community_time"),
             models.Index(fields=["street", "registered_at"], name="order_street_time"),
+            # an order page's repeat calls about the same address
+            models.Index(fields=["address", "registered_at"], name="order_address_time"),
+            # the home page's count of the month's unsatisfied orders
+            models.Index(fields=["closed_at"], name="order_unsatisfied_closed",
+                         condition=models.Q(satisfaction="unsatisfied")),
         ]
 
     def __str__(self) -> str:

@@ -27,3 +27,8 @@ def centre() -> Unit:
 
 def subtree(unit: Unit):
     return Unit.objects.filter(path__startswith=unit.path)
+
+
+def subtree_ids(unit: Unit) -> list[int]:
+    """The ids of ``unit`` and every unit below it, active or not (cached)."""
+    return cached(f"org.subtree.{unit.pk}", lambda: list(subtree(unit).values_list("id", flat=True)))
