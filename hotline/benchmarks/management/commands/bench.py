@@ -113,7 +113,7 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=float, default=plan.duration,
                             help=f"seconds per level (default {plan.duration:g})")
         parser.add_argument("--rate", type=float, default=plan.rate,
-                            help=f"open-loop intake check, requests a second (default {plan.rate:g}; 0: none)")
+                            help=f"open-loop intake check first, orders a second (default {plan.rate:g}; 0: none)")
         parser.add_argument("--scenarios", type=names, default=plan.scenarios,
                             help=f"which of ours to play (default {','.join(plan.scenarios)})")
         parser.add_argument("--peer-tickets", type=int, default=plan.peer_tickets,
