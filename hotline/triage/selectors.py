@@ -116,7 +116,7 @@ def _unit(model: TriageModel, code: str, area: ResolvedArea) -> dict | None:
 _EPOCH = {"postgresql": "EXTRACT(EPOCH FROM registered_at)::float8",
           "sqlite": "(julianday(registered_at) - 2440587.5) * 86400.0"}
 _CANDIDATES = ("SELECT id, number, status, text, address, caller_phone, community_id, street_id, {epoch} "
-               "FROM orders_workorder WHERE ({near}) AND registered_at >= %s AND registered_at <= %s "
+               f"FROM {WorkOrder._meta.db_table} WHERE ({{near}}) AND registered_at >= %s AND registered_at <= %s "
                "AND status NOT IN (%s, %s){exclude} ORDER BY registered_at DESC LIMIT 300")
 
 
