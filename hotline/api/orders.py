@@ -187,11 +187,14 @@ class MessageOut(Schema):
 
 @router.get("/{number}/messages", response=answers(200, list[MessageOut]), summary="工单的通知记录")
 def order_messages(request, number: str):
+    order = _visible(request, number)
+    to_citizen = order.messages.filter(to_citizen=True).exists()
+    phone = reveal_caller(request.user, order, channel="api", purpose="查看通知记录")[1] if to_citizen else ""
     return [{
         "created_at": m.created_at, "kind": m.kind, "kind_label": str(m.get_kind_display()), "channel": m.channel,
         "recipient": m.shown_recipient, "status": m.status, "attempts": m.attempts, "sent_at": m.sent_at,
         "last_error": m.last_error,
-    } for m in delivery_log(request.user, _visible(request, number))]
+    } for m in delivery_log(order, phone)]
 
 
 # --- writing ---------------------------------------------------------------------------------------

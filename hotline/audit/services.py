@@ -22,3 +22,10 @@ def record_export(user: User, *, count: int, purpose: str) -> PersonalDataAccess
     """An export with the callers' phones in full: one record for the whole file."""
     return PersonalDataAccess.objects.create(at=clock.now(), user=user, order=None, channel="export", purpose=purpose,
                                              what=f"导出 {count:,} 个工单的来电人电话")
+
+
+def record_admin_view(user: User, *, order: WorkOrder | None, what: str) -> PersonalDataAccess:
+    """An administrator's page that showed personal data in full (an order, or a list when
+    ``order`` is None)."""
+    return PersonalDataAccess.objects.create(at=clock.now(), user=user, order=order, channel="admin",
+                                             purpose="系统管理", what=what[:100])

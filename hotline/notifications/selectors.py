@@ -1,20 +1,17 @@
 from django.db.models import Count
 
 from hotline.orders.models import WorkOrder
-from hotline.orders.selectors import visible_caller
-from hotline.org.models import User
 
 from .models import Message
 
 
-def delivery_log(user: User, order: WorkOrder) -> list[Message]:
-    """The messages about an order, oldest first, with ``shown_recipient`` as ``user`` may see
-    it: a citizen's number follows ``visible_caller`` (masked for units, nothing of a
-    confidential reporter); a unit's duty contacts are shown as they are."""
-    phone_shown = visible_caller(user, order)[1]
+def delivery_log(order: WorkOrder, citizen_phone: str) -> list[Message]:
+    """The messages about an order, oldest first, with ``shown_recipient``: the citizen's number
+    as the reader may see it (``citizen_phone``, from ``audit.services.reveal_caller``, which
+    records a view in full); a unit's duty contacts as they are."""
     messages = list(Message.objects.filter(order=order).order_by("created_at", "pk"))
     for m in messages:
-        m.shown_recipient = phone_shown if m.to_citizen else m.recipient
+        m.shown_recipient = citizen_phone if m.to_citizen else m.recipient
     return messages
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from hotline.core.admin import ReadOnlyAdmin
+from hotline.audit.admin import PersonalDataAdmin
 
 from .models import Event, WorkOrder
 
@@ -17,8 +17,10 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(ReadOnlyAdmin):
+class WorkOrderAdmin(PersonalDataAdmin):
     """Read-only: orders change only through the lifecycle services."""
+
+    personal_data = "来电人姓名、电话"
 
     list_display = ["number", "registered_at", "order_type", "category", "unit", "status"]
     list_filter = ["status", "order_type", "urgency", "channel"]

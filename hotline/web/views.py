@@ -84,11 +84,12 @@ def _visible_order(user, number: str) -> WorkOrder:
 
 def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, errors=None, status: int = 200):
     forms = [(a, actions.form_fields(a, order)) for a in services.actions_for(request.user, order)]
+    caller_phone = reveal_caller(request.user, order, channel="web")[1]
     return render(request, "web/order_detail.html", {
         "order": order, "events": order_timeline(order), "mark": deadline_mark(order),
-        "caller_phone": reveal_caller(request.user, order, channel="web")[1],
+        "caller_phone": caller_phone,
         "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
-        "messages_log": delivery_log(request.user, order), "related": related_orders(request.user, order),
+        "messages_log": delivery_log(order, caller_phone), "related": related_orders(request.user, order),
         "show_suggestions": request.user.role in ("operator", "dispatcher") and order.suggestions,
         "action_forms": forms, "with_files": actions.WITH_FILES, "attachments": order.attachments.all(), "failed": failed, "errors": errors or {}, "posted": request.POST if failed else {},
     }, status=status)

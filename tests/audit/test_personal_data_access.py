@@ -1,6 +1,7 @@
 """Every view of a caller's unmasked phone is recorded; the record cannot be changed."""
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from hotline.api.services import create_token
 from hotline.audit.models import PersonalDataAccess
@@ -56,3 +57,25 @@ def test_admins_read_the_audit_log(city, client, admin_user):
     client.force_login(admin_user)
     page = client.get("/admin/audit/personaldataaccess/")
     assert page.status_code == 200 and order.number in page.content.decode()
+
+
+def _refused_by_the_database(sql: str) -> None:
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+def test_the_database_itself_refuses_to_change_an_audit_record(city, client):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.dispatcher)
+    client.get(f"/orders/{order.number}/")
+    _refused_by_the_database("UPDATE audit_personaldataaccess SET purpose = 'covered up'")
+    assert PersonalDataAccess.objects.get().purpose == "办理工单"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's flush deletes rows, so only PostgreSQL refuses")
+def test_the_database_itself_refuses_to_delete_an_audit_record(city, client):
+    order = factories.order_in(Status.DISPATCHED, city)
+    client.force_login(city.dispatcher)
+    client.get(f"/orders/{order.number}/")
+    _refused_by_the_database("DELETE FROM audit_personaldataaccess")
+    assert PersonalDataAccess.objects.count() == 1

@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from hotline.audit.services import reveal_caller
 from hotline.core import clock
 from hotline.core.errors import PermissionDenied
 from hotline.notifications import links
@@ -96,10 +97,14 @@ def test_an_approved_reply_sends_the_citizen_a_signed_survey_link(city):
     assert links.survey_number(token[:-2] + "xx") is None
 
 
+def _log(user, order):
+    return delivery_log(order, reveal_caller(user, order, channel="web")[1])
+
+
 def test_the_delivery_log_masks_the_citizens_number_for_units(city):
     order = factories.order_in(Status.DISPATCHED, city)
     def shown(user):
-        return sorted(m.shown_recipient for m in delivery_log(user, order))
+        return sorted(m.shown_recipient for m in _log(user, order))
 
     assert shown(city.handler()) == ["138****5678", "13900000001", "duty@dongcheng1.gov.cn"]
     assert shown(city.dispatcher) == ["13812345678", "13900000001", "duty@dongcheng1.gov.cn"]
@@ -107,5 +112,5 @@ def test_the_delivery_log_masks_the_citizens_number_for_units(city):
 
 def test_the_delivery_log_shows_nothing_of_a_confidential_reporter(city):
     order = factories.order_in(Status.DISPATCHED, city, confidential=True)
-    assert [m.shown_recipient for m in delivery_log(city.handler(), order) if m.to_citizen] == [""]
-    assert [m.shown_recipient for m in delivery_log(city.dispatcher, order) if m.to_citizen] == [""]
+    assert [m.shown_recipient for m in _log(city.handler(), order) if m.to_citizen] == [""]
+    assert [m.shown_recipient for m in _log(city.dispatcher, order) if m.to_citizen] == [""]
