@@ -231,3 +231,10 @@ def test_the_administrator_reading_the_message_log_is_recorded(world, client, ad
     assert CALLER[1] in text
     record = PersonalDataAccess.objects.order_by("-pk").first()
     assert PersonalDataAccess.objects.count() == before + 1 and (record.user, record.channel) == (admin_user, "admin")
+
+
+def test_an_administrators_search_by_phone_is_recorded(world, client, admin_user):
+    client.force_login(admin_user)
+    assert world.public.number in client.get(f"/admin/orders/workorder/?q={CALLER[1]}").content.decode()
+    record = PersonalDataAccess.objects.get()
+    assert (record.user, record.channel, record.order) == (admin_user, "admin", None) and "1 条" in record.what
