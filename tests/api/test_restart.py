@@ -4,7 +4,7 @@ one call alone or a whole burst cut off in the middle.
 
 The server runs in its own installation (``hotline migrate`` in a temporary folder, or a scratch
 database on the PostgreSQL server of ``DATABASE_URL``), not in the test database of this process.
-A gunicorn worker killed under load: tests/faults/test_worker_killed.py.
+A gunicorn worker killed under load: tests/faults/test_gunicorn_worker_killed.py.
 """
 
 import contextlib
