@@ -11,15 +11,16 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -55,6 +56,8 @@ class Answer:
     replay: str | None  # the Idempotent-Replay header
     body: bytes
     retry_after: str | None = None
+    content_type: str | None = None
+    cookies: dict[str, str] = field(default_factory=dict)
 
     @property
     def document(self):
@@ -71,12 +74,17 @@ class Answer:
 class Installation:
     env: dict[str, str]
     folder: Path  # its HOTLINE_VAR_DIR is folder / "var", as hotline.benchmarks.server sets it
-    token: str
+    token: str  # the operator's API token
     database_url: str  # empty: SQLite in the folder
+    operator: str  # the test city's operator (password "x")
 
     @property
     def secret_key(self) -> str:
         return self.env["HOTLINE_SECRET_KEY"]
+
+
+def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
+    return {c.split("=", 1)[0]: c.split("=", 1)[1].split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []}
 
 
 def hotline(env: dict[str, str], *args: str) -> str:
@@ -113,7 +121,7 @@ def installed(folder: Path, server_url: str | None) -> Iterator[Installation]:
         hotline(env, "migrate", "-v0", "--skip-checks")
         operator = hotline(env, "shell", "-v0", "-c", SETUP).split()[-1]
         token = hotline(env, "token", "--skip-checks", "create", operator).split()[-1]
-        yield Installation(env, folder, token, url)
+        yield Installation(env, folder, token, url, operator)
 
 
 def free_port() -> int:
@@ -154,7 +162,8 @@ class Client:
             # leaves a status line without the rest, which http.client takes for a whole answer.
             if response.getheader("Content-Length") is None:
                 raise http.client.IncompleteRead(body)
-            return Answer(response.status, response.getheader("Idempotent-Replay"), body, response.getheader("Retry-After"))
+            return Answer(response.status, response.getheader("Idempotent-Replay"), body, response.getheader("Retry-After"),
+                          response.getheader("Content-Type"), _cookies(response))
         finally:
             connection.close()
 
@@ -172,6 +181,35 @@ class Client:
             assert self.alive(), "the server died"
             time.sleep(0.2)
         raise AssertionError(f"no answer to {key} in 50 attempts")
+
+    def login(self, username: str, password: str = "x") -> str:
+        """The ``Cookie`` header of a console session, signed in through the login form."""
+        page = self.request("GET", "/login/", token="")
+        csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)[1].decode()
+        cookies = {"csrftoken": page.cookies["csrftoken"]}
+        form = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": csrf}).encode()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            connection.request("POST", "/login/", form, {"Content-Type": "application/x-www-form-urlencoded",
+                                                          "Cookie": f"csrftoken={cookies['csrftoken']}"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 302, f"the login failed: {response.status}"
+            cookies |= _cookies(response)
+        finally:
+            connection.close()
+        return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+    def page(self, path: str, cookie: str) -> Answer:
+        """A console page as a signed-in browser asks for it."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            return Answer(response.status, None, response.read(), response.getheader("Retry-After"),
+                          response.getheader("Content-Type"))
+        finally:
+            connection.close()
 
     def numbers(self) -> list[str]:
         """Every order number the API lists, as the database holds them."""
