@@ -52,7 +52,9 @@ def content_security_policy(get_response):
 
 # The database is unreachable (restarting, failed over, out of connections): the request can be
 # sent again in a moment. A request's changes are one transaction, written whole or not at all;
-# a retry with the same Idempotency-Key finds out which. Anything else stays a 500.
+# a retry with the same Idempotency-Key finds out which. OperationalError also covers a deadlock,
+# a lock timeout or SQLite's "database is locked": a retry is the answer to those too. Anything
+# else (a bug, bad data reaching the database) stays a 500.
 DATABASE_DOWN = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
 
