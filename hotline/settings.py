@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "hotline.core.middleware.content_security_policy",
+    "hotline.core.middleware.DatabaseUnavailableMiddleware",  # outside every middleware that uses the database
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hotline.core.middleware.chinese_unless_chosen",
     "django.middleware.locale.LocaleMiddleware",
@@ -120,7 +121,9 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Health checks: a connection kept across requests is tested before reuse, so after a database
+    # restart a worker reconnects instead of failing one request per stale connection.
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

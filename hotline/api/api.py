@@ -1,12 +1,14 @@
 """The REST API (/api/v1/): typed schemas, token or session authentication, JSON errors with a
 stable code. Endpoints only call services and selectors."""
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from hotline.core.errors import ActionRefused, DomainError, InvalidInput, PermissionDenied
+from hotline.core.middleware import database_unavailable_response
 
 from . import batch, intake, orders, reference
 from .services import user_for_request_token
@@ -61,6 +63,12 @@ def _not_found(request, error):
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, error):
     return _error(request, 401, "unauthorized", "需要有效的接口令牌（Authorization: Bearer …）或登录")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_down(request, error):
+    return database_unavailable_response(request)
 
 
 api.add_router("/triage", intake.router)

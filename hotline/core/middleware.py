@@ -1,3 +1,14 @@
+import functools
+import json
+import sys
+
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import Context, Template
+from django.utils.translation import gettext as _
+
+
 def chinese_unless_chosen(get_response):
     """Pages are in Chinese unless the user chose English with the language switch: the
     browser's Accept-Language is not consulted (staff machines are often set up in English)."""
@@ -37,3 +48,69 @@ def content_security_policy(get_response):
         return response
 
     return middleware
+
+
+# The database is unreachable (restarting, failed over, out of connections): the request can be
+# sent again in a moment. A request's changes are one transaction, written whole or not at all;
+# a retry with the same Idempotency-Key finds out which. OperationalError also covers a deadlock,
+# a lock timeout or SQLite's "database is locked": a retry is the answer to those too. Anything
+# else (a bug, bad data reaching the database) stays a 500.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+
+@functools.cache
+def _page() -> Template:
+    return Template('{% extends "error.html" %}{% block title %}{{ title }}{% endblock %}'
+                    "{% block heading %}{{ title }}（503）{% endblock %}{% block message %}{{ message }}{% endblock %}")
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """503 with ``Retry-After``: JSON ``{code, message}`` on the API, the specification's error
+    list on Open311, a short page elsewhere. Renders without touching the database."""
+    message = _("数据库暂时不可用，请稍后重试（接口调用请带同一 Idempotency-Key 重试，不会重复登记）。")
+    if request.path.startswith("/api/"):
+        body = json.dumps({"code": "database_unavailable", "message": message}, ensure_ascii=False)
+        response = HttpResponse(body, status=503, content_type="application/json; charset=utf-8")
+    elif request.path.startswith("/open311/"):
+        from hotline.open311.formats import error  # the Open311 app's own document shape
+
+        response = error(503, message, "xml" if request.path.endswith(".xml") else "json")
+    else:
+        response = HttpResponse(_page().render(Context({"title": _("系统暂时不可用"), "message": message})), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Content-Length"] = str(len(response.content))  # replaced outside CommonMiddleware
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost or refused database connection answers 503 with ``Retry-After`` instead of a 500
+    traceback page, wherever it was raised: in a view, or in a middleware that reads or writes
+    (API tokens, idempotency keys, sessions), or at the commit.
+
+    Django turns a middleware's exception into a 500 response before an outer middleware sees
+    it, so besides ``process_exception`` (views) the exception is noted on the request when
+    Django reports it (``got_request_exception``) and the 500 replaced on the way out. Put this
+    class before every middleware that uses the database.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(_note_database_down, dispatch_uid="hotline-database-unavailable")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "_hotline_database_down", False):
+            return database_unavailable_response(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_DOWN):
+            return database_unavailable_response(request)
+        return None
+
+
+def _note_database_down(sender, request=None, **kwargs):
+    if request is not None and isinstance(sys.exception(), DATABASE_DOWN):
+        request._hotline_database_down = True

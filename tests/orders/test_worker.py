@@ -1,5 +1,7 @@
 """The worker urges overdue orders once per missed deadline and escalates them to supervision."""
 
+import threading
+from collections import Counter
 from datetime import datetime, timedelta
 from io import StringIO
 
@@ -168,3 +170,69 @@ def test_two_workers_sweeping_at_once_urge_each_overdue_order_exactly_once(city)
     urges = Event.objects.filter(action=Action.URGE, order__in=orders)
     assert sorted(urges.values_list("order_id", flat=True)) == sorted(o.pk for o in orders)
     assert set(WorkOrder.objects.filter(pk__in=[o.pk for o in orders]).values_list("urge_count", flat=True)) == {1}
+
+
+HOUR_START = datetime(2026, 3, 3, 17, tzinfo=SHANGHAI)  # Tuesday, the half hour before office hours end
+SWEEPS = [HOUR_START + timedelta(minutes=m) for m in range(61)]  # every minute of the hour, both ends
+
+
+def first_sweep_after(moment: datetime) -> datetime | None:
+    """When a worker sweeping every minute of the hour acts on what falls due at ``moment``."""
+    return next((t for t in SWEEPS if t > moment), None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_over_an_hour_urge_each_missed_deadline_once_within_a_sweep_and_nothing_early(city, settings):
+    settings.HOTLINE_ESCALATE_AFTER_HOURS = 1  # so an urge before the hour escalates inside it
+    tuesday = HOUR_START.replace(hour=15)
+    orders = {
+        # acceptance due at 17:00, 17:01, ... 17:29: two working hours after dispatch
+        "accept": [dispatched_at(city, tuesday + timedelta(minutes=m)) for m in range(30)],
+        # accepted on Monday: one working day to finish, due when office hours end (17:30)
+        "finish": [dispatched(city, S.ACCEPTED) for _ in range(5)],
+        # dispatched after 15:30: acceptance due tomorrow morning, after the hour
+        "tomorrow": [dispatched_at(city, tuesday + timedelta(minutes=m)) for m in (31, 45, 59)],
+        # urged at 16:30 for a deadline at 16:00: supervision due at 17:30
+        "escalate": [dispatched_at(city, tuesday - timedelta(hours=1)) for _ in range(4)],
+    }
+    assert sweep(HOUR_START - timedelta(minutes=30)) == {"urged": 4, "supervised": 0}
+    everything = [o for group in orders.values() for o in group]
+    due = {o.pk: reloaded(o).sweep_at for o in everything}
+    assert {due[o.pk] for o in orders["accept"]} == {HOUR_START + timedelta(minutes=m) for m in range(30)}
+    assert {due[o.pk] for o in orders["finish"] + orders["escalate"]} == {HOUR_START + timedelta(minutes=30)}
+    assert min(due[o.pk] for o in orders["tomorrow"]) > SWEEPS[-1]
+    before = Event.objects.filter(at__gte=HOUR_START).count()
+    barrier = threading.Barrier(2)
+
+    def worker():
+        out = StringIO()
+        for moment in SWEEPS:
+            barrier.wait(timeout=30)  # both workers sweep the same minute, racing for the same rows
+            with clock.frozen_at(moment):
+                call_command("worker", "--once", "--batch", "4", stdout=out)
+        return out.getvalue()
+
+    results = run_together([worker, worker])
+    assert all(isinstance(r, str) for r in results), results
+
+    expected = {o.pk: [(Action.URGE, first_sweep_after(due[o.pk]))] for o in orders["accept"] + orders["finish"]}
+    expected |= {o.pk: [(Action.SUPERVISE, first_sweep_after(due[o.pk]))] for o in orders["escalate"]}
+    expected |= {o.pk: [] for o in orders["tomorrow"]}
+    done = {o.pk: [] for o in everything}
+    for order_id, action, at in Event.objects.filter(at__gte=HOUR_START).order_by("at").values_list("order_id", "action", "at"):
+        done[order_id].append((action, at))
+    assert done == expected
+    assert Event.objects.filter(at__gte=HOUR_START).count() - before == 35 + 4
+    assert [reloaded(o).urge_count for o in everything] == [1] * 35 + [0] * 3 + [1] * 4
+    assert [reloaded(o).supervised for o in everything] == [False] * 38 + [True] * 4
+    # Each worker printed its rounds: between them every urge and supervision once.
+    counted = Counter()
+    for line in "".join(results).splitlines():
+        counted.update({k: int(n) for k, n in (part.rsplit(" ", 1) for part in line.split(", "))})
+    assert (counted["urged"], counted["supervised"]) == (35, 4)
+
+
+def dispatched_at(city, moment):
+    with clock.frozen_at(moment):
+        return factories.order_in(S.DISPATCHED, city)
