@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "hotline.audit",
     "hotline.analytics",
     "hotline.benchmarks",
+    "hotline.operations",
 ]
 
 MIDDLEWARE = [
@@ -275,3 +276,13 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "12345@localhost")
+
+# --- Data lifecycle: retention of personal data (docs/operations.md) ------------------------------
+
+# Finished orders (closed, merged, cancelled) lose their caller's personal data this many days
+# after they finished (`hotline retention`, and the worker once a day); 0 keeps it forever. The
+# statistics stay. Must be 0 or longer than the reopen window (HOTLINE_REOPEN_WINDOW_DAYS).
+HOTLINE_RETENTION_DAYS = int(os.environ.get("HOTLINE_RETENTION_DAYS", "1095"))
+# pg_dump / pg_restore: from this folder only when set; otherwise the server's own version under
+# /usr/lib/postgresql/*/bin, then PATH.
+HOTLINE_PG_BIN = os.environ.get("HOTLINE_PG_BIN", "")

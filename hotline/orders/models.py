@@ -103,6 +103,8 @@ class WorkOrder(models.Model):
     case_number = models.CharField("执法案件号", max_length=50, blank=True)
     close_reason = models.CharField("结案说明", max_length=200, blank=True)
     suggestions = models.JSONField("智能建议", default=dict, blank=True)
+    # Set when the retention period removed the caller's personal data (hotline/operations).
+    anonymised_at = models.DateTimeField("匿名化时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "工单"
@@ -118,6 +120,9 @@ class WorkOrder(models.Model):
             # the home page's count of the month's unsatisfied orders
             models.Index(fields=["closed_at"], name="order_unsatisfied_closed",
                          condition=models.Q(satisfaction="unsatisfied")),
+            # the daily retention run's finished orders still holding personal data
+            models.Index(fields=["closed_at"], name="order_retention_due",
+                         condition=models.Q(anonymised_at__isnull=True, closed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -1,15 +1,18 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from hotline.analytics.services import refresh_rollup
+from hotline.core.errors import InvalidInput
 from hotline.notifications.services import deliver_due
+from hotline.operations.services import daily_retention, retention_days
 from hotline.orders.services import sweep_overdue
 
 
 class Command(BaseCommand):
     help = ("Urge overdue orders, escalate them to supervision (催办、督办), deliver notifications and "
-            "keep the statistics rollup current. "
+            "keep the statistics rollup current; once a day, anonymise the finished orders past the retention "
+            "period (HOTLINE_RETENTION_DAYS). "
             "Safe to run several at once.")
 
     def add_arguments(self, parser):
@@ -18,9 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=200, help="orders or messages claimed per transaction")
 
     def handle(self, *args, once: bool, interval: float, batch: int, **options):
+        try:
+            retention_days()  # a wrong period stops the worker now, not on its first daily run
+        except InvalidInput as error:
+            raise CommandError(error.message) from None
         while True:
             total = (_drain(lambda: sweep_overdue(limit=batch), batch) | _drain(lambda: deliver_due(limit=batch), batch)
-                     | _drain(lambda: refresh_rollup(limit=batch), 1))
+                     | _drain(lambda: refresh_rollup(limit=batch), 1) | daily_retention(batch=batch))
             if any(total.values()) or once:
                 self.stdout.write(", ".join(f"{key} {n}" for key, n in total.items()))
             if once:
