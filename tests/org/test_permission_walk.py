@@ -120,10 +120,18 @@ def _build() -> World:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def world(django_db_setup, django_db_blocker, small_model):
+    from hotline.triage import selectors
+    from hotline.triage.models import ModelVersion
+
     with django_db_blocker.unblock(), transaction.atomic():
+        # A stored model, or each registration would train the cold-start one (and roll it back).
+        ModelVersion.objects.create(source=ModelVersion.Source.CORPUS, examples=small_model.info["examples"],
+                                    blob=small_model.to_bytes())
+        selectors._loaded = None
         yield _build()
         transaction.set_rollback(True)
+    selectors._loaded = None  # its model is rolled back with the rest
 
 
 # --- the endpoints, found -----------------------------------------------------------------------
@@ -321,16 +329,25 @@ def test_the_admin_site_lets_in_exactly_those_the_table_says(world, persona):
     assert response.status_code == (200 if allowed else 302)
 
 
-def _action_order(w: World, action: Action, relation: str):
-    """The order of ``relation`` in the first state the action may be taken from (with a unit if
-    it can have one); ``relation`` 'wrong-state' is the unit's own order in a state it may not."""
+def _action_state(action: Action) -> Status:
+    """The first state the action may be taken from, one with a unit if it can have one."""
     sources = TRANSITIONS[action].sources
+    return next((s for s in UNIT_STATES if s in sources), None) or next(s for s in Status if s in sources)
+
+
+def _action_relations(action: Action) -> list[str]:
+    state = _action_state(action)
+    if state not in UNIT_STATES:
+        return ["unassigned", "wrong-state"]  # before dispatch no unit owns the order
+    return ["own", "sibling", "parent", "child", *(["cohandled"] if state == Status.ACCEPTED else []), "wrong-state"]
+
+
+def _action_order(w: World, action: Action, relation: str):
+    """The order of ``relation`` in the state the action is walked from; 'wrong-state' is the
+    unit's own order in a state the action may not be taken from."""
     if relation == "wrong-state":
-        return w.orders["own", Status.DISPATCHED if Status.CLOSED in sources else Status.CLOSED]
-    with_unit = [s for s in UNIT_STATES if s in sources]
-    state = with_unit[0] if with_unit else next(s for s in Status if s in sources)
-    key = ("unassigned" if not with_unit else relation, state)
-    return w.orders.get(key)
+        return w.orders["own", Status.DISPATCHED if Status.CLOSED in TRANSITIONS[action].sources else Status.CLOSED]
+    return w.orders[relation, _action_state(action)]
 
 
 def _body(w: World, action: Action, order) -> dict:
@@ -348,7 +365,8 @@ def _body(w: World, action: Action, order) -> dict:
 def _action_cases():
     for action in [a for a in Action if a != Action.REGISTER]:
         for persona in PERSONAS:
-            for relation in ["own", "sibling", "parent", "child", "cohandled", "wrong-state"]:
+            # Before signing in the order cannot matter: the anonymous walk takes one.
+            for relation in _action_relations(action)[:1] if persona == "anonymous" else _action_relations(action):
                 for channel in ("page", "api"):
                     yield pytest.param(action, persona, relation, channel, id=f"{persona}-{channel}-{action}-{relation}")
 
@@ -356,8 +374,6 @@ def _action_cases():
 @pytest.mark.parametrize("action,persona,relation,channel", list(_action_cases()))
 def test_each_action_answers_as_the_tables_say(world, action, persona, relation, channel):
     order = _action_order(world, action, relation)
-    if order is None:
-        pytest.skip(f"no {relation} order in the state {action} starts from")
     expected = _expected(world, persona, Capability.ACT, order, action)
     body = _body(world, action, order)
     client = _client(world, persona, channel)
