@@ -4,13 +4,11 @@ from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from hotline.org.models import Unit
-from hotline.org.roles import Role
+from hotline.org.permissions import Capability, may, requires
 
 from . import reports
 from .render import body_context, to_pdf, to_xlsx
@@ -25,19 +23,13 @@ CACHE_SECONDS = 600
 
 
 def may_read_reports(user) -> bool:
-    """Reports cover every unit: they are for the centre's staff and administrators."""
-    return user.is_superuser or user.role == Role.ADMIN or (
-        user.unit_id is not None and user.unit.kind == Unit.Kind.CENTRE and user.role != Role.OPERATOR)
-
-
-def _centre_only(user) -> None:
-    if not may_read_reports(user):
-        raise PermissionDenied("报表仅供热线中心的派单、回访、督办人员和管理员查看")
+    """Reports cover every unit: who reads them is ``PERMISSIONS[READ_REPORTS]``."""
+    return may(user, Capability.READ_REPORTS)
 
 
 @login_required
+@requires(Capability.READ_REPORTS)
 def index(request):
-    _centre_only(request.user)
     today = timezone.localdate()
     last_month = today.replace(day=1) - timedelta(days=1)
     return render(request, "analytics/index.html", {
@@ -47,8 +39,8 @@ def index(request):
 
 
 @login_required
+@requires(Capability.READ_REPORTS)
 def report(request, kind: str):
-    _centre_only(request.user)
     try:
         built = _cached(kind, request.GET)
     except ValueError as error:

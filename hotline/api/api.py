@@ -1,6 +1,7 @@
 """The REST API (/api/v1/): typed schemas, token or session authentication, JSON errors with a
 stable code. Endpoints only call services and selectors."""
 
+from django.core.exceptions import PermissionDenied as Forbidden
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -48,6 +49,12 @@ def _malformed(request, error: ValidationError):
     # loc is (where, parameter, field, ...): name the field as the client sent it
     errors = {".".join(str(p) for p in e["loc"][2:]) or str(e["loc"][-1]): e["msg"] for e in error.errors}
     return _error(request, 422, InvalidInput.code, "；".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
+
+
+@api.exception_handler(Forbidden)
+def _forbidden(request, error: Forbidden):
+    # A capability the permission table does not give the caller's role (``@requires``).
+    return _error(request, 403, PermissionDenied.code, str(error))
 
 
 @api.exception_handler(HttpError)

@@ -4,6 +4,7 @@ order number."""
 
 from ninja import Field, Router, Schema, Status
 
+from hotline.org.permissions import Capability, requires
 from hotline.triage.services import MAX_BATCH, register_batch
 
 from .orders import OrderIn, Registered, summary
@@ -22,6 +23,7 @@ class RegisteredBatch(Schema):
 
 
 @router.post("", response=answers(201, RegisteredBatch), summary=f"批量登记（1 至 {MAX_BATCH} 个工单，全部登记或全部不登记）")
+@requires(Capability.REGISTER)
 def register_many(request, body: BatchIn):
     """Each order with its suggestions, all in one transaction; a refused one is named by its
     position (``orders.3.address``) and nothing is registered."""

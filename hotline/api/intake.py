@@ -2,18 +2,13 @@
 
 from ninja import Router, Schema
 
-from hotline.core.errors import InvalidInput, PermissionDenied
-from hotline.orders.workflow import Action, allowed
+from hotline.core.errors import InvalidInput
+from hotline.org.permissions import Capability, requires
 from hotline.triage.selectors import suggest
 
 from .schemas import Text, answers
 
 router = Router(tags=["intake"])
-
-
-def _may_register(request) -> None:
-    if not allowed(Action.REGISTER, None, request.user.role):
-        raise PermissionDenied(order="（新）", action=Action.REGISTER.label, status="—", reason="只有话务员和派单员可以登记")
 
 
 class SuggestIn(Schema):
@@ -67,8 +62,8 @@ class Suggestion(Schema):
 
 
 @router.post("/suggest", response=answers(200, Suggestion), tags=["intake"], summary="智能建议：分类、类型、紧急程度、承办单位、重复工单、知识库")
+@requires(Capability.SEE_SUGGESTIONS)
 def suggest_for_request(request, body: SuggestIn):
-    _may_register(request)
     if not body.text.strip():
         raise InvalidInput({"text": "不能为空"})
     return suggest(body.text[:4000], body.address[:200], phone=body.caller_phone[:30])

@@ -22,6 +22,7 @@ from hotline.orders.selectors import (
 from hotline.orders.workflow import Action
 from hotline.orders.workflow import Status as OrderStatus
 from hotline.org.models import Unit
+from hotline.org.permissions import Capability, requires
 from hotline.triage.services import register_with_suggestions
 
 from .intake import Suggestion
@@ -148,6 +149,7 @@ class OrderFilters(Schema):
 
 
 @router.get("", response=answers(200, Page), summary="工单列表（筛选、搜索、分页）")
+@requires(Capability.LIST_ORDERS)
 def list_orders(request, filters: Query[OrderFilters]):
     unit = Unit.objects.filter(pk=filters.unit).first() if filters.unit else None
     if filters.unit and unit is None:
@@ -169,6 +171,7 @@ def _visible(request, number: str) -> WorkOrder:
 
 
 @router.get("/{number}", response=answers(200, OrderDetail), summary="工单详情与办理过程")
+@requires(Capability.READ_ORDER)
 def read_order(request, number: str):
     return _detail(request.user, _visible(request, number))
 
@@ -186,6 +189,7 @@ class MessageOut(Schema):
 
 
 @router.get("/{number}/messages", response=answers(200, list[MessageOut]), summary="工单的通知记录")
+@requires(Capability.READ_ORDER)
 def order_messages(request, number: str):
     order = _visible(request, number)
     to_citizen = order.messages.filter(to_citizen=True).exists()
@@ -217,6 +221,7 @@ class Registered(OrderSummary):
 
 
 @router.post("", response=answers(201, Registered), summary="登记工单（附智能建议）")
+@requires(Capability.REGISTER)
 def register(request, body: OrderIn):
     """Register an order; the triage suggestions are stored beside what the caller chose."""
     data = body.dict()
@@ -367,6 +372,7 @@ def _endpoint(action: Action, schema: type[ActionIn], arguments: Callable[[dict]
         return _detail(request.user, service(order=order, actor=request.user, **arguments(data)))
 
     act.__name__ = f"order_{action.value}"
+    act = requires(Capability.ACT)(act)
     router.post(f"/{{number}}/{action.value}", response=answers(200, OrderDetail), summary=f"{action.label}（{action.value}）",
                 operation_id=f"order_{action.value}")(act)
 

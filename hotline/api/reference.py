@@ -11,6 +11,7 @@ from hotline.core import clock
 from hotline.knowledge.models import Article
 from hotline.knowledge.selectors import search_articles
 from hotline.org.models import Unit, User
+from hotline.org.permissions import Capability, may, requires
 from hotline.sla.models import SlaPolicy
 from hotline.sla.policy import DeadlineKind
 
@@ -45,6 +46,7 @@ class UnitPage(Schema):
 
 
 @router.get("/units", response=answers(200, UnitPage), summary="单位")
+@requires(Capability.LIST_UNITS)
 def list_units(request, paging: Query[Paging]):
     units = Unit.objects.order_by("path")
     return _page(units, paging, lambda u: {"id": u.pk, "name": u.name, "kind": u.kind, "parent": u.parent_id, "path": u.path,
@@ -65,13 +67,12 @@ class UserPage(Schema):
 
 
 @router.get("/users", response=answers(200, UserPage), summary="人员（本单位及下级单位；热线中心可见全部）")
+@requires(Capability.LIST_USERS)
 def list_users(request, paging: Query[Paging]):
     users = User.objects.filter(is_active=True).order_by("username")
     me = request.user
-    if me.unit_id and me.unit.kind != Unit.Kind.CENTRE:
-        users = users.filter(unit__path__startswith=me.unit.path)
-    elif not me.unit_id and not me.is_superuser:
-        users = users.none()
+    if not may(me, Capability.SEE_CITY):
+        users = users.filter(unit__path__startswith=me.unit.path) if me.unit_id else users.none()
     return _page(users, paging, lambda u: {"id": u.pk, "username": u.username, "name": str(u), "role": u.role, "unit": u.unit_id})
 
 
@@ -92,6 +93,7 @@ class CategoryPage(Schema):
 
 
 @router.get("/categories", response=answers(200, CategoryPage), summary="诉求分类")
+@requires(Capability.LIST_CATEGORIES)
 def list_categories(request, paging: Query[Paging]):
     return _page(Category.objects.order_by("code"), paging, lambda c: {
         "code": c.code, "group": c.group, "name": c.name, "routing": c.routing, "default_unit": c.default_unit,
@@ -118,6 +120,7 @@ class PolicyPage(Schema):
 
 
 @router.get("/sla-policies", response=answers(200, PolicyPage), summary="时限规则")
+@requires(Capability.LIST_SLA_POLICIES)
 def list_policies(request, paging: Query[Paging]):
     def row(p: SlaPolicy) -> dict:
         deadlines = {k.value: {"amount": getattr(p, f"{k}_amount"), "unit": getattr(p, f"{k}_unit")}
@@ -157,6 +160,7 @@ def _article(a: Article, score: float | None = None) -> dict:
 
 
 @router.get("/articles", response=answers(200, ArticlePage), summary="知识库（可按问题检索）")
+@requires(Capability.LIST_ARTICLES)
 def list_articles(request, query: Query[ArticleQuery]):
     if query.q.strip():
         found = search_articles(query.q, limit=query.offset + query.limit)

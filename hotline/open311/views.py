@@ -20,7 +20,8 @@ from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
 from hotline.core.errors import InvalidInput
 from hotline.orders.models import Channel, WorkOrder
-from hotline.orders.workflow import FINAL, Action, allowed
+from hotline.orders.workflow import FINAL
+from hotline.org.permissions import Capability, may
 from hotline.triage.services import register_with_suggestions
 
 from .formats import error, respond
@@ -132,7 +133,7 @@ def _read_requests(request, fmt: str):
 def _post_request(request, fmt: str):
     data = request.POST
     user = user_for_token(data.get("api_key", ""))
-    if user is None or not allowed(Action.REGISTER, None, user.role):
+    if user is None or not may(user, Capability.REGISTER):
         return error(403, "api_key is missing or not allowed to post requests", fmt)
     code = data.get("service_code", "")
     if not code:

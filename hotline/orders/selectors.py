@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.core import clock
 from hotline.org.models import Unit, User
+from hotline.org.permissions import Capability, may
 from hotline.org.selectors import subtree_ids
 
 from .models import Channel, Event, WorkOrder
@@ -19,12 +20,10 @@ def visible_orders(user: User) -> QuerySet[WorkOrder]:
     """The orders a user may see: all for the centre; for any other unit, the orders of which it
     or a unit below it is responsible, handling or co-handling. No unit, nothing."""
     orders = WorkOrder.objects.all()
-    if user.is_superuser and user.unit_id is None:
+    if may(user, Capability.SEE_CITY):
         return orders
     if user.unit_id is None:
         return orders.none()
-    if user.unit.kind == Unit.Kind.CENTRE:
-        return orders
     # Plain lists of ids, so that the database reads three indexes (responsible, handling and
     # co-handling unit) instead of joining every order to its unit's path.
     units = subtree_ids(user.unit)
@@ -72,7 +71,7 @@ def visible_caller(user: User, order: WorkOrder) -> tuple[str, str]:
     masked (138****1234) for units, and nothing at all of a confidential reporter (举报人保密)."""
     if order.confidential:
         return "", ""
-    if user.unit_id and user.unit.kind == Unit.Kind.CENTRE:
+    if may(user, Capability.SEE_CALLER):
         return order.caller_name, order.caller_phone
     return order.caller_name, order.masked_phone
 

@@ -33,6 +33,7 @@ from hotline.core.errors import (
 )
 from hotline.org.areas import ResolvedArea
 from hotline.org.models import Unit, User
+from hotline.org.permissions import Capability, may
 from hotline.org.roles import Role
 from hotline.org.selectors import area_index
 from hotline.sla import selectors as sla
@@ -64,10 +65,10 @@ def _refuse(error, order: WorkOrder, action: Action, reason: str):
 def can_see(actor: User | None, order: WorkOrder) -> bool:
     """The visibility rule: a unit sees its own orders and those of the units below it; the
     centre (and the system) sees all."""
-    if actor is None or actor.unit is None:
-        return actor is None or actor.is_superuser
-    if actor.unit.kind == Unit.Kind.CENTRE:
+    if actor is None or may(actor, Capability.SEE_CITY):
         return True
+    if actor.unit is None:
+        return False
     units = [order.unit, order.handling_unit, *order.cohandlers.all()]
     return any(u is not None and u.path.startswith(actor.unit.path) for u in units)
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hotline.accounts import two_factor
 from hotline.core.errors import InvalidInput
+from hotline.org.permissions import Capability, requires
 
 ENROL_SECRET = "hotline_two_factor_secret"
 
@@ -23,12 +24,14 @@ def _page(request, *, error=None, status=200):
 
 
 @login_required
+@requires(Capability.MANAGE_ACCOUNT)
 def account(request):
     return _page(request)
 
 
 @sensitive_post_parameters()
 @login_required
+@requires(Capability.MANAGE_ACCOUNT)
 @require_http_methods(["GET", "POST"])
 def password_change(request):
     """Django's password change (old password, new one twice), checked by every password rule."""
@@ -43,6 +46,7 @@ def password_change(request):
 
 @sensitive_post_parameters("code")
 @login_required
+@requires(Capability.MANAGE_ACCOUNT)
 @require_http_methods(["GET", "POST"])
 def two_factor_enrol(request):
     """Show a new secret (kept in the session until confirmed) and store it once a code matches."""
@@ -67,6 +71,7 @@ def two_factor_enrol(request):
 
 @sensitive_post_parameters("code")
 @login_required
+@requires(Capability.MANAGE_ACCOUNT)
 @require_POST
 def two_factor_disable(request):
     try:

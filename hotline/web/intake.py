@@ -5,7 +5,6 @@ import re
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as Forbidden
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +17,7 @@ from hotline.knowledge.models import Article
 from hotline.orders import services as orders
 from hotline.orders.models import Channel
 from hotline.orders.selectors import caller_history
-from hotline.orders.workflow import Action, allowed
+from hotline.org.permissions import Capability, requires
 from hotline.triage.selectors import repeat_calls, suggest
 from hotline.triage.services import register_with_suggestions
 
@@ -42,14 +41,9 @@ class IntakeForm(forms.Form):
             (c.code, f"{c.code} {c.group}/{c.name}") for c in Category.objects.filter(active=True)]
 
 
-def _may_register(user) -> bool:
-    return allowed(Action.REGISTER, None, user.role)
-
-
 @login_required
+@requires(Capability.REGISTER)
 def intake(request):
-    if not _may_register(request.user):
-        raise Forbidden("只有话务员和派单员可以登记工单")
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -71,11 +65,10 @@ def intake(request):
 
 
 @login_required
+@requires(Capability.SEE_SUGGESTIONS)
 @require_GET
 def intake_suggestions(request):
     """The suggestion panel for the text typed so far (an HTMX fragment)."""
-    if not _may_register(request.user):
-        raise Forbidden("只有话务员和派单员可以登记工单")
     text, address, phone = (request.GET.get(k, "").strip()[:4000] for k in ("text", "address", "caller_phone"))
     digits = re.sub(r"\D", "", phone)
     context = {"phone": phone, "repeat_calls": repeat_calls(phone) if phone else 0,

@@ -27,12 +27,14 @@ from hotline.orders.selectors import (
 from hotline.orders.selectors import order_list as select_orders
 from hotline.orders.workflow import Action, Status
 from hotline.org.models import Unit
+from hotline.org.permissions import Capability, may, requires
 
 from . import actions
 from .filters import OrderFilterForm
 
 
 @login_required
+@requires(Capability.READ_QUEUE)
 def home(request):
     """Each role's queue with the counts that matter (待办)."""
     now = clock.now()
@@ -45,17 +47,19 @@ def home(request):
 
 
 @login_required
+@requires(Capability.READ_DASHBOARD)
 def dashboard(request):
     """Volumes, rates, the streets' ranking and overdue units at a glance, as charts (ECharts):
     the city's for the centre, the unit's own (with its sub-units) for a unit."""
     user = request.user
-    unit = user.unit if user.unit_id and user.unit.kind != Unit.Kind.CENTRE else None
+    unit = None if may(user, Capability.SEE_CITY) else user.unit
     rates = dashboard_rates(unit, today=timezone.localdate())
     return render(request, "web/dashboard.html", {"figures": dashboard_figures(user) | {"rates": rates},
                                                   "rates": rates})
 
 
 @login_required
+@requires(Capability.LIST_ORDERS)
 def order_list(request):
     """Orders the user may see, filtered as the query string says; invalid filters are named."""
     form = OrderFilterForm(request.GET)
@@ -65,7 +69,9 @@ def order_list(request):
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [(order, deadline_mark(order, now)) for order in page]
-    units = Unit.objects.filter(path__startswith=request.user.unit.path) if request.user.unit_id else Unit.objects.all()
+    user = request.user
+    units = (Unit.objects.all() if may(user, Capability.SEE_CITY) else
+             Unit.objects.filter(path__startswith=user.unit.path) if user.unit_id else Unit.objects.none())
     return render(request, "web/order_list.html", {
         "page": page, "rows": rows, "statuses": Status.choices, "form": form, "query": form.query(), "extra": form.extra(),
         "status": form.data.get("status", ""), "unit": form.cleaned_data.get("unit") if form.is_valid() else None,
@@ -90,17 +96,19 @@ def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, err
         "caller_phone": caller_phone,
         "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
         "messages_log": delivery_log(order, caller_phone), "related": related_orders(request.user, order),
-        "show_suggestions": request.user.role in ("operator", "dispatcher") and order.suggestions,
+        "show_suggestions": may(request.user, Capability.SEE_SUGGESTIONS) and order.suggestions,
         "action_forms": forms, "with_files": actions.WITH_FILES, "attachments": order.attachments.all(), "failed": failed, "errors": errors or {}, "posted": request.POST if failed else {},
     }, status=status)
 
 
 @login_required
+@requires(Capability.READ_ORDER)
 def order_detail(request, number: str):
     return _detail_page(request, _visible_order(request.user, number))
 
 
 @login_required
+@requires(Capability.READ_ATTACHMENT)
 def attachment(request, number: str, pk: int):
     """An order's file, to those who may see the order; images shown, other files downloaded."""
     order = _visible_order(request.user, number)
@@ -113,6 +121,7 @@ def attachment(request, number: str, pk: int):
 
 
 @login_required
+@requires(Capability.ACT)
 @require_POST
 def order_action(request, number: str, action: str):
     """Take one lifecycle action from the order page; on refusal the page comes back with the
