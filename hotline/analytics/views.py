@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from hotline.org.permissions import Capability, may, requires
+from hotline.org.permissions import Capability, requires
 
 from . import reports
 from .render import body_context, to_pdf, to_xlsx
@@ -20,11 +20,6 @@ DOWNLOADS = {
 }
 KINDS = {"daily": "日报", "weekly": "周评", "monthly": "月度分析"}
 CACHE_SECONDS = 600
-
-
-def may_read_reports(user) -> bool:
-    """Reports cover every unit: who reads them is ``PERMISSIONS[READ_REPORTS]``."""
-    return may(user, Capability.READ_REPORTS)
 
 
 @login_required
