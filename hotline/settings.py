@@ -272,3 +272,14 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "12345@localhost")
+
+# --- Hostile input: rate limits and request sizes ---------------------------------------------
+
+# Requests per client in fixed windows, "LIMIT/SECONDS", counted in the database (shared by every
+# worker). The portal counts per client address; Open311 POST per address and per api_key.
+HOTLINE_RATE_LIMITS = {
+    "portal.submit": os.environ.get("HOTLINE_RATE_PORTAL_SUBMIT", "5/3600"),
+    "portal.lookup": os.environ.get("HOTLINE_RATE_PORTAL_LOOKUP", "20/600"),
+    "open311.post.address": os.environ.get("HOTLINE_RATE_OPEN311_POST_ADDRESS", "60/600"),
+    "open311.post.key": os.environ.get("HOTLINE_RATE_OPEN311_POST_KEY", "600/3600"),
+}

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hotline.api.services import user_for_token
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
+from hotline.core import ratelimit
 from hotline.core.errors import InvalidInput
 from hotline.orders.models import Channel, WorkOrder
 from hotline.orders.workflow import FINAL, Action, allowed
@@ -129,7 +130,22 @@ def _read_requests(request, fmt: str):
     return respond([_request_document(o) for o in orders[:_MAX_RESULTS]], "service_requests", fmt)
 
 
+def _over_limit(request, fmt: str):
+    """The 429 answer once the client's address or its api_key has posted too often, else None.
+    The address is counted first, so guessing keys is limited too."""
+    for scope, key in (("address", ratelimit.client_ip(request)), ("key", request.POST.get("api_key", ""))):
+        verdict = ratelimit.hit(f"open311.post.{scope}", key, ratelimit.rule(f"open311.post.{scope}"))
+        if not verdict.allowed:
+            response = error(429, f"too many requests from this {'address' if scope == 'address' else 'api_key'}; "
+                                  f"retry after {verdict.retry_after} seconds", fmt)
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
+    return None
+
+
 def _post_request(request, fmt: str):
+    if limited := _over_limit(request, fmt):
+        return limited
     data = request.POST
     user = user_for_token(data.get("api_key", ""))
     if user is None or not allowed(Action.REGISTER, None, user.role):
