@@ -130,6 +130,12 @@ def _read_requests(request, fmt: str):
     return respond([_request_document(o) for o in orders[:_MAX_RESULTS]], "service_requests", fmt)
 
 
+# Our field names as the GeoReport parameters that carried them, so an error names what was sent.
+_PARAMETERS = {"text": "description", "address": "address_string", "caller_name": "first_name/last_name",
+               "caller_phone": "phone", "latitude": "lat", "longitude": "long", "order_type": "attribute[order_type]",
+               "urgency": "attribute[urgency]"}
+
+
 def _over_limit(request, fmt: str):
     """The 429 answer once the client's address or its api_key has posted too often, else None.
     The address is counted first, so guessing keys is limited too."""
@@ -167,7 +173,7 @@ def _post_request(request, fmt: str):
             urgency=attributes.get("urgency", ""), confidential=attributes.get("confidential") == "true",
         )
     except InvalidInput as problem:
-        return error(400, problem.message, fmt)
+        return error(400, "; ".join(f"{_PARAMETERS.get(field, field)}: {message}" for field, message in problem.errors.items()), fmt)
     return respond([{"service_request_id": order.number, "token": order.number, "service_notice": "已受理",
                      "account_id": None}], "service_requests", fmt, status=201)
 
