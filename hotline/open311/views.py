@@ -7,13 +7,13 @@ every other channel.
 """
 
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.api.services import user_for_token
 from hotline.catalog.choices import OrderType, Urgency
@@ -28,6 +28,26 @@ from .formats import error, respond
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00Z"
+
+
+def _methods(*allowed: str):
+    """Other methods get a 405 in the specification's error format (not Django's empty page).
+    No view here reads a cookie (a POST carries its api_key), so none needs Django's CSRF check,
+    whose refusal of an unusual method would otherwise come as an HTML page."""
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if request.method not in allowed:
+                response = error(405, f"method {request.method} not allowed; use {' or '.join(allowed)}", kwargs["fmt"])
+                response["Allow"] = ", ".join(allowed)
+                return response
+            return view(request, *args, **kwargs)
+        return checked
+    return decorate
+
+
+require_GET = _methods("GET", "HEAD")
 
 
 def _attributes() -> list[dict]:
@@ -178,8 +198,7 @@ def _post_request(request, fmt: str):
                      "account_id": None}], "service_requests", fmt, status=201)
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+@_methods("GET", "HEAD", "POST")
 def requests(request, fmt: str):
     return _post_request(request, fmt) if request.method == "POST" else _read_requests(request, fmt)
 
@@ -198,3 +217,11 @@ def token(request, token: str, fmt: str):
     if not _published().filter(number=token).exists():
         return error(404, f"token {token} not found", fmt)
     return respond([{"service_request_id": token, "token": token}], "service_requests", fmt)
+
+
+@csrf_exempt
+def no_such_endpoint(request):
+    """An address the specification does not have, answered in its error format (XML if the
+    address asks for it), so that clients never parse Django's HTML page."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return error(404, "no such endpoint; see discovery.json", fmt)
