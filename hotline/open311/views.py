@@ -9,6 +9,8 @@ every other channel.
 from datetime import datetime, timedelta
 from functools import wraps
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -170,9 +172,13 @@ def _over_limit(request, fmt: str):
 
 
 def _post_request(request, fmt: str):
+    try:
+        data = request.POST
+    except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        return error(413, "the request is too large: at most "
+                          f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB of fields", fmt)
     if limited := _over_limit(request, fmt):
         return limited
-    data = request.POST
     user = user_for_token(data.get("api_key", ""))
     if user is None or not allowed(Action.REGISTER, None, user.role):
         return error(403, "api_key is missing or not allowed to post requests", fmt)

@@ -15,7 +15,7 @@ def _answers(*codes: int) -> dict:
     content = {"application/json": {"schema": ANY_DOCUMENT}, "text/xml": {"schema": {"type": "string"}}}
     errors = {"application/json": {"schema": ERROR}, "text/xml": {"schema": {"type": "string"}}}
     described = {200: "the document", 201: "the receipt", 400: "bad parameter", 403: "api_key missing or not allowed",
-                 404: "not found", 405: "method not allowed", 429: "too many requests; see Retry-After"}
+                 404: "not found", 405: "method not allowed", 413: "request too large", 429: "too many requests; see Retry-After"}
     return {str(c): {"description": described[c], "content": content if c < 400 else errors} for c in codes}
 
 
@@ -57,7 +57,7 @@ SPEC = {
             "post": {"operationId": "post_request", "parameters": [FORMAT],
                      "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
                          "schema": {"type": "object", "properties": POST_FIELDS}}}},
-                     "responses": _answers(201, 400, 403, 404, 429)},
+                     "responses": _answers(201, 400, 403, 404, 413, 429)},
         },
         "/open311/v2/requests/{service_request_id}.{format}": {"get": {
             "operationId": "request", "parameters": [_path("service_request_id", "the order number"), FORMAT],
