@@ -1,6 +1,9 @@
 """Rate limits on the public forms (portal, Open311 POST): counted in the database, so shared
 by every worker; a refused request registers nothing; the next window lets the client in again."""
 
+import os
+import subprocess
+import sys
 from xml.etree import ElementTree
 
 import pytest
@@ -108,7 +111,7 @@ def test_a_malformed_rate_setting_is_refused_by_name(text):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_separate_connections_share_one_count_so_the_limit_holds_across_workers(settings):
     limits(settings, portal_lookup="3/600")
 
@@ -120,3 +123,16 @@ def test_separate_connections_share_one_count_so_the_limit_holds_across_workers(
         answers = run_together([lookup] * 8)
     assert sorted(answers) == [200] * 3 + [429] * 5
     assert RateCount.objects.get().count == 8
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a database other processes can reach (PostgreSQL)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_separate_processes_share_one_count():
+    # Two real Python processes, as two gunicorn workers would be, against the test database.
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    code = ("import django; django.setup(); from hotline.core import ratelimit; "
+            "print(sum(ratelimit.hit('portal.track', '10.0.0.1', ratelimit.Rule(4, 10**9)).allowed for _ in range(3)))")
+    env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hotline.settings"}
+    workers = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    allowed = [int(worker.communicate(timeout=60)[0]) for worker in workers]
+    assert sum(allowed) == 4 and RateCount.objects.get().count == 6
