@@ -8,7 +8,7 @@ import html
 from xml.etree import ElementTree
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
@@ -21,7 +21,7 @@ from hotline.transfer.legacy import FORMULA_START
 from hotline.transfer.services import export_orders
 from tests import factories
 
-from .text import active_parts, hostile, typed
+from .text import active_parts, hostile, short, short_typed, typed
 
 pytestmark = pytest.mark.django_db
 fixtures_reused = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -29,8 +29,9 @@ fixtures_reused = settings(deadline=None, suppress_health_check=[HealthCheck.fun
                            derandomize=True, database=None)
 PLACE = "东城1路11小区"
 LIMITS = {"text": 4000, "title": 100, "caller_name": 50, "address": 200}
-address = st.one_of(hostile, hostile.map(lambda s: PLACE + s))
-typed_address = st.one_of(typed, typed.map(lambda s: PLACE + s))
+# Mostly in the city (so stored), now and then anywhere (so refused).
+address = st.one_of(short.map(lambda s: PLACE + s), short.map(lambda s: PLACE + s), hostile)
+typed_address = st.one_of(short_typed.map(lambda s: PLACE + s), short_typed.map(lambda s: PLACE + s), typed)
 
 
 def expected(field: str, value: str) -> str:
@@ -38,11 +39,13 @@ def expected(field: str, value: str) -> str:
 
 
 def assert_stored_as_cleaned(order: WorkOrder, sent: dict) -> None:
+    event("stored")
     for field, value in sent.items():
         assert getattr(order, field) == expected(field, value), field
 
 
 def refused_fields(error_text: str, fields) -> set:
+    event("refused")
     return {f for f in fields if f in error_text}
 
 
@@ -52,7 +55,7 @@ def open_limits(settings):
 
 
 @settings(fixtures_reused, max_examples=150)
-@given(text=hostile, title=hostile, caller_name=hostile, address=address)
+@given(text=hostile, title=hostile, caller_name=short, address=address)
 def test_register_order_stores_the_documented_cleaning_or_refuses_naming_the_field(city, text, title, caller_name, address):
     sent = {"text": text, "title": title, "caller_name": caller_name, "address": address}
     before = WorkOrder.objects.count()
@@ -70,7 +73,7 @@ def test_register_order_stores_the_documented_cleaning_or_refuses_naming_the_fie
 
 
 @settings(fixtures_reused, max_examples=25)
-@given(text=hostile, title=hostile, caller_name=hostile, address=hostile.map(lambda s: PLACE + s))
+@given(text=hostile, title=hostile, caller_name=short, address=short.map(lambda s: PLACE + s))
 def test_what_was_stored_is_inert_on_every_page_document_and_export(
         city, client, open_limits, tmp_path_factory, text, title, caller_name, address):
     try:
@@ -81,11 +84,11 @@ def test_what_was_stored_is_inert_on_every_page_document_and_export(
     client.force_login(city.dispatcher)
 
     # The console's order page and list: escaped, no element or attribute of ours.
-    for url in (f"/orders/{order.number}/", f"/orders/?q={order.number}"):
+    for url in (f"/orders/{order.number}/", f"/orders/?numbers={order.number}"):
         page = client.get(url).content.decode()
         assert active_parts(page) == [], url
-    detail = html.unescape(client.get(f"/orders/{order.number}/").content.decode())
-    assert order.title in detail and order.address in detail
+        assert order.title in html.unescape(page), url  # shown, as text
+    assert order.address in html.unescape(client.get(f"/orders/{order.number}/").content.decode())
 
     # The portal's tracking page.
     track = client.post("/portal/track/", {"number": order.number, "phone": order.caller_phone}).content.decode()
@@ -115,7 +118,7 @@ def test_what_was_stored_is_inert_on_every_page_document_and_export(
 
 
 @settings(fixtures_reused, max_examples=30)
-@given(text=hostile, caller_name=hostile, address=address)
+@given(text=hostile, caller_name=short, address=address)
 def test_the_api_stores_the_cleaning_or_refuses_naming_the_field(city, client, model_in_use, text, caller_name, address):
     sent = {"text": text, "caller_name": caller_name, "address": address}
     before = WorkOrder.objects.count()
@@ -129,12 +132,13 @@ def test_the_api_stores_the_cleaning_or_refuses_naming_the_field(city, client, m
 
 
 def _form_refusal(response, sent) -> None:
+    event("refused")
     errors = response.context["form"].errors
     assert response.status_code == 200 and errors and set(errors) <= set(sent), errors
 
 
 @settings(fixtures_reused, max_examples=30)
-@given(text=typed, caller_name=typed, address=typed_address)
+@given(text=typed, caller_name=short_typed, address=typed_address)
 def test_the_portal_stores_the_cleaning_or_refuses_naming_the_field(city, client, model_in_use, open_limits,
                                                                      text, caller_name, address):
     sent = {"text": text, "caller_name": caller_name, "address": address}
@@ -148,7 +152,7 @@ def test_the_portal_stores_the_cleaning_or_refuses_naming_the_field(city, client
 
 
 @settings(fixtures_reused, max_examples=30)
-@given(text=typed, caller_name=typed, address=typed_address)
+@given(text=typed, caller_name=short_typed, address=typed_address)
 def test_the_console_intake_stores_the_cleaning_or_refuses_naming_the_field(city, client, model_in_use,
                                                                              text, caller_name, address):
     client.force_login(city.operator)
@@ -163,7 +167,7 @@ def test_the_console_intake_stores_the_cleaning_or_refuses_naming_the_field(city
 
 
 @settings(fixtures_reused, max_examples=30)
-@given(description=typed, first_name=typed, address_string=typed_address, fmt=st.sampled_from(["json", "xml"]))
+@given(description=typed, first_name=short_typed, address_string=typed_address, fmt=st.sampled_from(["json", "xml"]))
 def test_open311_stores_the_cleaning_or_refuses_in_the_specifications_format(
         city, client, model_in_use, open_limits, description, first_name, address_string, fmt):
     before = WorkOrder.objects.count()

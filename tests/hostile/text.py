@@ -54,3 +54,9 @@ def active_parts(html: str) -> list:
 
 # What a form can carry: UTF-8 has no lone surrogates, so a browser cannot send one.
 typed = hostile.map(lambda s: "".join(ch for ch in s if not "\ud800" <= ch <= "\udfff"))
+
+# A name or an address is short: mostly one or two pieces (so that it is often stored, not only
+# refused for its length), now and then anything.
+_short = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=6)), min_size=1, max_size=2).map("".join)
+short = st.one_of(_short, _short, _short, hostile)
+short_typed = st.one_of(_short.map(lambda s: "".join(ch for ch in s if not "\ud800" <= ch <= "\udfff")), typed)
