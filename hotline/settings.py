@@ -302,3 +302,6 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# A NUL in an address or a query is refused first (PostgreSQL cannot compare text holding one).
+MIDDLEWARE = [*MIDDLEWARE[:1], "hotline.core.nul.refuse_nul", *MIDDLEWARE[1:]]

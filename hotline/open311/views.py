@@ -177,6 +177,8 @@ def _post_request(request, fmt: str):
     except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
         return error(413, "the request is too large: at most "
                           f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB of fields", fmt)
+    if any("\x00" in value for values in data.lists() for value in values[1]):
+        return error(400, "NUL characters are not allowed in a request", fmt)  # PostgreSQL cannot compare them
     if limited := _over_limit(request, fmt):
         return limited
     user = user_for_token(data.get("api_key", ""))
