@@ -6,7 +6,9 @@ No identifier or search of ours has one, so the request is refused as a whole. F
 refused by Django's forms already, and text is cleaned of control characters (clean_text).
 """
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
+
+MESSAGE = "请求中含有空字符（NUL），无法处理。A request may not contain NUL characters."
 
 
 def refuse_nul(get_response):
@@ -17,8 +19,10 @@ def refuse_nul(get_response):
 
                 return error(400, "NUL characters are not allowed in a request",
                              "xml" if request.path.endswith(".xml") else "json")
-            return HttpResponseBadRequest("请求中含有空字符（NUL），无法处理。A request may not contain NUL characters.",
-                                          content_type="text/plain; charset=utf-8")
+            if request.path.startswith("/api/"):  # the API's documented error body
+                return JsonResponse({"code": "invalid_input", "message": MESSAGE}, status=400,
+                                    json_dumps_params={"ensure_ascii": False})
+            return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
         return get_response(request)
 
     return middleware

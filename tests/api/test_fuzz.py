@@ -83,8 +83,10 @@ def test_every_operation_answers_every_generated_request_within_its_schema_signe
     succeeded = [op.path for op in OPERATIONS
                  if any(200 <= status < 300 for status in fuzz(op, st.tuples(st.sampled_from(tokens),
                                                                              st.sampled_from([None, *numbers])), prepare))]
-    # The examples reach the work itself, not only the refusals.
-    assert len(succeeded) >= len(OPERATIONS) // 2, succeeded
+    # The examples reach the work itself, not only the refusals: every read and registering at
+    # least (an action's generated body seldom holds the order's current version).
+    assert {"/api/v1/orders", "/api/v1/orders/{number}", "/api/v1/units", "/api/v1/categories"} <= set(succeeded)
+    assert len(succeeded) >= 10, (len(succeeded), succeeded)
 
 
 @pytest.mark.django_db

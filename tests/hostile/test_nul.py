@@ -58,3 +58,8 @@ def test_api_text_with_a_nul_is_cleaned(city, client, model_in_use):
                          HTTP_AUTHORIZATION=f"Bearer {create_token(user=city.operator)}")
     order = WorkOrder.objects.get(number=answer.json()["number"])
     assert (order.text, order.address, order.caller_name) == ("路灯不亮", "东城1路11小区", "王")
+
+
+def test_the_api_refuses_a_nul_in_its_own_error_format(city, client):
+    answer = client.get("/api/v1/articles?q=%00", HTTP_AUTHORIZATION=f"Bearer {create_token(user=city.dispatcher)}")
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_input" and "NUL" in answer.json()["message"]
