@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in an address or a query is refused first (PostgreSQL cannot compare text holding one).
+    "hotline.core.nul.refuse_nul",
     "hotline.core.middleware.content_security_policy",
     "hotline.core.middleware.DatabaseUnavailableMiddleware",  # outside every middleware that uses the database
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -286,3 +288,33 @@ HOTLINE_RETENTION_DAYS = int(os.environ.get("HOTLINE_RETENTION_DAYS", "1095"))
 # pg_dump / pg_restore: from this folder only when set; otherwise the server's own version under
 # /usr/lib/postgresql/*/bin, then PATH.
 HOTLINE_PG_BIN = os.environ.get("HOTLINE_PG_BIN", "")
+
+# --- Hostile input: rate limits and request sizes ---------------------------------------------
+
+# Requests per client in fixed windows, "LIMIT/SECONDS", counted in the database (shared by every
+# worker). The portal counts per client address; Open311 POST per address and per api_key.
+HOTLINE_RATE_LIMITS = {
+    "portal.submit": os.environ.get("HOTLINE_RATE_PORTAL_SUBMIT", "5/3600"),
+    "portal.lookup": os.environ.get("HOTLINE_RATE_PORTAL_LOOKUP", "20/600"),
+    "open311.post.address": os.environ.get("HOTLINE_RATE_OPEN311_POST_ADDRESS", "60/600"),
+    "open311.post.key": os.environ.get("HOTLINE_RATE_OPEN311_POST_KEY", "600/3600"),
+}
+
+# Request sizes. A form's fields (everything but its files) may take DATA_UPLOAD_MAX_MEMORY_SIZE
+# bytes; a whole multipart request HOTLINE_MAX_REQUEST_BYTES (default: five 5 MB attachments and
+# room for the fields), refused before it is read; files above FILE_UPLOAD_MAX_MEMORY_SIZE go to
+# a temporary file rather than memory. Past any of these Django answers 400 (400.html; Open311
+# answers 413 in its error format). The
+# front server (nginx client_max_body_size) should allow at least HOTLINE_MAX_REQUEST_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HOTLINE_MAX_FORM_BYTES", 2_621_440))
+HOTLINE_MAX_REQUEST_BYTES = int(os.environ.get("HOTLINE_MAX_REQUEST_BYTES", 27 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# More than twice the attachments an action takes (5) is no honest form; 500 fields is many
+# times the largest form here (a list page's checkboxes included).
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+FILE_UPLOAD_HANDLERS = [
+    "hotline.orders.attachments.RequestSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

@@ -242,7 +242,8 @@ def _unit_by_id(pk: int, field: str) -> Unit:
 
 
 def _order_by_number(number: str, field: str) -> WorkOrder:
-    order = WorkOrder.objects.filter(number=number).first()
+    # PostgreSQL refuses a NUL in a query (a server error); no number has one.
+    order = WorkOrder.objects.filter(number=number).first() if "\x00" not in number else None
     if order is None:
         raise InvalidInput({field: f"没有工单 {number}"})
     return order

@@ -24,3 +24,25 @@ class AppendOnly(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError(f"{self._meta.verbose_name} rows are append-only")
+
+
+class RateCount(models.Model):
+    """How many requests one client made to one public form in one window of time.
+
+    Kept in the database rather than a process's memory, so that every worker of every server
+    counts against the same limit.
+    """
+
+    scope = models.CharField(max_length=40)
+    # A digest of the client's address or key: the table never holds an api_key in clear.
+    key = models.CharField(max_length=64)
+    window_start = models.BigIntegerField(help_text="Unix seconds")
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.BigIntegerField(db_index=True, help_text="Unix seconds; the row is useless after")
+
+    class Meta:
+        verbose_name = "rate count"
+        constraints = [models.UniqueConstraint(fields=["scope", "key", "window_start"], name="core_ratecount_one_per_window")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key[:8]} @{self.window_start}: {self.count}"

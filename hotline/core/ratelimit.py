@@ -1,26 +1,77 @@
-"""Counting requests per key in a time window, for the public forms (portal, Open311 POST).
+"""Counting requests per client in fixed windows of time, for the public forms (portal, Open311
+POST).
 
-Counts live in Django's cache: per process with the default local-memory cache, shared by every
-process when the deployment configures a shared cache (``CACHES``).
+Counts live in the database (``RateCount``), incremented by one atomic upsert, so every worker
+of every server shares them: an attacker gets the limit once, not once per process. Keys are
+stored as digests. Rows of windows that have ended are removed whenever a new window starts.
 """
 
-import time
+import hashlib
+import math
+from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from .models import RateCount
+
+
+@dataclass(frozen=True)
+class Rule:
+    limit: int
+    per_seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Rule":
+        """``"5/3600"``: at most 5 requests per 3,600 seconds."""
+        limit, _, seconds = text.partition("/")
+        rule = cls(int(limit), int(seconds))
+        if rule.limit < 1 or rule.per_seconds < 1:
+            raise ValueError(f"a rate is LIMIT/SECONDS with both at least 1, not {text!r}")
+        return rule
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    count: int
+    retry_after: int  # whole seconds until the window ends (what Retry-After says)
+
+
+def rule(name: str) -> Rule:
+    """The rule named in ``settings.HOTLINE_RATE_LIMITS`` (read at each call, so tests and
+    deployments can change it)."""
+    return Rule.parse(settings.HOTLINE_RATE_LIMITS[name])
+
+
+def _upsert_sql() -> str:
+    q = connection.ops.quote_name
+    table, scope, key, start, count, expires = map(q, (
+        RateCount._meta.db_table, "scope", "key", "window_start", "count", "expires_at"))
+    # One statement both creates and increments, so two processes cannot both read "4 of 5".
+    return (f"INSERT INTO {table} ({scope}, {key}, {start}, {count}, {expires}) VALUES (%s, %s, %s, 1, %s) "
+            f"ON CONFLICT ({scope}, {key}, {start}) DO UPDATE SET {count} = {table}.{count} + 1 "
+            f"RETURNING {count}")
+
+
+def hit(scope: str, key: str, limit_rule: Rule) -> Verdict:
+    """Count one request of ``key`` in ``scope``; refused once more than the rule's limit came
+    in the current window."""
+    now = timezone.now().timestamp()
+    start = int(now // limit_rule.per_seconds) * limit_rule.per_seconds
+    end = start + limit_rule.per_seconds
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(), [scope, digest, start, end])
+        count = cursor.fetchone()[0]
+    if count == 1:
+        RateCount.objects.filter(expires_at__lte=now).delete()
+    return Verdict(count <= limit_rule.limit, count, max(1, math.ceil(end - now)))
 
 
 def allow(scope: str, key: str, *, limit: int, per_seconds: int) -> bool:
-    """Count one request of ``key`` in ``scope``; False once more than ``limit`` came in the
-    current window of ``per_seconds``."""
-    window = int(time.time() // per_seconds)
-    name = f"ratelimit:{scope}:{key}:{window}"
-    cache.add(name, 0, timeout=per_seconds + 1)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.add(name, 1, timeout=per_seconds + 1)
-        count = 1
-    return count <= limit
+    return hit(scope, key, Rule(limit, per_seconds)).allowed
 
 
 def client_ip(request) -> str:

@@ -6,6 +6,7 @@ children are named after the singular of the list (``services`` → ``service``)
 """
 
 import json
+import re
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from django.http import HttpResponse
@@ -13,6 +14,12 @@ from django.http import HttpResponse
 ITEMS = {"services": "service", "attributes": "attribute", "values": "value", "endpoints": "endpoint",
          "formats": "format", "errors": "error", "service_requests": "request"}
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+
+
+# What XML 1.0 cannot carry at all: control characters other than tab and line breaks, lone
+# surrogates, U+FFFE and U+FFFF. Stored text is already clean; this is for echoed input (an
+# unknown service code in an error).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _fill(element: Element, value) -> None:
@@ -25,7 +32,7 @@ def _fill(element: Element, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = _NOT_XML.sub("\ufffd", str(value))
 
 
 def to_xml(root: str, document) -> bytes:

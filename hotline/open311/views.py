@@ -7,17 +7,20 @@ every other channel.
 """
 
 from datetime import datetime, timedelta
+from functools import wraps
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.api.services import user_for_token
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
+from hotline.core import ratelimit
 from hotline.core.errors import InvalidInput
 from hotline.orders.models import Channel, WorkOrder
 from hotline.orders.workflow import FINAL
@@ -28,6 +31,26 @@ from .formats import error, respond
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00Z"
+
+
+def _methods(*allowed: str):
+    """Other methods get a 405 in the specification's error format (not Django's empty page).
+    No view here reads a cookie (a POST carries its api_key), so none needs Django's CSRF check,
+    whose refusal of an unusual method would otherwise come as an HTML page."""
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if request.method not in allowed:
+                response = error(405, f"method {request.method} not allowed; use {' or '.join(allowed)}", kwargs["fmt"])
+                response["Allow"] = ", ".join(allowed)
+                return response
+            return view(request, *args, **kwargs)
+        return checked
+    return decorate
+
+
+require_GET = _methods("GET", "HEAD")
 
 
 def _attributes() -> list[dict]:
@@ -130,8 +153,35 @@ def _read_requests(request, fmt: str):
     return respond([_request_document(o) for o in orders[:_MAX_RESULTS]], "service_requests", fmt)
 
 
+# Our field names as the GeoReport parameters that carried them, so an error names what was sent.
+_PARAMETERS = {"text": "description", "address": "address_string", "caller_name": "first_name/last_name",
+               "caller_phone": "phone", "latitude": "lat", "longitude": "long", "order_type": "attribute[order_type]",
+               "urgency": "attribute[urgency]"}
+
+
+def _over_limit(request, fmt: str):
+    """The 429 answer once the client's address or its api_key has posted too often, else None.
+    The address is counted first, so guessing keys is limited too."""
+    for scope, key in (("address", ratelimit.client_ip(request)), ("key", request.POST.get("api_key", ""))):
+        verdict = ratelimit.hit(f"open311.post.{scope}", key, ratelimit.rule(f"open311.post.{scope}"))
+        if not verdict.allowed:
+            response = error(429, f"too many requests from this {'address' if scope == 'address' else 'api_key'}; "
+                                  f"retry after {verdict.retry_after} seconds", fmt)
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
+    return None
+
+
 def _post_request(request, fmt: str):
-    data = request.POST
+    try:
+        data = request.POST
+    except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        return error(413, "the request is too large: at most "
+                          f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB of fields", fmt)
+    if any("\x00" in value for values in data.lists() for value in values[1]):
+        return error(400, "NUL characters are not allowed in a request", fmt)  # PostgreSQL cannot compare them
+    if limited := _over_limit(request, fmt):
+        return limited
     user = user_for_token(data.get("api_key", ""))
     if user is None or not may(user, Capability.REGISTER):
         return error(403, "api_key is missing or not allowed to post requests", fmt)
@@ -152,13 +202,12 @@ def _post_request(request, fmt: str):
             urgency=attributes.get("urgency", ""), confidential=attributes.get("confidential") == "true",
         )
     except InvalidInput as problem:
-        return error(400, problem.message, fmt)
+        return error(400, "; ".join(f"{_PARAMETERS.get(field, field)}: {message}" for field, message in problem.errors.items()), fmt)
     return respond([{"service_request_id": order.number, "token": order.number, "service_notice": "已受理",
                      "account_id": None}], "service_requests", fmt, status=201)
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+@_methods("GET", "HEAD", "POST")
 def requests(request, fmt: str):
     return _post_request(request, fmt) if request.method == "POST" else _read_requests(request, fmt)
 
@@ -177,3 +226,11 @@ def token(request, token: str, fmt: str):
     if not _published().filter(number=token).exists():
         return error(404, f"token {token} not found", fmt)
     return respond([{"service_request_id": token, "token": token}], "service_requests", fmt)
+
+
+@csrf_exempt
+def no_such_endpoint(request):
+    """An address the specification does not have, answered in its error format (XML if the
+    address asks for it), so that clients never parse Django's HTML page."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return error(404, "no such endpoint; see discovery.json", fmt)

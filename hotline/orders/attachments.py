@@ -1,6 +1,10 @@
-"""What may be attached to an order (pure): a few kinds of file, recognised by their first bytes
-rather than by their names, and not too large."""
+"""What may be attached to an order: a few kinds of file, recognised by their first bytes rather
+than by their names, and not too large; and the upload handler that refuses an oversized request
+before it is read."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.translation import gettext as _
 
 from hotline.core.errors import InvalidInput
@@ -29,3 +33,19 @@ def check_upload(name: str, size: int, head: bytes, field: str = "attachments") 
     if kind is None:
         raise InvalidInput({field: _("文件「%(name)s」不是 JPEG、PNG 图片或 PDF 文件") % {"name": name}})
     return kind
+
+
+class RequestSizeLimit(FileUploadHandler):
+    """Refuses a multipart request larger than ``settings.HOTLINE_MAX_REQUEST_BYTES`` before any
+    of it is read (Django limits a form's fields, not its files, which it would otherwise stream
+    to a temporary file however large). The refusal is Django's 400 page."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length > settings.HOTLINE_MAX_REQUEST_BYTES:
+            raise RequestDataTooBig(f"request body of {content_length} bytes exceeds HOTLINE_MAX_REQUEST_BYTES")
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data  # the next handler stores it
+
+    def file_complete(self, file_size):
+        return None

@@ -13,10 +13,22 @@ MAX_TEXT = 4000
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{9,11}|[2-9]\d{6,7}|400\d{7}|95\d{3,6}|12\d{3})$")
 
 
+# Invisible characters that reorder or hide what a reader sees (a name shown backwards, a word
+# split so that a search misses it): bidirectional embeddings, overrides and isolates, the
+# zero-width space, the word joiner and the byte-order mark. The zero-width (non-)joiners stay:
+# emoji sequences and Arabic-script writing (Uyghur) need them. U+FFFE and U+FFFF are no
+# characters at all, and XML cannot carry them.
+_HIDDEN = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff\ufffe\uffff")
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
+
+
 def clean_text(value: str | None, field: str, *, required: bool = True, max_length: int = MAX_TEXT) -> str:
-    """Strip, drop control characters (keeping line breaks and tabs), and check the length."""
+    """Strip; drop control characters (keeping line breaks and tabs), lone surrogates and the
+    hidden characters above; Unicode's line and paragraph separators become line breaks; then
+    check the length."""
     text = "".join(
-        ch for ch in (value or "") if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+        ch for ch in (value or "").translate(_LINE_BREAKS)
+        if ch in "\n\t" or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _HIDDEN)
     ).strip()
     if required and not text:
         raise InvalidInput({field: _("不能为空")})

@@ -18,14 +18,15 @@ from hotline.triage.services import register_with_suggestions
 from .forms import RateForm, SubmitForm, TrackForm
 from .selectors import order_for_citizen, public_steps
 
-SUBMITS_PER_HOUR = 5
-LOOKUPS_PER_10_MINUTES = 20
 
-
-def _limited(request, scope: str, limit: int, per_seconds: int):
-    if ratelimit.allow(scope, ratelimit.client_ip(request), limit=limit, per_seconds=per_seconds):
+def _limited(request, scope: str, rule: str):
+    """None while the client is within ``settings.HOTLINE_RATE_LIMITS[rule]``, else the 429 page."""
+    verdict = ratelimit.hit(scope, ratelimit.client_ip(request), ratelimit.rule(rule))
+    if verdict.allowed:
         return None
-    return render(request, "portal/limited.html", status=429)
+    response = render(request, "portal/limited.html", {"minutes": -(-verdict.retry_after // 60)}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
 def _form_errors(form, error: InvalidInput) -> None:
@@ -38,7 +39,7 @@ def _form_errors(form, error: InvalidInput) -> None:
 def submit(request):
     form = SubmitForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if limited := _limited(request, "portal.submit", SUBMITS_PER_HOUR, 3600):
+        if limited := _limited(request, "portal.submit", "portal.submit"):
             return limited
         if form.is_valid() and not form.cleaned_data["website"]:
             data = form.cleaned_data
@@ -71,7 +72,7 @@ def track(request):
     form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")})
     order = None
     if request.method == "POST":
-        if limited := _limited(request, "portal.track", LOOKUPS_PER_10_MINUTES, 600):
+        if limited := _limited(request, "portal.track", "portal.lookup"):
             return limited
         if form.is_valid():
             order = order_for_citizen(form.cleaned_data["number"], form.cleaned_data["phone"])
@@ -85,7 +86,7 @@ def track(request):
 
 @require_http_methods(["GET", "POST"])
 def rate(request, token: str):
-    if limited := _limited(request, "portal.rate", LOOKUPS_PER_10_MINUTES, 600):
+    if limited := _limited(request, "portal.rate", "portal.lookup"):
         return limited
     number = survey_number(token)
     order = WorkOrder.objects.filter(number=number).first() if number else None

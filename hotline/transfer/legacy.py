@@ -259,9 +259,16 @@ class Reference:
     spans: Callable[[str, str, str], object]
 
 
+# What a spreadsheet reads as a formula at the start of a cell; the export puts an apostrophe
+# before it in CSV files (see transfer.services._inert), and the import takes that off.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text(max_length: int, required: bool = False) -> Callable:
     def parse(value, ref) -> str:
         value = str(value)
+        if value[:1] == "'" and value[1:2] in FORMULA_START:
+            value = value[1:]
         if value.isprintable():  # the common case, without clean_text's walk over each character
             value = value.strip()
             if value and len(value) <= max_length:

@@ -473,6 +473,12 @@ def _cells(units: dict[int, str], personal_data: bool, excel: bool) -> Callable[
     return cells
 
 
+def _inert(value):
+    """Text a spreadsheet would take for a formula (=, +, -, @, tab, carriage return first) gets a
+    leading apostrophe, as OWASP advises for CSV; the import takes it off again."""
+    return "'" + value if isinstance(value, str) and value[:1] in legacy.FORMULA_START else value
+
+
 def _write_csv(path: Path, rows: Iterator[list]) -> int:
     # UTF-8 with a byte-order mark: Excel and WPS open it with the Chinese intact.
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
@@ -480,20 +486,29 @@ def _write_csv(path: Path, rows: Iterator[list]) -> int:
         writer.writerow(legacy.HEADERS)
         written = 0
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([_inert(value) for value in row])
             written += 1
         return written
 
 
 def _write_excel(path: Path, rows: Iterator[list]) -> int:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)  # streams rows to the file instead of holding them
     sheet = book.create_sheet("工单")
     sheet.append(legacy.HEADERS)
+
+    def cell(value):
+        if not isinstance(value, str):
+            return value
+        text = WriteOnlyCell(sheet, value)
+        text.data_type = "s"  # openpyxl would store "=…" as a formula; a string cell is never run
+        return text
+
     written = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append([cell(value) for value in row])
         written += 1
     book.save(path)
     return written
