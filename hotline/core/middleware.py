@@ -59,7 +59,6 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
 
 
-
 @functools.cache
 def _page() -> Template:
     return Template('{% extends "error.html" %}{% block title %}{{ title }}{% endblock %}'

@@ -70,10 +70,6 @@ def hit(scope: str, key: str, limit_rule: Rule) -> Verdict:
     return Verdict(count <= limit_rule.limit, count, max(1, math.ceil(end - now)))
 
 
-def allow(scope: str, key: str, *, limit: int, per_seconds: int) -> bool:
-    return hit(scope, key, Rule(limit, per_seconds)).allowed
-
-
 def client_ip(request) -> str:
     """The client's address as the server saw it (a proxy in front must be trusted explicitly)."""
     return request.META.get("REMOTE_ADDR", "")
