@@ -11,5 +11,5 @@ urlpatterns = [
     re_path(rf"^requests\.{FMT}$", views.requests, name="requests"),
     re_path(rf"^requests/(?P<number>[^/]+)\.{FMT}$", views.one_request, name="request"),
     re_path(rf"^tokens/(?P<token>[^/]+)\.{FMT}$", views.token, name="token"),
-    re_path(r"^[\s\S]*\Z", views.no_such_endpoint),  # last: anything else under /open311/v2/
+    re_path(r"^[\s\S]*\Z", views.no_such_endpoint, name="no_such_endpoint"),  # last: anything else under /open311/v2/
 ]

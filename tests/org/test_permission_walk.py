@@ -47,6 +47,7 @@ PUBLIC = {
     # may register (checked with may(); see test_open311_posts_need_a_key_of_a_role_that_may_register).
     "open311:discovery": "public", "open311:services": "public", "open311:service_definition": "public",
     "open311:requests": "public read, keyed post", "open311:request": "public", "open311:token": "public",
+    "open311:no_such_endpoint": "any other address under Open311: 404 in the specification's format",
 }
 API_PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs"}  # the schema and its viewer describe, and reach, nothing
 
