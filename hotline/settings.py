@@ -12,7 +12,8 @@ Everything that differs between machines comes from the environment:
   (``HOTLINE_HSTS_SECONDS``, default a year; ``HOTLINE_HSTS_PRELOAD=0`` leaves out ``preload``);
   ``HOTLINE_TLS_PROXY=1`` when a reverse proxy terminates TLS and sets ``X-Forwarded-Proto``;
   ``HOTLINE_CSRF_TRUSTED_ORIGINS`` (comma separated, e.g. ``https://12345.example.gov.cn``) when
-  the proxy changes the host name.
+  the proxy changes the host name; ``HOTLINE_TRUSTED_PROXIES`` (addresses or networks, comma
+  separated) whose ``X-Forwarded-For`` names the client for login locks and rate limits.
 - Logins: ``HOTLINE_LOGIN_FAILURES`` (5) failures of one username within
   ``HOTLINE_LOGIN_WINDOW_MINUTES`` (15) lock it for ``HOTLINE_LOGIN_LOCKOUT_MINUTES`` (15);
   ``HOTLINE_LOGIN_ADDRESS_FAILURES`` (20) do the same for one client address.
@@ -25,12 +26,14 @@ A production deployment sets at least ``HOTLINE_DEBUG=0``, ``HOTLINE_SECRET_KEY`
 ``HOTLINE_ALLOWED_HOSTS`` and ``HOTLINE_HTTPS=1``; ``hotline check --deploy`` then reports nothing.
 """
 
+import ipaddress
 import json
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("HOTLINE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -189,6 +192,14 @@ if _env_flag("HOTLINE_TLS_PROXY"):
     # Only behind a proxy that sets this header itself (and drops what clients send).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HOTLINE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For names the client
+# for login locks and rate limits; without it every client behind a proxy shares its address.
+HOTLINE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("HOTLINE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+for _proxy in HOTLINE_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"HOTLINE_TRUSTED_PROXIES: {_proxy!r} is not an address or a network") from None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -6,7 +6,9 @@ of every server shares them: an attacker gets the limit once, not once per proce
 stored as digests. Rows of windows that have ended are removed whenever a new window starts.
 """
 
+import functools
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
 
@@ -71,5 +73,36 @@ def hit(scope: str, key: str, limit_rule: Rule) -> Verdict:
 
 
 def client_ip(request) -> str:
-    """The client's address as the server saw it (a proxy in front must be trusted explicitly)."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address, for login locks and rate limits.
+
+    ``REMOTE_ADDR`` unless it is one of ``HOTLINE_TRUSTED_PROXIES``: then the proxy's
+    ``X-Forwarded-For`` is read from the right, past the trusted proxies, and the first address
+    no trusted proxy owns is the client. Addresses further left were written by the client
+    itself and could be anything, so they are never believed.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    trusted = _trusted_proxies(tuple(settings.HOTLINE_TRUSTED_PROXIES))
+    if not trusted or not _within(address, trusted):
+        return address
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop if _parsed(hop) else address
+    return hops[0] if hops else address
+
+
+@functools.cache
+def _trusted_proxies(networks: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def _parsed(address: str):
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None
+
+
+def _within(address: str, networks) -> bool:
+    ip = _parsed(address)
+    return ip is not None and any(ip in network for network in networks)

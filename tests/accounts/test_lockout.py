@@ -104,6 +104,18 @@ def test_many_names_tried_from_one_address_lock_the_address(client, operator, se
     assert signed_in(other_machine)
 
 
+def test_behind_a_trusted_proxy_a_locked_address_does_not_lock_out_everyone(operator, settings):
+    settings.HOTLINE_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    settings.HOTLINE_LOGIN_ADDRESS_FAILURES = 6
+    attacker = Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for i in range(6):
+        fail(attacker, f"guess-{i}", 1)
+    assert "本机登录失败次数过多" in log_in(attacker, "wang.fang").content.decode()
+    colleague = Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.20")
+    log_in(colleague, "wang.fang")
+    assert signed_in(colleague)
+
+
 def test_the_lock_is_kept_in_the_database_not_in_one_process_memory(operator):
     fail(Client(), "wang.fang", 5)
     cache.clear()  # what another gunicorn worker would see: none of this process's memory
