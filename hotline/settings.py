@@ -93,7 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A NUL in an address or a query is refused first (PostgreSQL cannot compare text holding one).
-    "hotline.core.nul.refuse_nul",
+    "hotline.core.middleware.refuse_nul",
     "hotline.core.middleware.content_security_policy",
     "hotline.core.middleware.DatabaseUnavailableMiddleware",  # outside every middleware that uses the database
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -4,7 +4,7 @@ import sys
 
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.template import Context, Template
 from django.utils.translation import gettext as _
 
@@ -65,18 +65,26 @@ def _page() -> Template:
                     "{% block heading %}{{ title }}（503）{% endblock %}{% block message %}{{ message }}{% endblock %}")
 
 
-def database_unavailable_response(request) -> HttpResponse:
-    """503 with ``Retry-After``: JSON ``{code, message}`` on the API, the specification's error
-    list on Open311, a short page elsewhere. Renders without touching the database."""
-    message = _("数据库暂时不可用，请稍后重试（接口调用请带同一 Idempotency-Key 重试，不会重复登记）。")
+def machine_error(request, status: int, code: str, message: str) -> HttpResponse | None:
+    """An error as the machines' interfaces answer it, chosen by the address: JSON ``{code,
+    message}`` under /api/, the specification's error list (JSON or XML) under /open311/;
+    None elsewhere, where the caller answers a person."""
     if request.path.startswith("/api/"):
-        body = json.dumps({"code": "database_unavailable", "message": message}, ensure_ascii=False)
-        response = HttpResponse(body, status=503, content_type="application/json; charset=utf-8")
-    elif request.path.startswith("/open311/"):
+        body = json.dumps({"code": code, "message": message}, ensure_ascii=False)
+        return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    if request.path.startswith("/open311/"):
         from hotline.open311.formats import error  # the Open311 app's own document shape
 
-        response = error(503, message, "xml" if request.path.endswith(".xml") else "json")
-    else:
+        return error(status, message, "xml" if request.path.endswith(".xml") else "json")
+    return None
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """503 with ``Retry-After``: ``machine_error`` on the API and Open311, a short page
+    elsewhere. Renders without touching the database."""
+    message = _("数据库暂时不可用，请稍后重试（接口调用请带同一 Idempotency-Key 重试，不会重复登记）。")
+    response = machine_error(request, 503, "database_unavailable", message)
+    if response is None:
         response = HttpResponse(_page().render(Context({"title": _("系统暂时不可用"), "message": message})), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Content-Length"] = str(len(response.content))  # replaced outside CommonMiddleware
@@ -113,3 +121,22 @@ class DatabaseUnavailableMiddleware:
 def _note_database_down(sender, request=None, **kwargs):
     if request is not None and isinstance(sys.exception(), DATABASE_DOWN):
         request._hotline_database_down = True
+
+
+NUL_MESSAGE = "请求中含有空字符（NUL），无法处理。A request may not contain NUL characters."
+
+
+def refuse_nul(get_response):
+    """A NUL character in a request's address or query string is refused (400) before any view
+    sees it. PostgreSQL cannot hold or compare a text with NUL in it, so a lookup by such a value
+    (an order number in a path, a search, a filter) would be a server error there; no identifier
+    or search of ours has one. Form fields are refused by Django's forms already, and text is
+    cleaned of control characters (``clean_text``)."""
+
+    def middleware(request):
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            refusal = machine_error(request, 400, "invalid_input", NUL_MESSAGE)
+            return refusal if refusal is not None else HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return get_response(request)
+
+    return middleware
