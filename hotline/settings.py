@@ -57,7 +57,9 @@ def _secret_key() -> str:
 
 DEBUG = _env_flag("HOTLINE_DEBUG")
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = [h for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -129,7 +131,11 @@ TEMPLATES = [
 if os.environ.get("DATABASE_URL"):
     # Health checks: a connection kept across requests is tested before reuse, so after a database
     # restart a worker reconnects instead of failing one request per stale connection.
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+        )
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -150,8 +156,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "hotline.accounts.passwords.MinimumLengthValidator",
-     "OPTIONS": {"min_length": int(os.environ.get("HOTLINE_PASSWORD_MIN_LENGTH", "10"))}},
+    {
+        "NAME": "hotline.accounts.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("HOTLINE_PASSWORD_MIN_LENGTH", "10"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "hotline.accounts.passwords.CharacterKindsValidator", "OPTIONS": {"min_kinds": 2}},
@@ -168,7 +176,9 @@ HOTLINE_LOGIN_ADDRESS_FAILURES = int(os.environ.get("HOTLINE_LOGIN_ADDRESS_FAILU
 HOTLINE_LOGIN_WINDOW_MINUTES = int(os.environ.get("HOTLINE_LOGIN_WINDOW_MINUTES", "15"))
 HOTLINE_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("HOTLINE_LOGIN_LOCKOUT_MINUTES", "15"))
 # Two-factor login (TOTP): the roles that must use it, and the name authenticator apps show.
-HOTLINE_TWO_FACTOR_ROLES = [r.strip() for r in os.environ.get("HOTLINE_TWO_FACTOR_ROLES", "").split(",") if r.strip()]
+HOTLINE_TWO_FACTOR_ROLES = [
+    r.strip() for r in os.environ.get("HOTLINE_TWO_FACTOR_ROLES", "").split(",") if r.strip()
+]
 HOTLINE_TWO_FACTOR_ISSUER = "12345热线"
 
 # A session ends after this long without a request, and this long after the login in any case
@@ -185,21 +195,29 @@ CSRF_COOKIE_SAMESITE = "Lax"
 HOTLINE_HTTPS = _env_flag("HOTLINE_HTTPS")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HOTLINE_HTTPS
 SECURE_SSL_REDIRECT = HOTLINE_HTTPS
-SECURE_HSTS_SECONDS = int(os.environ.get("HOTLINE_HSTS_SECONDS", "31536000")) if HOTLINE_HTTPS else 0
+SECURE_HSTS_SECONDS = (
+    int(os.environ.get("HOTLINE_HSTS_SECONDS", "31536000")) if HOTLINE_HTTPS else 0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HOTLINE_HTTPS
 SECURE_HSTS_PRELOAD = HOTLINE_HTTPS and _env_flag("HOTLINE_HSTS_PRELOAD", True)
 if _env_flag("HOTLINE_TLS_PROXY"):
     # Only behind a proxy that sets this header itself (and drops what clients send).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HOTLINE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("HOTLINE_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
 # Reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For names the client
 # for login locks and rate limits; without it every client behind a proxy shares its address.
-HOTLINE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("HOTLINE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+HOTLINE_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("HOTLINE_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 for _proxy in HOTLINE_TRUSTED_PROXIES:
     try:
         ipaddress.ip_network(_proxy, strict=False)
     except ValueError:
-        raise ImproperlyConfigured(f"HOTLINE_TRUSTED_PROXIES: {_proxy!r} is not an address or a network") from None
+        raise ImproperlyConfigured(
+            f"HOTLINE_TRUSTED_PROXIES: {_proxy!r} is not an address or a network"
+        ) from None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -222,7 +240,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"hotline": {"handlers": ["console"], "level": os.environ.get("HOTLINE_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "hotline": {"handlers": ["console"], "level": os.environ.get("HOTLINE_LOG_LEVEL", "INFO")}
+    },
 }
 
 # --- Domain settings -----------------------------------------------------------------------
@@ -237,14 +257,16 @@ HOTLINE_REOPEN_WINDOW_DAYS = 30
 
 
 def _weights(name: str) -> dict[str, float] | None:
-    """"code=weight,code=weight" from the environment (checked against the rates in use)."""
+    """ "code=weight,code=weight" from the environment (checked against the rates in use)."""
     text = os.environ.get(name, "").strip()
     if not text:
         return None
     try:
         return {code.strip(): float(w) for code, w in (part.split("=") for part in text.split(","))}
     except ValueError:
-        raise ValueError(f"{name} should read like 'first_contact_rate=0.2,resolution_rate=0.4', not {text!r}") from None
+        raise ValueError(
+            f"{name} should read like 'first_contact_rate=0.2,resolution_rate=0.4', not {text!r}"
+        ) from None
 
 
 # The composite score's weights (综合得分) and the points per satisfaction grade (满意度得分);
@@ -259,7 +281,10 @@ HOTLINE_PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000
 
 _NOTIFY = "hotline.notifications.backends."
 _SMS_BACKENDS = {
-    "file": {"BACKEND": _NOTIFY + "FileBackend", "OPTIONS": {"path": VAR_DIR / "outbox" / "sms.jsonl"}},
+    "file": {
+        "BACKEND": _NOTIFY + "FileBackend",
+        "OPTIONS": {"path": VAR_DIR / "outbox" / "sms.jsonl"},
+    },
     "console": {"BACKEND": _NOTIFY + "ConsoleBackend"},
     "http": {
         "BACKEND": _NOTIFY + "HttpSmsBackend",
@@ -267,13 +292,22 @@ _SMS_BACKENDS = {
             # e.g. https://sms.example.gov.cn/send with fields {"mobile": "{phone}", "content": "{text}"}
             "url": os.environ.get("HOTLINE_SMS_GATEWAY_URL", ""),
             "method": os.environ.get("HOTLINE_SMS_GATEWAY_METHOD", "POST"),
-            **({"data": json.loads(f)} if (f := os.environ.get("HOTLINE_SMS_GATEWAY_FIELDS")) else {}),
-            "headers": {"Authorization": a} if (a := os.environ.get("HOTLINE_SMS_GATEWAY_AUTH")) else {},
+            **(
+                {"data": json.loads(f)}
+                if (f := os.environ.get("HOTLINE_SMS_GATEWAY_FIELDS"))
+                else {}
+            ),
+            "headers": {"Authorization": a}
+            if (a := os.environ.get("HOTLINE_SMS_GATEWAY_AUTH"))
+            else {},
         },
     },
 }
 _EMAIL_BACKENDS = {
-    "file": {"BACKEND": _NOTIFY + "FileBackend", "OPTIONS": {"path": VAR_DIR / "outbox" / "email.jsonl"}},
+    "file": {
+        "BACKEND": _NOTIFY + "FileBackend",
+        "OPTIONS": {"path": VAR_DIR / "outbox" / "email.jsonl"},
+    },
     "console": {"BACKEND": _NOTIFY + "ConsoleBackend"},
     "smtp": {"BACKEND": _NOTIFY + "SmtpBackend"},  # EMAIL_HOST, EMAIL_PORT, … below
 }

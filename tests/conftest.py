@@ -59,5 +59,8 @@ def model_in_use(db, small_model):
     from hotline.triage.models import ModelVersion
 
     selectors._loaded = None
-    return ModelVersion.objects.create(source=ModelVersion.Source.CORPUS, examples=small_model.info["examples"],
-                                       blob=small_model.to_bytes())
+    return ModelVersion.objects.create(
+        source=ModelVersion.Source.CORPUS,
+        examples=small_model.info["examples"],
+        blob=small_model.to_bytes(),
+    )

@@ -23,7 +23,9 @@ def unit(name: str, kind: str, parent: Unit | None, **extra) -> Unit:
 
 
 def user(role: Role, unit: Unit, username: str | None = None) -> User:
-    return User.objects.create_user(username=username or f"{role}-{next(_seq)}", password="x", role=role, unit=unit)
+    return User.objects.create_user(
+        username=username or f"{role}-{next(_seq)}", password="x", role=role, unit=unit
+    )
 
 
 @dataclass
@@ -72,25 +74,44 @@ def city() -> City:
         district = unit(dname, "district", centre)
         districts.append(district)
         for s in range(2):
-            street = unit(f"{dname[:2]}{s + 1}街道", "street", district, area_names=f"{dname[:2]}{s + 1}路")
+            street = unit(
+                f"{dname[:2]}{s + 1}街道", "street", district, area_names=f"{dname[:2]}{s + 1}路"
+            )
             streets.append(street)
             for c in range(2):
                 communities.append(
-                    unit(f"{dname[:2]}{s + 1}{c + 1}社区", "community", street,
-                         area_names=f"{dname[:2]}{s + 1}{c + 1}小区,{dname[:2]}{s + 1}{c + 1}花园")
+                    unit(
+                        f"{dname[:2]}{s + 1}{c + 1}社区",
+                        "community",
+                        street,
+                        area_names=f"{dname[:2]}{s + 1}{c + 1}小区,{dname[:2]}{s + 1}{c + 1}花园",
+                    )
                 )
     team = unit("城管执法队", "team", streets[0], enforcement=True)
     departments = {}
-    for name in set(Category.objects.exclude(routing__in=["local", "hotline"]).values_list("default_unit", flat=True)):
-        kind = "company" if Category.objects.filter(default_unit=name, routing="enterprise").exists() else "department"
+    for name in set(
+        Category.objects.exclude(routing__in=["local", "hotline"]).values_list(
+            "default_unit", flat=True
+        )
+    ):
+        kind = (
+            "company"
+            if Category.objects.filter(default_unit=name, routing="enterprise").exists()
+            else "department"
+        )
         departments[name] = unit(name, kind, centre)
     return City(centre, districts, streets, communities, team, departments)
 
 
 def register(c: City, **kwargs) -> WorkOrder:
-    fields = dict(text="东城1路11小区门口垃圾三天没人清运，味道很大", caller_name="张先生",
-                  caller_phone="13812345678", address="东城1路11小区3栋", category_code="02.01",
-                  order_type="complaint")
+    fields = dict(
+        text="东城1路11小区门口垃圾三天没人清运，味道很大",
+        caller_name="张先生",
+        caller_phone="13812345678",
+        address="东城1路11小区3栋",
+        category_code="02.01",
+        order_type="complaint",
+    )
     fields.update(kwargs)
     if "actor" not in fields:  # the default operator, only when no actor (None: a citizen) is given
         fields["actor"] = c.operator

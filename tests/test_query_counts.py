@@ -18,19 +18,40 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-STATES = [Status.REGISTERED, Status.DISPATCHED, Status.ACCEPTED, Status.PENDING_VISIT, Status.CLOSED]
+STATES = [
+    Status.REGISTERED,
+    Status.DISPATCHED,
+    Status.ACCEPTED,
+    Status.PENDING_VISIT,
+    Status.CLOSED,
+]
 LAST_MONTH = f"{timezone.localdate().replace(day=1) - timedelta(days=1):%Y-%m}"
 YESTERDAY = date.today() - timedelta(days=1)
 
 PAGES = {
-    "dispatcher": ["/", "/orders/", "/orders/?status=accepted", "/dashboard/", "/intake/", "/reports/",
-                   f"/reports/daily/?date={YESTERDAY}", f"/reports/weekly/?date={YESTERDAY}",
-                   f"/reports/monthly/?month={LAST_MONTH}"],
+    "dispatcher": [
+        "/",
+        "/orders/",
+        "/orders/?status=accepted",
+        "/dashboard/",
+        "/intake/",
+        "/reports/",
+        f"/reports/daily/?date={YESTERDAY}",
+        f"/reports/weekly/?date={YESTERDAY}",
+        f"/reports/monthly/?month={LAST_MONTH}",
+    ],
     "handler": ["/", "/orders/", "/dashboard/"],
     "visitor": ["/", "/orders/"],
 }
-API = ["/api/v1/orders", "/api/v1/orders?status=accepted", "/api/v1/units", "/api/v1/users", "/api/v1/categories",
-       "/api/v1/sla-policies", "/api/v1/articles"]
+API = [
+    "/api/v1/orders",
+    "/api/v1/orders?status=accepted",
+    "/api/v1/units",
+    "/api/v1/users",
+    "/api/v1/categories",
+    "/api/v1/sla-policies",
+    "/api/v1/articles",
+]
 OPEN311 = ["/open311/v2/services.json", "/open311/v2/requests.json", "/open311/v2/requests.xml"]
 
 
@@ -51,7 +72,9 @@ def user_for(city, role):
     return {"dispatcher": city.dispatcher, "handler": city.handler(), "visitor": city.visitor}[role]
 
 
-@pytest.mark.parametrize("role, path", [(role, path) for role, paths in PAGES.items() for path in paths])
+@pytest.mark.parametrize(
+    "role, path", [(role, path) for role, paths in PAGES.items() for path in paths]
+)
 def test_a_page_runs_as_many_queries_with_ten_times_the_orders(city, client, role, path):
     client.force_login(user_for(city, role))
     add_orders(city, 4)
@@ -96,7 +119,11 @@ def test_an_order_page_runs_as_many_queries_however_long_its_history(city, clien
         long = services.accept_order(order=long, actor=city.handler())
         long = services.reply_order(order=long, actor=city.handler(), result="已处理", solved=True)
         long = services.approve_reply(order=long, actor=city.dispatcher)
-        long = services.visit_order(order=long, actor=city.visitor, resolved=True, satisfaction="satisfied")
+        long = services.visit_order(
+            order=long, actor=city.visitor, resolved=True, satisfaction="satisfied"
+        )
     path = "/orders/{}/"
     client.get(path.format(short.number))
-    assert queries(lambda: client.get(path.format(long.number))) == queries(lambda: client.get(path.format(short.number)))
+    assert queries(lambda: client.get(path.format(long.number))) == queries(
+        lambda: client.get(path.format(short.number))
+    )

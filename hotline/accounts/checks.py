@@ -14,9 +14,13 @@ def secret_key_from_environment(app_configs, **kwargs):
     # from the environment only (never from a file in the installation or the repository).
     if os.environ.get("HOTLINE_SECRET_KEY"):
         return []
-    return [checks.Warning("HOTLINE_SECRET_KEY is not set: the secret key was read from a file under the var folder",
-                           hint="Set HOTLINE_SECRET_KEY in the environment (50 or more random characters).",
-                           id="hotline.W001")]
+    return [
+        checks.Warning(
+            "HOTLINE_SECRET_KEY is not set: the secret key was read from a file under the var folder",
+            hint="Set HOTLINE_SECRET_KEY in the environment (50 or more random characters).",
+            id="hotline.W001",
+        )
+    ]
 
 
 @checks.register(checks.Tags.security)
@@ -24,5 +28,10 @@ def two_factor_roles_exist(app_configs, **kwargs):
     unknown = sorted(set(settings.HOTLINE_TWO_FACTOR_ROLES) - {str(r) for r in STAFF_ROLES})
     if not unknown:
         return []
-    return [checks.Error(f"HOTLINE_TWO_FACTOR_ROLES names unknown roles: {', '.join(unknown)}",
-                         hint=f"Staff roles are: {', '.join(str(r) for r in STAFF_ROLES)}.", id="hotline.E001")]
+    return [
+        checks.Error(
+            f"HOTLINE_TWO_FACTOR_ROLES names unknown roles: {', '.join(unknown)}",
+            hint=f"Staff roles are: {', '.join(str(r) for r in STAFF_ROLES)}.",
+            id="hotline.E001",
+        )
+    ]

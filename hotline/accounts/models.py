@@ -27,7 +27,9 @@ class LoginThrottle(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "登录失败计数"
         ordering = ["-window_start"]
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_unique_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} {self.key}"
@@ -37,8 +39,12 @@ class TwoFactor(models.Model):
     """A user's confirmed TOTP authenticator (两步验证). Only confirmed secrets are stored: one
     being set up waits in the session until its first code is right."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
-                                related_name="two_factor")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="two_factor",
+    )
     secret = models.CharField("密钥", max_length=64)
     confirmed_at = models.DateTimeField("启用时间")
     # The time step of the last code accepted: each code works once (a code seen over a shoulder

@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 def character_kinds(password: str) -> int:
     """How many of the kinds lower-case letters, upper-case letters, digits and other characters
     (punctuation, spaces, Chinese characters, …) the password uses."""
-    return sum([
-        any(c.islower() for c in password),
-        any(c.isupper() for c in password),
-        any(c.isdigit() for c in password),
-        any(not (c.islower() or c.isupper() or c.isdigit()) for c in password),
-    ])
+    return sum(
+        [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not (c.islower() or c.isupper() or c.isdigit()) for c in password),
+        ]
+    )
 
 
 class CharacterKindsValidator:
@@ -28,7 +30,9 @@ class CharacterKindsValidator:
             raise ValidationError(self.get_help_text(), code="password_too_uniform")
 
     def get_help_text(self) -> str:
-        return _("密码至少要包含 %(kinds)d 类字符：小写字母、大写字母、数字、其他符号。") % {"kinds": self.min_kinds}
+        return _("密码至少要包含 %(kinds)d 类字符：小写字母、大写字母、数字、其他符号。") % {
+            "kinds": self.min_kinds
+        }
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):

@@ -29,9 +29,16 @@ Scope = LoginThrottle.Scope
 
 
 def _policy(scope: str) -> Policy:
-    limit = settings.HOTLINE_LOGIN_FAILURES if scope == Scope.USERNAME else settings.HOTLINE_LOGIN_ADDRESS_FAILURES
-    return Policy(limit=limit, window=timedelta(minutes=settings.HOTLINE_LOGIN_WINDOW_MINUTES),
-                  lockout=timedelta(minutes=settings.HOTLINE_LOGIN_LOCKOUT_MINUTES))
+    limit = (
+        settings.HOTLINE_LOGIN_FAILURES
+        if scope == Scope.USERNAME
+        else settings.HOTLINE_LOGIN_ADDRESS_FAILURES
+    )
+    return Policy(
+        limit=limit,
+        window=timedelta(minutes=settings.HOTLINE_LOGIN_WINDOW_MINUTES),
+        lockout=timedelta(minutes=settings.HOTLINE_LOGIN_LOCKOUT_MINUTES),
+    )
 
 
 def _key(scope: str, value: str) -> str:
@@ -51,15 +58,23 @@ def login_refusal(*, username: str, address: str) -> str | None:
     A refusal because of a locked username still counts against the address it came from.
     """
     now = timezone.now()
-    locks = {row.scope: row for row in LoginThrottle.objects.filter(
-        Q(scope=Scope.ADDRESS, key=_key(Scope.ADDRESS, address)) | Q(scope=Scope.USERNAME, key=_key(Scope.USERNAME, username)),
-        locked_until__gt=now)}
+    locks = {
+        row.scope: row
+        for row in LoginThrottle.objects.filter(
+            Q(scope=Scope.ADDRESS, key=_key(Scope.ADDRESS, address))
+            | Q(scope=Scope.USERNAME, key=_key(Scope.USERNAME, username)),
+            locked_until__gt=now,
+        )
+    }
     if lock := locks.get(Scope.ADDRESS):
-        return _("本机登录失败次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": _minutes_left(lock.locked_until)}
+        return _("本机登录失败次数过多，请 %(minutes)d 分钟后再试。") % {
+            "minutes": _minutes_left(lock.locked_until)
+        }
     if lock := locks.get(Scope.USERNAME):
         _count(Scope.ADDRESS, address, now)
-        return _("登录失败次数过多，账户已暂时锁定，请 %(minutes)d 分钟后再试，或请管理员解锁。") % {
-            "minutes": _minutes_left(lock.locked_until)}
+        return _(
+            "登录失败次数过多，账户已暂时锁定，请 %(minutes)d 分钟后再试，或请管理员解锁。"
+        ) % {"minutes": _minutes_left(lock.locked_until)}
     return None
 
 
@@ -101,7 +116,9 @@ def _count(scope: str, value: str, now) -> None:
         count = after_failure(_as_count(row), now, policy)
         if row is None:
             try:
-                with transaction.atomic():  # another process may insert the same key at the same moment
+                with (
+                    transaction.atomic()
+                ):  # another process may insert the same key at the same moment
                     LoginThrottle.objects.create(scope=scope, key=key, **_fields(count, policy))
                 return
             except IntegrityError:
@@ -117,5 +134,9 @@ def _as_count(row: LoginThrottle | None) -> Count | None:
 
 
 def _fields(count: Count, policy: Policy) -> dict:
-    return {"failures": count.failures, "window_start": count.window_start, "locked_until": count.locked_until,
-            "expires_at": count.expires_at(policy)}
+    return {
+        "failures": count.failures,
+        "window_start": count.window_start,
+        "locked_until": count.locked_until,
+        "expires_at": count.expires_at(policy),
+    }

@@ -36,9 +36,13 @@ def ended(session, now: float) -> str | None:
     if login_at is None or seen_at is None:
         return _("登录已失效，请重新登录。")
     if now - login_at >= settings.HOTLINE_SESSION_MAX_HOURS * 3600:
-        return _("登录已超过 %(hours)d 小时，请重新登录。") % {"hours": settings.HOTLINE_SESSION_MAX_HOURS}
+        return _("登录已超过 %(hours)d 小时，请重新登录。") % {
+            "hours": settings.HOTLINE_SESSION_MAX_HOURS
+        }
     if now - seen_at >= settings.HOTLINE_SESSION_IDLE_MINUTES * 60:
-        return _("您已 %(minutes)d 分钟没有操作，请重新登录。") % {"minutes": settings.HOTLINE_SESSION_IDLE_MINUTES}
+        return _("您已 %(minutes)d 分钟没有操作，请重新登录。") % {
+            "minutes": settings.HOTLINE_SESSION_IDLE_MINUTES
+        }
     return None
 
 

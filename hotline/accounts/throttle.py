@@ -33,8 +33,11 @@ class Count:
 
 def after_failure(count: Count | None, now: datetime, policy: Policy) -> Count:
     """The count once one more failure at ``now`` is added (callers refuse locked keys first)."""
-    if count is None or now >= count.window_start + policy.window or (
-            count.locked_until is not None and now >= count.locked_until):
+    if (
+        count is None
+        or now >= count.window_start + policy.window
+        or (count.locked_until is not None and now >= count.locked_until)
+    ):
         count = Count(0, now)
     failures = count.failures + 1
     locked_until = now + policy.lockout if failures >= policy.limit else None

@@ -44,7 +44,9 @@ def new_secret() -> str:
 
 def provisioning_uri(*, user, secret: str) -> str:
     """The otpauth:// address an authenticator app reads (from the QR code or pasted)."""
-    return pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name=settings.HOTLINE_TWO_FACTOR_ISSUER)
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=user.get_username(), issuer_name=settings.HOTLINE_TWO_FACTOR_ISSUER
+    )
 
 
 def qr_svg(uri: str) -> str:
@@ -82,7 +84,9 @@ def enrol(*, user, secret: str, code: str) -> TwoFactor:
     with transaction.atomic():
         if TwoFactor.objects.select_for_update().filter(user=user).exists():
             raise InvalidInput({"code": _("两步验证已经启用")})
-        return TwoFactor.objects.create(user=user, secret=secret, confirmed_at=timezone.now(), last_step=step)
+        return TwoFactor.objects.create(
+            user=user, secret=secret, confirmed_at=timezone.now(), last_step=step
+        )
 
 
 def verify(*, user, code: str) -> bool:
@@ -101,7 +105,9 @@ def disable(*, user, code: str) -> None:
     """The user turns two-factor off with a current code; refused (InvalidInput, nothing changed)
     when it is required of them or the code is wrong."""
     if required_for(user):
-        raise InvalidInput({"code": _("您的账户必须使用两步验证，不能关闭；更换手机请联系管理员重置")})
+        raise InvalidInput(
+            {"code": _("您的账户必须使用两步验证，不能关闭；更换手机请联系管理员重置")}
+        )
     if not verify(user=user, code=code):
         raise InvalidInput({"code": _("验证码不正确")})
     TwoFactor.objects.filter(user=user).delete()

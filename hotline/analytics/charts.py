@@ -25,12 +25,26 @@ from .report import Chart
 
 # The console's red first (see web/dashboard.html), then colours that stay apart in print.
 PALETTE = [
-    "#b91c1c", "#2563eb", "#d97706", "#059669", "#7c3aed",
-    "#db2777", "#0891b2", "#65a30d", "#52606d", "#92400e",
+    "#b91c1c",
+    "#2563eb",
+    "#d97706",
+    "#059669",
+    "#7c3aed",
+    "#db2777",
+    "#0891b2",
+    "#65a30d",
+    "#52606d",
+    "#92400e",
 ]
 CJK_FONTS = [
-    "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei",
-    "PingFang SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
 ]
 FONT_CSS = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif'
 
@@ -89,15 +103,21 @@ def layout(chart: Chart) -> Layout:
         if len(items) > MAX_PIE_SLICES:
             rest = sum(v for _, v in items[MAX_PIE_SLICES - 1 :])
             items = items[: MAX_PIE_SLICES - 1] + [(OTHER, rest)]
-        return Layout("pie", [label for label, _ in items], {name: [v for _, v in items]},
-                      height_in=2.6)
+        return Layout(
+            "pie", [label for label, _ in items], {name: [v for _, v in items]}, height_in=2.6
+        )
     longest = max((_width(label) for label in labels), default=0)
     if chart.kind == "bar" and (len(labels) > 8 or longest > 12):
         per_label = max(0.26, 0.1 * len(series))
         height_in = min(MAX_BAR_HEIGHT_IN, 0.6 + len(labels) * per_label)
-        return Layout("bar", labels, series, horizontal=True,
-                      height_px=int(max(240, min(900, 40 + len(labels) * per_label * 90))),
-                      height_in=height_in)
+        return Layout(
+            "bar",
+            labels,
+            series,
+            horizontal=True,
+            height_px=int(max(240, min(900, 40 + len(labels) * per_label * 90))),
+            height_in=height_in,
+        )
     rotate = len(labels) * max(longest, 4) > 80
     kind = "line" if chart.kind == "line" else "bar"
     return Layout(kind, labels, series, rotate_labels=rotate, height_in=3.0 if rotate else 2.8)
@@ -159,8 +179,15 @@ def _draw_bars_or_lines(fig, lay: Layout) -> None:
         color = PALETTE[i % len(PALETTE)]
         ys = [math.nan if v is None else v for v in values]
         if lay.kind == "line":
-            ax.plot(positions, ys, color=color, linewidth=1.6, label=_plain(name),
-                    marker="o" if len(positions) <= 31 else None, markersize=3)
+            ax.plot(
+                positions,
+                ys,
+                color=color,
+                linewidth=1.6,
+                label=_plain(name),
+                marker="o" if len(positions) <= 31 else None,
+                markersize=3,
+            )
             continue
         thickness = 0.8 / n
         offsets = [p - 0.4 + thickness * (i + 0.5) for p in positions]
@@ -199,8 +226,10 @@ def _draw_pie(fig, lay: Layout) -> None:
     values = next(iter(lay.series.values()))
     total = sum(values)
     wedges, _ = ax.pie(
-        values, colors=[PALETTE[i % len(PALETTE)] for i in range(len(values))],
-        startangle=90, counterclock=False,
+        values,
+        colors=[PALETTE[i % len(PALETTE)] for i in range(len(values))],
+        startangle=90,
+        counterclock=False,
         wedgeprops={"width": 0.45, "edgecolor": "white", "linewidth": 1},
     )
     ax.set_aspect("equal")
@@ -243,7 +272,7 @@ def chart_svg(chart: Chart, id_prefix: str = "chart", title: str | None = None) 
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     svg = _scope_ids(svg, id_prefix)
@@ -252,8 +281,9 @@ def chart_svg(chart: Chart, id_prefix: str = "chart", title: str | None = None) 
 
 
 def _escape_attr(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 # --- ECharts --------------------------------------------------------------------------------
@@ -264,20 +294,31 @@ def echarts_option(chart: Chart) -> dict:
     lay = layout(chart)
     option: dict = {"color": PALETTE, "animation": False, "textStyle": {"fontFamily": FONT_CSS}}
     if lay.empty:
-        option["title"] = {"text": "无数据", "left": "center", "top": "middle",
-                           "textStyle": {"color": "#7b8794", "fontSize": 14}}
+        option["title"] = {
+            "text": "无数据",
+            "left": "center",
+            "top": "middle",
+            "textStyle": {"color": "#7b8794", "fontSize": 14},
+        }
         return option
     if lay.kind == "pie":
         name, values = next(iter(lay.series.items()))
         option |= {
             "tooltip": {"trigger": "item", "formatter": "{b}: {c}（{d}%）"},
             "legend": {"type": "scroll", "orient": "vertical", "right": 10, "top": "middle"},
-            "series": [{
-                "name": name, "type": "pie", "radius": ["35%", "65%"], "center": ["35%", "50%"],
-                "label": {"show": False},  # the legend names the slices, the tooltip counts
-                "data": [{"name": label, "value": v}
-                         for label, v in zip(lay.labels, values, strict=True)],
-            }],
+            "series": [
+                {
+                    "name": name,
+                    "type": "pie",
+                    "radius": ["35%", "65%"],
+                    "center": ["35%", "50%"],
+                    "label": {"show": False},  # the legend names the slices, the tooltip counts
+                    "data": [
+                        {"name": label, "value": v}
+                        for label, v in zip(lay.labels, values, strict=True)
+                    ],
+                }
+            ],
         }
         return option
     several = len(lay.series) > 1
@@ -293,14 +334,22 @@ def echarts_option(chart: Chart) -> dict:
         x_axis, y_axis = category, value_axis
     option |= {
         "tooltip": {"trigger": "axis"},
-        "grid": {"left": 10, "right": 20, "top": 36 if several else 12, "bottom": 10,
-                 "containLabel": True},
+        "grid": {
+            "left": 10,
+            "right": 20,
+            "top": 36 if several else 12,
+            "bottom": 10,
+            "containLabel": True,
+        },
         "xAxis": x_axis,
         "yAxis": y_axis,
         "series": [
             {"name": name, "type": lay.kind, "data": values}
-            | ({"showSymbol": len(lay.labels) <= 31, "connectNulls": False}
-               if lay.kind == "line" else {})
+            | (
+                {"showSymbol": len(lay.labels) <= 31, "connectNulls": False}
+                if lay.kind == "line"
+                else {}
+            )
             for name, values in lay.series.items()
         ],
     }

@@ -22,11 +22,26 @@ from hotline.sla.worktime import SHANGHAI
 
 # Every counter, in the order of the rollup table's columns. Each is documented where it is set.
 COUNTERS = (
-    "registered", "cancelled", "merged", "answered", "closed",
-    "dispatched", "accepted_on_time", "returned", "contact_required", "contacted_on_time",
-    "accepted", "extended",
-    "due", "finished_on_time", "replied_on_time",
-    "visited", "resolved", "satisfied", "basically_satisfied", "unsatisfied",
+    "registered",
+    "cancelled",
+    "merged",
+    "answered",
+    "closed",
+    "dispatched",
+    "accepted_on_time",
+    "returned",
+    "contact_required",
+    "contacted_on_time",
+    "accepted",
+    "extended",
+    "due",
+    "finished_on_time",
+    "replied_on_time",
+    "visited",
+    "resolved",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
     "reopened",
 )
 
@@ -118,8 +133,13 @@ def fold(order: OrderFacts, events: Sequence[EventFacts]) -> Contributions:
     # Volume and repeat requests (重复诉求率) are dated by registration and attributed to the unit
     # that has the order now (none for orders never dispatched).
     registered_at = events[0].at
-    result.add(registered_at, last_unit, registered=1, merged=int(merged),
-               cancelled=int(events[-1].to_status == "cancelled"))
+    result.add(
+        registered_at,
+        last_unit,
+        registered=1,
+        merged=int(merged),
+        cancelled=int(events[-1].to_status == "cancelled"),
+    )
     if merged:
         return result
 
@@ -140,8 +160,12 @@ def fold(order: OrderFacts, events: Sequence[EventFacts]) -> Contributions:
         elif e.action == "visit":
             grade = e.payload.get("satisfaction", "")
             result.add(
-                e.at, e.unit_id, visited=1, resolved=int(bool(e.payload.get("resolved"))),
-                satisfied=int(grade == "satisfied"), basically_satisfied=int(grade == "basically"),
+                e.at,
+                e.unit_id,
+                visited=1,
+                resolved=int(bool(e.payload.get("resolved"))),
+                satisfied=int(grade == "satisfied"),
+                basically_satisfied=int(grade == "basically"),
                 unsatisfied=int(grade == "unsatisfied"),
             )
         elif e.action == "reopen":
@@ -180,7 +204,10 @@ def _apply(r: _Round, e: EventFacts) -> None:
 def _count_round(result: Contributions, r: _Round, reachable: bool) -> None:
     # 及时签收率, 退单率 and 先行联系率 are cohorts of the dispatch: dated by the round's start.
     result.add(
-        r.started, r.unit_id, dispatched=1, returned=r.returns,
+        r.started,
+        r.unit_id,
+        dispatched=1,
+        returned=r.returns,
         accepted_on_time=_by(r.accepted_at, r.accept_deadline),
         contact_required=int(reachable),
         contacted_on_time=int(reachable) * _by(r.contacted_at, r.contact_deadline),
@@ -195,7 +222,9 @@ def _count_round(result: Contributions, r: _Round, reachable: bool) -> None:
         return
     decided = min(r.final_reply_at, r.finish_deadline) if r.final_reply_at else r.finish_deadline
     result.add(
-        decided, r.unit_id, due=1,
+        decided,
+        r.unit_id,
+        due=1,
         finished_on_time=_by(r.final_reply_at, r.finish_deadline),
         replied_on_time=_by(r.first_reply_at, r.original_finish_deadline),
     )

@@ -40,8 +40,12 @@ straight from the events.
 def rates_markdown() -> str:
     lines = [_INTRO.rstrip("\n")]
     for r in RATES:
-        lines.append(f"| {r.name} | `{r.code}` | {r.definition}{'（越低越好）' if r.lower_is_better else ''} |")
-    weights = "、".join(f"{RATE_BY_CODE[code].name} {int(w * 100)}%" for code, w in DEFAULT_WEIGHTS.items())
+        lines.append(
+            f"| {r.name} | `{r.code}` | {r.definition}{'（越低越好）' if r.lower_is_better else ''} |"
+        )
+    weights = "、".join(
+        f"{RATE_BY_CODE[code].name} {int(w * 100)}%" for code, w in DEFAULT_WEIGHTS.items()
+    )
     points = "、".join(f"{name} {p}" for name, p in DEFAULT_GRADE_POINTS.items())
     lines += [
         "",

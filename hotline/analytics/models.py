@@ -34,8 +34,12 @@ class _Counters(models.Model):
 class Cell(_Counters):
     class Meta:
         verbose_name = verbose_name_plural = "统计汇总"
-        constraints = [models.UniqueConstraint(
-            fields=["day", "unit_id", "category_id", "street_id", "channel"], name="analytics_cell_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit_id", "category_id", "street_id", "channel"],
+                name="analytics_cell_key",
+            )
+        ]
         indexes = [models.Index(fields=["unit_id", "day"], name="analytics_cell_unit_day")]
 
 

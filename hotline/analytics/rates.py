@@ -33,34 +33,97 @@ def _c(name: str) -> Callable[[Counts], int]:
 
 
 def _rated(counts: Counts) -> int:
-    return counts.get("satisfied", 0) + counts.get("basically_satisfied", 0) + counts.get("unsatisfied", 0)
+    return (
+        counts.get("satisfied", 0)
+        + counts.get("basically_satisfied", 0)
+        + counts.get("unsatisfied", 0)
+    )
 
 
 RATES: tuple[Rate, ...] = (
-    Rate("accepted_in_time_rate", "及时签收率", _c("accepted_on_time"), _c("dispatched"),
-         "派单（含改派、重办）后在签收时限内签收的次数 ÷ 统计期内派给该单位的次数（按派单日期计）"),
-    Rate("first_contact_rate", "先行联系率（响应率）", _c("contacted_on_time"), _c("contact_required"),
-         "在先行联系时限内联系诉求人的工单 ÷ 统计期内派给该单位且留有联系电话的工单（按派单日期计）"),
-    Rate("on_time_completion_rate", "按时办结率", _c("finished_on_time"), _c("due"),
-         "在现行办结时限（含批准的延期）内作出最终回复的工单 ÷ 统计期内到期的工单；"
-         "工单以最终回复与办结时限中较早者所在日期计入一次；被改派、同意退单或并单的不计"),
-    Rate("timely_reply_rate", "及时回复率", _c("replied_on_time"), _c("due"),
-         "在原办结时限内作出首次回复（阶段性回复或最终回复）的工单 ÷ 与按时办结率相同的工单"),
-    Rate("resolution_rate", "实际解决率（解决率）", _c("resolved"), _c("visited"),
-         "回访中诉求人确认已解决的次数 ÷ 统计期内的回访次数（按回访日期计）"),
-    Rate("satisfaction_rate", "满意率", lambda c: c.get("satisfied", 0) + c.get("basically_satisfied", 0),
-         _rated, "回访评价为满意或基本满意的次数 ÷ 统计期内有评价的回访次数"),
-    Rate("return_rate", "退单率", _c("returned"), _c("dispatched"),
-         "申请退单的次数 ÷ 统计期内派给该单位的次数（按派单日期计）", lower_is_better=True),
-    Rate("reopen_rate", "重办率", _c("reopened"), _c("visited"),
-         "统计期内的重办次数 ÷ 统计期内的回访次数", lower_is_better=True),
-    Rate("extension_rate", "延期率", _c("extended"), _c("accepted"),
-         "获批延期的工单 ÷ 统计期内签收的工单（按签收日期计）", lower_is_better=True),
-    Rate("overdue_rate", "超期率", lambda c: c.get("due", 0) - c.get("finished_on_time", 0), _c("due"),
-         "到期时仍未作出最终回复的工单 ÷ 与按时办结率相同的工单", lower_is_better=True),
-    Rate("repeat_request_rate", "重复诉求率", _c("merged"), _c("registered"),
-         "统计期内登记后被并入主工单（并单）的工单 ÷ 统计期内登记的工单（按登记日期计）",
-         lower_is_better=True),
+    Rate(
+        "accepted_in_time_rate",
+        "及时签收率",
+        _c("accepted_on_time"),
+        _c("dispatched"),
+        "派单（含改派、重办）后在签收时限内签收的次数 ÷ 统计期内派给该单位的次数（按派单日期计）",
+    ),
+    Rate(
+        "first_contact_rate",
+        "先行联系率（响应率）",
+        _c("contacted_on_time"),
+        _c("contact_required"),
+        "在先行联系时限内联系诉求人的工单 ÷ 统计期内派给该单位且留有联系电话的工单（按派单日期计）",
+    ),
+    Rate(
+        "on_time_completion_rate",
+        "按时办结率",
+        _c("finished_on_time"),
+        _c("due"),
+        "在现行办结时限（含批准的延期）内作出最终回复的工单 ÷ 统计期内到期的工单；"
+        "工单以最终回复与办结时限中较早者所在日期计入一次；被改派、同意退单或并单的不计",
+    ),
+    Rate(
+        "timely_reply_rate",
+        "及时回复率",
+        _c("replied_on_time"),
+        _c("due"),
+        "在原办结时限内作出首次回复（阶段性回复或最终回复）的工单 ÷ 与按时办结率相同的工单",
+    ),
+    Rate(
+        "resolution_rate",
+        "实际解决率（解决率）",
+        _c("resolved"),
+        _c("visited"),
+        "回访中诉求人确认已解决的次数 ÷ 统计期内的回访次数（按回访日期计）",
+    ),
+    Rate(
+        "satisfaction_rate",
+        "满意率",
+        lambda c: c.get("satisfied", 0) + c.get("basically_satisfied", 0),
+        _rated,
+        "回访评价为满意或基本满意的次数 ÷ 统计期内有评价的回访次数",
+    ),
+    Rate(
+        "return_rate",
+        "退单率",
+        _c("returned"),
+        _c("dispatched"),
+        "申请退单的次数 ÷ 统计期内派给该单位的次数（按派单日期计）",
+        lower_is_better=True,
+    ),
+    Rate(
+        "reopen_rate",
+        "重办率",
+        _c("reopened"),
+        _c("visited"),
+        "统计期内的重办次数 ÷ 统计期内的回访次数",
+        lower_is_better=True,
+    ),
+    Rate(
+        "extension_rate",
+        "延期率",
+        _c("extended"),
+        _c("accepted"),
+        "获批延期的工单 ÷ 统计期内签收的工单（按签收日期计）",
+        lower_is_better=True,
+    ),
+    Rate(
+        "overdue_rate",
+        "超期率",
+        lambda c: c.get("due", 0) - c.get("finished_on_time", 0),
+        _c("due"),
+        "到期时仍未作出最终回复的工单 ÷ 与按时办结率相同的工单",
+        lower_is_better=True,
+    ),
+    Rate(
+        "repeat_request_rate",
+        "重复诉求率",
+        _c("merged"),
+        _c("registered"),
+        "统计期内登记后被并入主工单（并单）的工单 ÷ 统计期内登记的工单（按登记日期计）",
+        lower_is_better=True,
+    ),
 )
 RATE_BY_CODE = {r.code: r for r in RATES}
 
@@ -70,7 +133,9 @@ DEFAULT_GRADE_POINTS = {"satisfied": 100, "basically_satisfied": 80, "unsatisfie
 DEFAULT_WEIGHTS = {"first_contact_rate": 0.2, "resolution_rate": 0.4, "satisfaction_rate": 0.4}
 
 
-def satisfaction_score(counts: Counts, points: Mapping[str, float] = DEFAULT_GRADE_POINTS) -> float | None:
+def satisfaction_score(
+    counts: Counts, points: Mapping[str, float] = DEFAULT_GRADE_POINTS
+) -> float | None:
     """满意度得分: the mean of the configured points per grade over rated visits (0–100)."""
     rated = _rated(counts)
     if not rated:
@@ -78,7 +143,9 @@ def satisfaction_score(counts: Counts, points: Mapping[str, float] = DEFAULT_GRA
     return sum(counts.get(grade, 0) * p for grade, p in points.items()) / rated
 
 
-def composite_score(rates: Mapping[str, float | None], weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> float | None:
+def composite_score(
+    rates: Mapping[str, float | None], weights: Mapping[str, float] = DEFAULT_WEIGHTS
+) -> float | None:
     """综合得分 (0–100): the weighted mean of the weighted rates that have a cohort.
 
     A rate with an empty cohort (no visits this month, say) leaves the score and its weight is
@@ -118,11 +185,16 @@ class Standing:
         return self.previous_rank - self.rank
 
 
-def rank(scores: Mapping[int, float | None], previous: Mapping[int, float | None] | None = None) -> list[Standing]:
+def rank(
+    scores: Mapping[int, float | None], previous: Mapping[int, float | None] | None = None
+) -> list[Standing]:
     """Competition ranking (1, 2, 2, 4) by score, highest first; units without a score last,
     unranked. Ties on the rounded score share a place, so rounding never decides a rank."""
+
     def places(s: Mapping[int, float | None]) -> dict[int, int]:
-        scored = sorted(((rounded(v, 2), u) for u, v in s.items() if v is not None), key=lambda t: -t[0])
+        scored = sorted(
+            ((rounded(v, 2), u) for u, v in s.items() if v is not None), key=lambda t: -t[0]
+        )
         result, place = {}, 0
         for i, (value, unit) in enumerate(scored):
             if i == 0 or value != scored[i - 1][0]:

@@ -62,11 +62,7 @@ EMPTY = "—"
 
 
 def _finite(value: Cell) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def format_cell(value: Cell, percent: bool = False) -> str:
@@ -150,8 +146,10 @@ def _table_view(table: Table, relative_links: bool, base_url: str | None) -> Tab
     rows = []
     for r, row in enumerate(table.rows):
         cells = [
-            CellView(format_cell(row[i] if i < len(row) else None, i in table.percent_columns),
-                     numeric[i])
+            CellView(
+                format_cell(row[i] if i < len(row) else None, i in table.percent_columns),
+                numeric[i],
+            )
             for i in range(width)
         ]
         link = table.links[r] if r < len(table.links) else None
@@ -185,9 +183,13 @@ def body_context(
         for c, chart in enumerate(section.charts, start=1):
             chart_id = f"{prefix}-s{s}-c{c}"
             lay = charts.layout(chart)
-            item = ChartView(chart.title, chart.kind, option_id=f"{chart_id}-option",
-                             height_px=lay.height_px,
-                             wide=lay.horizontal or len(lay.labels) > 12 or lay.kind == "line")
+            item = ChartView(
+                chart.title,
+                chart.kind,
+                option_id=f"{chart_id}-option",
+                height_px=lay.height_px,
+                wide=lay.horizontal or len(lay.labels) > 12 or lay.kind == "line",
+            )
             if svg:
                 item.svg = mark_safe(charts.chart_svg(chart, id_prefix=chart_id))
             else:
@@ -197,8 +199,12 @@ def body_context(
         sections.append(view)
     return {
         "report": report,
-        "report_body": {"prefix": prefix, "svg": svg, "sections": sections,
-                        "definitions": list(report.definitions)},
+        "report_body": {
+            "prefix": prefix,
+            "svg": svg,
+            "sections": sections,
+            "definitions": list(report.definitions),
+        },
     }
 
 
@@ -294,8 +300,9 @@ def to_xlsx(report: Report, *, base_url: str | None = None) -> bytes:
         for cell in summary[summary.max_row]:
             cell.font = bold
         for name, (section, table) in zip(names, tables, strict=True):
-            summary.append([_xlsx_text(section.title), _xlsx_text(table.title),
-                            _xlsx_text(table.note)])
+            summary.append(
+                [_xlsx_text(section.title), _xlsx_text(table.title), _xlsx_text(table.note)]
+            )
             target = summary.cell(summary.max_row, 2)
             quoted = name.replace("'", "''")
             target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{quoted}'!A1")

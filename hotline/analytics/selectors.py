@@ -21,10 +21,15 @@ from .models import Cell
 
 DIMENSIONS = ("day", "unit_id", "category_id", "street_id", "channel")
 # Coarser days, summed by the database: the Monday of the week, the first of the month.
-TRUNCATED = {"week": TruncWeek("day", output_field=DateField()), "month": TruncMonth("day", output_field=DateField())}
+TRUNCATED = {
+    "week": TruncWeek("day", output_field=DateField()),
+    "month": TruncMonth("day", output_field=DateField()),
+}
 # SQLite runs Django's Trunc functions in Python, row by row; its own date() is many times faster.
 SQLITE_TRUNCATED = {
-    "week": Func(F("day"), Value("-6 days"), Value("weekday 1"), function="date", output_field=DateField()),
+    "week": Func(
+        F("day"), Value("-6 days"), Value("weekday 1"), function="date", output_field=DateField()
+    ),
     "month": Func(F("day"), Value("start of month"), function="date", output_field=DateField()),
 }
 
@@ -64,10 +69,16 @@ class Period:
     def year_before(self) -> "Period":
         if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1:
             return Period.month(self.start.year - 1, self.start.month)
-        return Period(self.start.replace(year=self.start.year - 1), self.end.replace(year=self.end.year - 1))
+        return Period(
+            self.start.replace(year=self.start.year - 1), self.end.replace(year=self.end.year - 1)
+        )
 
     def __str__(self) -> str:
-        if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1 and self.start.month == self.end.month:
+        if (
+            self.start.day == 1
+            and (self.end + timedelta(days=1)).day == 1
+            and self.start.month == self.end.month
+        ):
             return f"{self.start.year}年{self.start.month}月"
         return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
 
@@ -75,9 +86,16 @@ class Period:
 Counts = dict[str, int]
 
 
-def counters(period: Period, *, by: Sequence[str] = (), units: Iterable[int] | None = None,
-             categories: Iterable[int] | None = None, streets: Iterable[int] | None = None,
-             channels: Iterable[str] | None = None, fields: Sequence[str] = COUNTERS) -> dict[tuple, Counts]:
+def counters(
+    period: Period,
+    *,
+    by: Sequence[str] = (),
+    units: Iterable[int] | None = None,
+    categories: Iterable[int] | None = None,
+    streets: Iterable[int] | None = None,
+    channels: Iterable[str] | None = None,
+    fields: Sequence[str] = COUNTERS,
+) -> dict[tuple, Counts]:
     """The counters (all, or ``fields``) summed over the period, grouped by ``by`` (any of
     DIMENSIONS, "week" or "month"), optionally limited to some units, categories, streets or
     channels (ids; 0 means none)."""
@@ -85,8 +103,12 @@ def counters(period: Period, *, by: Sequence[str] = (), units: Iterable[int] | N
     if unknown:
         raise ValueError(f"unknown dimension: {', '.join(sorted(unknown))}")
     q = Q(day__gte=period.start, day__lte=period.end)
-    for field, values in (("unit_id", units), ("category_id", categories), ("street_id", streets),
-                          ("channel", channels)):
+    for field, values in (
+        ("unit_id", units),
+        ("category_id", categories),
+        ("street_id", streets),
+        ("channel", channels),
+    ):
         if values is not None:
             q &= Q(**{f"{field}__in": list(values)})
     sums = {n: Sum(n) for n in fields}
@@ -125,21 +147,30 @@ class UnitFigures:
 def weights() -> dict[str, float]:
     chosen = getattr(settings, "HOTLINE_SCORE_WEIGHTS", None) or rates.DEFAULT_WEIGHTS
     if unknown := set(chosen) - set(rates.RATE_BY_CODE):
-        raise ImproperlyConfigured(f"HOTLINE_SCORE_WEIGHTS names unknown rates: {', '.join(sorted(unknown))}")
+        raise ImproperlyConfigured(
+            f"HOTLINE_SCORE_WEIGHTS names unknown rates: {', '.join(sorted(unknown))}"
+        )
     return chosen
 
 
 def grade_points() -> dict[str, float]:
     chosen = getattr(settings, "HOTLINE_SATISFACTION_POINTS", None) or rates.DEFAULT_GRADE_POINTS
     if unknown := set(chosen) - set(rates.DEFAULT_GRADE_POINTS):
-        raise ImproperlyConfigured(f"HOTLINE_SATISFACTION_POINTS names unknown grades: {', '.join(sorted(unknown))}")
+        raise ImproperlyConfigured(
+            f"HOTLINE_SATISFACTION_POINTS names unknown grades: {', '.join(sorted(unknown))}"
+        )
     return chosen
 
 
 def figures_for(unit: Unit, counts: Counts) -> UnitFigures:
     values = rates.all_rates(counts)
-    return UnitFigures(unit, counts, values, rates.satisfaction_score(counts, grade_points()),
-                       rates.composite_score(values, weights()))
+    return UnitFigures(
+        unit,
+        counts,
+        values,
+        rates.satisfaction_score(counts, grade_points()),
+        rates.composite_score(values, weights()),
+    )
 
 
 def by_unit(period: Period, *, with_subunits: bool = True) -> dict[int, Counts]:
@@ -158,7 +189,9 @@ def by_unit(period: Period, *, with_subunits: bool = True) -> dict[int, Counts]:
     return {unit_id: add_up(parts) for unit_id, parts in summed.items()}
 
 
-def unit_rankings(period: Period, kinds: Iterable[str] | None = None) -> dict[str, list[UnitFigures]]:
+def unit_rankings(
+    period: Period, kinds: Iterable[str] | None = None
+) -> dict[str, list[UnitFigures]]:
     """The ranking table of the units of each kind (streets, departments, companies …; default:
     every ranked kind), each unit with its sub-units, ranked by composite score, with its place
     in the previous period. Units without a dispatch in the period are listed unranked."""
@@ -173,7 +206,9 @@ def unit_rankings(period: Period, kinds: Iterable[str] | None = None) -> dict[st
         standings = {s.unit_id: s for s in rates.rank(scores, previous)}
         for f in table:
             f.standing = standings[f.unit.pk]
-        tables[kind] = sorted(table, key=lambda f: (f.standing.rank is None, f.standing.rank or 0, f.unit.path))
+        tables[kind] = sorted(
+            table, key=lambda f: (f.standing.rank is None, f.standing.rank or 0, f.unit.path)
+        )
     return tables
 
 
@@ -196,34 +231,53 @@ _EVENT_COLUMNS = ("order_id", "seq", "at", "action", "to_status", "unit_id", "pa
 
 def _order_facts(rows: Iterable[dict]) -> dict[int, OrderFacts]:
     return {
-        r["id"]: OrderFacts(r["id"], r["category_id"], r["street_id"], r["channel"], bool(r["caller_phone"]))
+        r["id"]: OrderFacts(
+            r["id"], r["category_id"], r["street_id"], r["channel"], bool(r["caller_phone"])
+        )
         for r in rows
     }
 
 
 def _fold_grouped(orders: dict[int, OrderFacts], events: Iterable[dict]) -> Iterator[Contributions]:
     for order_id, group in groupby(events, key=lambda e: e["order_id"]):
-        yield fold(orders[order_id], [
-            EventFacts(e["seq"], e["at"], e["action"], e["to_status"], e["unit_id"], e["payload"] or {})
-            for e in group
-        ])
+        yield fold(
+            orders[order_id],
+            [
+                EventFacts(
+                    e["seq"], e["at"], e["action"], e["to_status"], e["unit_id"], e["payload"] or {}
+                )
+                for e in group
+            ],
+        )
 
 
 def contributions_of(order_ids: list[int]) -> list[Contributions]:
     """These orders' contributions, folded from their events now."""
     orders = _order_facts(WorkOrder.objects.filter(pk__in=order_ids).values(*_ORDER_COLUMNS))
-    events = Event.objects.filter(order_id__in=order_ids).order_by("order_id", "seq").values(*_EVENT_COLUMNS)
+    events = (
+        Event.objects.filter(order_id__in=order_ids)
+        .order_by("order_id", "seq")
+        .values(*_EVENT_COLUMNS)
+    )
     return list(_fold_grouped(orders, events))
 
 
 def fold_orders(*, batch: int = 20_000) -> Iterator[list[Contributions]]:
     """Every order's contributions, folded from the event log, ``batch`` orders at a time."""
     last_id = 0
-    while ids := list(WorkOrder.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch]):
+    while ids := list(
+        WorkOrder.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch]
+    ):
         first_id, last_id = ids[0], ids[-1]
-        orders = _order_facts(WorkOrder.objects.filter(pk__gte=first_id, pk__lte=last_id).values(*_ORDER_COLUMNS))
-        events = (Event.objects.filter(order_id__gte=first_id, order_id__lte=last_id)
-                  .order_by("order_id", "seq").values(*_EVENT_COLUMNS).iterator(chunk_size=10_000))
+        orders = _order_facts(
+            WorkOrder.objects.filter(pk__gte=first_id, pk__lte=last_id).values(*_ORDER_COLUMNS)
+        )
+        events = (
+            Event.objects.filter(order_id__gte=first_id, order_id__lte=last_id)
+            .order_by("order_id", "seq")
+            .values(*_EVENT_COLUMNS)
+            .iterator(chunk_size=10_000)
+        )
         yield list(_fold_grouped(orders, events))
 
 
@@ -252,7 +306,12 @@ def dashboard_rates(unit: Unit | None, *, today: date, months: int = 12) -> dict
 
     Today is left out: a round due later today is not decided yet, and counting it would show
     the day's work as late before it is."""
-    headline = ("first_contact_rate", "on_time_completion_rate", "resolution_rate", "satisfaction_rate")
+    headline = (
+        "first_contact_rate",
+        "on_time_completion_rate",
+        "resolution_rate",
+        "satisfaction_rate",
+    )
     yesterday = today - timedelta(days=1)
     first = date(yesterday.year, yesterday.month, 1)
     periods = []
@@ -262,7 +321,11 @@ def dashboard_rates(unit: Unit | None, *, today: date, months: int = 12) -> dict
     periods[-1] = Period(periods[-1].start, yesterday)
 
     # One query for the year: by month, limited to the unit and the units below it.
-    below = None if unit is None else list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+    below = (
+        None
+        if unit is None
+        else list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+    )
     per_month = counters(Period(periods[0].start, yesterday), by=("month",), units=below)
     empty = dict.fromkeys(COUNTERS, 0)
     trend = [per_month.get((p.start,), empty) for p in periods]
@@ -270,14 +333,29 @@ def dashboard_rates(unit: Unit | None, *, today: date, months: int = 12) -> dict
     result = {
         "until": yesterday,
         "months": [f"{p.start:%Y-%m}" for p in periods],
-        "rates": [{"code": r.code, "name": r.name, "value": current.rates[r.code],
-                   "trend": [rates.rounded(r.of(c)) for c in trend]} for r in rates.RATES if r.code in headline],
+        "rates": [
+            {
+                "code": r.code,
+                "name": r.name,
+                "value": current.rates[r.code],
+                "trend": [rates.rounded(r.of(c)) for c in trend],
+            }
+            for r in rates.RATES
+            if r.code in headline
+        ],
         "score": current.score,
         "volume": [c["registered"] for c in trend],
         "ranking": [],
     }
     if unit is None and Unit.objects.filter(kind=Unit.Kind.STREET).exists():
         table = unit_ranking(periods[-1], Unit.Kind.STREET)
-        result["ranking"] = [{"unit": f.unit.name, "rank": f.standing.rank, "score": rates.rounded(f.score, 1),
-                              "change": f.standing.change} for f in table]
+        result["ranking"] = [
+            {
+                "unit": f.unit.name,
+                "rank": f.standing.rank,
+                "score": rates.rounded(f.score, 1),
+                "change": f.standing.change,
+            }
+            for f in table
+        ]
     return result

@@ -37,12 +37,21 @@ def mark_stale_between(first_id: int, last_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Stale._meta.db_table} (order_id) SELECT id FROM {WorkOrder._meta.db_table} "
-            "WHERE id BETWEEN %s AND %s", [first_id, last_id])
+            "WHERE id BETWEEN %s AND %s",
+            [first_id, last_id],
+        )
 
 
 def _rows(c: Contributions) -> Iterator[tuple]:
     for day, unit_id, counts in c.rows():
-        yield (day, unit_id, c.category_id, c.street_id, c.channel, *(counts.get(n, 0) for n in COUNTERS))
+        yield (
+            day,
+            unit_id,
+            c.category_id,
+            c.street_id,
+            c.channel,
+            *(counts.get(n, 0) for n in COUNTERS),
+        )
 
 
 # --- incremental ----------------------------------------------------------------------------------
@@ -83,7 +92,8 @@ def refresh_rollup(*, limit: int = 500) -> dict[str, int]:
         old.delete()
         Contribution.objects.bulk_create(
             Contribution(order_id=c.order_id, **dict(zip(_KEY + COUNTERS, row, strict=True)))
-            for c in new for row in _rows(c)
+            for c in new
+            for row in _rows(c)
         )
         _upsert(sorted((key, counts) for key, counts in delta.items() if any(counts)))
         Stale.objects.filter(pk__in=[pk for pk, _ in marks]).delete()
@@ -174,7 +184,9 @@ def _insert_contributions(rows: list[tuple]) -> None:
                 copy.write(buffer.getvalue())
         else:
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+                rows,
+            )
 
 
 def _sum_into_cells() -> None:

@@ -27,10 +27,16 @@ CACHE_SECONDS = 600
 def index(request):
     today = timezone.localdate()
     last_month = today.replace(day=1) - timedelta(days=1)
-    return render(request, "analytics/index.html", {
-        "yesterday": today - timedelta(days=1), "last_week": today - timedelta(days=7),
-        "last_month": f"{last_month:%Y-%m}", "kinds": KINDS,
-    })
+    return render(
+        request,
+        "analytics/index.html",
+        {
+            "yesterday": today - timedelta(days=1),
+            "last_week": today - timedelta(days=7),
+            "last_month": f"{last_month:%Y-%m}",
+            "kinds": KINDS,
+        },
+    )
 
 
 @login_required
@@ -39,16 +45,23 @@ def report(request, kind: str):
     try:
         built = _cached(kind, request.GET)
     except ValueError as error:
-        return render(request, "analytics/index.html", {"error": str(error), "kinds": KINDS}, status=400)
+        return render(
+            request, "analytics/index.html", {"error": str(error), "kinds": KINDS}, status=400
+        )
     fmt = request.GET.get("format", "")
     if fmt in DOWNLOADS:
         make, content_type = DOWNLOADS[fmt]
-        response = HttpResponse(make(built, base_url=request.build_absolute_uri("/")), content_type=content_type)
+        response = HttpResponse(
+            make(built, base_url=request.build_absolute_uri("/")), content_type=content_type
+        )
         name = f"{kind}-{request.GET.get('month') or request.GET.get('date')}.{fmt}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return render(request, "analytics/report.html", {**body_context(built), "kind": kind,
-                                                      "query": request.GET.urlencode()})
+    return render(
+        request,
+        "analytics/report.html",
+        {**body_context(built), "kind": kind, "query": request.GET.urlencode()},
+    )
 
 
 def _cached(kind: str, params):

@@ -25,8 +25,13 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(title="hotline API", version="1", urls_namespace="api", auth=[TokenAuth(), django_auth],
-               description="12345 热线平台接口：登记、智能建议（分类、类型、紧急程度、承办单位、重复工单、知识库）。")
+api = NinjaAPI(
+    title="hotline API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+    description="12345 热线平台接口：登记、智能建议（分类、类型、紧急程度、承办单位、重复工单、知识库）。",
+)
 
 
 def _error(request, status: int, code: str, message: str, **extra):
@@ -41,14 +46,28 @@ def _invalid(request, error: InvalidInput):
 @api.exception_handler(DomainError)
 def _refused(request, error: DomainError):
     status = 403 if isinstance(error, PermissionDenied) else 409
-    return _error(request, status, error.code, error.message, **({"reason": error.reason} if isinstance(error, ActionRefused) else {}))
+    return _error(
+        request,
+        status,
+        error.code,
+        error.message,
+        **({"reason": error.reason} if isinstance(error, ActionRefused) else {}),
+    )
 
 
 @api.exception_handler(ValidationError)
 def _malformed(request, error: ValidationError):
     # loc is (where, parameter, field, ...): name the field as the client sent it
-    errors = {".".join(str(p) for p in e["loc"][2:]) or str(e["loc"][-1]): e["msg"] for e in error.errors}
-    return _error(request, 422, InvalidInput.code, "；".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
+    errors = {
+        ".".join(str(p) for p in e["loc"][2:]) or str(e["loc"][-1]): e["msg"] for e in error.errors
+    }
+    return _error(
+        request,
+        422,
+        InvalidInput.code,
+        "；".join(f"{k}: {v}" for k, v in errors.items()),
+        errors=errors,
+    )
 
 
 @api.exception_handler(Forbidden)
@@ -59,7 +78,12 @@ def _forbidden(request, error: Forbidden):
 
 @api.exception_handler(HttpError)
 def _bad_request(request, error: HttpError):
-    return _error(request, error.status_code, "bad_request" if error.status_code == 400 else "error", str(error))
+    return _error(
+        request,
+        error.status_code,
+        "bad_request" if error.status_code == 400 else "error",
+        str(error),
+    )
 
 
 @api.exception_handler(Http404)
@@ -69,7 +93,9 @@ def _not_found(request, error):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, error):
-    return _error(request, 401, "unauthorized", "需要有效的接口令牌（Authorization: Bearer …）或登录")
+    return _error(
+        request, 401, "unauthorized", "需要有效的接口令牌（Authorization: Bearer …）或登录"
+    )
 
 
 @api.exception_handler(OperationalError)

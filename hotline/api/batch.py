@@ -22,11 +22,24 @@ class RegisteredBatch(Schema):
     items: list[Registered]
 
 
-@router.post("", response=answers(201, RegisteredBatch), summary=f"批量登记（1 至 {MAX_BATCH} 个工单，全部登记或全部不登记）")
+@router.post(
+    "",
+    response=answers(201, RegisteredBatch),
+    summary=f"批量登记（1 至 {MAX_BATCH} 个工单，全部登记或全部不登记）",
+)
 @requires(Capability.REGISTER)
 def register_many(request, body: BatchIn):
     """Each order with its suggestions, all in one transaction; a refused one is named by its
     position (``orders.3.address``) and nothing is registered."""
-    requests = [item.dict() | {"order_type": item.order_type or "", "urgency": item.urgency or ""} for item in body.orders]
+    requests = [
+        item.dict() | {"order_type": item.order_type or "", "urgency": item.urgency or ""}
+        for item in body.orders
+    ]
     registered = register_batch(actor=request.user, requests=requests)
-    return Status(201, {"count": len(registered), "items": [summary(o) | {"suggestions": o.suggestions} for o in registered]})
+    return Status(
+        201,
+        {
+            "count": len(registered),
+            "items": [summary(o) | {"suggestions": o.suggestions} for o in registered],
+        },
+    )

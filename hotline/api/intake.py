@@ -61,7 +61,12 @@ class Suggestion(Schema):
     articles: list[SuggestedArticle]
 
 
-@router.post("/suggest", response=answers(200, Suggestion), tags=["intake"], summary="智能建议：分类、类型、紧急程度、承办单位、重复工单、知识库")
+@router.post(
+    "/suggest",
+    response=answers(200, Suggestion),
+    tags=["intake"],
+    summary="智能建议：分类、类型、紧急程度、承办单位、重复工单、知识库",
+)
 @requires(Capability.SEE_SUGGESTIONS)
 def suggest_for_request(request, body: SuggestIn):
     if not body.text.strip():

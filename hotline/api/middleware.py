@@ -33,7 +33,9 @@ class IdempotencyMiddleware:
         user = self._user(request)
         if user is None:
             return self.get_response(request)  # the API answers 401 itself
-        fingerprint = hashlib.sha256(b"\0".join([request.method.encode(), request.path.encode(), request.body])).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\0".join([request.method.encode(), request.path.encode(), request.body])
+        ).hexdigest()
         with transaction.atomic():
             stored = self._stored(user, key)
             if stored is not None:
@@ -44,14 +46,26 @@ class IdempotencyMiddleware:
                 return response
             try:
                 with transaction.atomic():
-                    IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, status=response.status_code,
-                                                  content_type=response.get("Content-Type", ""), body=response.content)
-            except IntegrityError:  # the same key was answered at the same moment: undo ours, give its answer
+                    IdempotencyKey.objects.create(
+                        user=user,
+                        key=key,
+                        fingerprint=fingerprint,
+                        status=response.status_code,
+                        content_type=response.get("Content-Type", ""),
+                        body=response.content,
+                    )
+            except (
+                IntegrityError
+            ):  # the same key was answered at the same moment: undo ours, give its answer
                 transaction.set_rollback(True)
             else:
                 return response
         stored = self._stored(user, key)
-        return self._replay(stored, fingerprint) if stored else _error(409, "conflict", "同一 Idempotency-Key 的请求正在处理，请稍后重试")
+        return (
+            self._replay(stored, fingerprint)
+            if stored
+            else _error(409, "conflict", "同一 Idempotency-Key 的请求正在处理，请稍后重试")
+        )
 
     @staticmethod
     def _user(request):
@@ -69,6 +83,8 @@ class IdempotencyMiddleware:
     def _replay(stored: IdempotencyKey, fingerprint: str) -> HttpResponse:
         if stored.fingerprint != fingerprint:
             return _error(422, "idempotency_key_reused", "这个 Idempotency-Key 已用于另一个请求")
-        response = HttpResponse(bytes(stored.body), status=stored.status, content_type=stored.content_type)
+        response = HttpResponse(
+            bytes(stored.body), status=stored.status, content_type=stored.content_type
+        )
         response["Idempotent-Replay"] = "true"
         return response

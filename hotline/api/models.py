@@ -7,8 +7,12 @@ class ApiToken(models.Model):
     """A secret that lets another system act as a user through the API. Only its hash is kept:
     the token itself is shown once, when it is created."""
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
-    prefix = models.CharField("前缀", max_length=8, db_index=True, help_text="令牌的前 8 位，用于识别和吊销")
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    prefix = models.CharField(
+        "前缀", max_length=8, db_index=True, help_text="令牌的前 8 位，用于识别和吊销"
+    )
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
@@ -28,14 +32,18 @@ class IdempotencyKey(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
-    fingerprint = models.CharField(max_length=64, help_text="method, path and body of the first request")
+    fingerprint = models.CharField(
+        max_length=64, help_text="method, path and body of the first request"
+    )
     status = models.PositiveSmallIntegerField()
     content_type = models.CharField(max_length=100)
     body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.key}"

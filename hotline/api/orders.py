@@ -33,6 +33,7 @@ router = Router(tags=["orders"])
 
 # --- reading ---------------------------------------------------------------------------------------
 
+
 class UnitRef(Schema):
     id: int
     name: str
@@ -105,31 +106,63 @@ def _unit(unit: Unit | None) -> dict | None:
 
 def summary(order: WorkOrder) -> dict:
     return {
-        "number": order.number, "version": order.version, "status": order.status,
-        "status_label": str(OrderStatus(order.status).label), "channel": order.channel, "order_type": order.order_type,
-        "category": order.category.code if order.category_id else None, "urgency": order.urgency, "title": order.title,
-        "unit": _unit(order.unit), "registered_at": order.registered_at, "due_at": order.due_at,
+        "number": order.number,
+        "version": order.version,
+        "status": order.status,
+        "status_label": str(OrderStatus(order.status).label),
+        "channel": order.channel,
+        "order_type": order.order_type,
+        "category": order.category.code if order.category_id else None,
+        "urgency": order.urgency,
+        "title": order.title,
+        "unit": _unit(order.unit),
+        "registered_at": order.registered_at,
+        "due_at": order.due_at,
         "mark": deadline_mark(order),
     }
 
 
 def _detail(user, order: WorkOrder) -> dict:
     name, phone = reveal_caller(user, order, channel="api")
-    events = [{
-        "seq": e.seq, "at": e.at, "action": e.action, "action_label": str(Action(e.action).label),
-        "from_status": e.from_status, "to_status": e.to_status, "actor": str(e.actor) if e.actor else "",
-        "actor_role": e.actor_role, "unit": e.unit.name if e.unit else "", "note": e.note, "payload": e.payload,
-    } for e in order_timeline(order)]
+    events = [
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "action": e.action,
+            "action_label": str(Action(e.action).label),
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": str(e.actor) if e.actor else "",
+            "actor_role": e.actor_role,
+            "unit": e.unit.name if e.unit else "",
+            "note": e.note,
+            "payload": e.payload,
+        }
+        for e in order_timeline(order)
+    ]
     return summary(order) | {
-        "text": order.text, "caller_name": name, "caller_phone": phone, "address": order.address,
+        "text": order.text,
+        "caller_name": name,
+        "caller_phone": phone,
+        "address": order.address,
         "area": [u.name for u in (order.district, order.street, order.community) if u is not None],
-        "handling_unit": _unit(order.handling_unit), "cohandlers": [_unit(u) for u in order.cohandlers.all()],
-        "accept_deadline": order.accept_deadline, "contact_deadline": order.contact_deadline,
-        "finish_deadline": order.finish_deadline, "original_finish_deadline": order.original_finish_deadline,
-        "visit_deadline": order.visit_deadline, "answer": order.answer, "resolved": order.resolved,
-        "satisfaction": order.satisfaction, "reopen_count": order.reopen_count, "urge_count": order.urge_count,
-        "supervised": order.supervised, "duplicate_of": order.duplicate_of.number if order.duplicate_of_id else None,
-        "case_number": order.case_number, "confidential": order.confidential, "suggestions": order.suggestions,
+        "handling_unit": _unit(order.handling_unit),
+        "cohandlers": [_unit(u) for u in order.cohandlers.all()],
+        "accept_deadline": order.accept_deadline,
+        "contact_deadline": order.contact_deadline,
+        "finish_deadline": order.finish_deadline,
+        "original_finish_deadline": order.original_finish_deadline,
+        "visit_deadline": order.visit_deadline,
+        "answer": order.answer,
+        "resolved": order.resolved,
+        "satisfaction": order.satisfaction,
+        "reopen_count": order.reopen_count,
+        "urge_count": order.urge_count,
+        "supervised": order.supervised,
+        "duplicate_of": order.duplicate_of.number if order.duplicate_of_id else None,
+        "case_number": order.case_number,
+        "confidential": order.confidential,
+        "suggestions": order.suggestions,
         "timeline": events,
     }
 
@@ -143,7 +176,9 @@ class OrderFilters(Schema):
     since: Moment | None = Field(None, description="registered at or after (ISO 8601)")
     until: Moment | None = Field(None, description="registered before (ISO 8601)")
     overdue: bool = False
-    q: str = Field("", max_length=100, description="order number, or words of the title or the request")
+    q: str = Field(
+        "", max_length=100, description="order number, or words of the title or the request"
+    )
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=10_000_000)
 
@@ -154,18 +189,37 @@ def list_orders(request, filters: Query[OrderFilters]):
     unit = Unit.objects.filter(pk=filters.unit).first() if filters.unit else None
     if filters.unit and unit is None:
         raise InvalidInput({"unit": f"没有编号为 {filters.unit} 的单位"})
-    orders = order_list(request.user, status=filters.status or "", unit=unit, category=filters.category,
-                        order_type=filters.order_type or "", channel=filters.channel or "", since=filters.since,
-                        until=filters.until, overdue=filters.overdue, text=filters.q.strip())
-    page = orders[filters.offset:filters.offset + filters.limit]
+    orders = order_list(
+        request.user,
+        status=filters.status or "",
+        unit=unit,
+        category=filters.category,
+        order_type=filters.order_type or "",
+        channel=filters.channel or "",
+        since=filters.since,
+        until=filters.until,
+        overdue=filters.overdue,
+        text=filters.q.strip(),
+    )
+    page = orders[filters.offset : filters.offset + filters.limit]
     return {"count": orders.count(), "items": [summary(o) for o in page]}
 
 
 def _visible(request, number: str) -> WorkOrder:
     try:
-        return (visible_orders(request.user)
-                .select_related("category", "unit", "handling_unit", "district", "street", "community", "duplicate_of")
-                .get(number=number))
+        return (
+            visible_orders(request.user)
+            .select_related(
+                "category",
+                "unit",
+                "handling_unit",
+                "district",
+                "street",
+                "community",
+                "duplicate_of",
+            )
+            .get(number=number)
+        )
     except WorkOrder.DoesNotExist:
         raise Http404(f"没有工单 {number}，或不在您的可见范围内") from None
 
@@ -181,7 +235,9 @@ class MessageOut(Schema):
     kind: str
     kind_label: str
     channel: str
-    recipient: str = Field(description="as the caller may see it: citizens' numbers masked for units")
+    recipient: str = Field(
+        description="as the caller may see it: citizens' numbers masked for units"
+    )
     status: str
     attempts: int
     sent_at: datetime | None
@@ -193,15 +249,29 @@ class MessageOut(Schema):
 def order_messages(request, number: str):
     order = _visible(request, number)
     to_citizen = order.messages.filter(to_citizen=True).exists()
-    phone = reveal_caller(request.user, order, channel="api", purpose="查看通知记录")[1] if to_citizen else ""
-    return [{
-        "created_at": m.created_at, "kind": m.kind, "kind_label": str(m.get_kind_display()), "channel": m.channel,
-        "recipient": m.shown_recipient, "status": m.status, "attempts": m.attempts, "sent_at": m.sent_at,
-        "last_error": m.last_error,
-    } for m in delivery_log(order, phone)]
+    phone = (
+        reveal_caller(request.user, order, channel="api", purpose="查看通知记录")[1]
+        if to_citizen
+        else ""
+    )
+    return [
+        {
+            "created_at": m.created_at,
+            "kind": m.kind,
+            "kind_label": str(m.get_kind_display()),
+            "channel": m.channel,
+            "recipient": m.shown_recipient,
+            "status": m.status,
+            "attempts": m.attempts,
+            "sent_at": m.sent_at,
+            "last_error": m.last_error,
+        }
+        for m in delivery_log(order, phone)
+    ]
 
 
 # --- writing ---------------------------------------------------------------------------------------
+
 
 class OrderIn(Schema):
     text: Text
@@ -231,7 +301,9 @@ def register(request, body: OrderIn):
 
 
 class ActionIn(Schema):
-    version: Count | None = Field(None, description="the version the client last read; a newer order is a 409 conflict")
+    version: Count | None = Field(
+        None, description="the version the client last read; a newer order is a 409 conflict"
+    )
 
 
 def _unit_by_id(pk: int, field: str) -> Unit:
@@ -272,7 +344,9 @@ class Review(Note):
 
 
 class Dispatch(Note):
-    unit: Count | None = Field(None, description="the responsible unit; the dispatch catalogue decides when empty")
+    unit: Count | None = Field(
+        None, description="the responsible unit; the dispatch catalogue decides when empty"
+    )
     cohandlers: list[Count] = []
     category_code: str | None = None
     urgency: Urgency | None = None
@@ -331,16 +405,36 @@ def _as_is(body: dict) -> dict:
 # action: (body schema, how the body becomes the service's arguments, service)
 ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] = {
     Action.ANSWER_ON_THE_SPOT: (Answer, _as_is, services.answer_on_the_spot),
-    Action.REVIEW: (Review, lambda b: b | {"area": _unit_by_id(b["area"], "area") if b["area"] else None}, services.review_order),
-    Action.DISPATCH: (Dispatch, lambda b: b | {"unit": _unit_by_id(b["unit"], "unit") if b["unit"] else None,
-                                               "cohandlers": [_unit_by_id(u, "cohandlers") for u in b["cohandlers"]]},
-                      services.dispatch_order),
-    Action.REASSIGN: (Reassign, lambda b: b | {"unit": _unit_by_id(b["unit"], "unit")}, services.reassign_order),
+    Action.REVIEW: (
+        Review,
+        lambda b: b | {"area": _unit_by_id(b["area"], "area") if b["area"] else None},
+        services.review_order,
+    ),
+    Action.DISPATCH: (
+        Dispatch,
+        lambda b: (
+            b
+            | {
+                "unit": _unit_by_id(b["unit"], "unit") if b["unit"] else None,
+                "cohandlers": [_unit_by_id(u, "cohandlers") for u in b["cohandlers"]],
+            }
+        ),
+        services.dispatch_order,
+    ),
+    Action.REASSIGN: (
+        Reassign,
+        lambda b: b | {"unit": _unit_by_id(b["unit"], "unit")},
+        services.reassign_order,
+    ),
     Action.ACCEPT: (Note, _as_is, services.accept_order),
     Action.REQUEST_RETURN: (Reason, _as_is, services.request_return),
     Action.APPROVE_RETURN: (Note, _as_is, services.approve_return),
     Action.REJECT_RETURN: (Reason, _as_is, services.reject_return),
-    Action.PASS_DOWN: (PassDown, lambda b: b | {"sub_unit": _unit_by_id(b["sub_unit"], "sub_unit")}, services.pass_down),
+    Action.PASS_DOWN: (
+        PassDown,
+        lambda b: b | {"sub_unit": _unit_by_id(b["sub_unit"], "sub_unit")},
+        services.pass_down,
+    ),
     Action.RECORD_CONTACT: (Contact, _as_is, services.record_contact),
     Action.REQUEST_EXTENSION: (Extension, _as_is, services.request_extension),
     Action.APPROVE_EXTENSION: (Note, _as_is, services.approve_extension),
@@ -352,30 +446,46 @@ ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] =
     Action.VISIT: (Visit, _as_is, services.visit_order),
     Action.REOPEN: (Reason, _as_is, services.reopen_order),
     Action.CLOSE: (Reason, _as_is, services.close_order),
-    Action.MERGE: (Merge, lambda b: b | {"master": _order_by_number(b["master"], "master")}, services.merge_order),
+    Action.MERGE: (
+        Merge,
+        lambda b: b | {"master": _order_by_number(b["master"], "master")},
+        services.merge_order,
+    ),
     Action.CANCEL: (Reason, _as_is, services.cancel_order),
     Action.URGE: (Note, _as_is, services.urge_order),
     Action.SUPERVISE: (Supervise, _as_is, services.supervise_order),
     Action.CONVERT_TO_CASE: (Case, _as_is, services.convert_to_case),
     Action.ASSIST: (Assist, _as_is, services.assist_order),
 }
-assert set(ACTIONS) == set(Action) - {Action.REGISTER}, "every action after registration has an endpoint"
+assert set(ACTIONS) == set(Action) - {Action.REGISTER}, (
+    "every action after registration has an endpoint"
+)
 
 
-def _endpoint(action: Action, schema: type[ActionIn], arguments: Callable[[dict], dict], service: Callable):
+def _endpoint(
+    action: Action, schema: type[ActionIn], arguments: Callable[[dict], dict], service: Callable
+):
     def act(request, number: str, body: schema):  # type: ignore[valid-type]
         order = _visible(request, number)
         data = body.dict()
         version = data.pop("version")
         if version is not None and version != order.version:
-            raise Conflict(order=order.number, action=action.label, status=OrderStatus(order.status).label,
-                           reason=f"工单已更新到第 {order.version} 版（请求基于第 {version} 版），请刷新后重试")
+            raise Conflict(
+                order=order.number,
+                action=action.label,
+                status=OrderStatus(order.status).label,
+                reason=f"工单已更新到第 {order.version} 版（请求基于第 {version} 版），请刷新后重试",
+            )
         return _detail(request.user, service(order=order, actor=request.user, **arguments(data)))
 
     act.__name__ = f"order_{action.value}"
     act = requires(Capability.ACT)(act)
-    router.post(f"/{{number}}/{action.value}", response=answers(200, OrderDetail), summary=f"{action.label}（{action.value}）",
-                operation_id=f"order_{action.value}")(act)
+    router.post(
+        f"/{{number}}/{action.value}",
+        response=answers(200, OrderDetail),
+        summary=f"{action.label}（{action.value}）",
+        operation_id=f"order_{action.value}",
+    )(act)
 
 
 for _action, (_schema, _arguments, _service) in ACTIONS.items():

@@ -26,7 +26,10 @@ class Paging(Schema):
 
 
 def _page(queryset, paging: Paging, row) -> dict:
-    return {"count": queryset.count(), "items": [row(x) for x in queryset[paging.offset:paging.offset + paging.limit]]}
+    return {
+        "count": queryset.count(),
+        "items": [row(x) for x in queryset[paging.offset : paging.offset + paging.limit]],
+    }
 
 
 class UnitOut(Schema):
@@ -49,8 +52,20 @@ class UnitPage(Schema):
 @requires(Capability.LIST_UNITS)
 def list_units(request, paging: Query[Paging]):
     units = Unit.objects.order_by("path")
-    return _page(units, paging, lambda u: {"id": u.pk, "name": u.name, "kind": u.kind, "parent": u.parent_id, "path": u.path,
-                                           "area_names": list(u.names()[1:]), "enforcement": u.enforcement, "active": u.active})
+    return _page(
+        units,
+        paging,
+        lambda u: {
+            "id": u.pk,
+            "name": u.name,
+            "kind": u.kind,
+            "parent": u.parent_id,
+            "path": u.path,
+            "area_names": list(u.names()[1:]),
+            "enforcement": u.enforcement,
+            "active": u.active,
+        },
+    )
 
 
 class UserOut(Schema):
@@ -66,14 +81,26 @@ class UserPage(Schema):
     items: list[UserOut]
 
 
-@router.get("/users", response=answers(200, UserPage), summary="人员（本单位及下级单位；热线中心可见全部）")
+@router.get(
+    "/users", response=answers(200, UserPage), summary="人员（本单位及下级单位；热线中心可见全部）"
+)
 @requires(Capability.LIST_USERS)
 def list_users(request, paging: Query[Paging]):
     users = User.objects.filter(is_active=True).order_by("username")
     me = request.user
     if not may(me, Capability.SEE_CITY):
         users = users.filter(unit__path__startswith=me.unit.path) if me.unit_id else users.none()
-    return _page(users, paging, lambda u: {"id": u.pk, "username": u.username, "name": str(u), "role": u.role, "unit": u.unit_id})
+    return _page(
+        users,
+        paging,
+        lambda u: {
+            "id": u.pk,
+            "username": u.username,
+            "name": str(u),
+            "role": u.role,
+            "unit": u.unit_id,
+        },
+    )
 
 
 class CategoryOut(Schema):
@@ -95,9 +122,20 @@ class CategoryPage(Schema):
 @router.get("/categories", response=answers(200, CategoryPage), summary="诉求分类")
 @requires(Capability.LIST_CATEGORIES)
 def list_categories(request, paging: Query[Paging]):
-    return _page(Category.objects.order_by("code"), paging, lambda c: {
-        "code": c.code, "group": c.group, "name": c.name, "routing": c.routing, "default_unit": c.default_unit,
-        "limit_workdays": c.limit_workdays, "scope": c.scope, "active": c.active})
+    return _page(
+        Category.objects.order_by("code"),
+        paging,
+        lambda c: {
+            "code": c.code,
+            "group": c.group,
+            "name": c.name,
+            "routing": c.routing,
+            "default_unit": c.default_unit,
+            "limit_workdays": c.limit_workdays,
+            "scope": c.scope,
+            "active": c.active,
+        },
+    )
 
 
 class Span(Schema):
@@ -123,10 +161,19 @@ class PolicyPage(Schema):
 @requires(Capability.LIST_SLA_POLICIES)
 def list_policies(request, paging: Query[Paging]):
     def row(p: SlaPolicy) -> dict:
-        deadlines = {k.value: {"amount": getattr(p, f"{k}_amount"), "unit": getattr(p, f"{k}_unit")}
-                     for k in DeadlineKind if getattr(p, f"{k}_amount") is not None}
-        return {"id": p.pk, "name": p.name, "order_type": p.order_type, "category": p.category_id, "urgency": p.urgency,
-                "deadlines": deadlines}
+        deadlines = {
+            k.value: {"amount": getattr(p, f"{k}_amount"), "unit": getattr(p, f"{k}_unit")}
+            for k in DeadlineKind
+            if getattr(p, f"{k}_amount") is not None
+        }
+        return {
+            "id": p.pk,
+            "name": p.name,
+            "order_type": p.order_type,
+            "category": p.category_id,
+            "urgency": p.urgency,
+            "deadlines": deadlines,
+        }
 
     return _page(SlaPolicy.objects.order_by("id"), paging, row)
 
@@ -150,13 +197,24 @@ class ArticlePage(Schema):
 
 
 class ArticleQuery(Paging):
-    q: str = Field("", max_length=200, description="words of a question: ranked by relevance when given")
+    q: str = Field(
+        "", max_length=200, description="words of a question: ranked by relevance when given"
+    )
 
 
 def _article(a: Article, score: float | None = None) -> dict:
-    return {"id": a.pk, "title": a.title, "category": a.category.code if a.category_id else None, "path": a.path,
-            "issuing_unit": a.issuing_unit.name if a.issuing_unit_id else None, "keywords": a.keywords, "body": a.body,
-            "review_by": a.review_by, "valid_until": a.valid_until, "score": score}
+    return {
+        "id": a.pk,
+        "title": a.title,
+        "category": a.category.code if a.category_id else None,
+        "path": a.path,
+        "issuing_unit": a.issuing_unit.name if a.issuing_unit_id else None,
+        "keywords": a.keywords,
+        "body": a.body,
+        "review_by": a.review_by,
+        "valid_until": a.valid_until,
+        "score": score,
+    }
 
 
 @router.get("/articles", response=answers(200, ArticlePage), summary="知识库（可按问题检索）")
@@ -164,7 +222,11 @@ def _article(a: Article, score: float | None = None) -> dict:
 def list_articles(request, query: Query[ArticleQuery]):
     if query.q.strip():
         found = search_articles(query.q, limit=query.offset + query.limit)
-        return {"count": len(found), "items": [_article(a, s) for a, s in found[query.offset:]]}
-    articles = (Article.objects.valid_on(clock.now().date()).select_related("category", "issuing_unit")
-                .filter(Q(category__isnull=True) | Q(category__active=True)).order_by("id"))
+        return {"count": len(found), "items": [_article(a, s) for a, s in found[query.offset :]]}
+    articles = (
+        Article.objects.valid_on(clock.now().date())
+        .select_related("category", "issuing_unit")
+        .filter(Q(category__isnull=True) | Q(category__active=True))
+        .order_by("id")
+    )
     return _page(articles, query, _article)

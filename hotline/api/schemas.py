@@ -12,7 +12,9 @@ Count = StrictInt  # a JSON number, not "3" or true
 
 
 def _iso_only(value):
-    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"[-+]?[\d.eE+-]+", value.strip())):
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and re.fullmatch(r"[-+]?[\d.eE+-]+", value.strip())
+    ):
         raise ValueError("需要 ISO 8601 时间，例如 2026-11-22T09:00:00+08:00")
     return value
 

@@ -27,13 +27,18 @@ def revoke_tokens(*, prefix: str) -> int:
     """Revoke the tokens starting with ``prefix`` (at least 8 characters); returns how many."""
     if len(prefix) < 8:
         raise InvalidInput({"prefix": "请给出令牌的前 8 位"})
-    return ApiToken.objects.filter(prefix=prefix[:8], revoked_at__isnull=True).update(revoked_at=clock.now())
+    return ApiToken.objects.filter(prefix=prefix[:8], revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
 
 
 def user_for_token(token: str) -> User | None:
     """The active user a valid, unrevoked token belongs to, or None."""
-    found = (ApiToken.objects.select_related("user", "user__unit")
-             .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True).first())
+    found = (
+        ApiToken.objects.select_related("user", "user__unit")
+        .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
     return found.user if found else None
 
 

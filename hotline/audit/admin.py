@@ -27,7 +27,10 @@ class PersonalDataAdmin(ReadOnlyAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        if response.status_code == 200 and (obj := response.context_data.get("original")) is not None:
+        if (
+            response.status_code == 200
+            and (obj := response.context_data.get("original")) is not None
+        ):
             record_admin_view(request.user, order=self.order_of(obj), what=self.personal_data)
         return response
 
@@ -35,5 +38,7 @@ class PersonalDataAdmin(ReadOnlyAdmin):
         response = super().changelist_view(request, extra_context)
         if response.status_code == 200 and (self.personal_data_in_list or request.GET.get("q")):
             shown = response.context_data["cl"].result_count
-            record_admin_view(request.user, order=None, what=f"列表 {shown:,} 条：{self.personal_data}")
+            record_admin_view(
+                request.user, order=None, what=f"列表 {shown:,} 条：{self.personal_data}"
+            )
         return response

@@ -10,9 +10,18 @@ class PersonalDataAccess(AppendOnly):
     why. Rows are only ever added."""
 
     at = models.DateTimeField("时间", db_index=True)
-    user = models.ForeignKey(User, verbose_name="查看人", null=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        User, verbose_name="查看人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Empty for an export, whose record says how many orders it held.
-    order = models.ForeignKey(WorkOrder, verbose_name="工单", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        WorkOrder,
+        verbose_name="工单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     what = models.CharField("内容", max_length=100)
     purpose = models.CharField("用途", max_length=100)
     channel = models.CharField("途径", max_length=20)  # web, api, export

@@ -58,7 +58,9 @@ class Call:
 
 def json_call(method: str, path: str, body: dict, headers: dict | None = None, **extra) -> Call:
     encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    return Call(method, path, encoded, {"Content-Type": "application/json", **(headers or {})}, **extra)
+    return Call(
+        method, path, encoded, {"Content-Type": "application/json", **(headers or {})}, **extra
+    )
 
 
 MakeCall = Callable[[int], Call]  # the i-th call of a level (i counts from 0)
@@ -94,7 +96,9 @@ class Level:
     concurrency: int | None = None
     rate: float | None = None
     client_cpu_s: float = 0.0
-    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds of the server's processes, by part
+    cpu_s: dict[str, float] = field(
+        default_factory=dict
+    )  # CPU seconds of the server's processes, by part
     others_s: float | None = None  # CPU seconds of every other process on the machine meanwhile
     cut_off: int = 0  # requests still in flight at the hard bound (counted as timeouts)
 
@@ -138,26 +142,40 @@ class Level:
             "p95_ms": round(percentile(ordered, 95) * 1000, 1),
             "p99_ms": round(percentile(ordered, 99) * 1000, 1),
             "max_ms": round(ordered[-1] * 1000, 1) if ordered else 0.0,
-            "client_cpu_pct": round(100 * self.client_cpu_s / self.seconds, 1) if self.seconds else 0.0,
+            "client_cpu_pct": round(100 * self.client_cpu_s / self.seconds, 1)
+            if self.seconds
+            else 0.0,
         }
         if self.cpu_s and self.requests:
             # CPU per request: where the machine's time goes (app workers, database, this client)
-            out["cpu_ms_per_request"] = {part: round(1000 * s / self.requests, 2)
-                                         for part, s in (self.cpu_s | {"client": self.client_cpu_s}).items()}
+            out["cpu_ms_per_request"] = {
+                part: round(1000 * s / self.requests, 2)
+                for part, s in (self.cpu_s | {"client": self.client_cpu_s}).items()
+            }
         if self.others_s is not None and self.seconds:
-            out["others_cpu_pct"] = round(100 * self.others_s / (self.seconds * (os.cpu_count() or 1)), 1)
+            out["others_cpu_pct"] = round(
+                100 * self.others_s / (self.seconds * (os.cpu_count() or 1)), 1
+            )
         if self.errors:
             out["statuses"] = {s: n for s, n in sorted(self.statuses.items()) if not is_ok(s)}
         if len(self.kinds) > 1:
-            out["kinds"] = {kind: _kind_figures(answers, self.seconds) for kind, answers in sorted(self.kinds.items())}
+            out["kinds"] = {
+                kind: _kind_figures(answers, self.seconds)
+                for kind, answers in sorted(self.kinds.items())
+            }
         return out
 
 
 def _kind_figures(answers: list[tuple[str, float]], seconds: float) -> dict:
     ordered = sorted(latency for _, latency in answers)
     ok = sum(1 for status, _ in answers if is_ok(status))
-    return {"requests": len(answers), "ok": ok, "throughput": round(ok / seconds, 1) if seconds else 0.0,
-            "p50_ms": round(percentile(ordered, 50) * 1000, 1), "p99_ms": round(percentile(ordered, 99) * 1000, 1)}
+    return {
+        "requests": len(answers),
+        "ok": ok,
+        "throughput": round(ok / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(percentile(ordered, 50) * 1000, 1),
+        "p99_ms": round(percentile(ordered, 99) * 1000, 1),
+    }
 
 
 # --- the engine ---------------------------------------------------------------------------------
@@ -179,14 +197,21 @@ class _Recorder:
                 level.unanswered.append(call)
 
 
-async def _send(client: httpx.AsyncClient, call: Call, timeout: float, recorder: _Recorder,
-                started: float | None = None) -> None:
+async def _send(
+    client: httpx.AsyncClient,
+    call: Call,
+    timeout: float,
+    recorder: _Recorder,
+    started: float | None = None,
+) -> None:
     """One request, recorded whatever happens; ``started`` is when it was due (open loop)."""
     begun = time.perf_counter() if started is None else started
     body = None
     try:
         async with asyncio.timeout(timeout):
-            answer = await client.request(call.method, call.path, content=call.content, headers=call.headers)
+            answer = await client.request(
+                call.method, call.path, content=call.content, headers=call.headers
+            )
         status, body = str(answer.status_code), answer.content
     except TimeoutError:
         status = "timeout"
@@ -200,18 +225,30 @@ async def _send(client: httpx.AsyncClient, call: Call, timeout: float, recorder:
     recorder.record(call, status, time.perf_counter() - begun, body)
 
 
-def _client(base_url: str, connections: int, timeout: float, headers: dict | None) -> httpx.AsyncClient:
+def _client(
+    base_url: str, connections: int, timeout: float, headers: dict | None
+) -> httpx.AsyncClient:
     if not base_url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise ValueError(f"the load generator only talks to loopback addresses, not {base_url}")
     return httpx.AsyncClient(
-        base_url=base_url, headers=headers or {}, timeout=httpx.Timeout(timeout),
+        base_url=base_url,
+        headers=headers or {},
+        timeout=httpx.Timeout(timeout),
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         trust_env=False,
     )
 
 
-async def _closed_loop(base_url: str, make: MakeCall, level: Level, *, concurrency: int, duration: float,
-                       timeout: float, headers: dict | None) -> None:
+async def _closed_loop(
+    base_url: str,
+    make: MakeCall,
+    level: Level,
+    *,
+    concurrency: int,
+    duration: float,
+    timeout: float,
+    headers: dict | None,
+) -> None:
     counter = itertools.count()
     recorder = _Recorder(level)
     async with _client(base_url, concurrency, timeout, headers) as client:
@@ -227,8 +264,17 @@ async def _closed_loop(base_url: str, make: MakeCall, level: Level, *, concurren
         level.seconds = time.perf_counter() - start
 
 
-async def _open_loop(base_url: str, make: MakeCall, level: Level, *, rate: float, duration: float,
-                     timeout: float, headers: dict | None, max_in_flight: int) -> None:
+async def _open_loop(
+    base_url: str,
+    make: MakeCall,
+    level: Level,
+    *,
+    rate: float,
+    duration: float,
+    timeout: float,
+    headers: dict | None,
+    max_in_flight: int,
+) -> None:
     recorder = _Recorder(level)
     total = max(1, int(rate * duration))
     async with _client(base_url, max_in_flight, timeout, headers) as client:
@@ -262,10 +308,19 @@ async def _bounded(tasks: list[asyncio.Task], level: Level, bound: float) -> Non
         await asyncio.wait(pending)
 
 
-def run_level(base_url: str, make: MakeCall, *, scenario: str = "", concurrency: int | None = None,
-              rate: float | None = None, duration: float = 5.0, timeout: float = DEFAULT_TIMEOUT,
-              headers: dict | None = None, max_in_flight: int = 512,
-              meter: "CpuMeter | None" = None) -> Level:
+def run_level(
+    base_url: str,
+    make: MakeCall,
+    *,
+    scenario: str = "",
+    concurrency: int | None = None,
+    rate: float | None = None,
+    duration: float = 5.0,
+    timeout: float = DEFAULT_TIMEOUT,
+    headers: dict | None = None,
+    max_in_flight: int = 512,
+    meter: "CpuMeter | None" = None,
+) -> Level:
     """Play one level: closed loop with ``concurrency`` users, or open loop at ``rate`` requests a
     second, for ``duration`` seconds; returns when every request has been answered, timed out or
     been cut off (at most duration + timeout + HARD_GRACE seconds). ``meter`` measures the CPU
@@ -278,13 +333,28 @@ def run_level(base_url: str, make: MakeCall, *, scenario: str = "", concurrency:
     if concurrency is not None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        run = _closed_loop(base_url, make, level, concurrency=concurrency, duration=duration, timeout=timeout,
-                           headers=headers)
+        run = _closed_loop(
+            base_url,
+            make,
+            level,
+            concurrency=concurrency,
+            duration=duration,
+            timeout=timeout,
+            headers=headers,
+        )
     else:
         if rate <= 0:
             raise ValueError("rate must be positive")
-        run = _open_loop(base_url, make, level, rate=rate, duration=duration, timeout=timeout, headers=headers,
-                         max_in_flight=max_in_flight)
+        run = _open_loop(
+            base_url,
+            make,
+            level,
+            rate=rate,
+            duration=duration,
+            timeout=timeout,
+            headers=headers,
+            max_in_flight=max_in_flight,
+        )
     asyncio.run(run)
     level.client_cpu_s = time.process_time() - cpu
     if meter and before is not None:
@@ -296,8 +366,13 @@ def run_level(base_url: str, make: MakeCall, *, scenario: str = "", concurrency:
     return level
 
 
-def saturation(levels: Sequence[Level], *, rise: float = 1.1, p99_factor: float = 4.0,
-               p99_limit_ms: float = 1000.0) -> str:
+def saturation(
+    levels: Sequence[Level],
+    *,
+    rise: float = 1.1,
+    p99_factor: float = 4.0,
+    p99_limit_ms: float = 1000.0,
+) -> str:
     """Why the last of ``levels`` shows saturation ('' when it does not): errors appeared,
     throughput stopped rising, or p99 exploded against the best level before it."""
     last = levels[-1]
@@ -308,15 +383,24 @@ def saturation(levels: Sequence[Level], *, rise: float = 1.1, p99_factor: float 
         return ""
     best = max(before, key=lambda lv: lv.throughput)
     if last.throughput < best.throughput * rise:
-        return f"throughput stopped rising ({last.throughput:.0f}/s against {best.throughput:.0f}/s)"
+        return (
+            f"throughput stopped rising ({last.throughput:.0f}/s against {best.throughput:.0f}/s)"
+        )
     p99, best_p99 = last.latency_ms(99), best.latency_ms(99)
     if p99 > p99_limit_ms and p99 > p99_factor * best_p99:
         return f"p99 exploded ({p99:.0f} ms against {best_p99:.0f} ms)"
     return ""
 
 
-def ramp(play: Callable[[int], Level], concurrencies: Sequence[int], *, budget: float | None = None,
-         patience: int = 0, progress: Callable[[str], None] | None = None, **rules) -> tuple[list[Level], str]:
+def ramp(
+    play: Callable[[int], Level],
+    concurrencies: Sequence[int],
+    *,
+    budget: float | None = None,
+    patience: int = 0,
+    progress: Callable[[str], None] | None = None,
+    **rules,
+) -> tuple[list[Level], str]:
     """Play ``play(concurrency)`` at each of ``concurrencies`` in turn until ``saturation`` (with
     ``rules``) shows at ``patience`` + 1 levels in a row (errors stop at once: more load only
     makes more), or the ``budget`` in seconds is spent; returns the levels and why it stopped."""
@@ -350,10 +434,13 @@ def describe(level: Level) -> str:
     cpu = " ".join(f"{part} {ms:.1f}" for part, ms in d.get("cpu_ms_per_request", {}).items())
     per = ORDERS_PER_REQUEST.get(level.scenario.removesuffix(" at rate"), 1)
     orders = f" ({d['throughput'] * per:.0f} orders/s)" if per > 1 else ""
-    return (f"  {level.scenario:<17} {how} {d['requests']:>6} req {d['throughput']:>7.1f}/s{orders}  "
-            f"p50 {d['p50_ms']:>6.1f}  p95 {d['p95_ms']:>6.1f}  p99 {d['p99_ms']:>6.1f} ms  "
-            + (f"cpu ms/req: {cpu}" if cpu else f"client cpu {d['client_cpu_pct']:.0f}%")
-            + (f"  others {d['others_cpu_pct']:.0f}%" if "others_cpu_pct" in d else "") + errors)
+    return (
+        f"  {level.scenario:<17} {how} {d['requests']:>6} req {d['throughput']:>7.1f}/s{orders}  "
+        f"p50 {d['p50_ms']:>6.1f}  p95 {d['p95_ms']:>6.1f}  p99 {d['p99_ms']:>6.1f} ms  "
+        + (f"cpu ms/req: {cpu}" if cpu else f"client cpu {d['client_cpu_pct']:.0f}%")
+        + (f"  others {d['others_cpu_pct']:.0f}%" if "others_cpu_pct" in d else "")
+        + errors
+    )
 
 
 # --- CPU time of the server's processes ---------------------------------------------------------
@@ -424,7 +511,9 @@ def machine_busy() -> float | None:
     """CPU seconds the whole machine has been busy (all cores; from /proc/stat)."""
     try:
         with open("/proc/stat", "rb") as f:
-            user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in f.readline().split()[1:9])
+            user, nice, system, _idle, _iowait, irq, softirq, steal = (
+                int(v) for v in f.readline().split()[1:9]
+            )
     except (OSError, ValueError):
         return None
     return (user + nice + system + irq + softirq + steal) / _TICKS
@@ -456,8 +545,11 @@ _HEADLINE_KEY = {"intake": "intake_single"}  # intake_orders_per_s is the faster
 # A day in the life of a centre, in requests: every call registered is read many times over.
 MIX = {"intake": 20, "inbox": 30, "order_page": 35, "dispatcher_queue": 15}
 LIST_PAGE = 25  # orders or tickets per list page, ours and the peer's alike
-_INBOX_QUERIES = (f"?status=dispatched&limit={LIST_PAGE}", f"?status=accepted&limit={LIST_PAGE}",
-                  f"?limit={LIST_PAGE}")
+_INBOX_QUERIES = (
+    f"?status=dispatched&limit={LIST_PAGE}",
+    f"?status=accepted&limit={LIST_PAGE}",
+    f"?limit={LIST_PAGE}",
+)
 
 
 @dataclass
@@ -471,7 +563,9 @@ class Fixture:
     bodies: list[dict]
 
 
-def make_fixture(*, seed: int = 12345, bodies: int = 5000, numbers: int = 2000, handlers: int = 8) -> Fixture:
+def make_fixture(
+    *, seed: int = 12345, bodies: int = 5000, numbers: int = 2000, handlers: int = 8
+) -> Fixture:
     """Tokens for the operator and the handlers of the units with the most orders in hand, a
     logged-in session of the dispatcher, random order numbers, and ``bodies`` intake requests
     of the demo city: its texts, addresses in its compounds and roads, callers (some repeat)."""
@@ -491,19 +585,31 @@ def make_fixture(*, seed: int = 12345, bodies: int = 5000, numbers: int = 2000, 
     rng = random.Random(seed)
     city = load_city()
     operator = User.objects.get(username="operator")
-    busy = (WorkOrder.objects.filter(status__in=[Status.DISPATCHED, Status.ACCEPTED], unit__isnull=False)
-            .values("unit_id").annotate(n=Count("id")).order_by("-n")[:handlers])
+    busy = (
+        WorkOrder.objects.filter(
+            status__in=[Status.DISPATCHED, Status.ACCEPTED], unit__isnull=False
+        )
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:handlers]
+    )
     units = [row["unit_id"] for row in busy]
-    chosen = list(User.objects.filter(role=Role.HANDLER, unit_id__in=units, is_active=True).order_by("pk"))
+    chosen = list(
+        User.objects.filter(role=Role.HANDLER, unit_id__in=units, is_active=True).order_by("pk")
+    )
     if not chosen:
-        chosen = list(User.objects.filter(role=Role.HANDLER, is_active=True).order_by("pk")[:handlers])
+        chosen = list(
+            User.objects.filter(role=Role.HANDLER, is_active=True).order_by("pk")[:handlers]
+        )
     bounds = WorkOrder.objects.aggregate(low=Min("id"), high=Max("id"))
     found: list[str] = []
     if bounds["low"] is not None:
         ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(numbers)]
         found = list(WorkOrder.objects.filter(pk__in=ids).values_list("number", flat=True))
         rng.shuffle(found)
-    codes = list(Category.objects.filter(active=True).order_by("code").values_list("code", flat=True))
+    codes = list(
+        Category.objects.filter(active=True).order_by("code").values_list("code", flat=True)
+    )
     weights = [FREQUENCY.get(code, 1) for code in codes]
     callers = [f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" for _ in range(300)]
     made = []
@@ -514,17 +620,26 @@ def make_fixture(*, seed: int = 12345, bodies: int = 5000, numbers: int = 2000, 
         else:
             address = f"{rng.choice(city.compounds[community.pk])}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
         code = rng.choices(codes, weights)[0]
-        phone = rng.choice(callers) if rng.random() < 0.06 else f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-        made.append({
-            "text": texts.request_text(rng, code, address), "address": address,
-            "caller_name": f"{rng.choice(SURNAMES)}{rng.choice(['先生', '女士'])}", "caller_phone": phone,
-            "channel": "phone",
-        })
+        phone = (
+            rng.choice(callers)
+            if rng.random() < 0.06
+            else f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+        )
+        made.append(
+            {
+                "text": texts.request_text(rng, code, address),
+                "address": address,
+                "caller_name": f"{rng.choice(SURNAMES)}{rng.choice(['先生', '女士'])}",
+                "caller_phone": phone,
+                "channel": "phone",
+            }
+        )
     return Fixture(
         operator_token=create_token(user=operator),
         handler_tokens=[create_token(user=user) for user in chosen],
         dispatcher_session=_session_for(User.objects.get(username="dispatcher")),
-        numbers=found, bodies=made,
+        numbers=found,
+        bodies=made,
     )
 
 
@@ -557,13 +672,25 @@ class Scenarios:
 
     def intake(self, i: int) -> Call:
         body = self.f.bodies[i % len(self.f.bodies)]
-        return json_call("POST", "/api/v1/orders", body, self.operator | {"Idempotency-Key": uuid.uuid4().hex},
-                         kind="intake", keep=True)
+        return json_call(
+            "POST",
+            "/api/v1/orders",
+            body,
+            self.operator | {"Idempotency-Key": uuid.uuid4().hex},
+            kind="intake",
+            keep=True,
+        )
 
     def intake_batch(self, i: int) -> Call:
         bodies = [self.f.bodies[(i * BATCH + k) % len(self.f.bodies)] for k in range(BATCH)]
-        return json_call("POST", "/api/v1/orders/batch", {"orders": bodies},
-                         self.operator | {"Idempotency-Key": uuid.uuid4().hex}, kind="intake_batch", keep=True)
+        return json_call(
+            "POST",
+            "/api/v1/orders/batch",
+            {"orders": bodies},
+            self.operator | {"Idempotency-Key": uuid.uuid4().hex},
+            kind="intake_batch",
+            keep=True,
+        )
 
     def inbox(self, i: int) -> Call:
         headers = self.handlers[i % len(self.handlers)]
@@ -571,8 +698,12 @@ class Scenarios:
         return Call("GET", "/api/v1/orders" + query, headers=headers, kind="inbox")
 
     def order_page(self, i: int) -> Call:
-        return Call("GET", f"/orders/{self.f.numbers[i % len(self.f.numbers)]}/", headers=self.dispatcher,
-                    kind="order_page")
+        return Call(
+            "GET",
+            f"/orders/{self.f.numbers[i % len(self.f.numbers)]}/",
+            headers=self.dispatcher,
+            kind="order_page",
+        )
 
     def dispatcher_queue(self, i: int) -> Call:
         return Call("GET", "/", headers=self.dispatcher, kind="dispatcher_queue")
@@ -598,16 +729,22 @@ class PeerScenarios:
 
     def intake(self, i: int) -> Call:
         body = self.peer.ticket_body(i, self.texts[i % len(self.texts)])
-        return json_call("POST", self.peer.create_path, body, self.headers, kind="intake", keep=True)
+        return json_call(
+            "POST", self.peer.create_path, body, self.headers, kind="intake", keep=True
+        )
 
     def list(self, i: int) -> Call:
-        return Call("GET", f"{self.peer.list_path}?page_size={LIST_PAGE}", headers=self.headers, kind="list")
+        return Call(
+            "GET", f"{self.peer.list_path}?page_size={LIST_PAGE}", headers=self.headers, kind="list"
+        )
 
 
 # --- checks: what intake acknowledged is what the database holds -----------------------------------
 
 
-def retry_unanswered(base_url: str, calls: Sequence[Call], *, timeout: float = 30.0, tries: int = 5) -> list[bytes]:
+def retry_unanswered(
+    base_url: str, calls: Sequence[Call], *, timeout: float = 30.0, tries: int = 5
+) -> list[bytes]:
     """Send again, with the same Idempotency-Key, every intake request that got no 2xx (what a
     client does after a timeout); returns the 2xx bodies. The server either replays the answer
     it committed or registers the order now, so afterwards every order written is acknowledged."""
@@ -616,7 +753,9 @@ def retry_unanswered(base_url: str, calls: Sequence[Call], *, timeout: float = 3
         for call in calls:
             for attempt in range(tries):
                 try:
-                    answer = client.request(call.method, call.path, content=call.content, headers=call.headers)
+                    answer = client.request(
+                        call.method, call.path, content=call.content, headers=call.headers
+                    )
                 except httpx.HTTPError:
                     time.sleep(0.2 * (attempt + 1))
                     continue
@@ -636,7 +775,9 @@ def replays_match(base_url: str, kept: Sequence[tuple[Call, bytes]], *, sample: 
     chosen = kept[:sample]
     with httpx.Client(base_url=base_url, timeout=30.0, trust_env=False) as client:
         for call, body in chosen:
-            answer = client.request(call.method, call.path, content=call.content, headers=call.headers)
+            answer = client.request(
+                call.method, call.path, content=call.content, headers=call.headers
+            )
             same += answer.content == body and answer.headers.get("Idempotent-Replay") == "true"
     return {"replayed": len(chosen), "replayed_same": same}
 
@@ -646,7 +787,11 @@ def numbers_of(bodies: Sequence[bytes]) -> list[str]:
     numbers = []
     for body in bodies:
         answer = json.loads(body)
-        numbers.extend([item["number"] for item in answer["items"]] if "items" in answer else [answer["number"]])
+        numbers.extend(
+            [item["number"] for item in answer["items"]]
+            if "items" in answer
+            else [answer["number"]]
+        )
     return numbers
 
 
@@ -665,11 +810,19 @@ def rows_check(before: int, acknowledged: Sequence[str]) -> dict:
 
     after = count_orders()
     unique = sorted(set(acknowledged))
-    present = sum(WorkOrder.objects.filter(number__in=unique[k:k + 5000]).count() for k in range(0, len(unique), 5000))
+    present = sum(
+        WorkOrder.objects.filter(number__in=unique[k : k + 5000]).count()
+        for k in range(0, len(unique), 5000)
+    )
     rows = after - before
-    return {"acknowledged": len(acknowledged), "rows": rows, "lost": len(unique) - present,
-            "extra": rows - present, "twice": len(acknowledged) - len(unique),
-            "match": rows == present == len(unique) == len(acknowledged)}
+    return {
+        "acknowledged": len(acknowledged),
+        "rows": rows,
+        "lost": len(unique) - present,
+        "extra": rows - present,
+        "twice": len(acknowledged) - len(unique),
+        "match": rows == present == len(unique) == len(acknowledged),
+    }
 
 
 # --- the plan of `hotline bench quick|full` ---------------------------------------------------------
@@ -711,19 +864,49 @@ def quick_plan(**overrides) -> Plan:
     """Under three minutes on two cores, database and peer included: 30,000 orders over the last
     month (the daily volume of a million orders over two years, so intake's duplicate search
     sees as many recent neighbours), two or three short levels per scenario."""
-    return Plan(**({"name": "quick", "orders": 30_000, "months": 1, "levels": (2, 4, 8), "duration": 4.0,
-                    "rate_duration": 4.0, "peer_levels": (2, 4, 8), "peer_list_levels": (2, 4),
-                    "peer_tickets": 1000, "warmup": 1.5, "profile": 40} | overrides))
+    return Plan(
+        **(
+            {
+                "name": "quick",
+                "orders": 30_000,
+                "months": 1,
+                "levels": (2, 4, 8),
+                "duration": 4.0,
+                "rate_duration": 4.0,
+                "peer_levels": (2, 4, 8),
+                "peer_list_levels": (2, 4),
+                "peer_tickets": 1000,
+                "warmup": 1.5,
+                "profile": 40,
+            }
+            | overrides
+        )
+    )
 
 
 def full_plan(**overrides) -> Plan:
     """By hand: a million orders over two years, every scenario at rising concurrency (a ramp
     stops at the second level in a row that shows saturation: one flat level on a shared machine
     may be a neighbour's doing)."""
-    return Plan(**({"name": "full", "orders": 1_000_000, "months": 24, "levels": (1, 2, 4, 8, 16, 32, 64),
-                    "duration": 10.0, "rate_duration": 15.0, "peer_levels": (1, 2, 4, 8, 16, 32),
-                    "peer_list_levels": (1, 2, 4, 8), "peer_tickets": 10_000, "warmup": 3.0,
-                    "profile": 200, "patience": 1} | overrides))
+    return Plan(
+        **(
+            {
+                "name": "full",
+                "orders": 1_000_000,
+                "months": 24,
+                "levels": (1, 2, 4, 8, 16, 32, 64),
+                "duration": 10.0,
+                "rate_duration": 15.0,
+                "peer_levels": (1, 2, 4, 8, 16, 32),
+                "peer_list_levels": (1, 2, 4, 8),
+                "peer_tickets": 10_000,
+                "warmup": 3.0,
+                "profile": 200,
+                "patience": 1,
+            }
+            | overrides
+        )
+    )
 
 
 class Refused(Exception):
@@ -734,8 +917,10 @@ def _postgres_url(database_url: str) -> str:
     from urllib.parse import urlsplit
 
     if not database_url or urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql"):
-        raise Refused("hotline bench quick|full needs DATABASE_URL=postgres://… (a PostgreSQL server on which it "
-                      "may create databases); it is " + (repr(database_url) if database_url else "unset"))
+        raise Refused(
+            "hotline bench quick|full needs DATABASE_URL=postgres://… (a PostgreSQL server on which it "
+            "may create databases); it is " + (repr(database_url) if database_url else "unset")
+        )
     return database_url
 
 
@@ -759,11 +944,19 @@ def recreate_database(database_url: str, name: str) -> str:
     from psycopg import sql
 
     if urlsplit(database_url).path.lstrip("/") == name:
-        raise Refused(f"DATABASE_URL names {name}, the scratch database the bench recreates: point it at another "
-                      "database of the same server (e.g. postgres)")
+        raise Refused(
+            f"DATABASE_URL names {name}, the scratch database the bench recreates: point it at another "
+            "database of the same server (e.g. postgres)"
+        )
     with _admin(database_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                sql.Identifier(name)
+            )
+        )
     return _with_database(database_url, name)
 
 
@@ -771,7 +964,9 @@ def drop_database(database_url: str, name: str) -> None:
     from psycopg import sql
 
     with _admin(database_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def _existing_orders(database_url: str, name: str) -> int | None:
@@ -814,7 +1009,9 @@ class _Clock:
         return time.monotonic() - self.started
 
 
-def run_bench(plan: Plan, database_url: str, *, workdir, progress: Callable[[str], None] = lambda _: None) -> dict:
+def run_bench(
+    plan: Plan, database_url: str, *, workdir, progress: Callable[[str], None] = lambda _: None
+) -> dict:
     """Run ``plan`` against a scratch database on the PostgreSQL server of ``database_url`` (the
     database it names is not touched): create and fill ``plan.database``, start our gunicorn,
     play the scenarios, then the peer's; returns {"headline": …, "levels": […], …}."""
@@ -827,13 +1024,23 @@ def run_bench(plan: Plan, database_url: str, *, workdir, progress: Callable[[str
     database_url = _postgres_url(database_url)
     unknown = set(plan.scenarios) - set(SCENARIOS)
     if unknown:
-        raise Refused(f"unknown scenarios: {', '.join(sorted(unknown))} (known: {', '.join(SCENARIOS)})")
+        raise Refused(
+            f"unknown scenarios: {', '.join(sorted(unknown))} (known: {', '.join(SCENARIOS)})"
+        )
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    report: dict = {"plan": {k: v for k, v in plan.__dict__.items()}, "levels": [], "checks": {}, "setup_s": {}}
+    report: dict = {
+        "plan": {k: v for k, v in plan.__dict__.items()},
+        "levels": [],
+        "checks": {},
+        "setup_s": {},
+    }
 
     peer_env: dict = {}
-    if plan.peer:  # the peer's first install downloads from the package index: overlap it with our setup
+    if (
+        plan.peer
+    ):  # the peer's first install downloads from the package index: overlap it with our setup
+
         def install() -> None:
             from hotline.benchmarks import peer
 
@@ -849,14 +1056,18 @@ def run_bench(plan: Plan, database_url: str, *, workdir, progress: Callable[[str
 
     caller_database = settings.DATABASES["default"]["NAME"]
     try:
-        return _run(plan, database_url, workdir, report, peer_env, installer if plan.peer else None, say)
+        return _run(
+            plan, database_url, workdir, report, peer_env, installer if plan.peer else None, say
+        )
     finally:
         use_database(caller_database)
         if not plan.keep and not plan.reuse:
             drop_database(database_url, plan.database)
 
 
-def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, installer, say) -> dict:
+def _run(
+    plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, installer, say
+) -> dict:
     import platform
 
     from django.conf import settings
@@ -881,8 +1092,12 @@ def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, i
         report["setup_s"]["migrate"] = round(time.monotonic() - step, 1)
         step = time.monotonic()
         say(f"generating {plan.orders:,} orders over {plan.months} months")
-        result = generate(plan.orders, months=plan.months, seed=plan.seed,
-                          progress=lambda line: say("  " + line.strip()))
+        result = generate(
+            plan.orders,
+            months=plan.months,
+            seed=plan.seed,
+            progress=lambda line: say("  " + line.strip()),
+        )
         report["setup_s"]["generate"] = round(time.monotonic() - step, 1)
         report["generated"] = result.as_dict()
     step = time.monotonic()
@@ -890,8 +1105,12 @@ def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, i
     from hotline.triage.selectors import current_model
     from hotline.triage.services import train_from_corpus
 
-    if not ModelVersion.objects.filter(active=True).exists():  # now, not by each worker on its first request
-        say(f"training the cold-start triage model ({plan.corpus_per_category} examples per category)")
+    if not ModelVersion.objects.filter(
+        active=True
+    ).exists():  # now, not by each worker on its first request
+        say(
+            f"training the cold-start triage model ({plan.corpus_per_category} examples per category)"
+        )
         train_from_corpus(per_category=plan.corpus_per_category)
     version, _ = current_model()
     report["setup_s"]["model"] = round(time.monotonic() - step, 1)
@@ -901,29 +1120,56 @@ def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, i
         pg_version = cursor.fetchone()[0]
     fixture = make_fixture(seed=plan.seed)
     orders_at_start = count_orders()
-    say(f"{orders_at_start:,} orders; triage model v{version}; {len(fixture.handler_tokens)} handlers, "
-        f"{len(fixture.numbers)} order numbers")
+    say(
+        f"{orders_at_start:,} orders; triage model v{version}; {len(fixture.handler_tokens)} handlers, "
+        f"{len(fixture.numbers)} order numbers"
+    )
 
-    report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "postgresql": pg_version,
-                         "platform": platform.platform()}
+    report["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "postgresql": pg_version,
+        "platform": platform.platform(),
+    }
     # The first keys are the headline figures; the rest follow as they are measured.
-    headline: dict = {"bench": plan.name, "intake_orders_per_s": None, "intake_p99_ms": None,
-                      "peer_intake_orders_per_s": None, "intake_ratio": None, "orders": orders_at_start,
-                      "cpus": os.cpu_count(), "workers": plan.workers, "threads": plan.threads,
-                      "loadavg_before": round(os.getloadavg()[0], 2)}
+    headline: dict = {
+        "bench": plan.name,
+        "intake_orders_per_s": None,
+        "intake_p99_ms": None,
+        "peer_intake_orders_per_s": None,
+        "intake_ratio": None,
+        "orders": orders_at_start,
+        "cpus": os.cpu_count(),
+        "workers": plan.workers,
+        "threads": plan.threads,
+        "loadavg_before": round(os.getloadavg()[0], 2),
+    }
     levels: dict[str, list[Level]] = {}
 
     step = time.monotonic()
-    server = ours.start_server(bench_url, workdir=workdir / "ours", secret_key=settings.SECRET_KEY,
-                               workers=plan.workers, threads=plan.threads)
-    worker = ours.start_worker(bench_url, workdir=workdir / "ours", secret_key=settings.SECRET_KEY) if plan.worker else None
+    server = ours.start_server(
+        bench_url,
+        workdir=workdir / "ours",
+        secret_key=settings.SECRET_KEY,
+        workers=plan.workers,
+        threads=plan.threads,
+    )
+    worker = (
+        ours.start_worker(bench_url, workdir=workdir / "ours", secret_key=settings.SECRET_KEY)
+        if plan.worker
+        else None
+    )
     report["setup_s"]["server"] = round(time.monotonic() - step, 1)
-    say(f"our gunicorn: {plan.workers} {'gthread' if plan.threads > 1 else 'sync'} workers at {server.url}")
+    say(
+        f"our gunicorn: {plan.workers} {'gthread' if plan.threads > 1 else 'sync'} workers at {server.url}"
+    )
     scenarios = Scenarios(fixture, seed=plan.seed)
     meter = CpuMeter(server.process.pid)
     try:
         _warm_up(server.url, scenarios, plan)
-        at_rate = next((name for name in ("intake_batch", "intake") if name in plan.scenarios), None)
+        at_rate = next(
+            (name for name in ("intake_batch", "intake") if name in plan.scenarios), None
+        )
         if plan.rate and at_rate:
             # first, with the database as it was filled: every level after it adds its own orders
             # at the same few places within the duplicate search's week
@@ -960,7 +1206,9 @@ def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, i
             cpu = {part: round(1000 * sec / best.requests, 2) for part, sec in best.cpu_s.items()}
             headline[f"{name}_cpu_ms"] = cpu
             if sum(cpu.values()):
-                headline[f"{name}_cpu_bound_per_s"] = round((os.cpu_count() or 1) * 1000 / sum(cpu.values()), 1)
+                headline[f"{name}_cpu_bound_per_s"] = round(
+                    (os.cpu_count() or 1) * 1000 / sum(cpu.values()), 1
+                )
     for name in ("intake", "intake_batch", "mixed"):
         if name in report["checks"]:
             headline[f"{name}_rows_match"] = report["checks"][name]["match"]
@@ -971,7 +1219,9 @@ def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, i
         key = _HEADLINE_KEY.get(mode, mode)
         headline["intake_orders_per_s"] = headline[f"{key}_orders_per_s"]
         at_rate = headline.get("intake_at_rate") or {}
-        headline["intake_p99_ms"] = at_rate["p99_ms"] if at_rate.get("mode") == mode else headline[f"{key}_p99_ms"]
+        headline["intake_p99_ms"] = (
+            at_rate["p99_ms"] if at_rate.get("mode") == mode else headline[f"{key}_p99_ms"]
+        )
 
     if plan.peer and installer is not None:
         installer.join(timeout=900)
@@ -981,20 +1231,30 @@ def _run(plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, i
     if peer := headline.get("peer_intake_orders_per_s"):
         headline["intake_ratio"] = round((headline.get("intake_orders_per_s") or 0) / peer, 2)
         # like for like as well: one order (ticket) a request
-        headline["intake_single_ratio"] = round((headline.get("intake_single_orders_per_s") or 0) / peer, 2)
+        headline["intake_single_ratio"] = round(
+            (headline.get("intake_single_orders_per_s") or 0) / peer, 2
+        )
     if headline.get("peer_list_per_s") and headline.get("inbox_per_s"):
         headline["list_ratio"] = round(headline["inbox_per_s"] / headline["peer_list_per_s"], 2)
     at_rate = headline.get("intake_at_rate") or {}
     headline["goal_met"] = bool(
-        at_rate.get("orders_rate", 0) >= 300 and at_rate.get("orders_per_s", 0) >= 0.98 * at_rate["orders_rate"]
-        and at_rate.get("errors") == 0 and at_rate.get("p99_ms", 1e9) < 250
-        and headline.get("intake_ratio", 0) > 1)
+        at_rate.get("orders_rate", 0) >= 300
+        and at_rate.get("orders_per_s", 0) >= 0.98 * at_rate["orders_rate"]
+        and at_rate.get("errors") == 0
+        and at_rate.get("p99_ms", 1e9) < 250
+        and headline.get("intake_ratio", 0) > 1
+    )
 
     headline["seconds"] = round(say.seconds, 1)
     report["headline"] = headline
-    played = levels | report.pop("_peer_levels", {}) | {"intake_at_rate": report.pop("_open_levels", [])}
-    report["levels"] = [lv.as_dict() | {"server": "peer" if key.startswith("peer_") else "ours"}
-                        for key, some in played.items() for lv in some]
+    played = (
+        levels | report.pop("_peer_levels", {}) | {"intake_at_rate": report.pop("_open_levels", [])}
+    )
+    report["levels"] = [
+        lv.as_dict() | {"server": "peer" if key.startswith("peer_") else "ours"}
+        for key, some in played.items()
+        for lv in some
+    ]
     return report
 
 
@@ -1003,17 +1263,35 @@ def _warm_up(url: str, scenarios: Scenarios, plan: Plan) -> None:
     users = max(2, plan.workers * plan.threads)
     for name in ("intake", "intake_batch", "order_page", "inbox", "dispatcher_queue"):
         if name in plan.scenarios or plan.scenarios == ("mixed",) or "mixed" in plan.scenarios:
-            run_level(url, scenarios.make(name), scenario=name, concurrency=users,
-                      duration=plan.warmup if name.startswith("intake") else plan.warmup / 3, timeout=30.0)
+            run_level(
+                url,
+                scenarios.make(name),
+                scenario=name,
+                concurrency=users,
+                duration=plan.warmup if name.startswith("intake") else plan.warmup / 3,
+                timeout=30.0,
+            )
 
 
-def _ramp_ours(name: str, url: str, scenarios: Scenarios, plan: Plan, report: dict, say,
-               meter: CpuMeter) -> list[Level]:
+def _ramp_ours(
+    name: str, url: str, scenarios: Scenarios, plan: Plan, report: dict, say, meter: CpuMeter
+) -> list[Level]:
     writes = name in ("intake", "intake_batch", "mixed")
     before = count_orders() if writes else 0
-    played, why = ramp(lambda c: run_level(url, scenarios.make(name), scenario=name, concurrency=c,
-                                          duration=plan.duration, timeout=plan.timeout, meter=meter),
-                       plan.levels, patience=plan.patience, progress=say)
+    played, why = ramp(
+        lambda c: run_level(
+            url,
+            scenarios.make(name),
+            scenario=name,
+            concurrency=c,
+            duration=plan.duration,
+            timeout=plan.timeout,
+            meter=meter,
+        ),
+        plan.levels,
+        patience=plan.patience,
+        progress=say,
+    )
     say(f"  {name}: " + (f"saturated: {why}" if why else "no saturation within the levels"))
     report.setdefault("saturation", {})[name] = why
     if writes:
@@ -1029,9 +1307,12 @@ def _intake_check(url: str, played: list[Level], before: int, say, name: str) ->
     check["retried"] = len(unanswered)
     check |= replays_match(url, kept)
     check["match"] = check["match"] and check["replayed_same"] == check["replayed"]
-    say(f"  {name} rows: {check['rows']:,} written, {check['acknowledged']:,} acknowledged "
+    say(
+        f"  {name} rows: {check['rows']:,} written, {check['acknowledged']:,} acknowledged "
         f"({check['retried']} retried with their key), lost {check['lost']}, extra {check['extra']}; "
-        f"{check['replayed_same']}/{check['replayed']} replays answered alike" + ("" if check["match"] else "  MISMATCH"))
+        f"{check['replayed_same']}/{check['replayed']} replays answered alike"
+        + ("" if check["match"] else "  MISMATCH")
+    )
     return check
 
 
@@ -1039,33 +1320,61 @@ def _faster_intake(levels: dict[str, list[Level]]) -> str | None:
     """The intake scenario that registered the most orders a second, if any was played."""
     played = {name: best_level(levels[name]) for name in ORDERS_PER_REQUEST if levels.get(name)}
     played = {name: best for name, best in played.items() if best is not None and best.throughput}
-    return max(played, key=lambda name: played[name].throughput * ORDERS_PER_REQUEST[name], default=None)
+    return max(
+        played, key=lambda name: played[name].throughput * ORDERS_PER_REQUEST[name], default=None
+    )
 
 
-def _rate_check(url: str, scenarios: Scenarios, plan: Plan, mode: str, report: dict, headline: dict, say,
-                meter: CpuMeter) -> None:
+def _rate_check(
+    url: str,
+    scenarios: Scenarios,
+    plan: Plan,
+    mode: str,
+    report: dict,
+    headline: dict,
+    say,
+    meter: CpuMeter,
+) -> None:
     """Intake at a fixed rate of ``plan.rate`` orders a second, open loop: requests go out on
     time whether or not earlier ones were answered, so a server that cannot keep up shows it in
     its latencies (and timeouts)."""
     per = ORDERS_PER_REQUEST[mode]
     orders_rate = plan.rate
     before = count_orders()
-    level = run_level(url, scenarios.make(mode), scenario=f"{mode} at rate", rate=orders_rate / per,
-                      duration=plan.rate_duration, timeout=plan.timeout,
-                      max_in_flight=max(64, plan.workers * plan.threads * 8), meter=meter)
+    level = run_level(
+        url,
+        scenarios.make(mode),
+        scenario=f"{mode} at rate",
+        rate=orders_rate / per,
+        duration=plan.rate_duration,
+        timeout=plan.timeout,
+        max_in_flight=max(64, plan.workers * plan.threads * 8),
+        meter=meter,
+    )
     say(describe(level))
     check = _intake_check(url, [level], before, say, f"{mode} at rate")
     report["checks"]["intake_at_rate"] = check
     report["intake_at_rate"] = level.as_dict()
     figures = level.as_dict()
-    headline["intake_at_rate"] = {"mode": mode, "orders_rate": orders_rate,
-                                  "orders_per_s": round(figures["throughput"] * per, 1),
-                                  **{k: figures[k] for k in ("rate", "throughput", "p50_ms", "p99_ms", "errors")}}
+    headline["intake_at_rate"] = {
+        "mode": mode,
+        "orders_rate": orders_rate,
+        "orders_per_s": round(figures["throughput"] * per, 1),
+        **{k: figures[k] for k in ("rate", "throughput", "p50_ms", "p99_ms", "errors")},
+    }
     report.setdefault("_open_levels", []).append(level)
 
 
-def _peer_part(database_url: str, plan: Plan, fixture: Fixture, workdir, peer_env: dict, report: dict,
-               headline: dict, say) -> None:
+def _peer_part(
+    database_url: str,
+    plan: Plan,
+    fixture: Fixture,
+    workdir,
+    peer_env: dict,
+    report: dict,
+    headline: dict,
+    say,
+) -> None:
     from hotline.benchmarks import peer as helpdesk
     from hotline.benchmarks.server import free_port
 
@@ -1076,8 +1385,13 @@ def _peer_part(database_url: str, plan: Plan, fixture: Fixture, workdir, peer_en
     say("starting the peer (django-helpdesk) on the same PostgreSQL server")
     step = time.monotonic()
     try:
-        peer = helpdesk.start_peer(database_url, port=free_port(), workers=plan.workers, threads=plan.threads,
-                                   workdir=workdir / "peer")
+        peer = helpdesk.start_peer(
+            database_url,
+            port=free_port(),
+            workers=plan.workers,
+            threads=plan.threads,
+            workdir=workdir / "peer",
+        )
     except Exception as error:  # noqa: BLE001 - the run reports it instead of dying
         headline["peer_error"] = f"{type(error).__name__}: {error}"[:2000]
         say(f"the peer did not start: {error}")
@@ -1088,13 +1402,29 @@ def _peer_part(database_url: str, plan: Plan, fixture: Fixture, workdir, peer_en
         scenarios = PeerScenarios(peer, fixture.bodies)
         meter = CpuMeter(peer.process.pid)
         users = max(2, plan.workers * plan.threads)
-        run_level(peer.url, scenarios.intake, scenario="peer_intake", concurrency=users, duration=plan.warmup,
-                  timeout=30.0)
+        run_level(
+            peer.url,
+            scenarios.intake,
+            scenario="peer_intake",
+            concurrency=users,
+            duration=plan.warmup,
+            timeout=30.0,
+        )
         before = peer.count_tickets()
         played["peer_intake"], why = ramp(
-            lambda c: run_level(peer.url, scenarios.intake, scenario="peer_intake", concurrency=c,
-                                duration=plan.duration, timeout=plan.timeout, meter=meter),
-            plan.peer_levels, patience=plan.patience, progress=say)
+            lambda c: run_level(
+                peer.url,
+                scenarios.intake,
+                scenario="peer_intake",
+                concurrency=c,
+                duration=plan.duration,
+                timeout=plan.timeout,
+                meter=meter,
+            ),
+            plan.peer_levels,
+            patience=plan.patience,
+            progress=say,
+        )
         report.setdefault("saturation", {})["peer_intake"] = why
         ok = sum(lv.ok for lv in played["peer_intake"])
         rows = peer.count_tickets() - before
@@ -1106,9 +1436,19 @@ def _peer_part(database_url: str, plan: Plan, fixture: Fixture, workdir, peer_en
         headline["peer_tickets"] = tickets
         say(f"  peer list over {tickets:,} tickets")
         played["peer_list"], why = ramp(
-            lambda c: run_level(peer.url, scenarios.list, scenario="peer_list", concurrency=c,
-                                duration=plan.duration, timeout=plan.timeout * 6, meter=meter),
-            plan.peer_list_levels, patience=plan.patience, progress=say)
+            lambda c: run_level(
+                peer.url,
+                scenarios.list,
+                scenario="peer_list",
+                concurrency=c,
+                duration=plan.duration,
+                timeout=plan.timeout * 6,
+                meter=meter,
+            ),
+            plan.peer_list_levels,
+            patience=plan.patience,
+            progress=say,
+        )
         report["saturation"]["peer_list"] = why
     except Exception as error:  # noqa: BLE001 - what was measured is kept, the failure reported
         headline["peer_error"] = f"{type(error).__name__}: {error}"[:2000]
@@ -1124,8 +1464,9 @@ def _peer_part(database_url: str, plan: Plan, fixture: Fixture, workdir, peer_en
             headline[f"{key}_per_s"] = round(best.throughput, 1)
             headline[f"{name}_p99_ms"] = round(best.latency_ms(99), 1)
             if best.cpu_s and best.requests:
-                headline[f"{name}_cpu_ms"] = {part: round(1000 * sec / best.requests, 2)
-                                              for part, sec in best.cpu_s.items()}
+                headline[f"{name}_cpu_ms"] = {
+                    part: round(1000 * sec / best.requests, 2) for part, sec in best.cpu_s.items()
+                }
     headline["peer_rows_match"] = report["checks"].get("peer_intake", {}).get("match")
     report["_peer_levels"] = played
 
@@ -1165,7 +1506,11 @@ def profile_intake(scenarios: Scenarios, n: int) -> dict:
 
     def post(i: int) -> None:
         call = scenarios.intake(10**6 + i)
-        headers = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in call.headers.items() if k != "Content-Type"}
+        headers = {
+            "HTTP_" + k.upper().replace("-", "_"): v
+            for k, v in call.headers.items()
+            if k != "Content-Type"
+        }
         answer = client.post(call.path, call.content, content_type="application/json", **headers)
         if answer.status_code != 201:
             raise RuntimeError(f"intake answered {answer.status_code}: {answer.content[:300]!r}")
@@ -1188,12 +1533,28 @@ def profile_intake(scenarios: Scenarios, n: int) -> dict:
     stats = pstats.Stats(profiler).stats  # (file, line, name) → (cc, nc, tt, ct, callers)
     components = {}
     for label, suffix, function in _COMPONENTS:
-        seconds = sum(ct for (file, _, name), (_, _, _, ct, _) in stats.items()
-                      if name == function and file.replace("\\", "/").endswith(suffix))
+        seconds = sum(
+            ct
+            for (file, _, name), (_, _, _, ct, _) in stats.items()
+            if name == function and file.replace("\\", "/").endswith(suffix)
+        )
         components[label] = round(seconds * 1000 / n, 2)
-    top = sorted(((ct, f"{file.rsplit('/site-packages/', 1)[-1].rsplit('/work/main/', 1)[-1]}:{line}({name})")
-                  for (file, line, name), (_, _, tt, ct, _) in stats.items()), reverse=True)[:40]
-    return {"requests": n, "median_ms": round(statistics.median(plain), 2),
-            "p99_ms": round(percentile(sorted(plain), 99), 2), "queries": len(queries),
-            "sql": [q["sql"][:120] for q in queries], "components_ms": components,
-            "top_cumulative_ms": [(round(ct * 1000 / n, 2), where) for ct, where in top]}
+    top = sorted(
+        (
+            (
+                ct,
+                f"{file.rsplit('/site-packages/', 1)[-1].rsplit('/work/main/', 1)[-1]}:{line}({name})",
+            )
+            for (file, line, name), (_, _, tt, ct, _) in stats.items()
+        ),
+        reverse=True,
+    )[:40]
+    return {
+        "requests": n,
+        "median_ms": round(statistics.median(plain), 2),
+        "p99_ms": round(percentile(sorted(plain), 99), 2),
+        "queries": len(queries),
+        "sql": [q["sql"][:120] for q in queries],
+        "components_ms": components,
+        "top_cumulative_ms": [(round(ct * 1000 / n, 2), where) for ct, where in top],
+    }

@@ -154,27 +154,62 @@ def ensure_peer_env(cache_dir: Path | None = None) -> Path:
             shutil.rmtree(venv)
         started = time.monotonic()
         try:
-            _run([sys.executable, "-m", "venv", str(venv)], "creating the peer's virtualenv",
-                 log_file=root / "install.log", timeout=120)
+            _run(
+                [sys.executable, "-m", "venv", str(venv)],
+                "creating the peer's virtualenv",
+                log_file=root / "install.log",
+                timeout=120,
+            )
             made = time.monotonic()
-            _run([str(_venv_python(venv)), "-m", "pip", "install", "--disable-pip-version-check",
-                  "--no-input", "--progress-bar", "off", *REQUIREMENTS],
-                 "pip install of the peer (" + " ".join(REQUIREMENTS) + ")",
-                 log_file=root / "install.log", append=True, timeout=INSTALL_TIMEOUT)
+            _run(
+                [
+                    str(_venv_python(venv)),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "--progress-bar",
+                    "off",
+                    *REQUIREMENTS,
+                ],
+                "pip install of the peer (" + " ".join(REQUIREMENTS) + ")",
+                log_file=root / "install.log",
+                append=True,
+                timeout=INSTALL_TIMEOUT,
+            )
             installed = time.monotonic()
-            out = _run([str(_venv_python(venv)), "-c", _VERSIONS_SCRIPT],
-                       "importing the installed peer", timeout=60)
+            out = _run(
+                [str(_venv_python(venv)), "-c", _VERSIONS_SCRIPT],
+                "importing the installed peer",
+                timeout=60,
+            )
         except BaseException:
             shutil.rmtree(venv, ignore_errors=True)
             raise
         versions = json.loads(out.strip().splitlines()[-1])
-        seconds = {"venv": round(made - started, 2), "pip": round(installed - made, 2),
-                   "total": round(time.monotonic() - started, 2)}
-        marker.write_text(json.dumps({"requirements": list(REQUIREMENTS), "versions": versions,
-                                      "seconds": seconds,
-                                      "created": datetime.now(UTC).isoformat()}, indent=1))
-        log.info("peer virtualenv made in %.1f s (pip %.1f s): %s", seconds["total"],
-                 seconds["pip"], venv)
+        seconds = {
+            "venv": round(made - started, 2),
+            "pip": round(installed - made, 2),
+            "total": round(time.monotonic() - started, 2),
+        }
+        marker.write_text(
+            json.dumps(
+                {
+                    "requirements": list(REQUIREMENTS),
+                    "versions": versions,
+                    "seconds": seconds,
+                    "created": datetime.now(UTC).isoformat(),
+                },
+                indent=1,
+            )
+        )
+        log.info(
+            "peer virtualenv made in %.1f s (pip %.1f s): %s",
+            seconds["total"],
+            seconds["pip"],
+            venv,
+        )
         return venv
 
 
@@ -199,9 +234,16 @@ def _venv_python(venv: Path) -> Path:
 # --- running the peer ----------------------------------------------------------------------
 
 
-def start_peer(database_url: str, *, port: int, workers: int = 4, workdir: Path,
-               threads: int = 1, cache_dir: Path | None = None,
-               email_backend: str = "django.core.mail.backends.console.EmailBackend") -> Peer:
+def start_peer(
+    database_url: str,
+    *,
+    port: int,
+    workers: int = 4,
+    workdir: Path,
+    threads: int = 1,
+    cache_dir: Path | None = None,
+    email_backend: str = "django.core.mail.backends.console.EmailBackend",
+) -> Peer:
     """Install (once), set up and start the peer; return it when it answers on ``port``.
 
     ``database_url`` is any PostgreSQL URL on the server to use, with a role that may create
@@ -228,41 +270,85 @@ def start_peer(database_url: str, *, port: int, workers: int = 4, workdir: Path,
     python = str(_venv_python(venv))
 
     step = time.monotonic()
-    _run([python, "-m", "django", "migrate", "--noinput", "-v", "1"], "migrating the peer",
-         cwd=workdir, env=env, log_file=workdir / "migrate.log", timeout=STEP_TIMEOUT)
+    _run(
+        [python, "-m", "django", "migrate", "--noinput", "-v", "1"],
+        "migrating the peer",
+        cwd=workdir,
+        env=env,
+        log_file=workdir / "migrate.log",
+        timeout=STEP_TIMEOUT,
+    )
     timings["migrate"] = time.monotonic() - step
 
     step = time.monotonic()
-    out = _run([python, "setup_peer.py"], "setting up the peer's user, token and queue",
-               cwd=workdir, env=env, log_file=workdir / "setup.log", timeout=STEP_TIMEOUT)
+    out = _run(
+        [python, "setup_peer.py"],
+        "setting up the peer's user, token and queue",
+        cwd=workdir,
+        env=env,
+        log_file=workdir / "setup.log",
+        timeout=STEP_TIMEOUT,
+    )
     made = json.loads(out.strip().splitlines()[-1])
     timings["setup"] = time.monotonic() - step
 
     step = time.monotonic()
     gunicorn_log = workdir / "gunicorn.log"
-    command = [str(venv / "bin" / "gunicorn"), "peer_site.wsgi:application",
-               "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               "--worker-class", "sync" if threads <= 1 else "gthread",
-               "--threads", str(max(threads, 1)), "--no-control-socket", "--chdir", str(workdir),
-               "--timeout", "120", "--graceful-timeout", "10", "--log-level", "warning",
-               "--error-logfile", "-"]
+    command = [
+        str(venv / "bin" / "gunicorn"),
+        "peer_site.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync" if threads <= 1 else "gthread",
+        "--threads",
+        str(max(threads, 1)),
+        "--no-control-socket",
+        "--chdir",
+        str(workdir),
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "10",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        "-",
+    ]
     with open(gunicorn_log, "wb") as log_file:
         # Standard output takes the console e-mail backend's messages: discarded. Errors and
         # gunicorn's own log go to gunicorn.log. A new session, so stop_peer can end the group.
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=log_file,
-                                   start_new_session=True)
-    peer = Peer(url=f"http://127.0.0.1:{port}", token=made["token"], queue_id=made["queue_id"],
-                process=process, database_url=peer_database_url, workdir=workdir,
-                timings=timings)
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            start_new_session=True,
+        )
+    peer = Peer(
+        url=f"http://127.0.0.1:{port}",
+        token=made["token"],
+        queue_id=made["queue_id"],
+        process=process,
+        database_url=peer_database_url,
+        workdir=workdir,
+        timings=timings,
+    )
     try:
         _wait_until_ready(peer)
     except BaseException:
         stop_peer(peer)
         raise
     timings["gunicorn"] = time.monotonic() - step
-    log.info("peer ready at %s (%s)", peer.url,
-             ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
+    log.info(
+        "peer ready at %s (%s)",
+        peer.url,
+        ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()),
+    )
     return peer
 
 
@@ -293,8 +379,7 @@ def seed_tickets(peer: Peer, n: int, *, batch: int = 5000) -> None:
         return
     now = datetime.now(UTC)
     with psycopg.connect(peer.database_url) as conn:
-        user_id = conn.execute(
-            "SELECT id FROM auth_user WHERE username = 'bench'").fetchone()[0]
+        user_id = conn.execute("SELECT id FROM auth_user WHERE username = 'bench'").fetchone()[0]
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM helpdesk_ticket").fetchone()[0]
         for start in range(0, n, batch):
             ids = range(first + start, first + min(n, start + batch))
@@ -304,22 +389,41 @@ def seed_tickets(peer: Peer, n: int, *, batch: int = 5000) -> None:
                 moment = datetime.fromtimestamp(created, UTC)
                 status = 1 if ticket_id % 5 else 4  # open, some closed
                 text = f"Seeded benchmark ticket {ticket_id}: a street light is out."
-                tickets.append((ticket_id, f"Seeded ticket {ticket_id}", peer.queue_id, moment,
-                                moment, f"citizen{ticket_id}@example.com", status, False,
-                                text, 3, str(uuid.uuid4())))
+                tickets.append(
+                    (
+                        ticket_id,
+                        f"Seeded ticket {ticket_id}",
+                        peer.queue_id,
+                        moment,
+                        moment,
+                        f"citizen{ticket_id}@example.com",
+                        status,
+                        False,
+                        text,
+                        3,
+                        str(uuid.uuid4()),
+                    )
+                )
             with conn.cursor() as cur:
-                with cur.copy("COPY helpdesk_ticket (id, title, queue_id, created, modified, "
-                              "submitter_email, status, on_hold, description, priority, "
-                              "secret_key) FROM STDIN") as copy:
+                with cur.copy(
+                    "COPY helpdesk_ticket (id, title, queue_id, created, modified, "
+                    "submitter_email, status, on_hold, description, priority, "
+                    "secret_key) FROM STDIN"
+                ) as copy:
                     for row in tickets:
                         copy.write_row(row)
-                with cur.copy("COPY helpdesk_followup (ticket_id, date, title, comment, public, "
-                              "user_id, message_id) FROM STDIN") as copy:
+                with cur.copy(
+                    "COPY helpdesk_followup (ticket_id, date, title, comment, public, "
+                    "user_id, message_id) FROM STDIN"
+                ) as copy:
                     for row in tickets:
-                        copy.write_row((row[0], row[3], "Ticket Opened", row[8], True, user_id,
-                                        None))
-        conn.execute("SELECT setval(pg_get_serial_sequence('helpdesk_ticket', 'id'), "
-                     "(SELECT max(id) FROM helpdesk_ticket))")
+                        copy.write_row(
+                            (row[0], row[3], "Ticket Opened", row[8], True, user_id, None)
+                        )
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('helpdesk_ticket', 'id'), "
+            "(SELECT max(id) FROM helpdesk_ticket))"
+        )
         conn.execute("ANALYZE helpdesk_ticket")
         conn.execute("ANALYZE helpdesk_followup")
         conn.commit()
@@ -328,26 +432,42 @@ def seed_tickets(peer: Peer, n: int, *, batch: int = 5000) -> None:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _run(command: Sequence[str], what: str, *, cwd: Path | None = None,
-         env: dict[str, str] | None = None, log_file: Path | None = None, append: bool = False,
-         timeout: float) -> str:
+def _run(
+    command: Sequence[str],
+    what: str,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    log_file: Path | None = None,
+    append: bool = False,
+    timeout: float,
+) -> str:
     """Run a step; return its standard output. On failure, PeerError with the output's tail."""
     try:
-        done = subprocess.run(list(command), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            list(command),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except FileNotFoundError as error:
         raise PeerError(f"{what} failed: {error}") from error
     except subprocess.TimeoutExpired as error:
         output = _text(error.stdout) + _text(error.stderr)
         _keep(log_file, command, output, append)
-        raise PeerError(f"{what} did not finish in {timeout:.0f} s; last lines:\n"
-                        f"{_tail(output)}") from error
+        raise PeerError(
+            f"{what} did not finish in {timeout:.0f} s; last lines:\n{_tail(output)}"
+        ) from error
     output = done.stdout + done.stderr
     _keep(log_file, command, output, append)
     if done.returncode != 0:
         where = f" (whole output in {log_file})" if log_file else ""
-        raise PeerError(f"{what} failed with exit status {done.returncode}{where}; "
-                        f"last lines:\n{_tail(output)}")
+        raise PeerError(
+            f"{what} failed with exit status {done.returncode}{where}; last lines:\n{_tail(output)}"
+        )
     return done.stdout
 
 
@@ -388,10 +508,14 @@ def _recreate_database(database_url: str) -> str:
         raise PeerError(f"connect through another database than {DATABASE}, which is recreated")
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(DATABASE)))
-            conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
-                sql.Identifier(DATABASE)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
+            )
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                    sql.Identifier(DATABASE)
+                )
+            )
     except psycopg.Error as error:
         raise PeerError(f"creating the peer's database {DATABASE} failed: {error}") from error
     return urllib.parse.urlunsplit(parts._replace(path="/" + DATABASE))
@@ -405,25 +529,43 @@ def _write_site(workdir: Path) -> None:
 
 
 def _peer_environ(workdir: Path, database_url: str, email_backend: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV",
-                           "DATABASE_URL", "PYTHONSTARTUP")}
-    env.update(DJANGO_SETTINGS_MODULE="peer_site.settings", PYTHONPATH=str(workdir),
-               PEER_DATABASE_URL=database_url, PEER_SECRET_KEY=secrets.token_urlsafe(40),
-               PEER_EMAIL_BACKEND=email_backend, PYTHONDONTWRITEBYTECODE="1")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name
+        not in (
+            "DJANGO_SETTINGS_MODULE",
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "VIRTUAL_ENV",
+            "DATABASE_URL",
+            "PYTHONSTARTUP",
+        )
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="peer_site.settings",
+        PYTHONPATH=str(workdir),
+        PEER_DATABASE_URL=database_url,
+        PEER_SECRET_KEY=secrets.token_urlsafe(40),
+        PEER_EMAIL_BACKEND=email_backend,
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     return env
 
 
 def _wait_until_ready(peer: Peer) -> None:
     """Until an authenticated GET of the list answers 200 (proves token and database work)."""
     deadline = time.monotonic() + READY_TIMEOUT
-    request = urllib.request.Request(peer.url + peer.list_path + "?page_size=1",
-                                     headers=peer.headers())
+    request = urllib.request.Request(
+        peer.url + peer.list_path + "?page_size=1", headers=peer.headers()
+    )
     last = "no answer"
     while time.monotonic() < deadline:
         if peer.process.poll() is not None:
-            raise PeerError(f"gunicorn exited with status {peer.process.returncode} at start; "
-                            f"last lines of {peer.log_path}:\n{_tail(_read(peer.log_path))}")
+            raise PeerError(
+                f"gunicorn exited with status {peer.process.returncode} at start; "
+                f"last lines of {peer.log_path}:\n{_tail(_read(peer.log_path))}"
+            )
         try:
             with urllib.request.urlopen(request, timeout=5) as answer:
                 if answer.status == 200:
@@ -436,8 +578,10 @@ def _wait_until_ready(peer: Peer) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
             last = str(error)
         time.sleep(0.2)
-    raise PeerError(f"the peer at {peer.url} did not answer {peer.list_path} ({last}); last "
-                    f"lines of {peer.log_path}:\n{_tail(_read(peer.log_path))}")
+    raise PeerError(
+        f"the peer at {peer.url} did not answer {peer.list_path} ({last}); last "
+        f"lines of {peer.log_path}:\n{_tail(_read(peer.log_path))}"
+    )
 
 
 def _read(path: Path | None) -> str:

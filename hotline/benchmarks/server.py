@@ -37,8 +37,9 @@ class Server:
     def pids(self) -> list[int]:
         """The master's and its workers' process ids (for a profiler)."""
         try:
-            out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True,
-                                 check=False).stdout
+            out = subprocess.run(
+                ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
+            ).stdout
         except FileNotFoundError:  # no procps: the master alone
             out = ""
         return [self.process.pid, *(int(p) for p in out.split())]
@@ -51,32 +52,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def production_env(database_url: str, *, workdir: Path, secret_key: str, extra: dict | None = None) -> dict:
+def production_env(
+    database_url: str, *, workdir: Path, secret_key: str, extra: dict | None = None
+) -> dict:
     """The environment of a production process: DEBUG off, the given database and secret (the
     bench's own sessions must be valid on the server), notifications written to files under
     ``workdir``, warnings and errors logged only."""
     var = workdir / "var"
     var.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DJANGO_"))}
-    env.update({
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "hotline.settings",
-        "HOTLINE_DEBUG": "0",
-        "HOTLINE_SECRET_KEY": secret_key,
-        "HOTLINE_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "HOTLINE_VAR_DIR": str(var),
-        "HOTLINE_LOG_LEVEL": "WARNING",
-        "HOTLINE_SMS_BACKEND": "file",
-        "HOTLINE_EMAIL_BACKEND": "file",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "hotline.settings",
+            "HOTLINE_DEBUG": "0",
+            "HOTLINE_SECRET_KEY": secret_key,
+            "HOTLINE_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "HOTLINE_VAR_DIR": str(var),
+            "HOTLINE_LOG_LEVEL": "WARNING",
+            "HOTLINE_SMS_BACKEND": "file",
+            "HOTLINE_EMAIL_BACKEND": "file",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra or {})
     return env
 
 
-def start_server(database_url: str, *, workdir: Path, secret_key: str, workers: int = 4, threads: int = 1,
-                 port: int | None = None, timeout: float = 60.0, request_timeout: int = 30,
-                 extra_env: dict | None = None) -> Server:
+def start_server(
+    database_url: str,
+    *,
+    workdir: Path,
+    secret_key: str,
+    workers: int = 4,
+    threads: int = 1,
+    port: int | None = None,
+    timeout: float = 60.0,
+    request_timeout: int = 30,
+    extra_env: dict | None = None,
+) -> Server:
     """gunicorn with ``workers`` processes (sync workers; gthread with ``threads`` > 1) serving
     ``hotline.wsgi`` on 127.0.0.1; returns once it answers, or raises ServerError (and stops it)
     after ``timeout`` seconds. The application is loaded before the workers fork (``--preload``:
@@ -86,22 +100,41 @@ def start_server(database_url: str, *, workdir: Path, secret_key: str, workers: 
     log = workdir / f"gunicorn-{port}.log"
     env = production_env(database_url, workdir=workdir, secret_key=secret_key, extra=extra_env)
     command = [
-        sys.executable, "-m", "gunicorn", "hotline.wsgi:application",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--worker-class", "gthread" if threads > 1 else "sync",
-        "--threads", str(threads),
-        "--timeout", str(request_timeout),
-        "--graceful-timeout", "5",
-        "--backlog", "2048",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "hotline.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread" if threads > 1 else "sync",
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(request_timeout),
+        "--graceful-timeout",
+        "5",
+        "--backlog",
+        "2048",
         "--preload",
         "--no-control-socket",  # gunicorn 27's control socket is one path per user: runs side by side would share it
-        "--error-logfile", str(log),
-        "--log-level", "warning",
+        "--error-logfile",
+        str(log),
+        "--log-level",
+        "warning",
     ]
     with open(log, "ab") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, cwd=workdir)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=workdir,
+        )
     server = Server(f"http://127.0.0.1:{port}", port, workers, threads, process, log, env)
     try:
         wait_until_up(server.url + "/login/", process, timeout=timeout)
@@ -116,7 +149,9 @@ def wait_until_up(url: str, process: subprocess.Popen | None, *, timeout: float)
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:
-            raise ServerError(f"the server exited with status {process.returncode} before answering")
+            raise ServerError(
+                f"the server exited with status {process.returncode} before answering"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status < 500:
@@ -136,14 +171,22 @@ def stop_server(server: Server, *, grace: float = 10.0) -> None:
     _stop(server.process, grace)
 
 
-def start_worker(database_url: str, *, workdir: Path, secret_key: str, interval: float = 5.0) -> subprocess.Popen:
+def start_worker(
+    database_url: str, *, workdir: Path, secret_key: str, interval: float = 5.0
+) -> subprocess.Popen:
     """``hotline worker`` (notifications, urging, the statistics rollup) as in production."""
     env = production_env(database_url, workdir=workdir, secret_key=secret_key)
     log = open(workdir / "worker.log", "ab")  # noqa: SIM115 (kept open by the child)
     try:
-        return subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker", "--interval", str(interval)], env=env,
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                                cwd=workdir)
+        return subprocess.Popen(
+            [sys.executable, "-m", "hotline.cli", "worker", "--interval", str(interval)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=workdir,
+        )
     finally:
         log.close()
 
@@ -160,7 +203,9 @@ def _stop(process: subprocess.Popen, grace: float) -> None:
         process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         try:
-            os.killpg(process.pid, signal.SIGKILL)  # the group this process leads (start_new_session)
+            os.killpg(
+                process.pid, signal.SIGKILL
+            )  # the group this process leads (start_new_session)
         except ProcessLookupError:
             pass
         process.wait(timeout=grace)

@@ -17,7 +17,9 @@ class Category(models.Model):
     group = models.CharField("大类", max_length=50)
     name = models.CharField("小类", max_length=50)
     routing = models.CharField("派单方式", max_length=20, choices=Routing.choices)
-    default_unit = models.CharField("默认承办单位", max_length=100, help_text="职能部门或公用企业的名称；属地类为参考")
+    default_unit = models.CharField(
+        "默认承办单位", max_length=100, help_text="职能部门或公用企业的名称；属地类为参考"
+    )
     limit_workdays = models.PositiveSmallIntegerField("办理时限（工作日）")
     scope = models.TextField("适用范围", blank=True)
     active = models.BooleanField("启用", default=True)
@@ -37,16 +39,27 @@ class DispatchRule(models.Model):
     and a rule without an area covers the whole city.
     """
 
-    category = models.ForeignKey(Category, verbose_name="分类", on_delete=models.CASCADE, related_name="rules")
+    category = models.ForeignKey(
+        Category, verbose_name="分类", on_delete=models.CASCADE, related_name="rules"
+    )
     area = models.ForeignKey(
-        Unit, verbose_name="区域", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        Unit,
+        verbose_name="区域",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         limit_choices_to={"kind__in": ["district", "street", "community"]},
     )
-    unit = models.ForeignKey(Unit, verbose_name="承办单位", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name="承办单位", on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "派单目录"
-        constraints = [models.UniqueConstraint(fields=["category", "area"], name="dispatch_rule_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "area"], name="dispatch_rule_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.category} @ {self.area or '全市'} → {self.unit}"

@@ -41,8 +41,10 @@ class ActionRefused(DomainError):
 
     def __init__(self, *, order: str, action: str, status: str, reason: str):
         self.order, self.action, self.status, self.reason = order, action, status, reason
-        super().__init__(_("工单 %(order)s 不能执行「%(action)s」（当前状态：%(status)s）：%(reason)s") % {
-            "order": order, "action": action, "status": status, "reason": reason})
+        super().__init__(
+            _("工单 %(order)s 不能执行「%(action)s」（当前状态：%(status)s）：%(reason)s")
+            % {"order": order, "action": action, "status": status, "reason": reason}
+        )
 
 
 class TransitionNotAllowed(ActionRefused):

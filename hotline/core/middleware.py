@@ -24,18 +24,20 @@ def chinese_unless_chosen(get_response):
 # there; no inline script, no eval), nothing embedded elsewhere, forms posted only back here.
 # Inline styles stay allowed: the pages' <style> blocks and ECharts' drawing set them, and a
 # style cannot run code.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def content_security_policy(get_response):
@@ -61,8 +63,10 @@ RETRY_AFTER_SECONDS = 5
 
 @functools.cache
 def _page() -> Template:
-    return Template('{% extends "error.html" %}{% block title %}{{ title }}{% endblock %}'
-                    "{% block heading %}{{ title }}（503）{% endblock %}{% block message %}{{ message }}{% endblock %}")
+    return Template(
+        '{% extends "error.html" %}{% block title %}{{ title }}{% endblock %}'
+        "{% block heading %}{{ title }}（503）{% endblock %}{% block message %}{{ message }}{% endblock %}"
+    )
 
 
 def machine_error(request, status: int, code: str, message: str) -> HttpResponse | None:
@@ -82,10 +86,14 @@ def machine_error(request, status: int, code: str, message: str) -> HttpResponse
 def database_unavailable_response(request) -> HttpResponse:
     """503 with ``Retry-After``: ``machine_error`` on the API and Open311, a short page
     elsewhere. Renders without touching the database."""
-    message = _("数据库暂时不可用，请稍后重试（接口调用请带同一 Idempotency-Key 重试，不会重复登记）。")
+    message = _(
+        "数据库暂时不可用，请稍后重试（接口调用请带同一 Idempotency-Key 重试，不会重复登记）。"
+    )
     response = machine_error(request, 503, "database_unavailable", message)
     if response is None:
-        response = HttpResponse(_page().render(Context({"title": _("系统暂时不可用"), "message": message})), status=503)
+        response = HttpResponse(
+            _page().render(Context({"title": _("系统暂时不可用"), "message": message})), status=503
+        )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Content-Length"] = str(len(response.content))  # replaced outside CommonMiddleware
     return response
@@ -104,7 +112,9 @@ class DatabaseUnavailableMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        got_request_exception.connect(_note_database_down, dispatch_uid="hotline-database-unavailable")
+        got_request_exception.connect(
+            _note_database_down, dispatch_uid="hotline-database-unavailable"
+        )
 
     def __call__(self, request):
         response = self.get_response(request)
@@ -136,7 +146,11 @@ def refuse_nul(get_response):
     def middleware(request):
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             refusal = machine_error(request, 400, "invalid_input", NUL_MESSAGE)
-            return refusal if refusal is not None else HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+            return (
+                refusal
+                if refusal is not None
+                else HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+            )
         return get_response(request)
 
     return middleware

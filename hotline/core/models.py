@@ -38,11 +38,17 @@ class RateCount(models.Model):
     key = models.CharField(max_length=64)
     window_start = models.BigIntegerField(help_text="Unix seconds")
     count = models.PositiveIntegerField(default=0)
-    expires_at = models.BigIntegerField(db_index=True, help_text="Unix seconds; the row is useless after")
+    expires_at = models.BigIntegerField(
+        db_index=True, help_text="Unix seconds; the row is useless after"
+    )
 
     class Meta:
         verbose_name = "rate count"
-        constraints = [models.UniqueConstraint(fields=["scope", "key", "window_start"], name="core_ratecount_one_per_window")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="core_ratecount_one_per_window"
+            )
+        ]
 
     def __str__(self):
         return f"{self.scope} {self.key[:8]} @{self.window_start}: {self.count}"

@@ -49,12 +49,15 @@ def rule(name: str) -> Rule:
 
 def _upsert_sql() -> str:
     q = connection.ops.quote_name
-    table, scope, key, start, count, expires = map(q, (
-        RateCount._meta.db_table, "scope", "key", "window_start", "count", "expires_at"))
+    table, scope, key, start, count, expires = map(
+        q, (RateCount._meta.db_table, "scope", "key", "window_start", "count", "expires_at")
+    )
     # One statement both creates and increments, so two processes cannot both read "4 of 5".
-    return (f"INSERT INTO {table} ({scope}, {key}, {start}, {count}, {expires}) VALUES (%s, %s, %s, 1, %s) "
-            f"ON CONFLICT ({scope}, {key}, {start}) DO UPDATE SET {count} = {table}.{count} + 1 "
-            f"RETURNING {count}")
+    return (
+        f"INSERT INTO {table} ({scope}, {key}, {start}, {count}, {expires}) VALUES (%s, %s, %s, 1, %s) "
+        f"ON CONFLICT ({scope}, {key}, {start}) DO UPDATE SET {count} = {table}.{count} + 1 "
+        f"RETURNING {count}"
+    )
 
 
 def hit(scope: str, key: str, limit_rule: Rule) -> Verdict:
@@ -84,7 +87,11 @@ def client_ip(request) -> str:
     trusted = _trusted_proxies(tuple(settings.HOTLINE_TRUSTED_PROXIES))
     if not trusted or not _within(address, trusted):
         return address
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    hops = [
+        hop.strip()
+        for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if hop.strip()
+    ]
     for hop in reversed(hops):
         if not _within(hop, trusted):
             return hop if _parsed(hop) else address
@@ -92,7 +99,9 @@ def client_ip(request) -> str:
 
 
 @functools.cache
-def _trusted_proxies(networks: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _trusted_proxies(
+    networks: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(n, strict=False) for n in networks)
 
 

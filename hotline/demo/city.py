@@ -18,14 +18,49 @@ from hotline.org.roles import Role
 
 CITY = "江临市"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-_GIVEN_NAMES = ["建国", "秀英", "伟", "芳", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-                "超", "秀兰", "霞", "平", "刚", "桂英", "海燕", "志强", "晓东", "文华", "国庆", "春梅", "丹"]
+_GIVEN_NAMES = [
+    "建国",
+    "秀英",
+    "伟",
+    "芳",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "海燕",
+    "志强",
+    "晓东",
+    "文华",
+    "国庆",
+    "春梅",
+    "丹",
+]
 PASSWORD = "hotline-demo"
 
 # district: [(street, slug, roads, [community stems])]
 DISTRICTS: dict[str, list[tuple[str, str, list[str], list[str]]]] = {
     "临江区": [
-        ("滨江街道", "binjiang", ["滨江路", "沿江大道", "望江路"], ["桂花", "海棠", "玉兰", "紫荆"]),
+        (
+            "滨江街道",
+            "binjiang",
+            ["滨江路", "沿江大道", "望江路"],
+            ["桂花", "海棠", "玉兰", "紫荆"],
+        ),
         ("解放街道", "jiefang", ["解放路", "中山路", "人民路"], ["丹桂", "芙蓉", "翠竹", "松柏"]),
         ("南湖街道", "nanhu", ["南湖路", "湖滨路"], ["梧桐", "银杏", "香樟", "杜鹃"]),
         ("金沙街道", "jinsha", ["金沙路", "沙河路"], ["茉莉", "月季", "百合", "兰亭"]),
@@ -52,12 +87,30 @@ DISTRICTS: dict[str, list[tuple[str, str, list[str], list[str]]]] = {
 _COMPOUND_SUFFIXES = [("苑", "新村"), ("花园", "小区"), ("家园", "公寓"), ("小区", "雅居")]
 
 DEPARTMENT_SLUGS = {
-    "城市管理局": "chengguan", "住房和城乡建设局": "zhujian", "水务局": "shuiwu", "市场监督管理局": "shichang",
-    "交通运输局": "jiaotong", "公安交警大队": "jiaojing", "公安分局": "gongan", "生态环境局": "huanjing",
-    "园林绿化局": "yuanlin", "人力资源和社会保障局": "renshe", "社会保险事业管理中心": "shebao",
-    "卫生健康委员会": "weijian", "医疗保障局": "yibao", "教育局": "jiaoyu", "文化和旅游局": "wenlv",
-    "消防救援大队": "xiaofang", "应急管理局": "yingji", "民政局": "minzheng", "营商环境服务中心": "yingshang",
-    "自来水公司": "water", "供电公司": "power", "燃气公司": "gas", "热力公司": "heat", "通信运营商": "telecom",
+    "城市管理局": "chengguan",
+    "住房和城乡建设局": "zhujian",
+    "水务局": "shuiwu",
+    "市场监督管理局": "shichang",
+    "交通运输局": "jiaotong",
+    "公安交警大队": "jiaojing",
+    "公安分局": "gongan",
+    "生态环境局": "huanjing",
+    "园林绿化局": "yuanlin",
+    "人力资源和社会保障局": "renshe",
+    "社会保险事业管理中心": "shebao",
+    "卫生健康委员会": "weijian",
+    "医疗保障局": "yibao",
+    "教育局": "jiaoyu",
+    "文化和旅游局": "wenlv",
+    "消防救援大队": "xiaofang",
+    "应急管理局": "yingji",
+    "民政局": "minzheng",
+    "营商环境服务中心": "yingshang",
+    "自来水公司": "water",
+    "供电公司": "power",
+    "燃气公司": "gas",
+    "热力公司": "heat",
+    "通信运营商": "telecom",
     "公交集团": "bus",
 }
 ENFORCEMENT = {"城市管理局", "市场监督管理局", "生态环境局", "交通运输局"}
@@ -78,12 +131,21 @@ class Profile:
 
 GOOD = Profile()
 PROFILES = {
-    "jinsha": Profile(late=0.30, slow_accept=0.25, slow_contact=0.30, returns=0.06, unsatisfied=0.15, unresolved=0.2),
+    "jinsha": Profile(
+        late=0.30,
+        slow_accept=0.25,
+        slow_contact=0.30,
+        returns=0.06,
+        unsatisfied=0.15,
+        unresolved=0.2,
+    ),
     "qingshi": Profile(late=0.12, returns=0.05, unsatisfied=0.22, unresolved=0.3),
     "baisha": Profile(late=0.18, slow_accept=0.12, slow_contact=0.2, extension=0.08),
     "zhujian": Profile(late=0.2, extension=0.18, returns=0.05, unsatisfied=0.14, unresolved=0.25),
     "heat": Profile(late=0.15, slow_contact=0.15, unsatisfied=0.2, unresolved=0.22),
-    "binjiang": Profile(late=0.02, slow_accept=0.01, slow_contact=0.02, unsatisfied=0.03, unresolved=0.04),
+    "binjiang": Profile(
+        late=0.02, slow_accept=0.01, slow_contact=0.02, unsatisfied=0.03, unresolved=0.04
+    ),
     "water": Profile(late=0.02, slow_accept=0.01, unsatisfied=0.03),
 }
 
@@ -96,7 +158,9 @@ class DemoCity:
     communities: list[Unit] = field(default_factory=list)
     compounds: dict[int, list[str]] = field(default_factory=dict)  # community id → compound names
     roads: dict[int, list[str]] = field(default_factory=dict)  # street id → road names
-    teams: dict[int, dict[str, Unit]] = field(default_factory=dict)  # street id → {"执法队"/"环卫所": unit}
+    teams: dict[int, dict[str, Unit]] = field(
+        default_factory=dict
+    )  # street id → {"执法队"/"环卫所": unit}
     departments: dict[str, Unit] = field(default_factory=dict)  # by name, companies included
     slugs: dict[int, str] = field(default_factory=dict)  # unit id → slug
     staff: dict[str, User] = field(default_factory=dict)  # centre staff by username
@@ -124,12 +188,16 @@ def build_city() -> DemoCity:
             city.streets.append(street)
             city.slugs[street.pk], city.roads[street.pk] = slug, roads
             city.teams[street.pk] = {
-                "执法队": _unit(f"{street_name}城管执法队", Unit.Kind.TEAM, street, enforcement=True),
+                "执法队": _unit(
+                    f"{street_name}城管执法队", Unit.Kind.TEAM, street, enforcement=True
+                ),
                 "环卫所": _unit(f"{street_name}环卫所", Unit.Kind.TEAM, street),
             }
             for n, (stem, suffixes) in enumerate(zip(stems, _COMPOUND_SUFFIXES, strict=True), 1):
                 compounds = [stem + suffix for suffix in suffixes]
-                community = _unit(f"{stem}社区", Unit.Kind.COMMUNITY, street, area_names=",".join(compounds))
+                community = _unit(
+                    f"{stem}社区", Unit.Kind.COMMUNITY, street, area_names=",".join(compounds)
+                )
                 city.communities.append(community)
                 city.compounds[community.pk] = compounds
                 city.slugs[community.pk] = f"{slug}-c{n}"
@@ -139,12 +207,17 @@ def build_city() -> DemoCity:
     kinds = dict(routed.values_list("default_unit", "routing"))
     for name, slug in DEPARTMENT_SLUGS.items():
         kind = Unit.Kind.COMPANY if kinds.get(name) == Routing.ENTERPRISE else Unit.Kind.DEPARTMENT
-        city.departments[name] = department = _unit(name, kind, centre, enforcement=name in ENFORCEMENT)
+        city.departments[name] = department = _unit(
+            name, kind, centre, enforcement=name in ENFORCEMENT
+        )
         city.slugs[department.pk] = slug
     missing = set(kinds) - set(city.departments)
     assert not missing, f"the taxonomy routes to units the demo city lacks: {missing}"
     for unit in [*city.streets, *city.departments.values()]:  # the units orders are dispatched to
-        unit.duty_phone, unit.duty_email = f"139{unit.pk:08d}", f"{city.slugs[unit.pk]}@jianglin.gov.cn"
+        unit.duty_phone, unit.duty_email = (
+            f"139{unit.pk:08d}",
+            f"{city.slugs[unit.pk]}@jianglin.gov.cn",
+        )
         unit.save(update_fields=["duty_phone", "duty_email"])
     _create_staff(city)
     return city
@@ -158,29 +231,44 @@ def _create_staff(city: DemoCity) -> None:
 
     def add(username: str, role: Role, unit: Unit, name: str = "", **extra) -> User:
         name = name or rng.choice(SURNAMES) + rng.choice(_GIVEN_NAMES)
-        user = User(username=username, password=password, role=role, unit=unit, first_name=name, **extra)
+        user = User(
+            username=username, password=password, role=role, unit=unit, first_name=name, **extra
+        )
         users.append(user)
         return user
 
     centre = city.centre
     for username, role in [
-        ("operator", Role.OPERATOR), ("operator2", Role.OPERATOR), ("operator3", Role.OPERATOR),
-        ("dispatcher", Role.DISPATCHER), ("dispatcher2", Role.DISPATCHER),
-        ("visitor", Role.VISITOR), ("visitor2", Role.VISITOR), ("supervisor", Role.SUPERVISOR),
+        ("operator", Role.OPERATOR),
+        ("operator2", Role.OPERATOR),
+        ("operator3", Role.OPERATOR),
+        ("dispatcher", Role.DISPATCHER),
+        ("dispatcher2", Role.DISPATCHER),
+        ("visitor", Role.VISITOR),
+        ("visitor2", Role.VISITOR),
+        ("supervisor", Role.SUPERVISOR),
     ]:
         city.staff[username] = add(username, role, centre)
-    city.staff["admin"] = add("admin", Role.ADMIN, centre, "系统管理员", is_staff=True, is_superuser=True)
+    city.staff["admin"] = add(
+        "admin", Role.ADMIN, centre, "系统管理员", is_staff=True, is_superuser=True
+    )
 
     first_street = city.streets[0]
     for unit_id, slug in city.slugs.items():
         unit = Unit(pk=unit_id)
         is_first = unit_id == first_street.pk
-        city.handlers[unit_id] = add("handler" if is_first else f"{slug}-handler", Role.HANDLER, unit)
-        if "-" not in slug:  # streets, departments and companies have a lead; their sub-units report to it
+        city.handlers[unit_id] = add(
+            "handler" if is_first else f"{slug}-handler", Role.HANDLER, unit
+        )
+        if (
+            "-" not in slug
+        ):  # streets, departments and companies have a lead; their sub-units report to it
             city.leads[unit_id] = add("lead" if is_first else f"{slug}-lead", Role.LEAD, unit)
     User.objects.bulk_create(users)
     # bulk_create leaves the unit objects bare; the history needs the users with their real units.
-    for user in User.objects.select_related("unit").filter(username__in=[u.username for u in users]):
+    for user in User.objects.select_related("unit").filter(
+        username__in=[u.username for u in users]
+    ):
         if user.role in (Role.HANDLER, Role.LEAD):
             (city.handlers if user.role == Role.HANDLER else city.leads)[user.unit_id] = user
         else:

@@ -37,10 +37,33 @@ from .city import SURNAMES, DemoCity
 
 # Relative frequency of each category (1 when not listed) and its seasonal multipliers by month.
 FREQUENCY = {
-    "14.01": 14, "05.01": 5, "02.01": 4, "01.04": 3, "04.04": 3, "04.01": 3, "06.03": 3, "10.02": 3,
-    "09.02": 3, "13.03": 3, "07.03": 2.5, "08.02": 2.5, "04.02": 2, "03.01": 2, "01.01": 2, "01.05": 2,
-    "09.01": 2, "05.03": 2, "11.01": 2, "05.04": 2, "14.02": 2, "05.02": 1.5, "02.02": 1.5, "03.03": 1.5,
-    "03.04": 1.5, "14.99": 0.8, "10.03": 0.3,
+    "14.01": 14,
+    "05.01": 5,
+    "02.01": 4,
+    "01.04": 3,
+    "04.04": 3,
+    "04.01": 3,
+    "06.03": 3,
+    "10.02": 3,
+    "09.02": 3,
+    "13.03": 3,
+    "07.03": 2.5,
+    "08.02": 2.5,
+    "04.02": 2,
+    "03.01": 2,
+    "01.01": 2,
+    "01.05": 2,
+    "09.01": 2,
+    "05.03": 2,
+    "11.01": 2,
+    "05.04": 2,
+    "14.02": 2,
+    "05.02": 1.5,
+    "02.02": 1.5,
+    "03.03": 1.5,
+    "03.04": 1.5,
+    "14.99": 0.8,
+    "10.03": 0.3,
 }
 SEASONS = {
     "04.04": [3, 2.5, 1.5, 0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.4, 2.5, 3.5],
@@ -58,7 +81,8 @@ SEASONS = {
 }
 # (community stem, category, weight factor, months or None for all year): places with a history.
 HOT_SPOTS = [
-    ("茉莉", "01.01", 12, None), ("茉莉", "01.05", 12, None),  # the night market of 金沙街道
+    ("茉莉", "01.01", 12, None),
+    ("茉莉", "01.05", 12, None),  # the night market of 金沙街道
     ("幸福", "05.01", 8, None),  # a compound whose property company does nothing
     ("碧水", "04.04", 8, {1, 2, 3, 11, 12}),  # an old heating network
     ("凤凰", "07.03", 10, {3, 4, 5, 6, 7, 8, 9, 10}),  # a building site next to homes
@@ -66,10 +90,49 @@ HOT_SPOTS = [
     ("钢城", "07.01", 10, None),  # the old steel works
 ]
 # Problems that hit many people at once draw more duplicate calls.
-DUPLICATE_CHANCE = {"04.01": 0.25, "04.02": 0.25, "04.04": 0.15, "03.05": 0.2, "07.03": 0.12, "01.04": 0.1}
-_HOURS = [0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4, 7, 8, 7, 5, 4, 6, 7, 6.5, 5, 4, 3.5, 3, 2, 1.2, 0.6]
-_CHANNELS = [(Channel.PHONE, 70), (Channel.WECHAT, 10), (Channel.APP, 8), (Channel.WEB, 7), (Channel.GRID, 3),
-             (Channel.LETTER, 1), (Channel.WALK_IN, 1)]
+DUPLICATE_CHANCE = {
+    "04.01": 0.25,
+    "04.02": 0.25,
+    "04.04": 0.15,
+    "03.05": 0.2,
+    "07.03": 0.12,
+    "01.04": 0.1,
+}
+_HOURS = [
+    0.3,
+    0.2,
+    0.1,
+    0.1,
+    0.1,
+    0.2,
+    0.5,
+    1.5,
+    4,
+    7,
+    8,
+    7,
+    5,
+    4,
+    6,
+    7,
+    6.5,
+    5,
+    4,
+    3.5,
+    3,
+    2,
+    1.2,
+    0.6,
+]
+_CHANNELS = [
+    (Channel.PHONE, 70),
+    (Channel.WECHAT, 10),
+    (Channel.APP, 8),
+    (Channel.WEB, 7),
+    (Channel.GRID, 3),
+    (Channel.LETTER, 1),
+    (Channel.WALK_IN, 1),
+]
 _CITIZEN_CHANNELS = {Channel.WECHAT, Channel.APP, Channel.WEB}
 
 
@@ -95,8 +158,16 @@ Life = Generator[datetime, None, None]
 
 
 class History:
-    def __init__(self, city: DemoCity, *, orders: int, end: datetime, days: int = 365, seed: int = 12345,
-                 progress: Callable[[date, int], None] | None = None):
+    def __init__(
+        self,
+        city: DemoCity,
+        *,
+        orders: int,
+        end: datetime,
+        days: int = 365,
+        seed: int = 12345,
+        progress: Callable[[date, int], None] | None = None,
+    ):
         self.city, self.total, self.end, self.days = city, orders, end, days
         self.rng = random.Random(seed)
         self.progress = progress or (lambda day, done: None)
@@ -116,20 +187,31 @@ class History:
         """How likely each community is the place of a ``code`` request in ``month`` (None: evenly)."""
         key = (code, month)
         if key not in self._spot_weights:
-            spots = [(stem, factor) for stem, c, factor, months in HOT_SPOTS if c == code and (not months or month in months)]
-            self._spot_weights[key] = [
-                dict(spots).get(u.name.removesuffix("社区"), 1.0) for u in self.city.communities
-            ] if spots else None
+            spots = [
+                (stem, factor)
+                for stem, c, factor, months in HOT_SPOTS
+                if c == code and (not months or month in months)
+            ]
+            self._spot_weights[key] = (
+                [dict(spots).get(u.name.removesuffix("社区"), 1.0) for u in self.city.communities]
+                if spots
+                else None
+            )
         return self._spot_weights[key]
 
     def _day_counts(self) -> list[tuple[date, int]]:
         first = self.end.astimezone(SHANGHAI).date() - timedelta(days=self.days)
         days = [first + timedelta(days=i) for i in range(self.days)]
-        weights = [(1.1 if official_workday(d) else 0.72) * (1.1 if d.month in (1, 7, 8, 12) else 1.0) for d in days]
+        weights = [
+            (1.1 if official_workday(d) else 0.72) * (1.1 if d.month in (1, 7, 8, 12) else 1.0)
+            for d in days
+        ]
         scale = self.total / sum(weights)
         exact = [w * scale for w in weights]
         counts = [int(x) for x in exact]
-        for i in sorted(range(len(days)), key=lambda i: exact[i] - counts[i], reverse=True)[: self.total - sum(counts)]:
+        for i in sorted(range(len(days)), key=lambda i: exact[i] - counts[i], reverse=True)[
+            : self.total - sum(counts)
+        ]:
             counts[i] += 1
         return list(zip(days, counts, strict=True))
 
@@ -141,7 +223,9 @@ class History:
     def _request(self, at: datetime) -> Request:
         rng, local = self.rng, at.astimezone(SHANGHAI)
         code = self._category(local.month)
-        community = rng.choices(self.city.communities, self._community_weights(code, local.month))[0]
+        community = rng.choices(self.city.communities, self._community_weights(code, local.month))[
+            0
+        ]
         if rng.random() < 0.2:
             road = rng.choice(self.city.roads[community.parent_id])
             address = f"{road}{rng.randint(1, 300)}号"
@@ -152,14 +236,25 @@ class History:
         if rng.random() < 0.12 and (urgent := texts.urgent_text(rng, code, address)):
             urgency, text = urgent
             order_type = "help"
-        elif order_type in ("help", "complaint") and rng.random() < 0.2:  # callers and operators see it either way
+        elif (
+            order_type in ("help", "complaint") and rng.random() < 0.2
+        ):  # callers and operators see it either way
             order_type = "complaint" if order_type == "help" else "help"
         channel = rng.choices([c for c, _ in _CHANNELS], [w for _, w in _CHANNELS])[0]
         repeat = rng.random() < 0.06
         return Request(
-            at=at, code=code, order_type=order_type, urgency=urgency, community=community, address=address,
-            text=text, channel=channel, caller_phone=rng.choice(self.callers) if repeat else self._phone(),
-            caller_name="" if rng.random() < 0.04 else f"{rng.choice(SURNAMES)}{rng.choice(['先生', '女士'])}",
+            at=at,
+            code=code,
+            order_type=order_type,
+            urgency=urgency,
+            community=community,
+            address=address,
+            text=text,
+            channel=channel,
+            caller_phone=rng.choice(self.callers) if repeat else self._phone(),
+            caller_name=""
+            if rng.random() < 0.04
+            else f"{rng.choice(SURNAMES)}{rng.choice(['先生', '女士'])}",
             confidential=order_type == "report" and rng.random() < 0.4,
         )
 
@@ -169,17 +264,29 @@ class History:
         for day, count in self._day_counts():
             for _ in range(count):
                 hour = self.rng.choices(range(24), _HOURS)[0]
-                at = datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI) + timedelta(seconds=self.rng.randrange(3600))
+                at = datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI) + timedelta(
+                    seconds=self.rng.randrange(3600)
+                )
                 out.append(self._request(at))
         out.sort(key=lambda r: r.at)
         # Some of the year's calls are the same problem again: a later request becomes a duplicate
         # of an earlier one at the same place (same compound, same category, in other words).
         for i, request in enumerate(out):
-            if request.master is None and self.rng.random() < DUPLICATE_CHANCE.get(request.code, 0.04):
+            if request.master is None and self.rng.random() < DUPLICATE_CHANCE.get(
+                request.code, 0.04
+            ):
                 for j in range(i + 1, min(i + 40, len(out))):
                     later = out[j]
-                    if later.master is None and later.at - request.at < timedelta(hours=36) and later.urgency == request.urgency:
-                        later.code, later.community, later.address = request.code, request.community, request.address
+                    if (
+                        later.master is None
+                        and later.at - request.at < timedelta(hours=36)
+                        and later.urgency == request.urgency
+                    ):
+                        later.code, later.community, later.address = (
+                            request.code,
+                            request.community,
+                            request.address,
+                        )
                         later.order_type, later.confidential = request.order_type, False
                         later.text = texts.request_text(self.rng, request.code, request.address)
                         later.master = i
@@ -237,7 +344,9 @@ class History:
     def _minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))
 
-    def _unit_time(self, order: WorkOrder, low: float, high: float, start: datetime | None = None) -> datetime:
+    def _unit_time(
+        self, order: WorkOrder, low: float, high: float, start: datetime | None = None
+    ) -> datetime:
         """When a unit gets to the order: ``low``-``high`` working minutes later (units keep office
         hours), or on the clock and far sooner for urgent orders, which have people on duty."""
         start = start or clock.now()
@@ -252,7 +361,9 @@ class History:
             return now
         if order.urgency != "normal":
             return now + (deadline - now) * share
-        return self.cal.add_working_minutes(now, self.cal.working_minutes_between(now, deadline) * share)
+        return self.cal.add_working_minutes(
+            now, self.cal.working_minutes_between(now, deadline) * share
+        )
 
     def _visiting_hours(self, at: datetime) -> datetime:
         local = at.astimezone(SHANGHAI)
@@ -275,12 +386,22 @@ class History:
         operator = staff[rng.choice(["operator", "operator2", "operator3"])]
         actor = None if req.channel in _CITIZEN_CHANNELS else operator
         guess = req.code
-        if actor is None or rng.random() < 0.12:  # citizens do not choose categories; operators sometimes guess wrong
+        if (
+            actor is None or rng.random() < 0.12
+        ):  # citizens do not choose categories; operators sometimes guess wrong
             guess = "" if actor is None or rng.random() < 0.5 else rng.choice(list(self.categories))
         order = services.register_order(
-            actor=actor, text=req.text, channel=req.channel, order_type=req.order_type, category_code=guess,
-            urgency=req.urgency, caller_name=req.caller_name, caller_phone=req.caller_phone,
-            anonymous=not req.caller_name, confidential=req.confidential, address=req.address,
+            actor=actor,
+            text=req.text,
+            channel=req.channel,
+            order_type=req.order_type,
+            category_code=guess,
+            urgency=req.urgency,
+            caller_name=req.caller_name,
+            caller_phone=req.caller_phone,
+            anonymous=not req.caller_name,
+            confidential=req.confidential,
+            address=req.address,
         )
         self.orders[index] = order
         dispatcher = staff[rng.choice(["dispatcher", "dispatcher2"])]
@@ -288,7 +409,9 @@ class History:
         if req.master is not None and (master := self.orders.get(req.master)) is not None:
             yield order.registered_at + self._minutes(3, 40)
             try:
-                self.orders[index] = services.merge_order(order=order, actor=dispatcher, master=master, note="同一问题重复来电")
+                self.orders[index] = services.merge_order(
+                    order=order, actor=dispatcher, master=master, note="同一问题重复来电"
+                )
                 return
             except DomainError:  # the master was already finished: this call is handled on its own
                 pass
@@ -296,20 +419,35 @@ class History:
         category = self.categories[req.code]
         if rng.random() < 0.01:
             yield order.registered_at + self._minutes(5, 30)
-            services.cancel_order(order=order, actor=dispatcher, reason=rng.choice(["骚扰电话", "无实质内容", "测试来电"]))
+            services.cancel_order(
+                order=order,
+                actor=dispatcher,
+                reason=rng.choice(["骚扰电话", "无实质内容", "测试来电"]),
+            )
             return
         # Most consultations are answered from the knowledge base at once (also those posted online).
-        if (req.order_type == "praise" or (req.order_type == "consultation" and rng.random() < 0.85)
-                or category.routing == Routing.HOTLINE and req.order_type != "suggestion"):
+        if (
+            req.order_type == "praise"
+            or (req.order_type == "consultation" and rng.random() < 0.85)
+            or category.routing == Routing.HOTLINE
+            and req.order_type != "suggestion"
+        ):
             yield order.registered_at + self._minutes(2, 8)
             problem = req.text[:40]
-            services.answer_on_the_spot(order=order, actor=operator, answer=f"已按知识库答复市民：{problem}……市民表示清楚。",
-                                        article=f"KB-{req.code}", category_code=req.code)
+            services.answer_on_the_spot(
+                order=order,
+                actor=operator,
+                answer=f"已按知识库答复市民：{problem}……市民表示清楚。",
+                article=f"KB-{req.code}",
+                category_code=req.code,
+            )
             return
 
         yield order.registered_at + self._minutes(3, 45)
         if rng.random() < 0.08:
-            order = services.review_order(order=order, actor=dispatcher, category_code=req.code, order_type=req.order_type)
+            order = services.review_order(
+                order=order, actor=dispatcher, category_code=req.code, order_type=req.order_type
+            )
             yield clock.now() + self._minutes(2, 20)
         unit = None
         if category.routing == Routing.HOTLINE:  # 其他: the dispatcher decides where it belongs
@@ -317,8 +455,14 @@ class History:
         cohandlers = []
         if category.routing == Routing.LOCAL and rng.random() < 0.04:
             cohandlers = [rng.choice(list(city.departments.values()))]
-        order = self._retry(services.dispatch_order, order, actor=dispatcher, unit=unit, cohandlers=cohandlers,
-                            category_code=req.code)
+        order = self._retry(
+            services.dispatch_order,
+            order,
+            actor=dispatcher,
+            unit=unit,
+            cohandlers=cohandlers,
+            category_code=req.code,
+        )
         yield from self._handling(order, req, dispatcher, cohandlers)
 
     def _handling(self, order: WorkOrder, req: Request, dispatcher, cohandlers: list[Unit]) -> Life:
@@ -330,19 +474,36 @@ class History:
             profile = city.profile(unit)
             if first_round and rng.random() < profile.returns:
                 yield self._unit_time(order, 10, 180)
-                order = self._retry(services.request_return, order, actor=city.handlers[unit.pk],
-                                    reason=rng.choice(["不属于本单位职责", "地址不在本辖区", "应由产权单位负责"]))
+                order = self._retry(
+                    services.request_return,
+                    order,
+                    actor=city.handlers[unit.pk],
+                    reason=rng.choice(["不属于本单位职责", "地址不在本辖区", "应由产权单位负责"]),
+                )
                 yield clock.now() + self._minutes(20, 240)
                 if rng.random() < 0.7:
-                    order = services.approve_return(order=order, actor=dispatcher, note="同意退回，重新派单")
+                    order = services.approve_return(
+                        order=order, actor=dispatcher, note="同意退回，重新派单"
+                    )
                     yield clock.now() + self._minutes(5, 40)
-                    others = [u for u in (city.streets if unit.kind == Unit.Kind.STREET else city.departments.values())
-                              if u.pk != unit.pk]
-                    order = services.dispatch_order(order=order, actor=dispatcher, unit=rng.choice(others))
+                    others = [
+                        u
+                        for u in (
+                            city.streets
+                            if unit.kind == Unit.Kind.STREET
+                            else city.departments.values()
+                        )
+                        if u.pk != unit.pk
+                    ]
+                    order = services.dispatch_order(
+                        order=order, actor=dispatcher, unit=rng.choice(others)
+                    )
                     cohandlers = []
                     unit, profile = order.unit, city.profile(order.unit)
                 else:
-                    order = services.reject_return(order=order, actor=dispatcher, reason="经核实属于本单位职责，请继续办理")
+                    order = services.reject_return(
+                        order=order, actor=dispatcher, reason="经核实属于本单位职责，请继续办理"
+                    )
             first_round = False
             handler = city.handlers[unit.pk]
             slow = rng.random() < profile.slow_accept
@@ -358,42 +519,90 @@ class History:
                 elif teams and req.code.startswith("02."):
                     sub_unit = teams["环卫所"]
                 else:
-                    sub_unit = req.community if req.community.parent_id == unit.pk else rng.choice(list(teams.values()))
-                order = self._retry(services.pass_down, order, actor=city.leads[unit.pk], sub_unit=sub_unit)
+                    sub_unit = (
+                        req.community
+                        if req.community.parent_id == unit.pk
+                        else rng.choice(list(teams.values()))
+                    )
+                order = self._retry(
+                    services.pass_down, order, actor=city.leads[unit.pk], sub_unit=sub_unit
+                )
                 worker = city.handlers[sub_unit.pk]
 
             if req.caller_phone:
                 late_contact = rng.random() < profile.slow_contact
-                yield self._unit_time(order, 500, 1400) if late_contact else self._unit_time(order, 5, 300)
-                order = self._retry(services.record_contact, order, actor=worker, way=rng.choice(["电话", "电话", "短信", "上门"]))
+                yield (
+                    self._unit_time(order, 500, 1400)
+                    if late_contact
+                    else self._unit_time(order, 5, 300)
+                )
+                order = self._retry(
+                    services.record_contact,
+                    order,
+                    actor=worker,
+                    way=rng.choice(["电话", "电话", "短信", "上门"]),
+                )
 
             for co_unit in cohandlers:
                 yield self._unit_time(order, 60, 900)
-                order = self._retry(services.assist_order, order, actor=city.handlers[co_unit.pk],
-                                    opinion="已配合现场核查，提供相关资料。")
+                order = self._retry(
+                    services.assist_order,
+                    order,
+                    actor=city.handlers[co_unit.pk],
+                    opinion="已配合现场核查，提供相关资料。",
+                )
 
             if worker.unit.enforcement and rng.random() < 0.12:
                 yield clock.now() + self._minutes(30, 300)
-                order = self._retry(services.convert_to_case, order, actor=worker,
-                                    case_number=f"ZF{clock.now():%Y%m%d}{rng.randrange(10000):04d}")
+                order = self._retry(
+                    services.convert_to_case,
+                    order,
+                    actor=worker,
+                    case_number=f"ZF{clock.now():%Y%m%d}{rng.randrange(10000):04d}",
+                )
 
-            if rng.random() < profile.extension + (0.3 if self.categories[req.code].limit_workdays >= 15 else 0):
+            if rng.random() < profile.extension + (
+                0.3 if self.categories[req.code].limit_workdays >= 15 else 0
+            ):
                 yield self._on_the_way_to(order, order.finish_deadline, 0.5)
                 lead = city.leads.get(unit.pk, handler)
-                order = self._retry(services.request_extension, order, actor=lead, days=rng.choice([3, 5, 5, 10]),
-                                    reason=rng.choice(["需协调多个部门", "涉及维修工程，需采购材料", "需等待天气条件"]))
+                order = self._retry(
+                    services.request_extension,
+                    order,
+                    actor=lead,
+                    days=rng.choice([3, 5, 5, 10]),
+                    reason=rng.choice(
+                        ["需协调多个部门", "涉及维修工程，需采购材料", "需等待天气条件"]
+                    ),
+                )
                 yield clock.now() + self._minutes(30, 300)
                 if rng.random() < 0.85:
                     order = self._retry(services.approve_extension, order, actor=dispatcher)
-                    yield self._on_the_way_to(order, order.original_finish_deadline, rng.uniform(0.5, 0.95))
-                    order = self._retry(services.stage_reply, order, actor=worker, text="已现场查看，正在协调处理，预计延期内办结。")
+                    yield self._on_the_way_to(
+                        order, order.original_finish_deadline, rng.uniform(0.5, 0.95)
+                    )
+                    order = self._retry(
+                        services.stage_reply,
+                        order,
+                        actor=worker,
+                        text="已现场查看，正在协调处理，预计延期内办结。",
+                    )
                 else:
-                    order = self._retry(services.deny_extension, order, actor=dispatcher, reason="时限内可以办结，请抓紧办理")
+                    order = self._retry(
+                        services.deny_extension,
+                        order,
+                        actor=dispatcher,
+                        reason="时限内可以办结，请抓紧办理",
+                    )
 
             if rng.random() < 0.005:
                 yield clock.now() + self._minutes(60, 600)
-                order = self._retry(services.supervise_order, order, actor=city.staff["supervisor"],
-                                    instructions="群众反映强烈，请主要负责人牵头办理，限期办结")
+                order = self._retry(
+                    services.supervise_order,
+                    order,
+                    actor=city.staff["supervisor"],
+                    instructions="群众反映强烈，请主要负责人牵头办理，限期办结",
+                )
 
             solved = rng.random() > profile.unresolved
             while True:  # a reply the centre sends back is written again
@@ -401,11 +610,22 @@ class History:
                     yield self._unit_time(order, 30, 2400, start=order.finish_deadline)
                 else:
                     yield self._on_the_way_to(order, order.finish_deadline, rng.uniform(0.15, 0.95))
-                result = "已到现场处理完毕，问题已解决。" if solved else "已向市民解释相关政策，问题需纳入计划逐步解决。"
-                order = self._retry(services.reply_order, order, actor=worker, result=result, solved=solved)
+                result = (
+                    "已到现场处理完毕，问题已解决。"
+                    if solved
+                    else "已向市民解释相关政策，问题需纳入计划逐步解决。"
+                )
+                order = self._retry(
+                    services.reply_order, order, actor=worker, result=result, solved=solved
+                )
                 yield clock.now() + self._minutes(20, 300)
                 if rng.random() < 0.04:
-                    order = self._retry(services.reject_reply, order, actor=dispatcher, reason="回复内容不完整，请补充处理过程")
+                    order = self._retry(
+                        services.reject_reply,
+                        order,
+                        actor=dispatcher,
+                        reason="回复内容不完整，请补充处理过程",
+                    )
                     continue
                 order = self._retry(services.approve_reply, order, actor=dispatcher)
                 break
@@ -413,13 +633,25 @@ class History:
             yield self._visiting_hours(clock.now() + self._minutes(60, 2400))
             visitor = city.staff[rng.choice(["visitor", "visitor2"])]
             if not req.caller_phone or rng.random() < 0.04:
-                services.close_order(order=order, actor=dispatcher, reason="无联系方式或三次回访未接通")
+                services.close_order(
+                    order=order, actor=dispatcher, reason="无联系方式或三次回访未接通"
+                )
                 return
             unsatisfied = rng.random() < (profile.unsatisfied * (3 if not solved else 0.6))
-            satisfaction = "unsatisfied" if unsatisfied else rng.choices(["satisfied", "basically"], [75, 25])[0]
-            order = services.visit_order(order=order, actor=visitor, resolved=solved and not unsatisfied,
-                                         satisfaction=satisfaction)
+            satisfaction = (
+                "unsatisfied"
+                if unsatisfied
+                else rng.choices(["satisfied", "basically"], [75, 25])[0]
+            )
+            order = services.visit_order(
+                order=order,
+                actor=visitor,
+                resolved=solved and not unsatisfied,
+                satisfaction=satisfaction,
+            )
             if not unsatisfied or order.reopen_count >= 1 or rng.random() < 0.35:
                 return
             yield clock.now() + self._minutes(5, 60)
-            order = services.reopen_order(order=order, actor=visitor, reason="市民表示问题未解决，不满意")
+            order = services.reopen_order(
+                order=order, actor=visitor, reason="市民表示问题未解决，不满意"
+            )

@@ -32,7 +32,9 @@ def _document(article: Article) -> str:
 
 def _index() -> _Index:
     def build() -> _Index:
-        articles = list(Article.objects.valid_on(clock.now().date()).only("id", "title", "keywords", "body"))
+        articles = list(
+            Article.objects.valid_on(clock.now().date()).only("id", "title", "keywords", "body")
+        )
         if not articles:
             return _Index([], [], None, None)
         vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
@@ -54,22 +56,31 @@ def best_matches(query: str, *, limit: int = 5, min_score: float = 0.08) -> list
     return best_matches_each([query], limit=limit, min_score=min_score)[0]
 
 
-def best_matches_each(queries: list[str], *, limit: int = 5, min_score: float = 0.08) -> list[list[Match]]:
+def best_matches_each(
+    queries: list[str], *, limit: int = 5, min_score: float = 0.08
+) -> list[list[Match]]:
     """``best_matches`` of several queries in one pass over the index."""
     index = _index()
     asked = [i for i, q in enumerate(queries) if q.strip()]
     found: list[list[Match]] = [[] for _ in queries]
     if index.vectorizer is None or not asked:
         return found
-    scores = (index.matrix @ index.vectorizer.transform([normalise(queries[i]) for i in asked]).T).toarray()
+    scores = (
+        index.matrix @ index.vectorizer.transform([normalise(queries[i]) for i in asked]).T
+    ).toarray()
     for column, i in enumerate(asked):
         these = scores[:, column]
-        found[i] = [Match(index.ids[j], index.titles[j], round(float(these[j]), 4))
-                    for j in these.argsort()[::-1][:limit] if these[j] >= min_score]
+        found[i] = [
+            Match(index.ids[j], index.titles[j], round(float(these[j]), 4))
+            for j in these.argsort()[::-1][:limit]
+            if these[j] >= min_score
+        ]
     return found
 
 
-def search_articles(query: str, *, limit: int = 5, min_score: float = 0.08) -> list[tuple[Article, float]]:
+def search_articles(
+    query: str, *, limit: int = 5, min_score: float = 0.08
+) -> list[tuple[Article, float]]:
     """``best_matches`` as the articles themselves (those still there)."""
     found = best_matches(query, limit=limit, min_score=min_score)
     articles = Article.objects.in_bulk([m.id for m in found])
@@ -78,4 +89,6 @@ def search_articles(query: str, *, limit: int = 5, min_score: float = 0.08) -> l
 
 def articles_due_for_review(day=None):
     """Articles whose review date has come (复核到期)."""
-    return Article.objects.filter(active=True, review_by__lte=day or clock.now().date()).order_by("review_by")
+    return Article.objects.filter(active=True, review_by__lte=day or clock.now().date()).order_by(
+        "review_by"
+    )

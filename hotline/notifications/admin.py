@@ -12,7 +12,16 @@ class MessageAdmin(PersonalDataAdmin):
     personal_data = "市民手机号码"
     personal_data_in_list = True
 
-    list_display = ["order", "kind", "channel", "recipient", "status", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "order",
+        "kind",
+        "channel",
+        "recipient",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
     list_filter = ["status", "kind", "channel"]
     search_fields = ["order__number", "recipient"]
     list_select_related = ["order"]

@@ -41,8 +41,15 @@ class Backend:
 
 
 def _record(message: Message) -> dict:
-    return {"id": message.pk, "order": message.order.number, "kind": message.kind, "channel": message.channel,
-            "to": message.recipient, "subject": message.subject, "body": message.body}
+    return {
+        "id": message.pk,
+        "order": message.order.number,
+        "kind": message.kind,
+        "channel": message.channel,
+        "to": message.recipient,
+        "subject": message.subject,
+        "body": message.body,
+    }
 
 
 class ConsoleBackend(Backend):
@@ -81,9 +88,13 @@ class SmtpBackend(Backend):
     def send(self, message: Message) -> None:
         options = dict(self.options)
         sender = options.pop("from_email", None) or settings.DEFAULT_FROM_EMAIL
-        connection = mail.get_connection("django.core.mail.backends.smtp.EmailBackend", fail_silently=False, **options)
+        connection = mail.get_connection(
+            "django.core.mail.backends.smtp.EmailBackend", fail_silently=False, **options
+        )
         try:
-            mail.EmailMessage(message.subject, message.body, sender, [message.recipient], connection=connection).send()
+            mail.EmailMessage(
+                message.subject, message.body, sender, [message.recipient], connection=connection
+            ).send()
         except smtplib.SMTPRecipientsRefused as e:
             raise DeliveryError(f"收件地址被拒绝：{e.recipients}", permanent=True) from e
         except (smtplib.SMTPException, OSError) as e:
@@ -126,14 +137,21 @@ class HttpSmsBackend(Backend):
         method = o.get("method", "POST").upper()
         body = None
         if method == "POST":
-            body = urllib.parse.urlencode({k: v.format_map(values) for k, v in o.get("data", DEFAULT_FIELDS).items()}).encode()
-        request = urllib.request.Request(url, data=body, method=method, headers=o.get("headers", {}))
+            body = urllib.parse.urlencode(
+                {k: v.format_map(values) for k, v in o.get("data", DEFAULT_FIELDS).items()}
+            ).encode()
+        request = urllib.request.Request(
+            url, data=body, method=method, headers=o.get("headers", {})
+        )
         try:
             with urllib.request.urlopen(request, timeout=float(o.get("timeout", 5))) as response:
                 response.read()
         except urllib.error.HTTPError as e:
             permanent = 400 <= e.code < 500 and e.code not in (408, 429)
-            raise DeliveryError(f"短信网关返回 {e.code}：{e.read()[:200].decode(errors='replace')}", permanent=permanent) from e
+            raise DeliveryError(
+                f"短信网关返回 {e.code}：{e.read()[:200].decode(errors='replace')}",
+                permanent=permanent,
+            ) from e
         except (urllib.error.URLError, OSError) as e:
             raise DeliveryError(f"短信网关不可达：{getattr(e, 'reason', e)}") from e
 

@@ -29,7 +29,9 @@ class Message(models.Model):
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")  # refused for good (e.g. the gateway rejects the number)
 
-    order = models.ForeignKey(WorkOrder, verbose_name="工单", on_delete=models.PROTECT, related_name="messages")
+    order = models.ForeignKey(
+        WorkOrder, verbose_name="工单", on_delete=models.PROTECT, related_name="messages"
+    )
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     channel = models.CharField("方式", max_length=10, choices=Channel.choices)
     recipient = models.CharField("接收方", max_length=254)

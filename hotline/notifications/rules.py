@@ -47,10 +47,16 @@ def rule_for(action: str, payload: dict) -> Rule | None:
     return rule
 
 
-def addresses(audience: Audience, *, caller_phone: str, anonymous: bool, duty_phone: str, duty_email: str):
+def addresses(
+    audience: Audience, *, caller_phone: str, anonymous: bool, duty_phone: str, duty_email: str
+):
     """(channel, recipient) pairs for an audience; empty when there is nobody to tell."""
     if audience == Audience.CITIZEN:
         # Landlines cannot take an SMS.
-        return [(Message.Channel.SMS, caller_phone)] if caller_phone.startswith("1") and not anonymous else []
+        return (
+            [(Message.Channel.SMS, caller_phone)]
+            if caller_phone.startswith("1") and not anonymous
+            else []
+        )
     pairs = [(Message.Channel.SMS, duty_phone), (Message.Channel.EMAIL, duty_email)]
     return [(channel, to) for channel, to in pairs if to]

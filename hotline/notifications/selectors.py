@@ -18,5 +18,7 @@ def delivery_log(order: WorkOrder, citizen_phone: str) -> list[Message]:
 def outbox_counts() -> dict[str, int]:
     """Messages by status (待发送 / 已发送 / 发送失败)."""
     counts = dict.fromkeys(Message.Status.values, 0)
-    counts |= {row["status"]: row["n"] for row in Message.objects.values("status").annotate(n=Count("pk"))}
+    counts |= {
+        row["status"]: row["n"] for row in Message.objects.values("status").annotate(n=Count("pk"))
+    }
     return counts

@@ -42,18 +42,35 @@ def enqueue_for_event(order: WorkOrder, event: Event) -> list[Message]:
         return []
     unit = active_unit(order.unit_id) if order.unit_id else None
     recipients = addresses(
-        rule.audience, caller_phone=order.caller_phone, anonymous=order.anonymous,
-        duty_phone=unit.duty_phone if unit else "", duty_email=unit.duty_email if unit else "",
+        rule.audience,
+        caller_phone=order.caller_phone,
+        anonymous=order.anonymous,
+        duty_phone=unit.duty_phone if unit else "",
+        duty_email=unit.duty_email if unit else "",
     )
     if not recipients:
         return []
     context = {"order": order, "event": event}
     if rule.audience == Audience.CITIZEN:
-        context |= {"tracking_url": links.tracking_url(order.number), "survey_url": links.survey_url(order.number)}
-    subject, _, body = render_to_string(f"notifications/{rule.kind}.txt", context).strip().partition("\n")
+        context |= {
+            "tracking_url": links.tracking_url(order.number),
+            "survey_url": links.survey_url(order.number),
+        }
+    subject, _, body = (
+        render_to_string(f"notifications/{rule.kind}.txt", context).strip().partition("\n")
+    )
     return Message.objects.bulk_create(
-        Message(order=order, kind=rule.kind, channel=channel, recipient=to, to_citizen=rule.audience == Audience.CITIZEN,
-                subject=subject.strip(), body=body.strip(), created_at=event.at, next_attempt_at=event.at)
+        Message(
+            order=order,
+            kind=rule.kind,
+            channel=channel,
+            recipient=to,
+            to_citizen=rule.audience == Audience.CITIZEN,
+            subject=subject.strip(),
+            body=body.strip(),
+            created_at=event.at,
+            next_attempt_at=event.at,
+        )
         for channel, to in recipients
     )
 
@@ -64,7 +81,11 @@ def _claim(limit: int) -> list[Message]:
     if not due.exists():  # the usual case for a worker between bursts: no write transaction
         return []
     with transaction.atomic():
-        ids = list(due.select_for_update(skip_locked=True).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+        ids = list(
+            due.select_for_update(skip_locked=True)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
         Message.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
     return list(Message.objects.filter(pk__in=ids).select_related("order").order_by("pk"))
 
@@ -92,7 +113,11 @@ def deliver_due(*, limit: int = 100) -> dict[str, int]:
             backend.close()
         # The common outcome in one statement; sent_at is when the batch was done with.
         Message.objects.filter(pk__in=[m.pk for m in sent]).update(
-            status=Message.Status.SENT, sent_at=clock.now(), next_attempt_at=None, attempts=F("attempts") + 1)
+            status=Message.Status.SENT,
+            sent_at=clock.now(),
+            next_attempt_at=None,
+            attempts=F("attempts") + 1,
+        )
         for message in unsent:
             message.save(update_fields=["attempts", "status", "next_attempt_at", "last_error"])
     return done
@@ -111,7 +136,9 @@ def _attempt(message: Message, backends: dict[str, Backend], down: dict[str, str
     except DeliveryError as e:
         error = e
     except Exception as e:  # a broken backend must not stop the worker: record it, retry later
-        logger.exception("notification %s: unexpected error in the %s backend", message.pk, message.channel)
+        logger.exception(
+            "notification %s: unexpected error in the %s backend", message.pk, message.channel
+        )
         error = DeliveryError(f"发送出错：{e!r}")
     if error is None:
         return "sent"

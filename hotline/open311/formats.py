@@ -11,8 +11,15 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from django.http import HttpResponse
 
-ITEMS = {"services": "service", "attributes": "attribute", "values": "value", "endpoints": "endpoint",
-         "formats": "format", "errors": "error", "service_requests": "request"}
+ITEMS = {
+    "services": "service",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "errors": "error",
+    "service_requests": "request",
+}
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
 
@@ -38,12 +45,18 @@ def _fill(element: Element, value) -> None:
 def to_xml(root: str, document) -> bytes:
     element = Element(root)
     _fill(element, document)
-    return b'<?xml version="1.0" encoding="utf-8"?>' + tostring(element, encoding="unicode").encode()
+    return (
+        b'<?xml version="1.0" encoding="utf-8"?>' + tostring(element, encoding="unicode").encode()
+    )
 
 
 def respond(document, root: str, fmt: str, status: int = 200) -> HttpResponse:
     """``document`` as the JSON the specification shows, or as XML under ``root``."""
-    body = to_xml(root, document) if fmt == "xml" else json.dumps(document, ensure_ascii=False).encode()
+    body = (
+        to_xml(root, document)
+        if fmt == "xml"
+        else json.dumps(document, ensure_ascii=False).encode()
+    )
     return HttpResponse(body, status=status, content_type=FORMATS[fmt])
 
 

@@ -37,16 +37,23 @@ def _methods(*allowed: str):
     """Other methods get a 405 in the specification's error format (not Django's empty page).
     No view here reads a cookie (a POST carries its api_key), so none needs Django's CSRF check,
     whose refusal of an unusual method would otherwise come as an HTML page."""
+
     def decorate(view):
         @csrf_exempt
         @wraps(view)
         def checked(request, *args, **kwargs):
             if request.method not in allowed:
-                response = error(405, f"method {request.method} not allowed; use {' or '.join(allowed)}", kwargs["fmt"])
+                response = error(
+                    405,
+                    f"method {request.method} not allowed; use {' or '.join(allowed)}",
+                    kwargs["fmt"],
+                )
                 response["Allow"] = ", ".join(allowed)
                 return response
             return view(request, *args, **kwargs)
+
         return checked
+
     return decorate
 
 
@@ -55,9 +62,16 @@ require_GET = _methods("GET", "HEAD")
 
 def _attributes() -> list[dict]:
     def choice(code: str, description: str, order: int, choices) -> dict:
-        return {"variable": True, "code": code, "datatype": "singlevaluelist", "required": False,
-                "datatype_description": None, "order": order, "description": description,
-                "values": [{"key": key, "name": str(name)} for key, name in choices]}
+        return {
+            "variable": True,
+            "code": code,
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": None,
+            "order": order,
+            "description": description,
+            "values": [{"key": key, "name": str(name)} for key, name in choices],
+        }
 
     return [
         choice("order_type", "诉求类型", 1, OrderType.choices),
@@ -68,20 +82,50 @@ def _attributes() -> list[dict]:
 
 @require_GET
 def discovery(request, fmt: str):
-    url = request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": fmt})).rsplit("/services.", 1)[0] + "/"
-    return respond({
-        "changeset": CHANGESET, "contact": "12345 政务服务便民热线", "key_service": "hotline token create USERNAME",
-        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET, "type": "production",
-                       "formats": ["text/xml", "application/json"]}],
-    }, "discovery", fmt)
+    url = (
+        request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": fmt})).rsplit(
+            "/services.", 1
+        )[0]
+        + "/"
+    )
+    return respond(
+        {
+            "changeset": CHANGESET,
+            "contact": "12345 政务服务便民热线",
+            "key_service": "hotline token create USERNAME",
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": url,
+                    "changeset": CHANGESET,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+        "discovery",
+        fmt,
+    )
 
 
 @require_GET
 def services(request, fmt: str):
-    return respond([{
-        "service_code": c.code, "service_name": c.name, "description": c.scope or None, "metadata": True,
-        "type": "realtime", "keywords": c.scope.replace("、", ",") or None, "group": c.group,
-    } for c in Category.objects.filter(active=True).order_by("code")], "services", fmt)
+    return respond(
+        [
+            {
+                "service_code": c.code,
+                "service_name": c.name,
+                "description": c.scope or None,
+                "metadata": True,
+                "type": "realtime",
+                "keywords": c.scope.replace("、", ",") or None,
+                "group": c.group,
+            }
+            for c in Category.objects.filter(active=True).order_by("code")
+        ],
+        "services",
+        fmt,
+    )
 
 
 @require_GET
@@ -110,23 +154,34 @@ def _local(moment: datetime | None) -> str | None:
 def _request_document(order) -> dict:
     finished = order.status in FINAL
     return {
-        "service_request_id": order.number, "status": "closed" if finished else "open",
+        "service_request_id": order.number,
+        "status": "closed" if finished else "open",
         "status_notes": (order.answer or order.close_reason or None) if finished else None,
         "service_name": order.category.name if order.category_id else None,
         "service_code": order.category.code if order.category_id else "",
-        "description": order.title, "agency_responsible": order.unit.name if order.unit_id else None,
-        "service_notice": None, "requested_datetime": _local(order.registered_at),
-        "updated_datetime": _local(order.updated), "expected_datetime": _local(order.finish_deadline),
-        "address": order.address or None, "address_id": None, "zipcode": None,
+        "description": order.title,
+        "agency_responsible": order.unit.name if order.unit_id else None,
+        "service_notice": None,
+        "requested_datetime": _local(order.registered_at),
+        "updated_datetime": _local(order.updated),
+        "expected_datetime": _local(order.finish_deadline),
+        "address": order.address or None,
+        "address_id": None,
+        "zipcode": None,
         "lat": float(order.latitude) if order.latitude is not None else None,
-        "long": float(order.longitude) if order.longitude is not None else None, "media_url": None,
+        "long": float(order.longitude) if order.longitude is not None else None,
+        "media_url": None,
     }
 
 
 def _published():
     """Orders as the public sees them: confidential reports are never listed."""
-    return (WorkOrder.objects.filter(confidential=False).select_related("category", "unit")
-            .annotate(updated=Max("events__at")).order_by("-registered_at"))
+    return (
+        WorkOrder.objects.filter(confidential=False)
+        .select_related("category", "unit")
+        .annotate(updated=Max("events__at"))
+        .order_by("-registered_at")
+    )
 
 
 def _read_requests(request, fmt: str):
@@ -134,13 +189,25 @@ def _read_requests(request, fmt: str):
     orders = _published()
     try:
         if params.get("service_request_id"):
-            orders = orders.filter(number__in=[n.strip() for n in params["service_request_id"].split(",")])
+            orders = orders.filter(
+                number__in=[n.strip() for n in params["service_request_id"].split(",")]
+            )
         else:
-            end = _moment(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
-            start = _moment(params["start_date"], "start_date") if params.get("start_date") else end - timedelta(days=_DEFAULT_DAYS)
+            end = (
+                _moment(params["end_date"], "end_date")
+                if params.get("end_date")
+                else timezone.now()
+            )
+            start = (
+                _moment(params["start_date"], "start_date")
+                if params.get("start_date")
+                else end - timedelta(days=_DEFAULT_DAYS)
+            )
             orders = orders.filter(registered_at__gte=start, registered_at__lte=end)
             if params.get("service_code"):
-                orders = orders.filter(category__code__in=[c.strip() for c in params["service_code"].split(",")])
+                orders = orders.filter(
+                    category__code__in=[c.strip() for c in params["service_code"].split(",")]
+                )
             statuses = {s.strip() for s in params.get("status", "").split(",") if s.strip()}
             if statuses - {"open", "closed"}:
                 raise ValueError("status must be open, closed or both")
@@ -154,19 +221,35 @@ def _read_requests(request, fmt: str):
 
 
 # Our field names as the GeoReport parameters that carried them, so an error names what was sent.
-_PARAMETERS = {"text": "description", "address": "address_string", "caller_name": "first_name/last_name",
-               "caller_phone": "phone", "latitude": "lat", "longitude": "long", "order_type": "attribute[order_type]",
-               "urgency": "attribute[urgency]"}
+_PARAMETERS = {
+    "text": "description",
+    "address": "address_string",
+    "caller_name": "first_name/last_name",
+    "caller_phone": "phone",
+    "latitude": "lat",
+    "longitude": "long",
+    "order_type": "attribute[order_type]",
+    "urgency": "attribute[urgency]",
+}
 
 
 def _over_limit(request, fmt: str):
     """The 429 answer once the client's address or its api_key has posted too often, else None.
     The address is counted first, so guessing keys is limited too."""
-    for scope, key in (("address", ratelimit.client_ip(request)), ("key", request.POST.get("api_key", ""))):
-        verdict = ratelimit.hit(f"open311.post.{scope}", key, ratelimit.rule(f"open311.post.{scope}"))
+    for scope, key in (
+        ("address", ratelimit.client_ip(request)),
+        ("key", request.POST.get("api_key", "")),
+    ):
+        verdict = ratelimit.hit(
+            f"open311.post.{scope}", key, ratelimit.rule(f"open311.post.{scope}")
+        )
         if not verdict.allowed:
-            response = error(429, f"too many requests from this {'address' if scope == 'address' else 'api_key'}; "
-                                  f"retry after {verdict.retry_after} seconds", fmt)
+            response = error(
+                429,
+                f"too many requests from this {'address' if scope == 'address' else 'api_key'}; "
+                f"retry after {verdict.retry_after} seconds",
+                fmt,
+            )
             response["Retry-After"] = str(verdict.retry_after)
             return response
     return None
@@ -176,10 +259,16 @@ def _post_request(request, fmt: str):
     try:
         data = request.POST
     except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
-        return error(413, "the request is too large: at most "
-                          f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB of fields", fmt)
+        return error(
+            413,
+            "the request is too large: at most "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB of fields",
+            fmt,
+        )
     if any("\x00" in value for values in data.lists() for value in values[1]):
-        return error(400, "NUL characters are not allowed in a request", fmt)  # PostgreSQL cannot compare them
+        return error(
+            400, "NUL characters are not allowed in a request", fmt
+        )  # PostgreSQL cannot compare them
     if limited := _over_limit(request, fmt):
         return limited
     user = user_for_token(data.get("api_key", ""))
@@ -192,19 +281,49 @@ def _post_request(request, fmt: str):
         return error(404, f"service_code {code} not found", fmt)
     if not data.get("address_string") and not (data.get("lat") and data.get("long")):
         return error(400, "a location is required: lat and long, or address_string", fmt)
-    attributes = {key[len("attribute["):-1]: value for key, value in data.items() if key.startswith("attribute[") and key.endswith("]")}
+    attributes = {
+        key[len("attribute[") : -1]: value
+        for key, value in data.items()
+        if key.startswith("attribute[") and key.endswith("]")
+    }
     name = " ".join(p for p in (data.get("last_name", ""), data.get("first_name", "")) if p)
     try:
         order = register_with_suggestions(
-            actor=user, channel=Channel.OPEN311, text=data.get("description", ""), address=data.get("address_string", ""),
-            latitude=data.get("lat") or None, longitude=data.get("long") or None, caller_name=name,
-            caller_phone=data.get("phone", ""), category_code=code, order_type=attributes.get("order_type", ""),
-            urgency=attributes.get("urgency", ""), confidential=attributes.get("confidential") == "true",
+            actor=user,
+            channel=Channel.OPEN311,
+            text=data.get("description", ""),
+            address=data.get("address_string", ""),
+            latitude=data.get("lat") or None,
+            longitude=data.get("long") or None,
+            caller_name=name,
+            caller_phone=data.get("phone", ""),
+            category_code=code,
+            order_type=attributes.get("order_type", ""),
+            urgency=attributes.get("urgency", ""),
+            confidential=attributes.get("confidential") == "true",
         )
     except InvalidInput as problem:
-        return error(400, "; ".join(f"{_PARAMETERS.get(field, field)}: {message}" for field, message in problem.errors.items()), fmt)
-    return respond([{"service_request_id": order.number, "token": order.number, "service_notice": "已受理",
-                     "account_id": None}], "service_requests", fmt, status=201)
+        return error(
+            400,
+            "; ".join(
+                f"{_PARAMETERS.get(field, field)}: {message}"
+                for field, message in problem.errors.items()
+            ),
+            fmt,
+        )
+    return respond(
+        [
+            {
+                "service_request_id": order.number,
+                "token": order.number,
+                "service_notice": "已受理",
+                "account_id": None,
+            }
+        ],
+        "service_requests",
+        fmt,
+        status=201,
+    )
 
 
 @_methods("GET", "HEAD", "POST")

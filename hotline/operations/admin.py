@@ -7,7 +7,17 @@ from .models import RetentionRun
 
 @admin.register(RetentionRun)
 class RetentionRunAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "finished_at", "days", "cutoff", "dry_run", "source", "orders", "events",
-                    "messages", "attachments"]
+    list_display = [
+        "started_at",
+        "finished_at",
+        "days",
+        "cutoff",
+        "dry_run",
+        "source",
+        "orders",
+        "events",
+        "messages",
+        "attachments",
+    ]
     list_filter = ["dry_run", "source"]
     date_hierarchy = "started_at"

@@ -52,8 +52,11 @@ def _candidates(name: str, server: int) -> list[str]:
     if folder := getattr(settings, "HOTLINE_PG_BIN", ""):
         return [str(Path(folder) / name)]
     found = [SERVER_BINS / str(server) / "bin" / name]
-    others = sorted((p for p in SERVER_BINS.glob(f"*/bin/{name}") if p not in found),
-                    key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0, reverse=True)
+    others = sorted(
+        (p for p in SERVER_BINS.glob(f"*/bin/{name}") if p not in found),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+        reverse=True,
+    )
     on_path = shutil.which(name)
     return [str(p) for p in [*found, *others] if p.exists()] + ([on_path] if on_path else [])
 
@@ -67,12 +70,20 @@ def pg_tool(name: str, server: int) -> Tool:
         if major is not None and major >= server:
             return Tool(path, major)
     if not any(major is not None for _, major in versions):
-        where = f"HOTLINE_PG_BIN={settings.HOTLINE_PG_BIN}" if getattr(settings, "HOTLINE_PG_BIN", "") else "PATH"
-        raise BackupError(f"找不到 {name}（查找了 {SERVER_BINS}/*/bin 和 {where}）：请安装 "
-                          f"postgresql-client-{server}，或用 HOTLINE_PG_BIN 指定其所在目录")
+        where = (
+            f"HOTLINE_PG_BIN={settings.HOTLINE_PG_BIN}"
+            if getattr(settings, "HOTLINE_PG_BIN", "")
+            else "PATH"
+        )
+        raise BackupError(
+            f"找不到 {name}（查找了 {SERVER_BINS}/*/bin 和 {where}）：请安装 "
+            f"postgresql-client-{server}，或用 HOTLINE_PG_BIN 指定其所在目录"
+        )
     seen = "、".join(f"{path}（{major}）" for path, major in versions if major is not None)
-    raise BackupError(f"{name} 的版本低于数据库服务器 PostgreSQL {server}：找到 {seen}；"
-                      f"请安装 postgresql-client-{server}，或用 HOTLINE_PG_BIN 指定其所在目录")
+    raise BackupError(
+        f"{name} 的版本低于数据库服务器 PostgreSQL {server}：找到 {seen}；"
+        f"请安装 postgresql-client-{server}，或用 HOTLINE_PG_BIN 指定其所在目录"
+    )
 
 
 def _pg_command(tool: Tool) -> tuple[list[str], dict[str, str]]:
@@ -99,7 +110,9 @@ def _server_major() -> int:
 def _run(args: list[str], env: dict[str, str], what: str) -> None:
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise BackupError(f"{what}失败（{Path(args[0]).name} 退出码 {done.returncode}）：{done.stderr.strip()[-2000:]}")
+        raise BackupError(
+            f"{what}失败（{Path(args[0]).name} 退出码 {done.returncode}）：{done.stderr.strip()[-2000:]}"
+        )
 
 
 def _tables() -> list[str]:
@@ -118,7 +131,17 @@ def backup(out: Path) -> str:
         if connection.vendor == "postgresql":
             tool = pg_tool("pg_dump", _server_major())
             args, env = _pg_command(tool)
-            _run([*args, "--format=custom", "--file", str(partial), connection.settings_dict["NAME"]], env, "备份")
+            _run(
+                [
+                    *args,
+                    "--format=custom",
+                    "--file",
+                    str(partial),
+                    connection.settings_dict["NAME"],
+                ],
+                env,
+                "备份",
+            )
         elif connection.vendor == "sqlite":
             connection.ensure_connection()
             target = sqlite3.connect(partial)
@@ -141,7 +164,9 @@ def _kind_of(path: Path) -> str:
         return "postgresql"
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
-    raise BackupError(f"{path} 不是 hotline backup 生成的备份文件（既非 pg_dump 自定义格式，也非 SQLite 数据库）")
+    raise BackupError(
+        f"{path} 不是 hotline backup 生成的备份文件（既非 pg_dump 自定义格式，也非 SQLite 数据库）"
+    )
 
 
 def restore(path: Path, *, clean: bool = False) -> str:
@@ -156,19 +181,39 @@ def restore(path: Path, *, clean: bool = False) -> str:
         raise BackupError(f"{path} 是 {kind} 的备份，不能恢复到 {connection.vendor} 数据库")
     name = connection.settings_dict["NAME"]
     if not clean and (tables := _tables()):
-        raise BackupError(f"数据库 {name} 不是空的（已有 {len(tables)} 个表），未做任何修改：请恢复到新建的空数据库，"
-                          "或确认要用备份覆盖现有数据时加 --clean")
+        raise BackupError(
+            f"数据库 {name} 不是空的（已有 {len(tables)} 个表），未做任何修改：请恢复到新建的空数据库，"
+            "或确认要用备份覆盖现有数据时加 --clean"
+        )
     if kind == "postgresql":
         tool = pg_tool("pg_restore", _server_major())
         args, env = _pg_command(tool)
         _run([*args, "--list", str(path)], env, "读取备份")
         connection.close()  # pg_restore --clean must not wait for this process's own session
-        _run([*args, "--dbname", name, "--no-owner", "--no-acl", "--single-transaction", "--exit-on-error",
-              *(["--clean", "--if-exists"] if clean else []), str(path)], env, "恢复")
+        _run(
+            [
+                *args,
+                "--dbname",
+                name,
+                "--no-owner",
+                "--no-acl",
+                "--single-transaction",
+                "--exit-on-error",
+                *(["--clean", "--if-exists"] if clean else []),
+                str(path),
+            ],
+            env,
+            "恢复",
+        )
     else:
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            if source.execute("SELECT count(*) FROM sqlite_master WHERE name = 'django_migrations'").fetchone()[0] != 1:
+            if (
+                source.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'django_migrations'"
+                ).fetchone()[0]
+                != 1
+            ):
                 raise BackupError(f"{path} 不是 hotline 数据库的备份（没有 django_migrations 表）")
             connection.ensure_connection()
             source.backup(connection.connection)

@@ -18,19 +18,27 @@ PHONE, ID_NUMBER, EMAIL, NAME = "[电话]", "[身份证号]", "[邮箱]", "[姓�
 _DAY = r"(?:0[1-9]|[12]\d|3[01])"
 _MONTH = r"(?:0[1-9]|1[0-2])"
 # IDs first: an ID number must not be taken for a phone number followed by digits.
-ID_18 = re.compile(rf"(?<![\dA-Za-z])[1-9]\d{{5}}(?:18|19|20)\d{{2}}{_MONTH}{_DAY}\d{{3}}[\dXx](?![\dA-Za-z])")
+ID_18 = re.compile(
+    rf"(?<![\dA-Za-z])[1-9]\d{{5}}(?:18|19|20)\d{{2}}{_MONTH}{_DAY}\d{{3}}[\dXx](?![\dA-Za-z])"
+)
 ID_15 = re.compile(rf"(?<![\dA-Za-z])[1-9]\d{{7}}{_MONTH}{_DAY}\d{{3}}(?![\dA-Za-z])")
 MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d)")
 # 010-12345678, 0755 2345678, (021)23456789; the local part starts with 2-9.
-LANDLINE = re.compile(r"(?<!\d)(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[-\s]?[2-9]\d{6,7}(?:[-转]\d{1,5})?(?!\d)")
+LANDLINE = re.compile(
+    r"(?<!\d)(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[-\s]?[2-9]\d{6,7}(?:[-转]\d{1,5})?(?!\d)"
+)
 # A bare local number only where a word says it is one: 电话 23456789, 座机：2345678.
-LOCAL_AFTER_WORD = re.compile(r"((?:电话|座机|固话|号码|联系方式|手机|tel|Tel|TEL)\s*[:：是为]?\s*)[2-9]\d{6,7}(?!\d)")
+LOCAL_AFTER_WORD = re.compile(
+    r"((?:电话|座机|固话|号码|联系方式|手机|tel|Tel|TEL)\s*[:：是为]?\s*)[2-9]\d{6,7}(?!\d)"
+)
 EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 _NUMERAL = r"[0-9０-９一二三四五六七八九十百零〇两]+"
 # Where the house begins: a number followed by a building, unit, room, floor or house word,
 # or 3-2-501 style numbers. Everything from there on is dropped.
-HOUSE = re.compile(rf"(?:{_NUMERAL}\s*(?:号楼|号院|栋|幢|座|单元|门|室|楼|层|号|户|弄|排)|\d+(?:-\d+)+)")
+HOUSE = re.compile(
+    rf"(?:{_NUMERAL}\s*(?:号楼|号院|栋|幢|座|单元|门|室|楼|层|号|户|弄|排)|\d+(?:-\d+)+)"
+)
 # Road and compound numbers (东城1路, 11小区) are kept: they name the place, not the household.
 
 

@@ -50,8 +50,12 @@ def retention_days(days: int | None = None) -> int:
     days = settings.HOTLINE_RETENTION_DAYS if days is None else days
     window = settings.HOTLINE_REOPEN_WINDOW_DAYS
     if days < 0 or 0 < days <= window:
-        raise InvalidInput({"days": _("保留天数应为 0（永久保留）或大于重办期限 %(window)s 天，而不是 %(days)s")
-                            % {"window": window, "days": days}})
+        raise InvalidInput(
+            {
+                "days": _("保留天数应为 0（永久保留）或大于重办期限 %(window)s 天，而不是 %(days)s")
+                % {"window": window, "days": days}
+            }
+        )
     return days
 
 
@@ -74,17 +78,27 @@ def _anonymise(order: WorkOrder, now: datetime) -> dict[str, int] | None:
     names = [order.caller_name]
     clean = lambda text: scrub.scrub_in_text(text, names=names, address=order.address)  # noqa: E731
     fields = {f: clean(getattr(order, f)) for f in TEXT_FIELDS}
-    fields |= {"caller_name": "", "caller_phone": anonymous_phone(order), "address": scrub.reduce_address(order.address),
-               "latitude": _round(order.latitude), "longitude": _round(order.longitude),
-               "suggestions": scrub.scrub_json(order.suggestions, names=names, address=order.address),
-               "anonymised_at": now}
+    fields |= {
+        "caller_name": "",
+        "caller_phone": anonymous_phone(order),
+        "address": scrub.reduce_address(order.address),
+        "latitude": _round(order.latitude),
+        "longitude": _round(order.longitude),
+        "suggestions": scrub.scrub_json(order.suggestions, names=names, address=order.address),
+        "anonymised_at": now,
+    }
     # The claim: only the run whose update finds the order still finished and not anonymised
     # goes on. The events' trigger allows their scrubbing only once this row is marked.
-    if not WorkOrder.objects.filter(pk=order.pk, anonymised_at__isnull=True, status__in=FINAL).update(**fields):
+    if not WorkOrder.objects.filter(
+        pk=order.pk, anonymised_at__isnull=True, status__in=FINAL
+    ).update(**fields):
         return None
     done = {"events": 0, "messages": 0, "attachments": 0}
     for pk, note, payload in Event.objects.filter(order=order).values_list("pk", "note", "payload"):
-        new_note, new_payload = clean(note), scrub.scrub_json(payload, names=names, address=order.address)
+        new_note, new_payload = (
+            clean(note),
+            scrub.scrub_json(payload, names=names, address=order.address),
+        )
         if (new_note, new_payload) != (note, payload):
             # Past the ORM's append-only guard on purpose; the database trigger still checks
             # that nothing but the note and payload of an anonymised order's event changes.
@@ -129,8 +143,9 @@ def anonymise_due_orders(*, cutoff: datetime, limit: int = 200) -> dict[str, int
     return total
 
 
-def run_retention(*, days: int | None = None, dry_run: bool = False, source: str = "command",
-                  batch: int = 200) -> RetentionRun | None:
+def run_retention(
+    *, days: int | None = None, dry_run: bool = False, source: str = "command", batch: int = 200
+) -> RetentionRun | None:
     """Apply the retention period (``days``, default the setting) to every due order, ``batch``
     orders per transaction, and record the run; with ``dry_run`` only count the due orders (and
     record that). None, and nothing done, when the period is 0 (keep forever). InvalidInput for

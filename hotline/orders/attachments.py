@@ -26,12 +26,19 @@ def content_type_of(head: bytes) -> str | None:
 def check_upload(name: str, size: int, head: bytes, field: str = "attachments") -> str:
     """The content type of an acceptable file, or InvalidInput saying why it is refused."""
     if size > MAX_BYTES:
-        raise InvalidInput({field: _("文件「%(name)s」超过 %(mb)s MB") % {"name": name, "mb": MAX_BYTES // 1024 // 1024}})
+        raise InvalidInput(
+            {
+                field: _("文件「%(name)s」超过 %(mb)s MB")
+                % {"name": name, "mb": MAX_BYTES // 1024 // 1024}
+            }
+        )
     if size == 0:
         raise InvalidInput({field: _("文件「%(name)s」是空的") % {"name": name}})
     kind = content_type_of(head)
     if kind is None:
-        raise InvalidInput({field: _("文件「%(name)s」不是 JPEG、PNG 图片或 PDF 文件") % {"name": name}})
+        raise InvalidInput(
+            {field: _("文件「%(name)s」不是 JPEG、PNG 图片或 PDF 文件") % {"name": name}}
+        )
     return kind
 
 
@@ -42,7 +49,9 @@ class RequestSizeLimit(FileUploadHandler):
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         if content_length > settings.HOTLINE_MAX_REQUEST_BYTES:
-            raise RequestDataTooBig(f"request body of {content_length} bytes exceeds HOTLINE_MAX_REQUEST_BYTES")
+            raise RequestDataTooBig(
+                f"request body of {content_length} bytes exceeds HOTLINE_MAX_REQUEST_BYTES"
+            )
 
     def receive_data_chunk(self, raw_data, start):
         return raw_data  # the next handler stores it

@@ -33,5 +33,7 @@ def lifecycle_markdown() -> str:
         sources = ", ".join(s.value for s in Status if s in t.sources) or "—"
         roles = ", ".join(r.value for r in Role if r in t.roles)
         target = t.target.value if t.target else "(same)"
-        lines.append(f"| {t.action.value} | {t.action.label} | {sources} | {roles} | {_REACH[t.reach]} | {target} |")
+        lines.append(
+            f"| {t.action.value} | {t.action.label} | {sources} | {roles} | {_REACH[t.reach]} | {target} |"
+        )
     return "\n".join(lines) + "\n"

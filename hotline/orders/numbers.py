@@ -72,13 +72,17 @@ def reserve_through(lasts: Iterable[tuple[date, int]]) -> None:
         )
         if connection.vendor != "postgresql":
             return
-        cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname = ANY(%s)",
-                       [[_sequence(day) for day, _ in lasts]])
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname = ANY(%s)",
+            [[_sequence(day) for day, _ in lasts]],
+        )
         made = {name for (name,) in cursor.fetchall()}
         for day, last in lasts:
             if _sequence(day) in made:
-                cursor.execute(f'SELECT setval(%s, greatest(%s, (SELECT last_value FROM "{_sequence(day)}")))',
-                               [_sequence(day), last])
+                cursor.execute(
+                    f'SELECT setval(%s, greatest(%s, (SELECT last_value FROM "{_sequence(day)}")))',
+                    [_sequence(day), last],
+                )
 
 
 def forget_days() -> None:
@@ -86,6 +90,8 @@ def forget_days() -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'orders\\_number\\_%%'")
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'orders\\_number\\_%%'"
+        )
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP SEQUENCE IF EXISTS "{name}"')

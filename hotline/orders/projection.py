@@ -14,7 +14,9 @@ DEADLINE_FIELDS = ("accept", "contact", "finish", "original_finish", "visit")
 class Projection:
     status: str | None = None
     version: int = 0
-    deadlines: dict[str, datetime | None] = field(default_factory=lambda: dict.fromkeys(DEADLINE_FIELDS))
+    deadlines: dict[str, datetime | None] = field(
+        default_factory=lambda: dict.fromkeys(DEADLINE_FIELDS)
+    )
 
 
 def project(events: Iterable) -> Projection:
@@ -24,7 +26,9 @@ def project(events: Iterable) -> Projection:
         if event.seq != result.version + 1:
             raise ValueError(f"event sequence has a gap before #{event.seq}")
         if (event.from_status or None) != result.status:
-            raise ValueError(f"event #{event.seq} starts from {event.from_status}, order was {result.status}")
+            raise ValueError(
+                f"event #{event.seq} starts from {event.from_status}, order was {result.status}"
+            )
         result.status = event.to_status
         result.version = event.seq
         for name, value in (event.payload or {}).get("deadlines", {}).items():

@@ -27,14 +27,29 @@ def visible_orders(user: User) -> QuerySet[WorkOrder]:
     # Plain lists of ids, so that the database reads three indexes (responsible, handling and
     # co-handling unit) instead of joining every order to its unit's path.
     units = subtree_ids(user.unit)
-    cohandled = list(WorkOrder.cohandlers.through.objects.filter(unit_id__in=units).values_list("workorder_id", flat=True))
+    cohandled = list(
+        WorkOrder.cohandlers.through.objects.filter(unit_id__in=units).values_list(
+            "workorder_id", flat=True
+        )
+    )
     return orders.filter(Q(unit_id__in=units) | Q(handling_unit_id__in=units) | Q(pk__in=cohandled))
 
 
 def order_list(
-    user: User, *, status: str = "", unit: Unit | None = None, category: str = "", order_type: str = "",
-    channel: str = "", since: datetime | None = None, until: datetime | None = None, overdue: bool = False,
-    text: str = "", now: datetime | None = None, community: Unit | None = None, numbers: list[str] | None = None,
+    user: User,
+    *,
+    status: str = "",
+    unit: Unit | None = None,
+    category: str = "",
+    order_type: str = "",
+    channel: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    overdue: bool = False,
+    text: str = "",
+    now: datetime | None = None,
+    community: Unit | None = None,
+    numbers: list[str] | None = None,
 ) -> QuerySet[WorkOrder]:
     """The orders ``user`` may see, newest first, filtered: ``unit`` covers the units below it,
     ``since``/``until`` bound the registration time, ``overdue`` keeps open orders past the
@@ -95,9 +110,12 @@ def deadline_mark(order: WorkOrder, now: datetime | None = None) -> str:
 # --- each role's queue (待办) ------------------------------------------------------------------
 
 QUEUE_TITLES = {
-    "operator": _("最近登记的工单"), "dispatcher": _("待审核、待派单、退单、回复待审和延期申请"),
-    "handler": _("本单位待签收和办理中的工单"), "lead": _("本单位待签收和办理中的工单"),
-    "visitor": _("待回访"), "supervisor": _("超期和督办中的工单"),
+    "operator": _("最近登记的工单"),
+    "dispatcher": _("待审核、待派单、退单、回复待审和延期申请"),
+    "handler": _("本单位待签收和办理中的工单"),
+    "lead": _("本单位待签收和办理中的工单"),
+    "visitor": _("待回访"),
+    "supervisor": _("超期和督办中的工单"),
 }
 
 
@@ -109,7 +127,9 @@ def queue(user: User, now: datetime | None = None) -> QuerySet[WorkOrder]:
     if role == "operator":  # what came in last, to check and to link a new call to
         return orders.order_by("-registered_at", "-id")
     if role == "dispatcher":
-        waiting = Q(status__in=[Status.REGISTERED, Status.PENDING_DISPATCH, Status.RETURNED, Status.REPLIED])
+        waiting = Q(
+            status__in=[Status.REGISTERED, Status.PENDING_DISPATCH, Status.RETURNED, Status.REPLIED]
+        )
         extension = Q(status=Status.ACCEPTED, extension_requested_days__isnull=False)
         return orders.filter(waiting | extension).order_by("registered_at")
     if role in ("handler", "lead"):
@@ -117,7 +137,9 @@ def queue(user: User, now: datetime | None = None) -> QuerySet[WorkOrder]:
     if role == "visitor":
         return orders.filter(status=Status.PENDING_VISIT).order_by("due_at")
     if role == "supervisor":
-        return orders.filter(Q(due_at__lt=now) | Q(supervised=True), status__in=OPEN).order_by("due_at")
+        return orders.filter(Q(due_at__lt=now) | Q(supervised=True), status__in=OPEN).order_by(
+            "due_at"
+        )
     return orders.filter(status__in=OPEN).order_by("due_at")
 
 
@@ -127,7 +149,9 @@ def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
     Two index reads, the open orders and the month's unsatisfied ones, never the whole table
     (which is nearly all closed orders)."""
     now = now or clock.now()
-    end_of_day = now.astimezone(timezone.get_current_timezone()).replace(hour=23, minute=59, second=59)
+    end_of_day = now.astimezone(timezone.get_current_timezone()).replace(
+        hour=23, minute=59, second=59
+    )
     visible = visible_orders(user)
     counts = visible.filter(status__in=OPEN).aggregate(
         due_today=Count("pk", filter=Q(due_at__gte=now, due_at__lte=end_of_day)),
@@ -135,7 +159,9 @@ def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
         red=Count("pk", filter=Q(due_at__lt=now)),
         returned=Count("pk", filter=Q(status=Status.RETURNED)),
     )
-    counts["unsatisfied"] = visible.filter(satisfaction="unsatisfied", closed_at__gte=now - timedelta(days=30)).count()
+    counts["unsatisfied"] = visible.filter(
+        satisfaction="unsatisfied", closed_at__gte=now - timedelta(days=30)
+    ).count()
     return counts
 
 
@@ -148,25 +174,40 @@ def dashboard_figures(user: User, *, days: int = 90, now: datetime | None = None
     now = now or clock.now()
     since = now - timedelta(days=days)
     recent = visible_orders(user).filter(registered_at__gte=since)
-    per_day = {row["day"]: row["n"] for row in recent.annotate(day=TruncDate("registered_at"))
-               .values("day").annotate(n=Count("pk"))}
+    per_day = {
+        row["day"]: row["n"]
+        for row in recent.annotate(day=TruncDate("registered_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+    }
     first = timezone.localtime(since).date()
     dates = [first + timedelta(days=i) for i in range(days + 1)]
     channels = dict(Channel.choices)
     return {
         "days": [d.isoformat() for d in dates],
         "per_day": [per_day.get(d, 0) for d in dates],
-        "channels": [{"name": channels.get(r["channel"], r["channel"]), "value": r["n"]}
-                     for r in recent.values("channel").annotate(n=Count("pk")).order_by("-n")],
-        "categories": [{"name": r["category__name"] or "未分类", "value": r["n"]}
-                       for r in recent.values("category__name").annotate(n=Count("pk")).order_by("-n")[:10]],
-        "overdue_units": [{"name": r["unit__name"], "value": r["n"]}
-                          for r in visible_orders(user).filter(status__in=OPEN, due_at__lt=now, unit__isnull=False)
-                          .values("unit__name").annotate(n=Count("pk")).order_by("-n")[:10]],
+        "channels": [
+            {"name": channels.get(r["channel"], r["channel"]), "value": r["n"]}
+            for r in recent.values("channel").annotate(n=Count("pk")).order_by("-n")
+        ],
+        "categories": [
+            {"name": r["category__name"] or "未分类", "value": r["n"]}
+            for r in recent.values("category__name").annotate(n=Count("pk")).order_by("-n")[:10]
+        ],
+        "overdue_units": [
+            {"name": r["unit__name"], "value": r["n"]}
+            for r in visible_orders(user)
+            .filter(status__in=OPEN, due_at__lt=now, unit__isnull=False)
+            .values("unit__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n")[:10]
+        ],
     }
 
 
-def related_orders(user: User, order: WorkOrder, *, days: int = 90, limit: int = 10) -> list[WorkOrder]:
+def related_orders(
+    user: User, order: WorkOrder, *, days: int = 90, limit: int = 10
+) -> list[WorkOrder]:
     """Other orders ``user`` may see from the same caller or about the same address in the
     ``days`` around this one: repeat calls and problems that come back."""
     same = Q()
@@ -178,11 +219,19 @@ def related_orders(user: User, order: WorkOrder, *, days: int = 90, limit: int =
         return []
     window = timedelta(days=days)
     return list(
-        visible_orders(user).filter(same, registered_at__range=(order.registered_at - window, order.registered_at + window))
-        .exclude(pk=order.pk).order_by("-registered_at")[:limit]
+        visible_orders(user)
+        .filter(
+            same, registered_at__range=(order.registered_at - window, order.registered_at + window)
+        )
+        .exclude(pk=order.pk)
+        .order_by("-registered_at")[:limit]
     )
 
 
 def caller_history(user: User, phone: str, *, limit: int = 5) -> list[WorkOrder]:
     """The latest orders from this phone that ``user`` may see: what the caller asked before."""
-    return list(visible_orders(user).filter(caller_phone=phone).order_by("-registered_at")[:limit]) if phone else []
+    return (
+        list(visible_orders(user).filter(caller_phone=phone).order_by("-registered_at")[:limit])
+        if phone
+        else []
+    )

@@ -47,7 +47,11 @@ from .validation import clean_coordinate, clean_phone, clean_text, make_title
 from .workflow import Action, Reach, Refusal, Status
 
 # The deadline a unit works against in each state; the worker urges when it passes.
-_DUE_BY_STATUS = {Status.DISPATCHED: "accept", Status.ACCEPTED: "finish", Status.PENDING_VISIT: "visit"}
+_DUE_BY_STATUS = {
+    Status.DISPATCHED: "accept",
+    Status.ACCEPTED: "finish",
+    Status.PENDING_VISIT: "visit",
+}
 _URGED_STATES = (Status.DISPATCHED, Status.ACCEPTED)
 
 
@@ -59,7 +63,12 @@ def _role(actor: User | None, default: Role) -> Role:
 
 
 def _refuse(error, order: WorkOrder, action: Action, reason: str):
-    return error(order=order.number, action=str(action.label), status=str(Status(order.status).label), reason=reason)
+    return error(
+        order=order.number,
+        action=str(action.label),
+        status=str(Status(order.status).label),
+        reason=reason,
+    )
 
 
 def can_see(actor: User | None, order: WorkOrder) -> bool:
@@ -84,7 +93,11 @@ def _check_reach(actor: User | None, order: WorkOrder, reach: Reach) -> str | No
     if reach == Reach.UNIT:
         return None if unit_id == order.unit_id else _("只有承办单位可以执行")
     if reach == Reach.HANDLING:
-        return None if unit_id in (order.unit_id, order.handling_unit_id) else _("只有承办单位或下派的办理单位可以执行")
+        return (
+            None
+            if unit_id in (order.unit_id, order.handling_unit_id)
+            else _("只有承办单位或下派的办理单位可以执行")
+        )
     if reach == Reach.CO_UNIT:
         return None if order.cohandlers.filter(pk=unit_id).exists() else _("只有协办单位可以执行")
     raise AssertionError(reach)
@@ -94,8 +107,11 @@ def actions_for(actor: User, order: WorkOrder) -> list[Action]:
     """The actions ``actor`` may take on ``order`` now, by the transition table and its reach
     (an action's own conditions, such as a pending extension, are checked when it is taken)."""
     role = _role(actor, Role.SYSTEM)
-    return [a for a in workflow.actions_available(Status(order.status), role)
-            if _check_reach(actor, order, workflow.TRANSITIONS[a].reach) is None]
+    return [
+        a
+        for a in workflow.actions_available(Status(order.status), role)
+        if _check_reach(actor, order, workflow.TRANSITIONS[a].reach) is None
+    ]
 
 
 def _act(
@@ -124,7 +140,12 @@ def _act(
         refused = workflow.refusal(action, Status(work.status), _role(actor, default_role))
         if refused:
             kind, reason = refused
-            raise _refuse(TransitionNotAllowed if kind == Refusal.STATE else PermissionDenied, work, action, reason)
+            raise _refuse(
+                TransitionNotAllowed if kind == Refusal.STATE else PermissionDenied,
+                work,
+                action,
+                reason,
+            )
         if reason := _check_reach(actor, work, rule.reach):
             raise _refuse(PermissionDenied, work, action, reason)
         if guard and (reason := guard(work)):
@@ -150,14 +171,20 @@ def _lock(order: WorkOrder) -> int | None:
     """
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT version FROM {WorkOrder._meta.db_table} WHERE id = %s{lock}", [order.pk])
+        cursor.execute(
+            f"SELECT version FROM {WorkOrder._meta.db_table} WHERE id = %s{lock}", [order.pk]
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
 
 def _changed_columns(order: WorkOrder, before: dict) -> list[str]:
     after = order.__dict__
-    return [f.attname for f in WorkOrder._meta.concrete_fields if after.get(f.attname) != before.get(f.attname)]
+    return [
+        f.attname
+        for f in WorkOrder._meta.concrete_fields
+        if after.get(f.attname) != before.get(f.attname)
+    ]
 
 
 def _append_event(order, actor, action, before, now, note, payload, default_role) -> Event:
@@ -199,10 +226,16 @@ def _start_round(order: WorkOrder, now: datetime, payload: dict, finish: Deadlin
     """A unit gets the order (dispatch, reassign, reopen): a fresh set of deadlines."""
     cal, spans = sla.work_calendar(), _spans(order)
     finish_at = cal.deadline(now, spans[finish])
-    order.dispatched_at, order.accepted_at, order.first_contact_at, order.replied_at = now, None, None, None
+    order.dispatched_at, order.accepted_at, order.first_contact_at, order.replied_at = (
+        now,
+        None,
+        None,
+        None,
+    )
     order.extension_requested_days = None
     _set_deadlines(
-        order, payload,
+        order,
+        payload,
         accept=cal.deadline(now, spans[DeadlineKind.ACCEPT]),
         contact=cal.deadline(now, spans[DeadlineKind.CONTACT]),
         finish=finish_at,
@@ -223,7 +256,9 @@ def _refresh_due(order: WorkOrder, now: datetime, payload: dict) -> None:
                 kind, DeadlineKind.REOPEN_FINISH if order.reopen_count else DeadlineKind.FINISH
             )
             start = now if kind == "visit" else order.dispatched_at
-            order.warn_at = sla.work_calendar().warning_point(start, due, _spans(order)[span_kind].on_working_time)
+            order.warn_at = sla.work_calendar().warning_point(
+                start, due, _spans(order)[span_kind].on_working_time
+            )
     order.sweep_at = _next_sweep(order)
 
 
@@ -242,8 +277,16 @@ def _next_sweep(order: WorkOrder) -> datetime | None:
 
 def _choice(value: str, choices, field: str) -> str:
     if value not in choices.values:
-        allowed = listing(_("%(value)s（%(label)s）") % {"value": v, "label": label} for v, label in choices.choices)
-        raise InvalidInput({field: _("无效的取值「%(value)s」，可选：%(choices)s") % {"value": value, "choices": allowed}})
+        allowed = listing(
+            _("%(value)s（%(label)s）") % {"value": v, "label": label}
+            for v, label in choices.choices
+        )
+        raise InvalidInput(
+            {
+                field: _("无效的取值「%(value)s」，可选：%(choices)s")
+                % {"value": value, "choices": allowed}
+            }
+        )
     return value
 
 
@@ -252,14 +295,22 @@ def _resolve_address(address: str, area_unit: Unit | None) -> ResolvedArea:
     if area_unit is not None:
         resolved = index.expand(area_unit.pk)
         if not resolved:
-            raise InvalidInput({"area": _("「%(area)s」不是本市的区、街道或社区") % {"area": area_unit}})
+            raise InvalidInput(
+                {"area": _("「%(area)s」不是本市的区、街道或社区") % {"area": area_unit}}
+            )
         return resolved
     if not address:
         return ResolvedArea()
     resolved = index.resolve(address)
     if not resolved:
-        raise InvalidInput({"address": _(
-            "地址「%(address)s」不在本市范围内，或无法定位到区、街道、社区；请核实地址或手工选择区域") % {"address": address}})
+        raise InvalidInput(
+            {
+                "address": _(
+                    "地址「%(address)s」不在本市范围内，或无法定位到区、街道、社区；请核实地址或手工选择区域"
+                )
+                % {"address": address}
+            }
+        )
     return resolved
 
 
@@ -308,10 +359,14 @@ def register_order(
     area_found = _resolve_address(fields["address"], area)
     role = _role(actor, Role.CITIZEN)
     if refused := workflow.refusal(Action.REGISTER, None, role):
-        raise PermissionDenied(order=_("（新）"), action=str(Action.REGISTER.label), status="—", reason=refused[1])
+        raise PermissionDenied(
+            order=_("（新）"), action=str(Action.REGISTER.label), status="—", reason=refused[1]
+        )
 
     now = clock.now()
-    with transaction.atomic(savepoint=False):  # inside a caller's transaction, a failure here fails it whole
+    with transaction.atomic(
+        savepoint=False
+    ):  # inside a caller's transaction, a failure here fails it whole
         order = WorkOrder.objects.create(
             number=next_number(timezone.localtime(now).date()),
             status=Status.REGISTERED,
@@ -322,12 +377,19 @@ def register_order(
             community_id=area_found.community_id,
             **fields,
         )
-        _append_event(order, actor, Action.REGISTER, "", now, "", {"channel": order.channel}, Role.CITIZEN)
+        _append_event(
+            order, actor, Action.REGISTER, "", now, "", {"channel": order.channel}, Role.CITIZEN
+        )
     return order
 
 
 def answer_on_the_spot(
-    *, order: WorkOrder, actor: User, answer: str, article: str = "", category_code: str | None = None,
+    *,
+    order: WorkOrder,
+    actor: User,
+    answer: str,
+    article: str = "",
+    category_code: str | None = None,
 ) -> WorkOrder:
     """Close a consultation with the operator's answer (直接答复); the answer is required. The
     operator may classify the order while answering (``category_code``), so that it counts in
@@ -344,13 +406,25 @@ def answer_on_the_spot(
 
 
 def review_order(
-    *, order: WorkOrder, actor: User, order_type: str | None = None, category_code: str | None = None,
-    urgency: str | None = None, address: str | None = None, area: Unit | None = None, note: str = "",
+    *,
+    order: WorkOrder,
+    actor: User,
+    order_type: str | None = None,
+    category_code: str | None = None,
+    urgency: str | None = None,
+    address: str | None = None,
+    area: Unit | None = None,
+    note: str = "",
 ) -> WorkOrder:
     """Review a registered order (审核), correcting its type, category, urgency or address."""
     corrections = _corrections(order_type, category_code, urgency, address, area)
-    return _act(order, actor, Action.REVIEW, change=lambda o, now: _apply_corrections(o, corrections),
-                note=clean_text(note, "note", required=False))
+    return _act(
+        order,
+        actor,
+        Action.REVIEW,
+        change=lambda o, now: _apply_corrections(o, corrections),
+        note=clean_text(note, "note", required=False),
+    )
 
 
 def _corrections(order_type, category_code, urgency, address, area) -> dict:
@@ -363,9 +437,15 @@ def _corrections(order_type, category_code, urgency, address, area) -> dict:
         fields["urgency"] = _choice(urgency, Urgency, "urgency")
     if address is not None or area is not None:
         if address is not None:  # an area chosen by hand alone keeps the caller's address text
-            address = fields["address"] = clean_text(address, "address", required=False, max_length=200)
+            address = fields["address"] = clean_text(
+                address, "address", required=False, max_length=200
+            )
         found = _resolve_address(address or "", area)
-        fields.update(district_id=found.district_id, street_id=found.street_id, community_id=found.community_id)
+        fields.update(
+            district_id=found.district_id,
+            street_id=found.street_id,
+            community_id=found.community_id,
+        )
     return fields
 
 
@@ -374,7 +454,10 @@ def _apply_corrections(order: WorkOrder, fields: dict) -> dict:
     for name, value in fields.items():
         old = getattr(order, name)
         if old != value:
-            changed[name] = {"from": str(old) if old is not None else None, "to": str(value) if value is not None else None}
+            changed[name] = {
+                "from": str(old) if old is not None else None,
+                "to": str(value) if value is not None else None,
+            }
             setattr(order, name, value)
     return {"changed": changed} if changed else {}
 
@@ -386,14 +469,25 @@ def _check_target(actor: User, unit: Unit, cohandlers: list[Unit]) -> None:
     if unit.kind == Unit.Kind.CENTRE or not unit.active:
         raise InvalidInput({"unit": _("「%(unit)s」不能作为承办单位") % {"unit": unit}})
     if actor.unit and not unit.is_within(actor.unit):
-        raise InvalidInput({"unit": _("「%(unit)s」不在「%(dispatcher)s」的派单范围内") % {"unit": unit, "dispatcher": actor.unit}})
+        raise InvalidInput(
+            {
+                "unit": _("「%(unit)s」不在「%(dispatcher)s」的派单范围内")
+                % {"unit": unit, "dispatcher": actor.unit}
+            }
+        )
     if unit in cohandlers:
         raise InvalidInput({"cohandlers": _("主办单位不能同时是协办单位")})
 
 
 def dispatch_order(
-    *, order: WorkOrder, actor: User, unit: Unit | None = None, cohandlers: Iterable[Unit] = (),
-    category_code: str | None = None, urgency: str | None = None, note: str = "",
+    *,
+    order: WorkOrder,
+    actor: User,
+    unit: Unit | None = None,
+    cohandlers: Iterable[Unit] = (),
+    category_code: str | None = None,
+    urgency: str | None = None,
+    note: str = "",
 ) -> WorkOrder:
     """Send the order to a unit (派单), with optional co-handling units (协办).
 
@@ -408,7 +502,9 @@ def dispatch_order(
         payload = _apply_corrections(o, corrections)
         if o.category_id is None:
             raise InvalidInput({"category": _("派单前需要先确定诉求分类")})
-        target = unit or responsible_unit(o.category, ResolvedArea(o.district_id, o.street_id, o.community_id))
+        target = unit or responsible_unit(
+            o.category, ResolvedArea(o.district_id, o.street_id, o.community_id)
+        )
         _check_target(actor, target, cohandlers)
         o.unit, o.handling_unit = target, None
         if cohandlers:  # an order waiting for dispatch has none (approve_return clears them)
@@ -417,7 +513,9 @@ def dispatch_order(
         _start_round(o, now, payload, DeadlineKind.FINISH)
         return payload
 
-    return _act(order, actor, Action.DISPATCH, change=change, note=clean_text(note, "note", required=False))
+    return _act(
+        order, actor, Action.DISPATCH, change=change, note=clean_text(note, "note", required=False)
+    )
 
 
 def reassign_order(*, order: WorkOrder, actor: User, unit: Unit, reason: str) -> WorkOrder:
@@ -430,7 +528,9 @@ def reassign_order(*, order: WorkOrder, actor: User, unit: Unit, reason: str) ->
         _check_target(actor, unit, list(o.cohandlers.all()))
         payload = {"unit": unit.pk, "unit_name": unit.name, "previous_unit": o.unit_id}
         o.unit, o.handling_unit = unit, None
-        _start_round(o, now, payload, DeadlineKind.REOPEN_FINISH if o.reopen_count else DeadlineKind.FINISH)
+        _start_round(
+            o, now, payload, DeadlineKind.REOPEN_FINISH if o.reopen_count else DeadlineKind.FINISH
+        )
         return payload
 
     return _act(order, actor, Action.REASSIGN, change=change, note=reason)
@@ -442,7 +542,9 @@ def accept_order(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
     def change(o, now):
         o.accepted_at = now
 
-    return _act(order, actor, Action.ACCEPT, change=change, note=clean_text(note, "note", required=False))
+    return _act(
+        order, actor, Action.ACCEPT, change=change, note=clean_text(note, "note", required=False)
+    )
 
 
 # --- returns -------------------------------------------------------------------------------------
@@ -460,10 +562,18 @@ def approve_return(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrde
         payload = {"previous_unit": o.unit_id}
         o.unit, o.handling_unit = None, None
         o.cohandlers.clear()
-        _set_deadlines(o, payload, accept=None, contact=None, finish=None, original_finish=None, visit=None)
+        _set_deadlines(
+            o, payload, accept=None, contact=None, finish=None, original_finish=None, visit=None
+        )
         return payload
 
-    return _act(order, actor, Action.APPROVE_RETURN, change=change, note=clean_text(note, "note", required=False))
+    return _act(
+        order,
+        actor,
+        Action.APPROVE_RETURN,
+        change=change,
+        note=clean_text(note, "note", required=False),
+    )
 
 
 def reject_return(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
@@ -479,14 +589,23 @@ def pass_down(*, order: WorkOrder, actor: User, sub_unit: Unit, note: str = "") 
 
     def change(o, now):
         if sub_unit.pk == o.unit_id or not sub_unit.is_within(o.unit):
-            raise InvalidInput({"sub_unit": _("「%(sub_unit)s」不是「%(unit)s」的下级单位") % {"sub_unit": sub_unit, "unit": o.unit}})
+            raise InvalidInput(
+                {
+                    "sub_unit": _("「%(sub_unit)s」不是「%(unit)s」的下级单位")
+                    % {"sub_unit": sub_unit, "unit": o.unit}
+                }
+            )
         o.handling_unit = sub_unit
         return {"handling_unit": sub_unit.pk, "handling_unit_name": sub_unit.name}
 
-    return _act(order, actor, Action.PASS_DOWN, change=change, note=clean_text(note, "note", required=False))
+    return _act(
+        order, actor, Action.PASS_DOWN, change=change, note=clean_text(note, "note", required=False)
+    )
 
 
-def record_contact(*, order: WorkOrder, actor: User, way: str = "电话", note: str = "") -> WorkOrder:
+def record_contact(
+    *, order: WorkOrder, actor: User, way: str = "电话", note: str = ""
+) -> WorkOrder:
     """Record the first contact with the citizen (先行联系); only the first one counts for the rate."""
 
     def change(o, now):
@@ -495,21 +614,35 @@ def record_contact(*, order: WorkOrder, actor: User, way: str = "电话", note: 
             o.first_contact_at = now
         return {"way": clean_text(way, "way", max_length=20), "first": first}
 
-    return _act(order, actor, Action.RECORD_CONTACT, change=change, note=clean_text(note, "note", required=False))
+    return _act(
+        order,
+        actor,
+        Action.RECORD_CONTACT,
+        change=change,
+        note=clean_text(note, "note", required=False),
+    )
 
 
 def request_extension(*, order: WorkOrder, actor: User, days: int, reason: str) -> WorkOrder:
     """Ask for more working days (申请延期); one pending request at a time."""
     reason = clean_text(reason, "reason")
     if not isinstance(days, int) or not 1 <= days <= 60:
-        raise InvalidInput({"days": _("延期天数须为 1～60 个工作日，填写的是「%(days)s」") % {"days": days}})
+        raise InvalidInput(
+            {"days": _("延期天数须为 1～60 个工作日，填写的是「%(days)s」") % {"days": days}}
+        )
 
     def change(o, now):
         o.extension_requested_days = days
         return {"days": days}
 
-    return _act(order, actor, Action.REQUEST_EXTENSION, note=reason, change=change,
-                guard=lambda o: _("已有待审批的延期申请") if o.extension_requested_days else None)
+    return _act(
+        order,
+        actor,
+        Action.REQUEST_EXTENSION,
+        note=reason,
+        change=change,
+        guard=lambda o: _("已有待审批的延期申请") if o.extension_requested_days else None,
+    )
 
 
 def _pending_extension(o: WorkOrder) -> str | None:
@@ -523,11 +656,19 @@ def approve_extension(*, order: WorkOrder, actor: User, note: str = "") -> WorkO
     def change(o, now):
         days, o.extension_requested_days = o.extension_requested_days, None
         payload = {"days": days}
-        _set_deadlines(o, payload, finish=sla.work_calendar().add_working_days(o.finish_deadline, days))
+        _set_deadlines(
+            o, payload, finish=sla.work_calendar().add_working_days(o.finish_deadline, days)
+        )
         return payload
 
-    return _act(order, actor, Action.APPROVE_EXTENSION, guard=_pending_extension, change=change,
-                note=clean_text(note, "note", required=False))
+    return _act(
+        order,
+        actor,
+        Action.APPROVE_EXTENSION,
+        guard=_pending_extension,
+        change=change,
+        note=clean_text(note, "note", required=False),
+    )
 
 
 def deny_extension(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
@@ -537,8 +678,14 @@ def deny_extension(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
         days, o.extension_requested_days = o.extension_requested_days, None
         return {"days": days}
 
-    return _act(order, actor, Action.DENY_EXTENSION, guard=_pending_extension, change=change,
-                note=clean_text(reason, "reason"))
+    return _act(
+        order,
+        actor,
+        Action.DENY_EXTENSION,
+        guard=_pending_extension,
+        change=change,
+        note=clean_text(reason, "reason"),
+    )
 
 
 def stage_reply(*, order: WorkOrder, actor: User, text: str) -> WorkOrder:
@@ -562,10 +709,18 @@ def approve_reply(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder
 
     def change(o, now):
         payload: dict = {}
-        _set_deadlines(o, payload, visit=sla.work_calendar().deadline(now, _spans(o)[DeadlineKind.VISIT]))
+        _set_deadlines(
+            o, payload, visit=sla.work_calendar().deadline(now, _spans(o)[DeadlineKind.VISIT])
+        )
         return payload
 
-    return _act(order, actor, Action.APPROVE_REPLY, change=change, note=clean_text(note, "note", required=False))
+    return _act(
+        order,
+        actor,
+        Action.APPROVE_REPLY,
+        change=change,
+        note=clean_text(note, "note", required=False),
+    )
 
 
 def reject_reply(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
@@ -580,7 +735,9 @@ def reject_reply(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
 # --- visit, reopen, close --------------------------------------------------------------------------
 
 
-def visit_order(*, order: WorkOrder, actor: User | None, resolved: bool, satisfaction: str, note: str = "") -> WorkOrder:
+def visit_order(
+    *, order: WorkOrder, actor: User | None, resolved: bool, satisfaction: str, note: str = ""
+) -> WorkOrder:
     """Record the return visit (回访): resolved yes/no and 满意/基本满意/不满意; the order closes.
     ``actor`` None is the citizen rating through the survey link. An unsatisfied citizen's order
     can then be reopened (``reopen_order``)."""
@@ -590,8 +747,14 @@ def visit_order(*, order: WorkOrder, actor: User | None, resolved: bool, satisfa
         o.resolved, o.satisfaction, o.closed_at = bool(resolved), satisfaction, now
         return {"resolved": bool(resolved), "satisfaction": satisfaction}
 
-    return _act(order, actor, Action.VISIT, default_role=Role.CITIZEN, change=change,
-                note=clean_text(note, "note", required=False))
+    return _act(
+        order,
+        actor,
+        Action.VISIT,
+        default_role=Role.CITIZEN,
+        change=change,
+        note=clean_text(note, "note", required=False),
+    )
 
 
 def reopen_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
@@ -604,7 +767,9 @@ def reopen_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
         if o.unit_id is None:
             return _("该工单没有承办单位（直接答复的工单请重新登记并派单）")
         if o.status == Status.CLOSED and o.closed_at and clock.now() - o.closed_at > window:
-            return _("办结已超过 %(days)s 天，请重新登记") % {"days": settings.HOTLINE_REOPEN_WINDOW_DAYS}
+            return _("办结已超过 %(days)s 天，请重新登记") % {
+                "days": settings.HOTLINE_REOPEN_WINDOW_DAYS
+            }
         return None
 
     def change(o, now):
@@ -636,7 +801,10 @@ def merge_order(*, order: WorkOrder, actor: User, master: WorkOrder, note: str =
         if current.pk == o.pk:
             return _("不能并入自身")
         if not current.is_open:
-            return _("主工单 %(number)s %(status)s") % {"number": current.number, "status": current.get_status_display()}
+            return _("主工单 %(number)s %(status)s") % {
+                "number": current.number,
+                "status": current.get_status_display(),
+            }
         return None
 
     def change(o, now):
@@ -644,7 +812,14 @@ def merge_order(*, order: WorkOrder, actor: User, master: WorkOrder, note: str =
         o.closed_at = now
         return {"master": master.pk, "master_number": master.number}
 
-    return _act(order, actor, Action.MERGE, guard=guard, change=change, note=clean_text(note, "note", required=False))
+    return _act(
+        order,
+        actor,
+        Action.MERGE,
+        guard=guard,
+        change=change,
+        note=clean_text(note, "note", required=False),
+    )
 
 
 def cancel_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
@@ -677,8 +852,15 @@ def urge_order(*, order: WorkOrder, actor: User | None, note: str = "") -> WorkO
             return {"auto": True, "deadline": o.due_at.isoformat() if o.due_at else None}
         return {}
 
-    return _act(order, actor, Action.URGE, guard=guard, change=change,
-                note=clean_text(note, "note", required=False) or ("系统自动催办：已超时" if actor is None else ""))
+    return _act(
+        order,
+        actor,
+        Action.URGE,
+        guard=guard,
+        change=change,
+        note=clean_text(note, "note", required=False)
+        or ("系统自动催办：已超时" if actor is None else ""),
+    )
 
 
 def supervise_order(*, order: WorkOrder, actor: User | None, instructions: str) -> WorkOrder:
@@ -691,7 +873,9 @@ def supervise_order(*, order: WorkOrder, actor: User | None, instructions: str) 
     return _act(order, actor, Action.SUPERVISE, change=change, note=instructions)
 
 
-def convert_to_case(*, order: WorkOrder, actor: User, case_number: str, note: str = "") -> WorkOrder:
+def convert_to_case(
+    *, order: WorkOrder, actor: User, case_number: str, note: str = ""
+) -> WorkOrder:
     """Turn the complaint into an enforcement case (诉转案); only an enforcement unit can."""
     case_number = clean_text(case_number, "case_number", max_length=50)
 
@@ -702,8 +886,14 @@ def convert_to_case(*, order: WorkOrder, actor: User, case_number: str, note: st
         o.case_number = case_number
         return {"case_number": case_number}
 
-    return _act(order, actor, Action.CONVERT_TO_CASE, guard=guard, change=change,
-                note=clean_text(note, "note", required=False))
+    return _act(
+        order,
+        actor,
+        Action.CONVERT_TO_CASE,
+        guard=guard,
+        change=change,
+        note=clean_text(note, "note", required=False),
+    )
 
 
 def assist_order(*, order: WorkOrder, actor: User, opinion: str) -> WorkOrder:
@@ -723,10 +913,16 @@ def attach_files(*, order: WorkOrder, actor: User | None, files) -> list[Attachm
     """
     files = list(files)
     if len(files) > attachments.MAX_FILES:
-        raise InvalidInput({"attachments": _("一次最多上传 %(count)s 个文件") % {"count": attachments.MAX_FILES}})
+        raise InvalidInput(
+            {"attachments": _("一次最多上传 %(count)s 个文件") % {"count": attachments.MAX_FILES}}
+        )
     if actor is not None and not can_see(actor, order):
-        raise PermissionDenied(order=order.number, action=_("上传附件"), status=str(Status(order.status).label),
-                               reason=_("该工单不在本单位的可见范围内"))
+        raise PermissionDenied(
+            order=order.number,
+            action=_("上传附件"),
+            status=str(Status(order.status).label),
+            reason=_("该工单不在本单位的可见范围内"),
+        )
     checked = []
     for f in files:
         head = f.read(16)
@@ -734,8 +930,18 @@ def attach_files(*, order: WorkOrder, actor: User | None, files) -> list[Attachm
         checked.append((f, attachments.check_upload(f.name, f.size, head)))
     now = clock.now()
     with transaction.atomic():
-        return [Attachment.objects.create(order=order, file=f, name=f.name[:200], content_type=kind, size=f.size,
-                                          uploaded_at=now, uploaded_by=actor) for f, kind in checked]
+        return [
+            Attachment.objects.create(
+                order=order,
+                file=f,
+                name=f.name[:200],
+                content_type=kind,
+                size=f.size,
+                uploaded_at=now,
+                uploaded_by=actor,
+            )
+            for f, kind in checked
+        ]
 
 
 # --- the worker's sweep ----------------------------------------------------------------------------
@@ -755,15 +961,24 @@ def sweep_overdue(*, limit: int = 200) -> dict[str, int]:
         claimed = list(
             WorkOrder.objects.select_for_update(skip_locked=True)
             .filter(sweep_at__lt=clock.now())  # overdue: past the deadline, not at it
-            .order_by("sweep_at").values_list("pk", flat=True)[:limit]
+            .order_by("sweep_at")
+            .values_list("pk", flat=True)[:limit]
         )
-        batch = WorkOrder.objects.filter(pk__in=claimed).select_related("unit", "category").order_by("sweep_at") if claimed else []
+        batch = (
+            WorkOrder.objects.filter(pk__in=claimed)
+            .select_related("unit", "category")
+            .order_by("sweep_at")
+            if claimed
+            else []
+        )
         for order in batch:
             if order.urged_deadline != order.due_at:
                 urge_order(order=order, actor=None)
                 done["urged"] += 1
             elif not order.supervised:
                 hours = settings.HOTLINE_ESCALATE_AFTER_HOURS
-                supervise_order(order=order, actor=None, instructions=f"催办后 {hours} 小时仍未办结，系统转督办")
+                supervise_order(
+                    order=order, actor=None, instructions=f"催办后 {hours} 小时仍未办结，系统转督办"
+                )
                 done["supervised"] += 1
     return done

@@ -117,9 +117,19 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.VISIT, [S.PENDING_VISIT], [R.VISITOR, R.CITIZEN], S.CLOSED),
         _t(A.REOPEN, [S.PENDING_VISIT, S.CLOSED], [R.VISITOR, R.DISPATCHER], S.DISPATCHED),
         _t(A.CLOSE, [S.PENDING_VISIT], [R.DISPATCHER], S.CLOSED),
-        _t(A.MERGE, [S.REGISTERED, S.PENDING_DISPATCH, S.DISPATCHED, S.ACCEPTED], [R.DISPATCHER], S.MERGED),
+        _t(
+            A.MERGE,
+            [S.REGISTERED, S.PENDING_DISPATCH, S.DISPATCHED, S.ACCEPTED],
+            [R.DISPATCHER],
+            S.MERGED,
+        ),
         _t(A.CANCEL, [S.REGISTERED, S.PENDING_DISPATCH], [R.DISPATCHER], S.CANCELLED),
-        _t(A.URGE, [S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REPLIED], [R.DISPATCHER, R.SUPERVISOR, R.SYSTEM], None),
+        _t(
+            A.URGE,
+            [S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REPLIED],
+            [R.DISPATCHER, R.SUPERVISOR, R.SYSTEM],
+            None,
+        ),
         _t(A.SUPERVISE, OPEN, [R.SUPERVISOR, R.SYSTEM], None),
         _t(A.CONVERT_TO_CASE, [S.ACCEPTED], [R.HANDLER], None, Reach.HANDLING),
         _t(A.ASSIST, [S.ACCEPTED], [R.HANDLER], None, Reach.CO_UNIT),
@@ -134,7 +144,9 @@ class Refusal(StrEnum):
 
 
 def _refused_by(rule: Transition, status: Status | None, role: Role) -> Refusal | None:
-    if (status is None) != (not rule.sources) or (status is not None and status not in rule.sources):
+    if (status is None) != (not rule.sources) or (
+        status is not None and status not in rule.sources
+    ):
         return Refusal.STATE
     if role not in rule.roles:
         return Refusal.ROLE
@@ -155,7 +167,10 @@ def refusal(action: Action, status: Status | None, role: Role) -> tuple[Refusal,
         return kind, gettext("只能在以下状态执行：%(states)s") % {"states": states}
     if kind == Refusal.ROLE:
         roles = listing(Role(r).label for r in sorted(rule.roles))
-        return kind, gettext("「%(role)s」无权执行，须由%(roles)s执行") % {"role": Role(role).label, "roles": roles}
+        return kind, gettext("「%(role)s」无权执行，须由%(roles)s执行") % {
+            "role": Role(role).label,
+            "roles": roles,
+        }
     return None
 
 

@@ -21,8 +21,11 @@ class StaffAdmin(UserAdmin):
     list_filter = ["role", "is_active", "two_factor_required"]
     list_select_related = ["unit", "two_factor"]
     autocomplete_fields = ["unit"]
-    fieldsets = [*UserAdmin.fieldsets, ("岗位", {"fields": ["unit", "role", "phone"]}),
-                 ("登录安全", {"fields": ["two_factor_required", "two_factor_on"]})]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("岗位", {"fields": ["unit", "role", "phone"]}),
+        ("登录安全", {"fields": ["two_factor_required", "two_factor_on"]}),
+    ]
     add_fieldsets = [*UserAdmin.add_fieldsets, ("岗位", {"fields": ["unit", "role"]})]
     readonly_fields = ["two_factor_on"]
     actions = ["unlock_login", "reset_two_factor"]
@@ -39,4 +42,8 @@ class StaffAdmin(UserAdmin):
     @admin.action(description="重置两步验证（丢失手机时）", permissions=["change"])
     def reset_two_factor(self, request, queryset):
         done = sum(two_factor.reset(user=user) for user in queryset)
-        self.message_user(request, f"已重置 {done} 个用户的两步验证；需要时他们下次登录会重新设置", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"已重置 {done} 个用户的两步验证；需要时他们下次登录会重新设置",
+            messages.SUCCESS,
+        )

@@ -33,12 +33,16 @@ def permissions_markdown() -> str:
             "unit; the centre sees all. Which lifecycle action a role may take on an order, in which state",
             "and within which reach, is the transition table: see [lifecycle.md](lifecycle.md).",
             "",
-            "| capability | 中文 | " + " | ".join(r.value for r in STAFF_ROLES) + " | superuser | orders |",
+            "| capability | 中文 | "
+            + " | ".join(r.value for r in STAFF_ROLES)
+            + " | superuser | orders |",
             "| --- | --- | " + " | ".join("---" for _ in STAFF_ROLES) + " | --- | --- |",
         ]
         for g in PERMISSIONS.values():
             marks = " | ".join(_mark(g, r) for r in STAFF_ROLES)
             superuser = "yes" if g.superuser else ("is_staff" if g.staff_flag else "")
             source = f" (roles of `{g.action.value}` in the transition table)" if g.action else ""
-            lines.append(f"| {g.capability.value}{source} | {g.label} | {marks} | {superuser} | {_ORDERS[g.orders]} |")
+            lines.append(
+                f"| {g.capability.value}{source} | {g.label} | {marks} | {superuser} | {_ORDERS[g.orders]} |"
+            )
     return "\n".join(lines) + "\n"

@@ -25,25 +25,41 @@ class Unit(models.Model):
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
     area_names = models.TextField(
-        "地名", blank=True, help_text="本区域内的道路、小区、地标名称，每行或以逗号分隔；用于地址定位"
+        "地名",
+        blank=True,
+        help_text="本区域内的道路、小区、地标名称，每行或以逗号分隔；用于地址定位",
     )
-    enforcement = models.BooleanField("执法单位", default=False, help_text="可将诉求转为执法案件（诉转案）")
+    enforcement = models.BooleanField(
+        "执法单位", default=False, help_text="可将诉求转为执法案件（诉转案）"
+    )
     active = models.BooleanField("启用", default=True)
     # Where the unit's alerts (new order, urge, overdue, supervision) go; empty means none.
     duty_phone = models.CharField(
-        "值班手机", max_length=11, blank=True, help_text="接收新工单、催办、超期、督办短信",
+        "值班手机",
+        max_length=11,
+        blank=True,
+        help_text="接收新工单、催办、超期、督办短信",
         validators=[RegexValidator(r"^1[3-9]\d{9}$", "请填写 11 位手机号码")],
     )
-    duty_email = models.EmailField("值班邮箱", blank=True, help_text="接收新工单、催办、超期、督办邮件")
+    duty_email = models.EmailField(
+        "值班邮箱", blank=True, help_text="接收新工单、催办、超期、督办邮件"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "单位"
         ordering = ["path"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="unit_unique_name_under_parent")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="unit_unique_name_under_parent")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -68,7 +84,9 @@ class Unit(models.Model):
             raise ValidationError({"parent": "上级单位不能是本单位或其下级"})
 
     def names(self) -> tuple[str, ...]:
-        extra = [n.strip() for n in self.area_names.replace("，", ",").replace("\n", ",").split(",")]
+        extra = [
+            n.strip() for n in self.area_names.replace("，", ",").replace("\n", ",").split(",")
+        ]
         return tuple(dict.fromkeys([self.name, *[n for n in extra if n]]))
 
     def is_within(self, other: "Unit") -> bool:
@@ -79,12 +97,22 @@ class Unit(models.Model):
 class User(AbstractUser):
     """A member of staff, bound to one unit with one role."""
 
-    unit = models.ForeignKey(Unit, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.HANDLER)
     phone = models.CharField("电话", max_length=20, blank=True)
     # Required of everyone in the roles of HOTLINE_TWO_FACTOR_ROLES too; see accounts/two_factor.py.
     two_factor_required = models.BooleanField(
-        "必须使用两步验证", default=False, help_text="勾选后，该用户下次登录时必须设置并使用手机验证器（TOTP）")
+        "必须使用两步验证",
+        default=False,
+        help_text="勾选后，该用户下次登录时必须设置并使用手机验证器（TOTP）",
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = verbose_name_plural = "用户"

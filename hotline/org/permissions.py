@@ -77,7 +77,9 @@ class Grant:
 
     @property
     def all_roles(self) -> frozenset[Role]:
-        return (TRANSITIONS[self.action].roles & frozenset(STAFF_ROLES)) if self.action else self.roles
+        return (
+            (TRANSITIONS[self.action].roles & frozenset(STAFF_ROLES)) if self.action else self.roles
+        )
 
 
 def _g(capability, label, roles=(), centre_roles=(), **extra) -> Grant:
@@ -87,7 +89,11 @@ def _g(capability, label, roles=(), centre_roles=(), **extra) -> Grant:
 C, R = Capability, Role
 _EVERYONE = STAFF_ROLES
 # Who may ask for a lifecycle action at all: the roles some action after registration names.
-_ACTORS = [r for r in STAFF_ROLES if any(r in t.roles for a, t in TRANSITIONS.items() if a != Action.REGISTER)]
+_ACTORS = [
+    r
+    for r in STAFF_ROLES
+    if any(r in t.roles for a, t in TRANSITIONS.items() if a != Action.REGISTER)
+]
 
 PERMISSIONS: dict[Capability, Grant] = {
     g.capability: g
@@ -101,8 +107,13 @@ PERMISSIONS: dict[Capability, Grant] = {
         _g(C.REGISTER, _("登记工单"), action=Action.REGISTER),
         _g(C.SEE_SUGGESTIONS, _("查看智能建议"), action=Action.REGISTER),
         # Reports cover every unit: for the centre's staff (not its operators) and administrators.
-        _g(C.READ_REPORTS, _("查看报表"), [R.ADMIN], [R.DISPATCHER, R.HANDLER, R.LEAD, R.VISITOR, R.SUPERVISOR],
-           superuser=True),
+        _g(
+            C.READ_REPORTS,
+            _("查看报表"),
+            [R.ADMIN],
+            [R.DISPATCHER, R.HANDLER, R.LEAD, R.VISITOR, R.SUPERVISOR],
+            superuser=True,
+        ),
         _g(C.LIST_UNITS, _("查看单位"), _EVERYONE),
         _g(C.LIST_USERS, _("查看人员"), _EVERYONE, orders=Orders.SUBTREE),
         _g(C.LIST_CATEGORIES, _("查看诉求分类"), _EVERYONE),
@@ -142,7 +153,11 @@ def who(capability: Capability) -> str:
     if grant.staff_flag:
         return gettext("后台人员（is_staff）")
     names = [str(r.label) for r in Role if r in grant.all_roles]
-    names += [gettext("热线中心的%(role)s") % {"role": r.label} for r in Role if r in grant.centre_roles - grant.all_roles]
+    names += [
+        gettext("热线中心的%(role)s") % {"role": r.label}
+        for r in Role
+        if r in grant.centre_roles - grant.all_roles
+    ]
     if grant.superuser:
         names.append(gettext("超级管理员"))
     return listing(names)

@@ -10,7 +10,9 @@ def area_index() -> AreaIndex:
     """The city's address index (cached; rebuilt when units change)."""
 
     def build() -> AreaIndex:
-        units = Unit.objects.filter(kind__in=LEVELS, active=True).only("id", "kind", "parent_id", "name", "area_names")
+        units = Unit.objects.filter(kind__in=LEVELS, active=True).only(
+            "id", "kind", "parent_id", "name", "area_names"
+        )
         return AreaIndex([AreaEntry(u.id, u.kind, u.parent_id, u.names()) for u in units])
 
     return cached("org.areas", build)
@@ -31,4 +33,6 @@ def subtree(unit: Unit):
 
 def subtree_ids(unit: Unit) -> list[int]:
     """The ids of ``unit`` and every unit below it, active or not (cached)."""
-    return cached(f"org.subtree.{unit.pk}", lambda: list(subtree(unit).values_list("id", flat=True)))
+    return cached(
+        f"org.subtree.{unit.pk}", lambda: list(subtree(unit).values_list("id", flat=True))
+    )

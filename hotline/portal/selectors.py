@@ -41,5 +41,7 @@ def order_for_citizen(number: str, phone: str) -> WorkOrder | None:
 
 
 def public_steps(order: WorkOrder) -> list[tuple[Event, str]]:
-    events = order.events.filter(action__in=list(PUBLIC_STEPS)).select_related("unit").order_by("seq")
+    events = (
+        order.events.filter(action__in=list(PUBLIC_STEPS)).select_related("unit").order_by("seq")
+    )
     return [(e, PUBLIC_STEPS[Action(e.action)]) for e in events]

@@ -24,7 +24,9 @@ def _limited(request, scope: str, rule: str):
     verdict = ratelimit.hit(scope, ratelimit.client_ip(request), ratelimit.rule(rule))
     if verdict.allowed:
         return None
-    response = render(request, "portal/limited.html", {"minutes": -(-verdict.retry_after // 60)}, status=429)
+    response = render(
+        request, "portal/limited.html", {"minutes": -(-verdict.retry_after // 60)}, status=429
+    )
     response["Retry-After"] = str(verdict.retry_after)
     return response
 
@@ -46,9 +48,14 @@ def submit(request):
             try:
                 with transaction.atomic():  # the request and its photo, or neither
                     order = register_with_suggestions(
-                        actor=None, channel=Channel.WEB, text=data["text"], address=data["address"],
-                        order_type=data["order_type"], caller_name=data["caller_name"],
-                        caller_phone=data["caller_phone"], confidential=data["confidential"],
+                        actor=None,
+                        channel=Channel.WEB,
+                        text=data["text"],
+                        address=data["address"],
+                        order_type=data["order_type"],
+                        caller_name=data["caller_name"],
+                        caller_phone=data["caller_phone"],
+                        confidential=data["confidential"],
                     )
                     if data["photo"]:
                         services.attach_files(order=order, actor=None, files=[data["photo"]])
@@ -78,10 +85,16 @@ def track(request):
             order = order_for_citizen(form.cleaned_data["number"], form.cleaned_data["phone"])
             if order is None:
                 form.add_error(None, _("工单编号与手机号码不匹配，请核对后再试"))
-    return render(request, "portal/track.html", {
-        "form": form, "order": order, "steps": public_steps(order) if order else [],
-        "answered": order is not None and order.status in (Status.PENDING_VISIT, Status.CLOSED),
-    })
+    return render(
+        request,
+        "portal/track.html",
+        {
+            "form": form,
+            "order": order,
+            "steps": public_steps(order) if order else [],
+            "answered": order is not None and order.status in (Status.PENDING_VISIT, Status.CLOSED),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -96,12 +109,20 @@ def rate(request, token: str):
     if request.method == "POST" and order.status == Status.PENDING_VISIT and form.is_valid():
         data = form.cleaned_data
         try:
-            services.visit_order(order=order, actor=None, resolved=data["resolved"],
-                                 satisfaction=data["satisfaction"], note=data["note"])
+            services.visit_order(
+                order=order,
+                actor=None,
+                resolved=data["resolved"],
+                satisfaction=data["satisfaction"],
+                note=data["note"],
+            )
         except DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("感谢您的评价！"))
             return redirect("portal:rate", token=token)
-    return render(request, "portal/rate.html", {"order": order, "form": form,
-                                                "open": order.status == Status.PENDING_VISIT})
+    return render(
+        request,
+        "portal/rate.html",
+        {"order": order, "form": form, "open": order.status == Status.PENDING_VISIT},
+    )

@@ -39,7 +39,12 @@ class SlaPolicy(models.Model):
     name = models.CharField("名称", max_length=100)
     order_type = models.CharField("诉求类型", max_length=20, choices=OrderType.choices, blank=True)
     category = models.ForeignKey(
-        "catalog.Category", verbose_name="分类", null=True, blank=True, on_delete=models.CASCADE, to_field="code",
+        "catalog.Category",
+        verbose_name="分类",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        to_field="code",
         db_column="category_code",
     )
     urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices, blank=True)
@@ -54,13 +59,19 @@ class SlaPolicy(models.Model):
         ordering = ["urgency", "order_type", "category"]
         constraints = [
             models.UniqueConstraint(
-                "order_type", Coalesce("category", Value("")), "urgency", name="sla_policy_unique_scope",
+                "order_type",
+                Coalesce("category", Value("")),
+                "urgency",
+                name="sla_policy_unique_scope",
                 violation_error_message="已有适用范围完全相同的时限规则",
             ),
         ]
         constraints += [
-            models.CheckConstraint(condition=models.Q(**{f"{k}_amount__gt": 0}) | models.Q(**{f"{k}_amount__isnull": True}),
-                                   name=f"sla_policy_{k}_positive")
+            models.CheckConstraint(
+                condition=models.Q(**{f"{k}_amount__gt": 0})
+                | models.Q(**{f"{k}_amount__isnull": True}),
+                name=f"sla_policy_{k}_positive",
+            )
             for k in DeadlineKind
         ]
 

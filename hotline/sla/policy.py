@@ -62,5 +62,7 @@ def resolve_spans(
                 chosen[kind] = (policy.spans[kind], policy)
                 break
         else:
-            raise NoPolicy(f"no SLA policy sets the {kind} deadline for {order_type}/{category}/{urgency}")
+            raise NoPolicy(
+                f"no SLA policy sets the {kind} deadline for {order_type}/{category}/{urgency}"
+            )
     return chosen

@@ -25,7 +25,9 @@ _MAX_DAYS_AHEAD = 3660  # a deadline further than ten years away is a configurat
 class SpanUnit(StrEnum):
     """How a deadline's amount is counted."""
 
-    WORKING_DAYS = "wd"  # ends at the close of office hours on the Nth working day after the start day
+    WORKING_DAYS = (
+        "wd"  # ends at the close of office hours on the Nth working day after the start day
+    )
     WORKING_HOURS = "wh"  # counted inside office hours only
     CALENDAR_DAYS = "d"  # on the clock (urgent orders)
     CALENDAR_HOURS = "h"
@@ -46,7 +48,9 @@ class Span:
         return self.unit in (SpanUnit.WORKING_DAYS, SpanUnit.WORKING_HOURS)
 
     def __str__(self) -> str:
-        label = {"wd": "个工作日", "wh": "个工作小时", "d": "天", "h": "小时", "min": "分钟"}[self.unit]
+        label = {"wd": "个工作日", "wh": "个工作小时", "d": "天", "h": "小时", "min": "分钟"}[
+            self.unit
+        ]
         return f"{self.amount}{label}"
 
 
@@ -71,7 +75,10 @@ class WorkCalendar:
     def __init__(
         self,
         overrides: Mapping[date, bool] | None = None,
-        office_hours: Sequence[tuple[time, time]] = ((time(9), time(12)), (time(13, 30), time(17, 30))),
+        office_hours: Sequence[tuple[time, time]] = (
+            (time(9), time(12)),
+            (time(13, 30), time(17, 30)),
+        ),
         tz: ZoneInfo = SHANGHAI,
     ):
         if not office_hours or any(s >= e for s, e in office_hours):
@@ -154,7 +161,9 @@ class WorkCalendar:
                 return start + timedelta(minutes=span.amount)
         raise ValueError(f"unknown unit {span.unit!r}")
 
-    def warning_point(self, start: datetime, due: datetime, on_working_time: bool, fraction: float = 0.8) -> datetime:
+    def warning_point(
+        self, start: datetime, due: datetime, on_working_time: bool, fraction: float = 0.8
+    ) -> datetime:
         """The moment ``fraction`` of the time from ``start`` to ``due`` has passed (黄牌 at 80 %).
 
         Measured in working time for working-time deadlines, so a weekend in between does not

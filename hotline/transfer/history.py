@@ -27,8 +27,15 @@ from hotline.sla.worktime import WorkCalendar
 from .legacy import Record
 
 # The order columns ``synthesise`` gives, beyond the row's own.
-COLUMNS = (*(f"{d}_deadline" for d in DEADLINE_FIELDS), "due_at", "warn_at", "sweep_at", "close_reason", "resolved",
-           "version")
+COLUMNS = (
+    *(f"{d}_deadline" for d in DEADLINE_FIELDS),
+    "due_at",
+    "warn_at",
+    "sweep_at",
+    "close_reason",
+    "resolved",
+    "version",
+)
 NO_VISIT = "历史工单：原系统无回访记录"
 CANCELLED = "历史工单：原系统已作废"
 
@@ -46,18 +53,30 @@ class EventRow(NamedTuple):
     payload: dict
 
 
-def synthesise(r: Record, spans: dict | None, calendar: WorkCalendar) -> tuple[dict, list[EventRow]]:
+def synthesise(
+    r: Record, spans: dict | None, calendar: WorkCalendar
+) -> tuple[dict, list[EventRow]]:
     """(order columns beyond the row's own, events) for a checked record. ``spans`` are the
     deadline spans of the order (None for an order without a unit)."""
     events: list[EventRow] = []
     columns: dict = dict.fromkeys(f"{d}_deadline" for d in DEADLINE_FIELDS) | {
-        "due_at": None, "warn_at": None, "sweep_at": None, "close_reason": "", "resolved": r.resolved,
+        "due_at": None,
+        "warn_at": None,
+        "sweep_at": None,
+        "close_reason": "",
+        "resolved": r.resolved,
     }
 
     def add(action: Action, at: datetime, to: Status, note: str = "", **payload) -> None:
         before = events[-1].to_status if events else ""
-        unit_id = r.unit.id if r.unit and action != Action.REGISTER else None  # the unit responsible after it
-        events.append(EventRow(len(events) + 1, at, action, before, to, unit_id, note, payload | {"imported": True}))
+        unit_id = (
+            r.unit.id if r.unit and action != Action.REGISTER else None
+        )  # the unit responsible after it
+        events.append(
+            EventRow(
+                len(events) + 1, at, action, before, to, unit_id, note, payload | {"imported": True}
+            )
+        )
 
     add(Action.REGISTER, r.registered_at, Status.REGISTERED, channel=r.channel)
     if r.unit is None:
@@ -71,19 +90,45 @@ def synthesise(r: Record, spans: dict | None, calendar: WorkCalendar) -> tuple[d
 
     deadlines = _dispatch_deadlines(r.dispatched_at, spans, calendar)
     columns.update({f"{name}_deadline": at for name, at in deadlines.items()})
-    add(Action.DISPATCH, r.dispatched_at, Status.DISPATCHED, unit=r.unit.id, unit_name=r.unit.name, cohandlers=[],
-        deadlines=_iso(deadlines))
+    add(
+        Action.DISPATCH,
+        r.dispatched_at,
+        Status.DISPATCHED,
+        unit=r.unit.id,
+        unit_name=r.unit.name,
+        cohandlers=[],
+        deadlines=_iso(deadlines),
+    )
     if r.accepted_at:
         add(Action.ACCEPT, r.accepted_at, Status.ACCEPTED)
     if r.first_contact_at:
         add(Action.RECORD_CONTACT, r.first_contact_at, Status.ACCEPTED, first=True)
     if r.replied_at:
-        add(Action.REPLY, r.replied_at, Status.REPLIED, r.answer, **({} if r.resolved is None else {"solved": r.resolved}))
+        add(
+            Action.REPLY,
+            r.replied_at,
+            Status.REPLIED,
+            r.answer,
+            **({} if r.resolved is None else {"solved": r.resolved}),
+        )
     if r.status in (Status.PENDING_VISIT, Status.CLOSED):
-        visit = columns["visit_deadline"] = calendar.deadline(r.replied_at, spans[DeadlineKind.VISIT])
-        add(Action.APPROVE_REPLY, r.replied_at, Status.PENDING_VISIT, deadlines=_iso({"visit": visit}))
+        visit = columns["visit_deadline"] = calendar.deadline(
+            r.replied_at, spans[DeadlineKind.VISIT]
+        )
+        add(
+            Action.APPROVE_REPLY,
+            r.replied_at,
+            Status.PENDING_VISIT,
+            deadlines=_iso({"visit": visit}),
+        )
     if r.status == Status.CLOSED and r.satisfaction:
-        add(Action.VISIT, r.closed_at, Status.CLOSED, resolved=r.resolved, satisfaction=r.satisfaction)
+        add(
+            Action.VISIT,
+            r.closed_at,
+            Status.CLOSED,
+            resolved=r.resolved,
+            satisfaction=r.satisfaction,
+        )
     elif r.status == Status.CLOSED:
         columns["close_reason"] = NO_VISIT
         add(Action.CLOSE, r.closed_at, Status.CLOSED, NO_VISIT)
@@ -91,11 +136,17 @@ def synthesise(r: Record, spans: dict | None, calendar: WorkCalendar) -> tuple[d
     return columns | {"version": len(events)}, events
 
 
-def _dispatch_deadlines(at: datetime, spans: dict, calendar: WorkCalendar) -> dict[str, datetime | None]:
+def _dispatch_deadlines(
+    at: datetime, spans: dict, calendar: WorkCalendar
+) -> dict[str, datetime | None]:
     finish = calendar.deadline(at, spans[DeadlineKind.FINISH])
-    return {"accept": calendar.deadline(at, spans[DeadlineKind.ACCEPT]),
-            "contact": calendar.deadline(at, spans[DeadlineKind.CONTACT]),
-            "finish": finish, "original_finish": finish, "visit": None}
+    return {
+        "accept": calendar.deadline(at, spans[DeadlineKind.ACCEPT]),
+        "contact": calendar.deadline(at, spans[DeadlineKind.CONTACT]),
+        "finish": finish,
+        "original_finish": finish,
+        "visit": None,
+    }
 
 
 def _iso(deadlines: dict) -> dict:
@@ -104,13 +155,19 @@ def _iso(deadlines: dict) -> dict:
 
 def _waiting_for(r: Record, columns: dict, spans: dict, calendar: WorkCalendar) -> dict:
     """``due_at``, ``warn_at`` and ``sweep_at`` of an open order, as the services leave them."""
-    waits = {Status.DISPATCHED: ("accept", DeadlineKind.ACCEPT, r.dispatched_at),
-             Status.ACCEPTED: ("finish", DeadlineKind.FINISH, r.dispatched_at),
-             Status.PENDING_VISIT: ("visit", DeadlineKind.VISIT, r.replied_at)}.get(Status(r.status))
+    waits = {
+        Status.DISPATCHED: ("accept", DeadlineKind.ACCEPT, r.dispatched_at),
+        Status.ACCEPTED: ("finish", DeadlineKind.FINISH, r.dispatched_at),
+        Status.PENDING_VISIT: ("visit", DeadlineKind.VISIT, r.replied_at),
+    }.get(Status(r.status))
     if waits is None:
         return {}
     name, kind, start = waits
     due = columns[f"{name}_deadline"]
     warn = calendar.warning_point(start, due, spans[kind].on_working_time)
     # The worker urges dispatched and accepted orders once their deadline passes.
-    return {"due_at": due, "warn_at": warn, "sweep_at": due if r.status != Status.PENDING_VISIT else None}
+    return {
+        "due_at": due,
+        "warn_at": warn,
+        "sweep_at": due if r.status != Status.PENDING_VISIT else None,
+    }

@@ -83,7 +83,14 @@ BY_FIELD = {c.field: c for c in COLUMNS}
 HEADERS = [c.header for c in COLUMNS]
 IGNORE = "-"  # --map 'header=-' leaves a column out
 # The steps of an order in time order, each dated by its column.
-TIMES = ("registered_at", "dispatched_at", "accepted_at", "first_contact_at", "replied_at", "closed_at")
+TIMES = (
+    "registered_at",
+    "dispatched_at",
+    "accepted_at",
+    "first_contact_at",
+    "replied_at",
+    "closed_at",
+)
 
 
 def _key(header: str) -> str:
@@ -137,16 +144,22 @@ def layout(headers: Sequence[str], mapping: Mapping[str, str] | None = None) -> 
         field = _KNOWN.get(_key(target if target is not None else header))
         if field is None:
             if target is not None:
-                problems.append(f"「{header}={target}」：没有「{target}」这个字段，可选：{'、'.join(BY_FIELD)}")
+                problems.append(
+                    f"「{header}={target}」：没有「{target}」这个字段，可选：{'、'.join(BY_FIELD)}"
+                )
             ignored.append(str(header))
         elif field in index:
-            problems.append(f"第 {index[field] + 1} 列「{named[field]}」和第 {position + 1} 列「{header}」都对应"
-                            f"「{BY_FIELD[field].header}」；请用 --map '{header}=-' 去掉其中一列")
+            problems.append(
+                f"第 {index[field] + 1} 列「{named[field]}」和第 {position + 1} 列「{header}」都对应"
+                f"「{BY_FIELD[field].header}」；请用 --map '{header}=-' 去掉其中一列"
+            )
         else:
             index[field], named[field] = position, str(header)
     for column in COLUMNS:
         if column.required and column.field not in index:
-            problems.append(f"缺少必填列「{column.header}」（也可用 --map '原表头={column.field}' 指定）")
+            problems.append(
+                f"缺少必填列「{column.header}」（也可用 --map '原表头={column.field}' 指定）"
+            )
     if problems:
         raise FileProblem("表头有误：\n" + "\n".join(problems))
     return Layout(index, named, ignored)
@@ -155,13 +168,19 @@ def layout(headers: Sequence[str], mapping: Mapping[str, str] | None = None) -> 
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read_rows(path: Path, *, encoding: str = "utf-8-sig", sheet: str | None = None) -> Iterator[tuple[int, list]]:
+def read_rows(
+    path: Path, *, encoding: str = "utf-8-sig", sheet: str | None = None
+) -> Iterator[tuple[int, list]]:
     """(row number, values) of every row that is not blank, the header row included. Numbers
     are as a spreadsheet shows them (the header is row 1). Excel cells keep their times."""
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise FileProblem("不支持旧版 Excel（.xls）文件：请另存为 .xlsx 或 CSV")
-    rows = _excel_rows(path, sheet) if suffix in (".xlsx", ".xlsm") else _csv_rows(path, encoding, suffix)
+    rows = (
+        _excel_rows(path, sheet)
+        if suffix in (".xlsx", ".xlsm")
+        else _csv_rows(path, encoding, suffix)
+    )
     for number, values in enumerate(rows, 1):
         if any(v not in (None, "") for v in values):
             yield number, values
@@ -174,8 +193,10 @@ def _csv_rows(path: Path, encoding: str, suffix: str) -> Iterator[list]:
             try:
                 yield from reader
             except UnicodeDecodeError:
-                raise FileProblem(f"第 {reader.line_num + 1} 行附近的内容不是 {encoding} 编码；"
-                                  "国标编码的文件请加 --encoding gb18030") from None
+                raise FileProblem(
+                    f"第 {reader.line_num + 1} 行附近的内容不是 {encoding} 编码；"
+                    "国标编码的文件请加 --encoding gb18030"
+                ) from None
             except csv.Error as error:
                 raise FileProblem(f"第 {reader.line_num} 行不是有效的 CSV：{error}") from None
     except (OSError, LookupError) as error:
@@ -321,8 +342,20 @@ def _choice(choices, default: str = "") -> Callable:
     return parse
 
 
-_FLAGS = {"是": True, "否": False, "已解决": True, "未解决": False, "true": True, "false": False,
-          "1": True, "0": False, "yes": True, "no": False, "y": True, "n": False}
+_FLAGS = {
+    "是": True,
+    "否": False,
+    "已解决": True,
+    "未解决": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+}
 
 
 def _flag(default: bool | None) -> Callable:
@@ -369,8 +402,11 @@ def _parse_time(text: str) -> datetime:
             pass
     match = _LOOSE_TIME.fullmatch(text)
     if match is None or match[4] is None:
-        raise Problem("时间格式不正确，应为「2026-03-05 09:07」或「2026-03-05 09:07:30」" if match is None
-                      else "只有日期没有时刻，应为「2026-03-05 09:07」")
+        raise Problem(
+            "时间格式不正确，应为「2026-03-05 09:07」或「2026-03-05 09:07:30」"
+            if match is None
+            else "只有日期没有时刻，应为「2026-03-05 09:07」"
+        )
     try:
         return datetime(*(int(part or 0) for part in match.groups()))
     except ValueError:
@@ -388,15 +424,29 @@ def _unit(value, ref) -> UnitRef | None:
 
 
 PARSERS: dict[str, Callable] = {
-    "number": _number, "registered_at": _time(required=True),
-    "channel": _choice(Channel, Channel.PHONE), "order_type": _choice(OrderType, OrderType.HELP),
-    "category": _category, "urgency": _choice(Urgency, Urgency.NORMAL),
-    "title": _text(100), "text": _text(MAX_TEXT, required=True),
-    "caller_name": _text(50), "caller_phone": _phone, "anonymous": _flag(False), "confidential": _flag(False),
-    "address": _text(200), "unit": _unit,
-    "dispatched_at": _time(), "accepted_at": _time(), "first_contact_at": _time(), "replied_at": _time(),
-    "answer": _text(MAX_TEXT), "resolved": _flag(None), "satisfaction": _choice(Satisfaction),
-    "closed_at": _time(), "status": _choice(Status),
+    "number": _number,
+    "registered_at": _time(required=True),
+    "channel": _choice(Channel, Channel.PHONE),
+    "order_type": _choice(OrderType, OrderType.HELP),
+    "category": _category,
+    "urgency": _choice(Urgency, Urgency.NORMAL),
+    "title": _text(100),
+    "text": _text(MAX_TEXT, required=True),
+    "caller_name": _text(50),
+    "caller_phone": _phone,
+    "anonymous": _flag(False),
+    "confidential": _flag(False),
+    "address": _text(200),
+    "unit": _unit,
+    "dispatched_at": _time(),
+    "accepted_at": _time(),
+    "first_contact_at": _time(),
+    "replied_at": _time(),
+    "answer": _text(MAX_TEXT),
+    "resolved": _flag(None),
+    "satisfaction": _choice(Satisfaction),
+    "closed_at": _time(),
+    "status": _choice(Status),
 }
 
 
@@ -461,8 +511,10 @@ def check_row(row: int, values: Sequence, lay: Layout, ref: Reference) -> Record
     found: dict[str, str] = {}
     for field, message in _inconsistencies(record, ref):
         found.setdefault(field, message)  # the first problem of a column is enough to fix it
-    return [RowError(row, lay.column(field), show(raw.get(field, "")), message)
-            for field, message in found.items()] or record
+    return [
+        RowError(row, lay.column(field), show(raw.get(field, "")), message)
+        for field, message in found.items()
+    ] or record
 
 
 def show(value) -> str:
@@ -495,8 +547,12 @@ _REPLIED = {Status.REPLIED, Status.PENDING_VISIT, Status.CLOSED}
 
 
 def _implied_status(r: Record) -> str:
-    for field, status in (("closed_at", Status.CLOSED), ("replied_at", Status.REPLIED),
-                          ("accepted_at", Status.ACCEPTED), ("dispatched_at", Status.DISPATCHED)):
+    for field, status in (
+        ("closed_at", Status.CLOSED),
+        ("replied_at", Status.REPLIED),
+        ("accepted_at", Status.ACCEPTED),
+        ("dispatched_at", Status.DISPATCHED),
+    ):
         if getattr(r, field) is not None:
             return status
     return Status.REGISTERED
@@ -512,8 +568,16 @@ def _inconsistencies(r: Record, ref: Reference) -> Iterator[tuple[str, str]]:
         return
     steps = (_WITH_UNIT if r.unit else _WITHOUT_UNIT).get(r.status)
     if steps is None or (not r.unit and r.dispatched_at):
-        yield "unit", (f"{label}的工单不应有承办单位" if r.unit else
-                       "有派单时间的工单需要承办单位" if r.dispatched_at else f"{label}的工单需要承办单位")
+        yield (
+            "unit",
+            (
+                f"{label}的工单不应有承办单位"
+                if r.unit
+                else "有派单时间的工单需要承办单位"
+                if r.dispatched_at
+                else f"{label}的工单需要承办单位"
+            ),
+        )
         return
     allowed = {*steps, "first_contact_at"} if "accepted_at" in steps else set(steps)
     for field in TIMES:
@@ -521,14 +585,20 @@ def _inconsistencies(r: Record, ref: Reference) -> Iterator[tuple[str, str]]:
         if at is None and field in steps:
             yield field, f"{label}的工单需要填写{BY_FIELD[field].header}"
         elif at is not None and field not in allowed:
-            yield field, f"{label}{'' if r.unit else '、没有承办单位'}的工单不应有{BY_FIELD[field].header}"
+            yield (
+                field,
+                f"{label}{'' if r.unit else '、没有承办单位'}的工单不应有{BY_FIELD[field].header}",
+            )
     present = [f for f in TIMES if getattr(r, f) is not None]
     for before, after in zip(present, present[1:], strict=False):
         if getattr(r, after) < getattr(r, before):
             yield after, f"早于{BY_FIELD[before].header}（{show(getattr(r, before))}）"
     if r.status in _REPLIED and not r.answer:
         yield "answer", f"{label}的工单需要填写办理结果"
-    elif r.answer and r.status not in (*_REPLIED, Status.CANCELLED):  # a cancelled order's is its reason
+    elif r.answer and r.status not in (
+        *_REPLIED,
+        Status.CANCELLED,
+    ):  # a cancelled order's is its reason
         yield "answer", f"{label}的工单尚未回复，不应有办理结果"
     if r.satisfaction and (r.status != Status.CLOSED or not r.unit):
         yield "satisfaction", "只有回访过的工单（已办结且有承办单位）才有满意度"
@@ -557,6 +627,5 @@ def read_mapping_file(path: Path) -> dict[str, str]:
     except (OSError, ValueError) as error:
         raise FileProblem(f"无法读取列对应文件 {path}：{error}") from None
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise FileProblem(f"列对应文件 {path} 应是一个 JSON 对象：{{\"原表头\": \"字段\"}}")
+        raise FileProblem(f'列对应文件 {path} 应是一个 JSON 对象：{{"原表头": "字段"}}')
     return mapping
-

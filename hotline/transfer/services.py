@@ -58,7 +58,10 @@ def unit_names() -> dict[int, str]:
     seen: dict[str, int] = {}
     for u in units:
         seen[u.name] = seen.get(u.name, 0) + 1
-    return {u.pk: u.name if seen[u.name] == 1 or u.parent is None else f"{u.parent.name}/{u.name}" for u in units}
+    return {
+        u.pk: u.name if seen[u.name] == 1 or u.parent is None else f"{u.parent.name}/{u.name}"
+        for u in units
+    }
 
 
 def _units(ref: Callable[[Unit], object] = lambda u: u) -> Lookup:
@@ -81,8 +84,12 @@ def _reference(now: datetime) -> legacy.Reference:
 
     return legacy.Reference(
         categories=Lookup(categories, "分类", "，请写分类编码"),
-        units=_units(lambda u: None if u.kind == Unit.Kind.CENTRE else UnitRef(u.pk, u.name, u.active)),
-        now=now, tz=timezone.get_default_timezone(), spans=spans,
+        units=_units(
+            lambda u: None if u.kind == Unit.Kind.CENTRE else UnitRef(u.pk, u.name, u.active)
+        ),
+        now=now,
+        tz=timezone.get_default_timezone(),
+        spans=spans,
     )
 
 
@@ -102,8 +109,15 @@ class ImportResult:
 
 
 def import_orders(
-    path: Path, *, mapping: dict[str, str] | None = None, encoding: str = "utf-8-sig", sheet: str | None = None,
-    dry_run: bool = False, skip_invalid: bool = False, progress: Progress = _QUIET, every: int = 100_000,
+    path: Path,
+    *,
+    mapping: dict[str, str] | None = None,
+    encoding: str = "utf-8-sig",
+    sheet: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Progress = _QUIET,
+    every: int = 100_000,
 ) -> ImportResult:
     """Check every row of ``path``; then write the orders, unless this is a dry run or a row is
     bad and ``skip_invalid`` was not given (then nothing at all is written).
@@ -122,11 +136,15 @@ def import_orders(
     bad = {e.row for e in result.errors}
     _, rows = _open(path, encoding, sheet)
     with transaction.atomic():
-        result.imported = _write(_good(rows, lay, ref, bad), result.rows - len(bad), ref, progress, every)
+        result.imported = _write(
+            _good(rows, lay, ref, bad), result.rows - len(bad), ref, progress, every
+        )
     return result
 
 
-def _open(path: Path, encoding: str, sheet: str | None) -> tuple[list[str], Iterator[tuple[int, list]]]:
+def _open(
+    path: Path, encoding: str, sheet: str | None
+) -> tuple[list[str], Iterator[tuple[int, list]]]:
     rows = legacy.read_rows(path, encoding=encoding, sheet=sheet)
     first = next(rows, None)
     if first is None:
@@ -134,7 +152,14 @@ def _open(path: Path, encoding: str, sheet: str | None) -> tuple[list[str], Iter
     return [str(h) for h in first[1]], rows
 
 
-def _check(rows, lay: legacy.Layout, ref: legacy.Reference, result: ImportResult, progress: Progress, every: int):
+def _check(
+    rows,
+    lay: legacy.Layout,
+    ref: legacy.Reference,
+    result: ImportResult,
+    progress: Progress,
+    every: int,
+):
     """Check each row into ``result``. A number may appear once in the file and must not be
     stored already; stored ones are looked up a batch at a time."""
     first_row: dict = {}
@@ -149,9 +174,15 @@ def _check(rows, lay: legacy.Layout, ref: legacy.Reference, result: ImportResult
             result.errors += record
             continue
         # An int takes less room than its text (a million numbers are held); "007" stays text.
-        key = int(record.number) if record.number.isdigit() and record.number[0] != "0" else record.number
+        key = (
+            int(record.number)
+            if record.number.isdigit() and record.number[0] != "0"
+            else record.number
+        )
         if key in first_row:
-            result.errors.append(RowError(row, column, record.number, f"与第 {first_row[key]} 行的工单编号重复"))
+            result.errors.append(
+                RowError(row, column, record.number, f"与第 {first_row[key]} 行的工单编号重复")
+            )
             continue
         first_row[key] = row
         waiting.append(record)
@@ -162,8 +193,16 @@ def _check(rows, lay: legacy.Layout, ref: legacy.Reference, result: ImportResult
 
 
 def _check_stored(waiting: list[Record], column: str, result: ImportResult) -> None:
-    stored = set(WorkOrder.objects.filter(number__in=[r.number for r in waiting]).values_list("number", flat=True))
-    result.errors += [RowError(r.row, column, r.number, "系统中已有这个工单编号") for r in waiting if r.number in stored]
+    stored = set(
+        WorkOrder.objects.filter(number__in=[r.number for r in waiting]).values_list(
+            "number", flat=True
+        )
+    )
+    result.errors += [
+        RowError(r.row, column, r.number, "系统中已有这个工单编号")
+        for r in waiting
+        if r.number in stored
+    ]
     waiting.clear()
 
 
@@ -183,11 +222,50 @@ def _good(rows, lay: legacy.Layout, ref: legacy.Reference, bad: set[int]) -> Ite
 # --- writing ------------------------------------------------------------------------------------
 
 # Record fields stored as they are in the order's columns of the same name.
-_AS_IS = ("number", "registered_at", "channel", "order_type", "urgency", "title", "text", "caller_name",
-          "caller_phone", "anonymous", "confidential", "address", "dispatched_at", "accepted_at",
-          "first_contact_at", "replied_at", "closed_at", "answer", "satisfaction", "status")
-_ORDER_COLUMNS = (*_AS_IS, *history.COLUMNS, "id", "category_id", "unit_id", "district_id", "street_id", "community_id")
-_EVENT_COLUMNS = ("order_id", "seq", "at", "action", "from_status", "to_status", "unit_id", "note", "payload", "actor_role")
+_AS_IS = (
+    "number",
+    "registered_at",
+    "channel",
+    "order_type",
+    "urgency",
+    "title",
+    "text",
+    "caller_name",
+    "caller_phone",
+    "anonymous",
+    "confidential",
+    "address",
+    "dispatched_at",
+    "accepted_at",
+    "first_contact_at",
+    "replied_at",
+    "closed_at",
+    "answer",
+    "satisfaction",
+    "status",
+)
+_ORDER_COLUMNS = (
+    *_AS_IS,
+    *history.COLUMNS,
+    "id",
+    "category_id",
+    "unit_id",
+    "district_id",
+    "street_id",
+    "community_id",
+)
+_EVENT_COLUMNS = (
+    "order_id",
+    "seq",
+    "at",
+    "action",
+    "from_status",
+    "to_status",
+    "unit_id",
+    "note",
+    "payload",
+    "actor_role",
+)
 _OURS = re.compile(r"(\d{8})(\d{5})")  # numbers as the services give them: day + sequence
 
 
@@ -201,9 +279,14 @@ class _Table:
         self.name = model._meta.db_table
         self.columns = [fields[name].column for name in given] + [f.column for f in rest]
         adapters = {"DateTimeField": adapt_time, "JSONField": json.dumps}
-        self.adapters = [(i, adapters[fields[name].get_internal_type()]) for i, name in enumerate(given)
-                         if adapters.get(fields[name].get_internal_type())]
-        self.rest = [self._adapt(f.get_default(), adapters.get(f.get_internal_type())) for f in rest]
+        self.adapters = [
+            (i, adapters[fields[name].get_internal_type()])
+            for i, name in enumerate(given)
+            if adapters.get(fields[name].get_internal_type())
+        ]
+        self.rest = [
+            self._adapt(f.get_default(), adapters.get(f.get_internal_type())) for f in rest
+        ]
 
     @staticmethod
     def _adapt(value, adapt):
@@ -254,8 +337,11 @@ class _SqliteWriter(_Writer):
         # failed import gets its indexes back with the rollback.)
         self.indexes = []
         if expected > stored:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                           "AND tbl_name IN (?, ?)", [self.orders.name, self.events.name])
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN (?, ?)",
+                [self.orders.name, self.events.name],
+            )
             self.indexes = cursor.fetchall()
             for name, _ in self.indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
@@ -267,7 +353,9 @@ class _SqliteWriter(_Writer):
     def insert(self, orders: list[list], events: list[list]) -> None:
         for table, rows in ((self.orders, orders), (self.events, events)):
             marks = ", ".join("?" * len(table.columns))
-            self.cursor.executemany(f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})", rows)
+            self.cursor.executemany(
+                f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})", rows
+            )
 
     def finish(self) -> None:
         for _, sql in self.indexes:
@@ -282,13 +370,18 @@ class _PostgresWriter(_Writer):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def ids(self, n: int) -> list[int]:
-        self.cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.orders.name}', 'id')) "
-                            "FROM generate_series(1, %s)", [n])
+        self.cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{self.orders.name}', 'id')) "
+            "FROM generate_series(1, %s)",
+            [n],
+        )
         return [pk for (pk,) in self.cursor.fetchall()]
 
     def insert(self, orders: list[list], events: list[list]) -> None:
         for table, rows in ((self.orders, orders), (self.events, events)):
-            with self.cursor.copy(f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN") as copy:
+            with self.cursor.copy(
+                f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN"
+            ) as copy:
                 for row in rows:
                     copy.write_row(row)
 
@@ -306,7 +399,9 @@ class _Pipeline:
 
     def _run(self) -> None:
         while (batch := self.queue.get()) is not None:
-            if self.error is None:  # after a failure, only drain the queue so that put() never blocks
+            if (
+                self.error is None
+            ):  # after a failure, only drain the queue so that put() never blocks
                 try:
                     self.writer.insert(*batch)
                 except BaseException as error:  # handed to the caller's thread by put() or close()
@@ -327,12 +422,16 @@ class _Pipeline:
 _NOWHERE = ResolvedArea()
 
 
-def _write(records: Iterator[Record], expected: int, ref: legacy.Reference, progress: Progress, every: int) -> int:
+def _write(
+    records: Iterator[Record], expected: int, ref: legacy.Reference, progress: Progress, every: int
+) -> int:
     """Write the ``expected`` orders and their events, a batch at a time; then move the day
     counters past the imported numbers."""
     with connection.cursor():  # (also opens the connection: the writer uses the driver's own)
         raw = connection.connection.cursor()
-        writer = (_PostgresWriter if connection.vendor == "postgresql" else _SqliteWriter)(raw, expected)
+        writer = (_PostgresWriter if connection.vendor == "postgresql" else _SqliteWriter)(
+            raw, expected
+        )
         taken = writer.ids(expected)  # all taken now: the connection is the writer's from here on
         ids = iter(taken)
         calendar = sla.work_calendar()
@@ -349,11 +448,20 @@ def _write(records: Iterator[Record], expected: int, ref: legacy.Reference, prog
                     spans = ref.spans(r.order_type, r.category.code, r.urgency) if r.unit else None
                     columns, chain = history.synthesise(r, spans, calendar)
                     area = areas(r.address) if r.address else _NOWHERE
-                    orders.append(order_row((
-                        *(getattr(r, name) for name in _AS_IS), *(columns[name] for name in history.COLUMNS),
-                        pk, r.category and r.category.id, r.unit and r.unit.id,
-                        area.district_id, area.street_id, area.community_id,
-                    )))
+                    orders.append(
+                        order_row(
+                            (
+                                *(getattr(r, name) for name in _AS_IS),
+                                *(columns[name] for name in history.COLUMNS),
+                                pk,
+                                r.category and r.category.id,
+                                r.unit and r.unit.id,
+                                area.district_id,
+                                area.street_id,
+                                area.community_id,
+                            )
+                        )
+                    )
                     events += [event_row((pk, *e, system)) for e in chain]
                     if (ours := _OURS.fullmatch(r.number)) and (day := _day(ours[1])):
                         counters[day] = max(counters.get(day, 0), int(ours[2]))
@@ -382,16 +490,32 @@ def _day(text: str) -> date | None:
 # --- export -------------------------------------------------------------------------------------
 
 # What each column is read from, in the order of legacy.COLUMNS.
-_EXPORTED = [{"category": "category__code", "unit": "unit_id"}.get(c.field, c.field) for c in COLUMNS]
-_LABELS = {"channel": Channel, "order_type": OrderType, "urgency": Urgency, "satisfaction": Satisfaction, "status": Status}
+_EXPORTED = [
+    {"category": "category__code", "unit": "unit_id"}.get(c.field, c.field) for c in COLUMNS
+]
+_LABELS = {
+    "channel": Channel,
+    "order_type": OrderType,
+    "urgency": Urgency,
+    "satisfaction": Satisfaction,
+    "status": Status,
+}
 _TIMES = {"registered_at", *legacy.TIMES}
 
 
-def export_filters(*, status: str = "", unit: str = "", category: str = "", channel: str = "",
-                   since: date | None = None, until: date | None = None) -> dict:
+def export_filters(
+    *,
+    status: str = "",
+    unit: str = "",
+    category: str = "",
+    channel: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> dict:
     """``order_list`` filters from what was typed: choices by code or label, the unit by name
     (with the units below it), whole local days with ``until`` included. A Problem names the
     bad one."""
+
     def parse(option: str, value: str, read: Callable):
         try:
             return read(value) if value else None
@@ -411,8 +535,15 @@ def export_filters(*, status: str = "", unit: str = "", category: str = "", chan
     }
 
 
-def export_orders(out: Path, *, excel: bool = False, personal_data: bool = False, progress: Progress = _QUIET,
-                  every: int = 100_000, **filters) -> int:
+def export_orders(
+    out: Path,
+    *,
+    excel: bool = False,
+    personal_data: bool = False,
+    progress: Progress = _QUIET,
+    every: int = 100_000,
+    **filters,
+) -> int:
     """Write the orders ``order_list`` selects with ``filters`` (see ``export_filters``), oldest
     first, in the import's columns; returns how many. A confidential reporter's name and phone
     are never written; phones are masked (138****1234) unless ``personal_data``. The file
@@ -420,10 +551,14 @@ def export_orders(out: Path, *, excel: bool = False, personal_data: bool = False
     # The command line reads as the centre does: every order.
     orders = order_list(User(is_superuser=True), **filters).order_by("registered_at", "id")
     if excel and (count := orders.count()) > EXCEL_MAX_ROWS:
-        raise FileProblem(f"共 {count:,} 个工单，超过 Excel 一个工作表的 {EXCEL_MAX_ROWS:,} 行：请导出为 CSV 或分段导出")
+        raise FileProblem(
+            f"共 {count:,} 个工单，超过 Excel 一个工作表的 {EXCEL_MAX_ROWS:,} 行：请导出为 CSV 或分段导出"
+        )
     cells = _cells(unit_names(), personal_data, excel)
-    rows = (cells(dict(zip(_EXPORTED, values, strict=True)))
-            for values in orders.values_list(*_EXPORTED).iterator(chunk_size=5_000))
+    rows = (
+        cells(dict(zip(_EXPORTED, values, strict=True)))
+        for values in orders.values_list(*_EXPORTED).iterator(chunk_size=5_000)
+    )
     part = out.with_name(out.name + ".part")
     try:
         written = (_write_excel if excel else _write_csv)(part, _reporting(rows, progress, every))
@@ -442,7 +577,10 @@ def _reporting(rows: Iterator[list], progress: Progress, every: int) -> Iterator
 
 def _cells(units: dict[int, str], personal_data: bool, excel: bool) -> Callable[[dict], list]:
     tz = timezone.get_default_timezone()
-    labels = {field: {code: str(label) for code, label in choices.choices} for field, choices in _LABELS.items()}
+    labels = {
+        field: {code: str(label) for code, label in choices.choices}
+        for field, choices in _LABELS.items()
+    }
     blank = None if excel else ""
 
     def when(moment):
@@ -453,7 +591,9 @@ def _cells(units: dict[int, str], personal_data: bool, excel: bool) -> Callable[
         if order["confidential"]:
             order["caller_name"] = order["caller_phone"] = ""
         elif not personal_data:  # the model's rule, without building a model for every row
-            order["caller_phone"] = WorkOrder.masked_phone.fget(SimpleNamespace(caller_phone=order["caller_phone"]))
+            order["caller_phone"] = WorkOrder.masked_phone.fget(
+                SimpleNamespace(caller_phone=order["caller_phone"])
+            )
         row = []
         for name, value in order.items():
             if value is None or value == "":

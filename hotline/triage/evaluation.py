@@ -21,8 +21,13 @@ class Report:
     confusions: list[tuple[str, str, int]] = field(default_factory=list)  # (true, guessed, count)
 
     def as_dict(self) -> dict:
-        return {"examples": self.examples, "accuracy": self.accuracy, "top3_accuracy": self.top3_accuracy,
-                "macro_f1": self.macro_f1, "calibration_error": self.calibration_error}
+        return {
+            "examples": self.examples,
+            "accuracy": self.accuracy,
+            "top3_accuracy": self.top3_accuracy,
+            "macro_f1": self.macro_f1,
+            "calibration_error": self.calibration_error,
+        }
 
 
 def evaluate(truth: Sequence[str], guesses: Sequence[Guess]) -> Report:
@@ -30,15 +35,30 @@ def evaluate(truth: Sequence[str], guesses: Sequence[Guess]) -> Report:
         raise ValueError("evaluation needs as many guesses as labelled examples, and at least one")
     guessed = [g.label for g in guesses]
     labels = sorted(set(truth))
-    precision, recall, f1, support = precision_recall_fscore_support(truth, guessed, labels=labels, zero_division=0)
-    per_label = {label: {"support": int(s), "precision": round(float(p), 4), "recall": round(float(r), 4),
-                         "f1": round(float(f), 4)} for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)}
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, guessed, labels=labels, zero_division=0
+    )
+    per_label = {
+        label: {
+            "support": int(s),
+            "precision": round(float(p), 4),
+            "recall": round(float(r), 4),
+            "f1": round(float(f), 4),
+        }
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+    }
     confusions = Counter((t, g) for t, g in zip(truth, guessed, strict=True) if t != g)
     return Report(
         examples=len(truth),
         accuracy=round(sum(t == g for t, g in zip(truth, guessed, strict=True)) / len(truth), 4),
-        top3_accuracy=round(sum(t in {label for label, _ in g.top[:3]} for t, g in zip(truth, guesses, strict=True)) / len(truth), 4),
-        macro_f1=round(float(f1_score(truth, guessed, labels=labels, average="macro", zero_division=0)), 4),
+        top3_accuracy=round(
+            sum(t in {label for label, _ in g.top[:3]} for t, g in zip(truth, guesses, strict=True))
+            / len(truth),
+            4,
+        ),
+        macro_f1=round(
+            float(f1_score(truth, guessed, labels=labels, average="macro", zero_division=0)), 4
+        ),
         calibration_error=round(_calibration_error(truth, guesses), 4),
         per_label=per_label,
         confusions=[(t, g, n) for (t, g), n in confusions.most_common(15)],
@@ -48,12 +68,19 @@ def evaluate(truth: Sequence[str], guesses: Sequence[Guess]) -> Report:
 def _calibration_error(truth: Sequence[str], guesses: Sequence[Guess], bins: int = 10) -> float:
     buckets: dict[int, list[tuple[float, bool]]] = {}
     for t, g in zip(truth, guesses, strict=True):
-        buckets.setdefault(min(int(g.confidence * bins), bins - 1), []).append((g.confidence, t == g.label))
+        buckets.setdefault(min(int(g.confidence * bins), bins - 1), []).append(
+            (g.confidence, t == g.label)
+        )
     total = len(truth)
-    return sum(len(b) / total * abs(sum(c for c, _ in b) / len(b) - sum(ok for _, ok in b) / len(b)) for b in buckets.values())
+    return sum(
+        len(b) / total * abs(sum(c for c, _ in b) / len(b) - sum(ok for _, ok in b) / len(b))
+        for b in buckets.values()
+    )
 
 
-def format_report(report: Report, names: dict[str, str] | None = None, title: str = "category") -> str:
+def format_report(
+    report: Report, names: dict[str, str] | None = None, title: str = "category"
+) -> str:
     names = names or {}
     lines = [
         f"{title}: {report.examples:,} examples",
@@ -65,9 +92,14 @@ def format_report(report: Report, names: dict[str, str] | None = None, title: st
         f"  {'label':<20} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}",
     ]
     for label, m in report.per_label.items():
-        lines.append(f"  {(label + ' ' + names.get(label, ''))[:20]:<20} {m['support']:>7} {m['precision']:>9.1%} "
-                     f"{m['recall']:>7.1%} {m['f1']:>6.3f}")
+        lines.append(
+            f"  {(label + ' ' + names.get(label, ''))[:20]:<20} {m['support']:>7} {m['precision']:>9.1%} "
+            f"{m['recall']:>7.1%} {m['f1']:>6.3f}"
+        )
     if report.confusions:
         lines += ["", "  most frequent confusions (true → guessed: count)"]
-        lines += [f"    {t} {names.get(t, '')} → {g} {names.get(g, '')}: {n}" for t, g, n in report.confusions]
+        lines += [
+            f"    {t} {names.get(t, '')} → {g} {names.get(g, '')}: {n}"
+            for t, g, n in report.confusions
+        ]
     return "\n".join(lines)

@@ -76,13 +76,21 @@ class CalibratedHead:
         self.classes_ = head.classes_
         self._parts = []
         for calibrated in head.calibrated_classifiers_:
-            svm = calibrated.estimator.estimator if isinstance(calibrated.estimator, FrozenEstimator) else calibrated.estimator
-            columns = np.searchsorted(calibrated.classes, svm.classes_)  # LabelEncoder's order: sorted
+            svm = (
+                calibrated.estimator.estimator
+                if isinstance(calibrated.estimator, FrozenEstimator)
+                else calibrated.estimator
+            )
+            columns = np.searchsorted(
+                calibrated.classes, svm.classes_
+            )  # LabelEncoder's order: sorted
             if len(calibrated.classes) == 2:  # one score, for the second class
                 columns = columns[1:]
             slopes = np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64)
             offsets = np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64)
-            weights = np.ascontiguousarray(np.asarray(svm.coef_).T)  # (not a transposed view: copied per call)
+            weights = np.ascontiguousarray(
+                np.asarray(svm.coef_).T
+            )  # (not a transposed view: copied per call)
             self._parts.append((weights, np.asarray(svm.intercept_), columns, slopes, offsets))
 
     def predict_proba(self, features) -> np.ndarray:
@@ -91,12 +99,14 @@ class CalibratedHead:
         for weights, intercept, columns, slopes, offsets in self._parts:
             scores = np.asarray(features @ weights) + intercept
             proba = np.zeros((n, classes))
-            proba[:, columns] = expit(-(slopes * scores[:, :len(columns)] + offsets))
+            proba[:, columns] = expit(-(slopes * scores[:, : len(columns)] + offsets))
             if classes == 2:
                 proba[:, 0] = 1.0 - proba[:, 1]
             else:
                 total = proba.sum(axis=1)[:, np.newaxis]
-                proba = np.divide(proba, total, out=np.full_like(proba, 1 / classes), where=total != 0)
+                proba = np.divide(
+                    proba, total, out=np.full_like(proba, 1 / classes), where=total != 0
+                )
             proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
             mean += proba
         return mean / len(self._parts)
@@ -123,13 +133,21 @@ class TriageModel:
         normalised = [normalise(t) for t in texts]
         features = self.vectorizer.transform(normalised)
         guesses = {name: _guesses(head, features, top) for name, head in self._compiled().items()}
-        return [Prediction(guesses["category"][i], guesses["order_type"][i], _at_least_cued(guesses["urgency"][i], text))
-                for i, text in enumerate(normalised)]
+        return [
+            Prediction(
+                guesses["category"][i],
+                guesses["order_type"][i],
+                _at_least_cued(guesses["urgency"][i], text),
+            )
+            for i, text in enumerate(normalised)
+        ]
 
     def _compiled(self) -> dict:
         if "_heads" not in self.__dict__:
-            self._heads = {name: CalibratedHead(h) if isinstance(h, CalibratedClassifierCV) else h
-                           for name, h in self.heads.items()}
+            self._heads = {
+                name: CalibratedHead(h) if isinstance(h, CalibratedClassifierCV) else h
+                for name, h in self.heads.items()
+            }
         return self._heads
 
     def __getstate__(self):
@@ -151,9 +169,35 @@ class TriageModel:
 # Words that make a request urgent whatever the model thinks: missing one costs far more than a
 # false alarm, which the dispatcher can downgrade.
 URGENCY_CUES = {
-    "critical": ("燃气泄漏", "煤气泄漏", "燃气味", "煤气味", "天然气味", "液化气味", "着火", "起火", "冒烟", "爆炸"),
-    "urgent": ("困人", "被困", "困在电梯", "爆管", "水管爆裂", "管道爆裂", "井盖丢", "井盖没了", "井盖被", "触电", "电线掉",
-               "塌陷", "倒塌", "漏电", "掉进"),
+    "critical": (
+        "燃气泄漏",
+        "煤气泄漏",
+        "燃气味",
+        "煤气味",
+        "天然气味",
+        "液化气味",
+        "着火",
+        "起火",
+        "冒烟",
+        "爆炸",
+    ),
+    "urgent": (
+        "困人",
+        "被困",
+        "困在电梯",
+        "爆管",
+        "水管爆裂",
+        "管道爆裂",
+        "井盖丢",
+        "井盖没了",
+        "井盖被",
+        "触电",
+        "电线掉",
+        "塌陷",
+        "倒塌",
+        "漏电",
+        "掉进",
+    ),
 }
 
 
@@ -162,7 +206,11 @@ def _at_least_cued(guess: Guess, text: str) -> Guess:
         if any(cue in text for cue in URGENCY_CUES[level]):
             if guess.label == level or (level == "urgent" and guess.label == "critical"):
                 return guess
-            return Guess(level, max(0.9, guess.confidence), ((level, max(0.9, guess.confidence)), *guess.top[:2]))
+            return Guess(
+                level,
+                max(0.9, guess.confidence),
+                ((level, max(0.9, guess.confidence)), *guess.top[:2]),
+            )
     return guess
 
 
@@ -190,22 +238,40 @@ def _fit_calibrated(features, labels: np.ndarray) -> CalibratedClassifierCV:
         fit_on = ~held
     # Stochastic gradient descent on the modified Huber loss (a smoothed linear SVM): as accurate
     # as liblinear's SVM here, linear in the number of examples, one class per core.
-    svm = SGDClassifier(loss="modified_huber", alpha=2e-5, max_iter=15, tol=None, n_jobs=2, random_state=0)
+    svm = SGDClassifier(
+        loss="modified_huber", alpha=2e-5, max_iter=15, tol=None, n_jobs=2, random_state=0
+    )
     svm.fit(features[fit_on], labels[fit_on])
     folds = max(2, min(5, min(Counter(labels[held]).values())))
-    return CalibratedClassifierCV(FrozenEstimator(svm), method="sigmoid", cv=folds).fit(features[held], labels[held])
+    return CalibratedClassifierCV(FrozenEstimator(svm), method="sigmoid", cv=folds).fit(
+        features[held], labels[held]
+    )
 
 
-def train(examples: Sequence[Example], *, progress: Callable[[str], None] = lambda _: None,
-          max_features: int = 200_000) -> TriageModel:
+def train(
+    examples: Sequence[Example],
+    *,
+    progress: Callable[[str], None] = lambda _: None,
+    max_features: int = 200_000,
+) -> TriageModel:
     """Fit the three heads on ``examples`` (every example has a category; type and urgency are
     learnt from the examples that have them)."""
     progress(f"vectorising {len(examples):,} texts")
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, max_features=max_features,
-                                 sublinear_tf=True, dtype=np.float32)
+    vectorizer = TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(1, 2),
+        min_df=2,
+        max_features=max_features,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
     features = vectorizer.fit_transform([normalise(e.text) for e in examples])
     heads = {}
-    for name, attribute in (("category", "category"), ("order_type", "order_type"), ("urgency", "urgency")):
+    for name, attribute in (
+        ("category", "category"),
+        ("order_type", "order_type"),
+        ("urgency", "urgency"),
+    ):
         labelled = [i for i, e in enumerate(examples) if getattr(e, attribute)]
         labels = np.array([getattr(examples[i], attribute) for i in labelled])
         progress(f"fitting {name} on {len(labelled):,} examples, {len(set(labels))} classes")

@@ -34,15 +34,23 @@ def current_model() -> tuple[int, TriageModel]:
     once a minute per process, and a new one is loaded when it changes; with no model at all,
     the cold-start model is trained from the generated corpus first (a few seconds)."""
     global _loaded
-    version = cached("triage.version", lambda: ModelVersion.objects.filter(active=True).values_list("pk", flat=True).first())
+    version = cached(
+        "triage.version",
+        lambda: ModelVersion.objects.filter(active=True).values_list("pk", flat=True).first(),
+    )
     if _loaded is not None and _loaded[0] == version:
         return _loaded
     if version is not None:
         try:
-            _loaded = (version, TriageModel.from_bytes(bytes(ModelVersion.objects.get(pk=version).blob)))
+            _loaded = (
+                version,
+                TriageModel.from_bytes(bytes(ModelVersion.objects.get(pk=version).blob)),
+            )
             return _loaded
         except ValueError:
-            log.warning("triage model v%s was stored in an older format: training a new one", version)
+            log.warning(
+                "triage model v%s was stored in an older format: training a new one", version
+            )
     from .services import train_from_corpus
 
     log.info("no triage model yet: training the cold-start model from the generated corpus")
@@ -52,7 +60,9 @@ def current_model() -> tuple[int, TriageModel]:
 
 
 def _names() -> dict[str, str]:
-    return cached("catalog.category_names", lambda: dict(Category.objects.values_list("code", "name")))
+    return cached(
+        "catalog.category_names", lambda: dict(Category.objects.values_list("code", "name"))
+    )
 
 
 def suggest(text: str, address: str = "", *, phone: str = "", at: datetime | None = None) -> dict:
@@ -78,22 +88,39 @@ def suggest_each(requests: list[Request], *, at: datetime | None = None) -> list
     for request, prediction, matches in zip(requests, predictions, articles, strict=True):
         area = index.resolve(request.address) if request.address else ResolvedArea()
         category = prediction.category
-        duplicates = probable_duplicates(text=request.text, area=area, address=request.address, phone=request.phone, at=at)
-        suggestions.append({
-            "model": version,
-            "category": {"code": category.label, "name": names.get(category.label, ""), "confidence": category.confidence,
-                         "top3": [{"code": c, "name": names.get(c, ""), "confidence": p} for c, p in category.top]},
-            "order_type": _choice(prediction.order_type, OrderType),
-            "urgency": _choice(prediction.urgency, Urgency),
-            "unit": _unit(model, category.label, area),
-            "duplicates": [{"number": o.number, "score": s, "status": o.status} for o, s in duplicates],
-            "articles": [m._asdict() for m in matches],
-        })
+        duplicates = probable_duplicates(
+            text=request.text, area=area, address=request.address, phone=request.phone, at=at
+        )
+        suggestions.append(
+            {
+                "model": version,
+                "category": {
+                    "code": category.label,
+                    "name": names.get(category.label, ""),
+                    "confidence": category.confidence,
+                    "top3": [
+                        {"code": c, "name": names.get(c, ""), "confidence": p}
+                        for c, p in category.top
+                    ],
+                },
+                "order_type": _choice(prediction.order_type, OrderType),
+                "urgency": _choice(prediction.urgency, Urgency),
+                "unit": _unit(model, category.label, area),
+                "duplicates": [
+                    {"number": o.number, "score": s, "status": o.status} for o, s in duplicates
+                ],
+                "articles": [m._asdict() for m in matches],
+            }
+        )
     return suggestions
 
 
 def _choice(guess, choices) -> dict:
-    return {"value": guess.label, "label": str(dict(choices.choices).get(guess.label, guess.label)), "confidence": guess.confidence}
+    return {
+        "value": guess.label,
+        "label": str(dict(choices.choices).get(guess.label, guess.label)),
+        "confidence": guess.confidence,
+    }
 
 
 def _unit(model: TriageModel, code: str, area: ResolvedArea) -> dict | None:
@@ -104,7 +131,10 @@ def _unit(model: TriageModel, code: str, area: ResolvedArea) -> dict | None:
         try:
             unit = responsible_unit(category, area)
         except InvalidInput:
-            if category.routing in (Routing.DEPARTMENT, Routing.ENTERPRISE):  # named, not yet set up as a unit
+            if category.routing in (
+                Routing.DEPARTMENT,
+                Routing.ENTERPRISE,
+            ):  # named, not yet set up as a unit
                 return {"id": None, "name": category.default_unit, "learnt": False}
             return None  # a local category without a place: the dispatcher decides
     return {"id": unit.pk, "name": unit.name, "learnt": unit.pk == learnt}
@@ -113,11 +143,15 @@ def _unit(model: TriageModel, code: str, area: ResolvedArea) -> dict | None:
 # The candidates of the duplicate search, in plain SQL: it runs for every order registered, and
 # building it through the ORM cost as much as the scoring itself. A moment is read as seconds since
 # 1970, much quicker to load than a time zone-aware datetime.
-_EPOCH = {"postgresql": "EXTRACT(EPOCH FROM registered_at)::float8",
-          "sqlite": "(julianday(registered_at) - 2440587.5) * 86400.0"}
-_CANDIDATES = ("SELECT id, number, status, text, address, caller_phone, community_id, street_id, {epoch} "
-               f"FROM {WorkOrder._meta.db_table} WHERE ({{near}}) AND registered_at >= %s AND registered_at <= %s "
-               "AND status NOT IN (%s, %s){exclude} ORDER BY registered_at DESC LIMIT 300")
+_EPOCH = {
+    "postgresql": "EXTRACT(EPOCH FROM registered_at)::float8",
+    "sqlite": "(julianday(registered_at) - 2440587.5) * 86400.0",
+}
+_CANDIDATES = (
+    "SELECT id, number, status, text, address, caller_phone, community_id, street_id, {epoch} "
+    f"FROM {WorkOrder._meta.db_table} WHERE ({{near}}) AND registered_at >= %s AND registered_at <= %s "
+    "AND status NOT IN (%s, %s){exclude} ORDER BY registered_at DESC LIMIT 300"
+)
 
 
 class Candidate(NamedTuple):
@@ -128,9 +162,18 @@ class Candidate(NamedTuple):
     status: str
 
 
-def probable_duplicates(*, text: str, area: ResolvedArea | None = None, address: str = "", phone: str = "",
-                        at: datetime | None = None, window_days: int = 7, threshold: float = 0.45,
-                        limit: int = 5, exclude: int | None = None) -> list[tuple[Candidate, float]]:
+def probable_duplicates(
+    *,
+    text: str,
+    area: ResolvedArea | None = None,
+    address: str = "",
+    phone: str = "",
+    at: datetime | None = None,
+    window_days: int = 7,
+    threshold: float = 0.45,
+    limit: int = 5,
+    exclude: int | None = None,
+) -> list[tuple[Candidate, float]]:
     """Open or recent orders that are probably the same problem: at the same place (community, or
     street when that is all that is known) or from the same caller, registered within
     ``window_days``, scored on text, place and time. Reads the place and caller indexes only
@@ -155,20 +198,39 @@ def probable_duplicates(*, text: str, area: ResolvedArea | None = None, address:
     if not near:
         return []
     adapt = connection.ops.adapt_datetimefield_value
-    params += [adapt(at - window), adapt(at), Status.CANCELLED, Status.MERGED] + ([exclude] if exclude else [])
-    sql = _CANDIDATES.format(epoch=_EPOCH[connection.vendor], near=" OR ".join(near),
-                             exclude=" AND id <> %s" if exclude else "")
+    params += [adapt(at - window), adapt(at), Status.CANCELLED, Status.MERGED] + (
+        [exclude] if exclude else []
+    )
+    sql = _CANDIDATES.format(
+        epoch=_EPOCH[connection.vendor],
+        near=" OR ".join(near),
+        exclude=" AND id <> %s" if exclude else "",
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     words = dup.request_bigrams(text, address)
     here = dup.Place(area.community_id, area.street_id, address, phone)
     now, scored = at.timestamp(), []
-    for pk, number, status, their_text, their_address, their_phone, community_id, street_id, registered in rows:
+    for (
+        pk,
+        number,
+        status,
+        their_text,
+        their_address,
+        their_phone,
+        community_id,
+        street_id,
+        registered,
+    ) in rows:
         there = dup.Place(community_id, street_id, their_address, their_phone)
         theirs = dup.request_bigrams(their_text, their_address)
-        score = dup.duplicate_score(dup.text_likeness(words, theirs), dup.place_likeness(here, there),
-                                    timedelta(seconds=abs(now - registered)), window)
+        score = dup.duplicate_score(
+            dup.text_likeness(words, theirs),
+            dup.place_likeness(here, there),
+            timedelta(seconds=abs(now - registered)),
+            window,
+        )
         if score >= threshold:
             scored.append((Candidate(pk, number, status), score))
     scored.sort(key=lambda pair: -pair[1])
@@ -180,16 +242,26 @@ def repeat_calls(phone: str, *, at: datetime | None = None, days: int = 30) -> i
     if not phone:
         return 0
     at = at or clock.now()
-    return WorkOrder.objects.filter(caller_phone=phone, registered_at__gte=at - timedelta(days=days), registered_at__lte=at).count()
+    return WorkOrder.objects.filter(
+        caller_phone=phone, registered_at__gte=at - timedelta(days=days), registered_at__lte=at
+    ).count()
 
 
 def suggestion_acceptance(*, since: datetime, until: datetime) -> dict[str, dict]:
     """Per final category: orders registered in [since, until) with a suggestion and a settled
     category, and how many of them kept the suggested category (the acceptance rate)."""
-    rows = (WorkOrder.objects.filter(registered_at__gte=since, registered_at__lt=until, category__isnull=False)
-            .exclude(suggestions={}).values_list("category__code", "suggestions__category__code"))
+    rows = (
+        WorkOrder.objects.filter(
+            registered_at__gte=since, registered_at__lt=until, category__isnull=False
+        )
+        .exclude(suggestions={})
+        .values_list("category__code", "suggestions__category__code")
+    )
     totals, kept = Counter(), Counter()
     for final, suggested in rows:
         totals[final] += 1
         kept[final] += final == suggested
-    return {code: {"orders": n, "accepted": kept[code], "rate": round(kept[code] / n, 4)} for code, n in sorted(totals.items())}
+    return {
+        code: {"orders": n, "accepted": kept[code], "rate": round(kept[code] / n, 4)}
+        for code, n in sorted(totals.items())
+    }

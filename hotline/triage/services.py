@@ -23,8 +23,15 @@ from .models import ModelVersion
 Progress = Callable[[str], None]
 _QUIET: Progress = lambda _: None  # noqa: E731
 # Orders whose category a dispatcher (or an operator answering on the spot) has settled.
-_SETTLED = [Status.PENDING_DISPATCH, Status.DISPATCHED, Status.RETURNED, Status.ACCEPTED, Status.REPLIED,
-            Status.PENDING_VISIT, Status.CLOSED]
+_SETTLED = [
+    Status.PENDING_DISPATCH,
+    Status.DISPATCHED,
+    Status.RETURNED,
+    Status.ACCEPTED,
+    Status.REPLIED,
+    Status.PENDING_VISIT,
+    Status.CLOSED,
+]
 # A learnt routing needs this many orders and this share of them to override the catalogue.
 _MIN_ROUTED, _MIN_SHARE = 5, 0.6
 
@@ -36,16 +43,22 @@ def train_from_corpus(*, per_category: int = 400, progress: Progress = _QUIET) -
     return _store(model, ModelVersion.Source.CORPUS, len(examples), {})
 
 
-def train_from_history(*, holdout: float = 0.1, corpus_per_category: int = 150, progress: Progress = _QUIET) -> ModelVersion:
+def train_from_history(
+    *, holdout: float = 0.1, corpus_per_category: int = 150, progress: Progress = _QUIET
+) -> ModelVersion:
     """Train on the centre's own orders: the category, type and urgency finally settled (by the
     dispatcher's review, dispatch or the operator's answer), not the first guess at intake; the
     generated corpus stays in as a prior for categories the history hardly has. The newest
     ``holdout`` share of the orders is kept back to measure the model, and the units dispatchers
     actually chose per category and street are learnt where they differ from the catalogue."""
     progress("reading settled orders")
-    rows = (WorkOrder.objects.filter(status__in=_SETTLED, category__isnull=False).exclude(text="")
-            .order_by("registered_at").values_list("text", "category__code", "order_type", "urgency")
-            .iterator(chunk_size=20_000))
+    rows = (
+        WorkOrder.objects.filter(status__in=_SETTLED, category__isnull=False)
+        .exclude(text="")
+        .order_by("registered_at")
+        .values_list("text", "category__code", "order_type", "urgency")
+        .iterator(chunk_size=20_000)
+    )
     history = []
     for i, (text, code, order_type, urgency) in enumerate(rows, 1):
         history.append(Example(text, code, order_type, urgency))
@@ -61,7 +74,11 @@ def train_from_history(*, holdout: float = 0.1, corpus_per_category: int = 150, 
     if held_out:
         progress(f"measuring on the newest {len(held_out):,} orders")
         guesses = model.predict([e.text for e in held_out])
-        metrics = {"category": evaluate([e.category for e in held_out], [g.category for g in guesses]).as_dict()}
+        metrics = {
+            "category": evaluate(
+                [e.category for e in held_out], [g.category for g in guesses]
+            ).as_dict()
+        }
     model.info["units"] = _learnt_routing(progress)
     return _store(model, ModelVersion.Source.HISTORY, len(examples), metrics)
 
@@ -70,14 +87,24 @@ def _learnt_routing(progress: Progress) -> dict[str, int]:
     """{"code@street_id": unit_id} where dispatchers consistently chose one unit."""
     progress("learning where dispatchers sent each category")
     counts: dict[str, Counter] = defaultdict(Counter)
-    rows = (WorkOrder.objects.filter(status__in=_SETTLED, unit__isnull=False, category__isnull=False, street__isnull=False)
-            .order_by().values_list("category__code", "street_id", "unit_id").iterator(chunk_size=20_000))
+    rows = (
+        WorkOrder.objects.filter(
+            status__in=_SETTLED, unit__isnull=False, category__isnull=False, street__isnull=False
+        )
+        .order_by()
+        .values_list("category__code", "street_id", "unit_id")
+        .iterator(chunk_size=20_000)
+    )
     for code, street_id, unit_id in rows:
         counts[f"{code}@{street_id}"][unit_id] += 1
     learnt = {}
     for key, units in counts.items():
         unit_id, n = units.most_common(1)[0]
-        if n >= _MIN_ROUTED and n / sum(units.values()) >= _MIN_SHARE and unit_id != _catalogue_unit(key):
+        if (
+            n >= _MIN_ROUTED
+            and n / sum(units.values()) >= _MIN_SHARE
+            and unit_id != _catalogue_unit(key)
+        ):
             learnt[key] = unit_id
     return learnt
 
@@ -91,13 +118,23 @@ def _catalogue_unit(key: str) -> int | None:
 
 
 def _store(model, source: str, examples: int, metrics: dict) -> ModelVersion:
-    version = ModelVersion.objects.create(source=source, examples=examples, metrics=metrics, blob=model.to_bytes())
+    version = ModelVersion.objects.create(
+        source=source, examples=examples, metrics=metrics, blob=model.to_bytes()
+    )
     forget("triage.")
     return version
 
 
-def register_with_suggestions(*, actor: User | None, text: str, address: str = "", category_code: str = "",
-                              order_type: str = "", urgency: str = "", **fields) -> WorkOrder:
+def register_with_suggestions(
+    *,
+    actor: User | None,
+    text: str,
+    address: str = "",
+    category_code: str = "",
+    order_type: str = "",
+    urgency: str = "",
+    **fields,
+) -> WorkOrder:
     """Register an order (``orders.services.register_order``) with the triage suggestions stored
     beside what was chosen, so that how often each suggestion is taken can be measured.
 
@@ -108,8 +145,16 @@ def register_with_suggestions(*, actor: User | None, text: str, address: str = "
     from .selectors import suggest  # the selectors load models, which needs the apps ready
 
     suggestion = suggest(text, address, phone=fields.get("caller_phone", ""))
-    return _register(actor, suggestion, text=text, address=address, category_code=category_code,
-                     order_type=order_type, urgency=urgency, **fields)
+    return _register(
+        actor,
+        suggestion,
+        text=text,
+        address=address,
+        category_code=category_code,
+        order_type=order_type,
+        urgency=urgency,
+        **fields,
+    )
 
 
 MAX_BATCH = 100
@@ -123,27 +168,50 @@ def register_batch(*, actor: User | None, requests: list[dict]) -> list[WorkOrde
     from .selectors import Request, suggest_each
 
     if not 1 <= len(requests) <= MAX_BATCH:
-        raise InvalidInput({"orders": f"一次登记 1 至 {MAX_BATCH} 个工单，而不是 {len(requests)} 个"})
-    suggestions = suggest_each([Request(r.get("text", ""), r.get("address", ""), r.get("caller_phone", ""))
-                                for r in requests])
+        raise InvalidInput(
+            {"orders": f"一次登记 1 至 {MAX_BATCH} 个工单，而不是 {len(requests)} 个"}
+        )
+    suggestions = suggest_each(
+        [
+            Request(r.get("text", ""), r.get("address", ""), r.get("caller_phone", ""))
+            for r in requests
+        ]
+    )
     registered = []
     with transaction.atomic():
         for i, (request, suggestion) in enumerate(zip(requests, suggestions, strict=True)):
             try:
                 registered.append(_register(actor, suggestion, **request))
             except InvalidInput as refused:
-                raise InvalidInput({f"orders.{i}.{field}": message for field, message in refused.errors.items()}) from None
+                raise InvalidInput(
+                    {f"orders.{i}.{field}": message for field, message in refused.errors.items()}
+                ) from None
     return registered
 
 
-def _register(actor: User | None, suggestion: dict, *, text: str, address: str = "", category_code: str = "",
-              order_type: str = "", urgency: str = "", **fields) -> WorkOrder:
+def _register(
+    actor: User | None,
+    suggestion: dict,
+    *,
+    text: str,
+    address: str = "",
+    category_code: str = "",
+    order_type: str = "",
+    urgency: str = "",
+    **fields,
+) -> WorkOrder:
     if actor is None:
         order_type = order_type or suggestion["order_type"]["value"]
         urgency = urgency or suggestion["urgency"]["value"]
         if not category_code and suggestion["category"]["confidence"] >= 0.8:
             category_code = suggestion["category"]["code"]
     return orders.register_order(
-        actor=actor, text=text, address=address, category_code=category_code,
-        order_type=order_type or "help", urgency=urgency or "normal", suggestions=suggestion, **fields,
+        actor=actor,
+        text=text,
+        address=address,
+        category_code=category_code,
+        order_type=order_type or "help",
+        urgency=urgency or "normal",
+        suggestions=suggestion,
+        **fields,
     )

@@ -19,7 +19,9 @@ def _traditional() -> frozenset[str]:
     for them is ten times quicker than the conversion (a few milliseconds per registration
     across the duplicate search's candidates)."""
     convert = _converter("t2s").convert
-    return frozenset(chr(c) for low, high in _CJK for c in range(low, high + 1) if convert(chr(c)) != chr(c))
+    return frozenset(
+        chr(c) for low, high in _CJK for c in range(low, high + 1) if convert(chr(c)) != chr(c)
+    )
 
 
 def to_simplified(text: str) -> str:

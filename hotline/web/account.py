@@ -18,9 +18,16 @@ ENROL_SECRET = "hotline_two_factor_secret"
 
 def _page(request, *, error=None, status=200):
     user = request.user
-    return render(request, "web/account.html", {
-        "enrolled": two_factor.enrolled(user), "required": two_factor.required_for(user), "error": error,
-    }, status=status)
+    return render(
+        request,
+        "web/account.html",
+        {
+            "enrolled": two_factor.enrolled(user),
+            "required": two_factor.required_for(user),
+            "error": error,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -41,7 +48,9 @@ def password_change(request):
         update_session_auth_hash(request, form.user)  # this session stays; the user's others end
         messages.success(request, _("密码已修改。"))
         return redirect("web:account")
-    return render(request, "web/password_change.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "web/password_change.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @sensitive_post_parameters("code")
@@ -64,9 +73,17 @@ def two_factor_enrol(request):
             messages.success(request, _("两步验证已启用，以后登录时请输入验证器上的验证码。"))
             return redirect("web:account")
     uri = two_factor.provisioning_uri(user=request.user, secret=secret)
-    return render(request, "web/two_factor_enrol.html", {
-        "secret": secret, "uri": uri, "qr": two_factor.qr_svg(uri), "error": error,
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "web/two_factor_enrol.html",
+        {
+            "secret": secret,
+            "uri": uri,
+            "qr": two_factor.qr_svg(uri),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
 
 
 @sensitive_post_parameters("code")

@@ -21,18 +21,44 @@ from hotline.orders.workflow import Action
 from hotline.org.models import Unit, User
 
 LABELS = {
-    "note": _("说明"), "reason": _("理由"), "answer": _("答复内容"), "article": _("引用知识"), "category_code": _("分类代码"),
-    "order_type": _("诉求类型"), "urgency": _("紧急程度"), "address": _("地址"), "area": _("区域"), "unit": _("承办单位"),
-    "cohandlers": _("协办单位"), "sub_unit": _("下派单位"), "way": _("联系方式"), "days": _("延期天数（工作日）"),
-    "text": _("进展情况"), "result": _("办理结果"), "solved": _("问题已解决"), "resolved": _("问题已解决"), "satisfaction": _("满意度"),
-    "master": _("主工单编号"), "instructions": _("督办意见"), "case_number": _("执法案件号"), "opinion": _("协办意见"),
+    "note": _("说明"),
+    "reason": _("理由"),
+    "answer": _("答复内容"),
+    "article": _("引用知识"),
+    "category_code": _("分类代码"),
+    "order_type": _("诉求类型"),
+    "urgency": _("紧急程度"),
+    "address": _("地址"),
+    "area": _("区域"),
+    "unit": _("承办单位"),
+    "cohandlers": _("协办单位"),
+    "sub_unit": _("下派单位"),
+    "way": _("联系方式"),
+    "days": _("延期天数（工作日）"),
+    "text": _("进展情况"),
+    "result": _("办理结果"),
+    "solved": _("问题已解决"),
+    "resolved": _("问题已解决"),
+    "satisfaction": _("满意度"),
+    "master": _("主工单编号"),
+    "instructions": _("督办意见"),
+    "case_number": _("执法案件号"),
+    "opinion": _("协办意见"),
 }
 LONG_TEXT = {"answer", "reason", "text", "result", "instructions", "opinion", "note"}
 UNIT_FIELDS = {"unit", "sub_unit", "area", "cohandlers"}
 # pydantic's error types, said in the user's language (translated when the page is rendered).
-ERRORS = {"missing": _("必填"), "string_too_short": _("不能为空"), "string_pattern_mismatch": _("不能为空"),
-          "int_parsing": _("请填写整数"), "int_type": _("请填写整数"), "less_than_equal": _("超出允许范围"),
-          "greater_than_equal": _("超出允许范围"), "enum": _("请从选项中选择"), "bool_type": _("请选择")}
+ERRORS = {
+    "missing": _("必填"),
+    "string_too_short": _("不能为空"),
+    "string_pattern_mismatch": _("不能为空"),
+    "int_parsing": _("请填写整数"),
+    "int_type": _("请填写整数"),
+    "less_than_equal": _("超出允许范围"),
+    "greater_than_equal": _("超出允许范围"),
+    "enum": _("请从选项中选择"),
+    "bool_type": _("请选择"),
+}
 
 
 @dataclass
@@ -65,11 +91,19 @@ def _kind(name: str, annotation) -> tuple[str, list]:
 
 def _unit_choices(name: str, order: WorkOrder) -> list[tuple[str, str]]:
     if name == "sub_unit":
-        units = Unit.objects.filter(path__startswith=order.unit.path).exclude(pk=order.unit_id) if order.unit_id else Unit.objects.none()
+        units = (
+            Unit.objects.filter(path__startswith=order.unit.path).exclude(pk=order.unit_id)
+            if order.unit_id
+            else Unit.objects.none()
+        )
     elif name == "area":
-        units = Unit.objects.filter(kind__in=[Unit.Kind.DISTRICT, Unit.Kind.STREET, Unit.Kind.COMMUNITY])
+        units = Unit.objects.filter(
+            kind__in=[Unit.Kind.DISTRICT, Unit.Kind.STREET, Unit.Kind.COMMUNITY]
+        )
     else:
-        units = Unit.objects.exclude(kind__in=[Unit.Kind.CENTRE, Unit.Kind.COMMUNITY, Unit.Kind.TEAM])
+        units = Unit.objects.exclude(
+            kind__in=[Unit.Kind.CENTRE, Unit.Kind.COMMUNITY, Unit.Kind.TEAM]
+        )
     return [(str(u.pk), u.name) for u in units.filter(active=True).order_by("path")]
 
 
@@ -99,11 +133,16 @@ def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, st
         elif kind == "multiselect":
             data[name] = [int(v) for v in post.getlist(name) if v.isdigit()]
         elif (raw := post.get(name, "")) != "" or info.is_required():
-            data[name] = int(raw) if _base(info.annotation) is int and raw.strip().isdigit() else raw
+            data[name] = (
+                int(raw) if _base(info.annotation) is int and raw.strip().isdigit() else raw
+            )
     try:
         body = schema.model_validate(data).dict()
     except ValidationError as error:
-        return None, {str(e["loc"][-1]) if e["loc"] else "": ERRORS.get(e["type"], e["msg"]) for e in error.errors()}
+        return None, {
+            str(e["loc"][-1]) if e["loc"] else "": ERRORS.get(e["type"], e["msg"])
+            for e in error.errors()
+        }
     body.pop("version")
     return body, {}
 

@@ -17,13 +17,17 @@ MAX_NUMBERS = 200
 class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "全部"), *Status.choices], required=False)
     unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False)
-    community = forms.ModelChoiceField(queryset=Unit.objects.filter(kind=Unit.Kind.COMMUNITY), required=False)
+    community = forms.ModelChoiceField(
+        queryset=Unit.objects.filter(kind=Unit.Kind.COMMUNITY), required=False
+    )
     category = forms.CharField(max_length=10, required=False)
     channel = forms.ChoiceField(choices=[("", "全部"), *Channel.choices], required=False)
     order_type = forms.ChoiceField(choices=[("", "全部"), *OrderType.choices], required=False)
     since = forms.DateField(required=False)
     until = forms.DateField(required=False, help_text="含当天")
-    numbers = forms.CharField(required=False, help_text=f"逗号分隔的工单编号，至多 {MAX_NUMBERS} 个")
+    numbers = forms.CharField(
+        required=False, help_text=f"逗号分隔的工单编号，至多 {MAX_NUMBERS} 个"
+    )
 
     def clean_numbers(self) -> list[str]:
         numbers = [n.strip() for n in self.cleaned_data["numbers"].split(",") if n.strip()]
@@ -33,16 +37,26 @@ class OrderFilterForm(forms.Form):
 
     def selection(self) -> dict:
         """Keyword arguments for ``orders.selectors.order_list`` (only the valid filters)."""
-        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])} if self.is_valid() else {}
+        data = (
+            {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+            if self.is_valid()
+            else {}
+        )
         if "since" in data:
             data["since"] = datetime.combine(data["since"], time.min, tzinfo=SHANGHAI)
         if "until" in data:
-            data["until"] = datetime.combine(data["until"] + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+            data["until"] = datetime.combine(
+                data["until"] + timedelta(days=1), time.min, tzinfo=SHANGHAI
+            )
         return data
 
     def extra(self) -> list[tuple[str, str]]:
         """The filters the page has no control for (they come with a report's link)."""
-        return [(k, self.data[k]) for k in self.fields if k not in ("status", "unit") and self.data.get(k)]
+        return [
+            (k, self.data[k])
+            for k in self.fields
+            if k not in ("status", "unit") and self.data.get(k)
+        ]
 
     def query(self) -> str:
         """The filters as a query string, for the pages' links."""

@@ -25,20 +25,31 @@ from hotline.triage.services import register_with_suggestions
 class IntakeForm(forms.Form):
     caller_phone = forms.CharField(label=_("来电号码"), required=False, max_length=30)
     caller_name = forms.CharField(label=_("来电人"), required=False, max_length=50)
-    text = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5, "autofocus": True}), max_length=4000)
+    text = forms.CharField(
+        label=_("诉求内容"),
+        widget=forms.Textarea(attrs={"rows": 5, "autofocus": True}),
+        max_length=4000,
+    )
     address = forms.CharField(label=_("地址"), required=False, max_length=200)
-    order_type = forms.ChoiceField(label=_("类型"), choices=OrderType.choices, initial=OrderType.HELP)
+    order_type = forms.ChoiceField(
+        label=_("类型"), choices=OrderType.choices, initial=OrderType.HELP
+    )
     category_code = forms.ChoiceField(label=_("分类"), required=False)
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL
+    )
     channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
     confidential = forms.BooleanField(label=_("举报人保密"), required=False)
-    answer = forms.CharField(label=_("直接答复内容"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    answer = forms.CharField(
+        label=_("直接答复内容"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     article = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category_code"].choices = [("", "（待派单员确定）")] + [
-            (c.code, f"{c.code} {c.group}/{c.name}") for c in Category.objects.filter(active=True)]
+            (c.code, f"{c.code} {c.group}/{c.name}") for c in Category.objects.filter(active=True)
+        ]
 
 
 @login_required
@@ -52,8 +63,13 @@ def intake(request):
             with transaction.atomic():  # answered on the spot: registered and answered, or neither
                 order = register_with_suggestions(actor=request.user, **data)
                 if request.POST.get("answer_now"):
-                    order = orders.answer_on_the_spot(order=order, actor=request.user, answer=answer,
-                                                      article=str(article or ""), category_code=data["category_code"] or None)
+                    order = orders.answer_on_the_spot(
+                        order=order,
+                        actor=request.user,
+                        answer=answer,
+                        article=str(article or ""),
+                        category_code=data["category_code"] or None,
+                    )
         except InvalidInput as error:
             for field, message in error.errors.items():
                 form.add_error(field if field in form.fields else None, message)
@@ -69,12 +85,19 @@ def intake(request):
 @require_GET
 def intake_suggestions(request):
     """The suggestion panel for the text typed so far (an HTMX fragment)."""
-    text, address, phone = (request.GET.get(k, "").strip()[:4000] for k in ("text", "address", "caller_phone"))
+    text, address, phone = (
+        request.GET.get(k, "").strip()[:4000] for k in ("text", "address", "caller_phone")
+    )
     digits = re.sub(r"\D", "", phone)
-    context = {"phone": phone, "repeat_calls": repeat_calls(phone) if phone else 0,
-               "history": caller_history(request.user, digits) if len(digits) >= 7 else []}
+    context = {
+        "phone": phone,
+        "repeat_calls": repeat_calls(phone) if phone else 0,
+        "history": caller_history(request.user, digits) if len(digits) >= 7 else [],
+    }
     if len(text) >= 4:
         context["s"] = suggest(text, address, phone=phone)
         found = Article.objects.in_bulk([a["id"] for a in context["s"]["articles"]])
-        context["articles"] = [(found[a["id"]], a["score"]) for a in context["s"]["articles"] if a["id"] in found]
+        context["articles"] = [
+            (found[a["id"]], a["score"]) for a in context["s"]["articles"] if a["id"] in found
+        ]
     return render(request, "web/intake_suggestions.html", context)

@@ -32,7 +32,9 @@ PENDING_SECONDS = 300
 
 def _next_url(request) -> str:
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
     return wanted if safe else ""
 
 
@@ -54,15 +56,24 @@ def login_view(request):
         else:
             accounts.login_failed(username=username, address=address)
             error = _("用户名或密码不正确。")
-    return render(request, "registration/login.html", {"form": form, "error": error, "next": _next_url(request)},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "error": error, "next": _next_url(request)},
+        status=400 if error else 200,
+    )
 
 
 def _password_right(request, user: User):
     next_url = _next_url(request)
     if two_factor.enrolled(user) or two_factor.required_for(user):
         request.session.cycle_key()  # a new key for the half-signed-in session too
-        request.session[PENDING] = {"user": user.pk, "backend": user.backend, "at": time.time(), "next": next_url}
+        request.session[PENDING] = {
+            "user": user.pk,
+            "backend": user.backend,
+            "at": time.time(),
+            "next": next_url,
+        }
         return redirect("login_code" if two_factor.enrolled(user) else "login_enrol")
     return _signed_in(request, user, user.backend, next_url)
 
@@ -115,7 +126,9 @@ def login_code(request):
                 return _signed_in(request, user, data["backend"], data["next"])
             accounts.login_failed(username=user.get_username(), address=address)
             error = _("验证码不正确或已经用过，请输入验证器上最新的 6 位数字。")
-    return render(request, "registration/login_code.html", {"error": error}, status=400 if error else 200)
+    return render(
+        request, "registration/login_code.html", {"error": error}, status=400 if error else 200
+    )
 
 
 @sensitive_post_parameters("code")
@@ -133,7 +146,9 @@ def login_enrol(request):
     request.session[PENDING] = data
     error = None
     if request.method == "POST":
-        if refusal := accounts.login_refusal(username=user.get_username(), address=client_ip(request)):
+        if refusal := accounts.login_refusal(
+            username=user.get_username(), address=client_ip(request)
+        ):
             request.session.pop(PENDING, None)
             messages.info(request, refusal)
             return redirect("login")
@@ -145,6 +160,14 @@ def login_enrol(request):
             messages.success(request, _("两步验证已启用，以后登录时请输入验证器上的验证码。"))
             return _signed_in(request, user, data["backend"], data["next"])
     uri = two_factor.provisioning_uri(user=user, secret=secret)
-    return render(request, "registration/login_enrol.html", {
-        "secret": secret, "uri": uri, "qr": two_factor.qr_svg(uri), "error": error,
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "registration/login_enrol.html",
+        {
+            "secret": secret,
+            "uri": uri,
+            "qr": two_factor.qr_svg(uri),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

@@ -40,10 +40,16 @@ def home(request):
     now = clock.now()
     orders = queue(request.user, now)
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
-    return render(request, "web/home.html", {
-        "title": QUEUE_TITLES.get(request.user.role, _("未办结的工单")), "page": page,
-        "rows": [(order, deadline_mark(order, now)) for order in page], "counts": queue_counts(request.user, now),
-    })
+    return render(
+        request,
+        "web/home.html",
+        {
+            "title": QUEUE_TITLES.get(request.user.role, _("未办结的工单")),
+            "page": page,
+            "rows": [(order, deadline_mark(order, now)) for order in page],
+            "counts": queue_counts(request.user, now),
+        },
+    )
 
 
 @login_required
@@ -54,8 +60,11 @@ def dashboard(request):
     user = request.user
     unit = None if may(user, Capability.SEE_CITY) else user.unit
     rates = dashboard_rates(unit, today=timezone.localdate())
-    return render(request, "web/dashboard.html", {"figures": dashboard_figures(user) | {"rates": rates},
-                                                  "rates": rates})
+    return render(
+        request,
+        "web/dashboard.html",
+        {"figures": dashboard_figures(user) | {"rates": rates}, "rates": rates},
+    )
 
 
 @login_required
@@ -70,35 +79,77 @@ def order_list(request):
     now = clock.now()
     rows = [(order, deadline_mark(order, now)) for order in page]
     user = request.user
-    units = (Unit.objects.all() if may(user, Capability.SEE_CITY) else
-             Unit.objects.filter(path__startswith=user.unit.path) if user.unit_id else Unit.objects.none())
-    return render(request, "web/order_list.html", {
-        "page": page, "rows": rows, "statuses": Status.choices, "form": form, "query": form.query(), "extra": form.extra(),
-        "status": form.data.get("status", ""), "unit": form.cleaned_data.get("unit") if form.is_valid() else None,
-        "units": units.exclude(kind=Unit.Kind.COMMUNITY).order_by("path"),
-    }, status=200 if form.is_valid() else 400)
+    units = (
+        Unit.objects.all()
+        if may(user, Capability.SEE_CITY)
+        else Unit.objects.filter(path__startswith=user.unit.path)
+        if user.unit_id
+        else Unit.objects.none()
+    )
+    return render(
+        request,
+        "web/order_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "statuses": Status.choices,
+            "form": form,
+            "query": form.query(),
+            "extra": form.extra(),
+            "status": form.data.get("status", ""),
+            "unit": form.cleaned_data.get("unit") if form.is_valid() else None,
+            "units": units.exclude(kind=Unit.Kind.COMMUNITY).order_by("path"),
+        },
+        status=200 if form.is_valid() else 400,
+    )
 
 
 def _visible_order(user, number: str) -> WorkOrder:
     try:
-        return visible_orders(user).select_related(
-            "category", "unit", "handling_unit", "district", "street", "community", "duplicate_of"
-        ).get(number=number)
+        return (
+            visible_orders(user)
+            .select_related(
+                "category",
+                "unit",
+                "handling_unit",
+                "district",
+                "street",
+                "community",
+                "duplicate_of",
+            )
+            .get(number=number)
+        )
     except WorkOrder.DoesNotExist:
         raise Http404(_("没有这个工单，或不在您的可见范围内")) from None
 
 
-def _detail_page(request, order: WorkOrder, *, failed: Action | None = None, errors=None, status: int = 200):
+def _detail_page(
+    request, order: WorkOrder, *, failed: Action | None = None, errors=None, status: int = 200
+):
     forms = [(a, actions.form_fields(a, order)) for a in services.actions_for(request.user, order)]
     caller_phone = reveal_caller(request.user, order, channel="web")[1]
-    return render(request, "web/order_detail.html", {
-        "order": order, "events": order_timeline(order), "mark": deadline_mark(order),
-        "caller_phone": caller_phone,
-        "cohandlers": order.cohandlers.all(), "duplicates": order.duplicates.all(),
-        "messages_log": delivery_log(order, caller_phone), "related": related_orders(request.user, order),
-        "show_suggestions": may(request.user, Capability.SEE_SUGGESTIONS) and order.suggestions,
-        "action_forms": forms, "with_files": actions.WITH_FILES, "attachments": order.attachments.all(), "failed": failed, "errors": errors or {}, "posted": request.POST if failed else {},
-    }, status=status)
+    return render(
+        request,
+        "web/order_detail.html",
+        {
+            "order": order,
+            "events": order_timeline(order),
+            "mark": deadline_mark(order),
+            "caller_phone": caller_phone,
+            "cohandlers": order.cohandlers.all(),
+            "duplicates": order.duplicates.all(),
+            "messages_log": delivery_log(order, caller_phone),
+            "related": related_orders(request.user, order),
+            "show_suggestions": may(request.user, Capability.SEE_SUGGESTIONS) and order.suggestions,
+            "action_forms": forms,
+            "with_files": actions.WITH_FILES,
+            "attachments": order.attachments.all(),
+            "failed": failed,
+            "errors": errors or {},
+            "posted": request.POST if failed else {},
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -113,8 +164,12 @@ def attachment(request, number: str, pk: int):
     """An order's file, to those who may see the order; images shown, other files downloaded."""
     order = _visible_order(request.user, number)
     item = get_object_or_404(Attachment, pk=pk, order=order)
-    answer = FileResponse(item.file.open("rb"), content_type=item.content_type, as_attachment=not item.is_image,
-                          filename=item.name)
+    answer = FileResponse(
+        item.file.open("rb"),
+        content_type=item.content_type,
+        as_attachment=not item.is_image,
+        filename=item.name,
+    )
     answer["X-Content-Type-Options"] = "nosniff"
     answer["Content-Security-Policy"] = "default-src 'none'"
     return answer
@@ -130,7 +185,9 @@ def order_action(request, number: str, action: str):
     if action not in Action.values or action == Action.REGISTER:
         raise Http404(_("没有这个操作"))
     action = Action(action)
-    version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else order.version
+    version = (
+        int(request.POST["version"]) if request.POST.get("version", "").isdigit() else order.version
+    )
     body, errors = actions.parse(action, request.POST, version)
     if errors:
         return _detail_page(request, order, failed=action, errors=errors, status=422)
@@ -138,11 +195,19 @@ def order_action(request, number: str, action: str):
         errors = {"": _("工单已被他人更新，请查看最新情况后重试")}
         return _detail_page(request, order, failed=action, errors=errors, status=409)
     try:
-        actions.run(action, order, request.user, body, request.FILES.getlist("attachments") if action in actions.WITH_FILES else ())
+        actions.run(
+            action,
+            order,
+            request.user,
+            body,
+            request.FILES.getlist("attachments") if action in actions.WITH_FILES else (),
+        )
     except InvalidInput as error:
         return _detail_page(request, order, failed=action, errors=error.errors, status=422)
     except DomainError as error:
         status = 403 if isinstance(error, PermissionDenied) else 409
-        return _detail_page(request, order, failed=action, errors={"": error.message}, status=status)
+        return _detail_page(
+            request, order, failed=action, errors={"": error.message}, status=status
+        )
     messages.success(request, _("已%(action)s") % {"action": action.label})
     return redirect("web:order_detail", number=number)

@@ -47,7 +47,9 @@ def test_the_account_pages_need_the_token(strict, operator):
 
 
 def test_the_portal_form_needs_its_token(strict, city):
-    response = strict.post("/portal/", {"order_type": "complaint", "text": "路灯不亮", "caller_phone": "13800000000"})
+    response = strict.post(
+        "/portal/", {"order_type": "complaint", "text": "路灯不亮", "caller_phone": "13800000000"}
+    )
     assert response.status_code == 403
     assert not WorkOrder.objects.exists()
 
@@ -60,8 +62,12 @@ def test_an_api_post_on_a_session_without_a_token_is_refused(strict, operator):
 
 def test_an_api_post_with_a_bearer_token_needs_no_csrf_token(strict, operator):
     token = create_token(user=operator)
-    response = strict.post("/api/v1/orders", {"text": "东城1路路灯不亮", "order_type": "help"},
-                           content_type="application/json", headers={"Authorization": f"Bearer {token}"})
+    response = strict.post(
+        "/api/v1/orders",
+        {"text": "东城1路路灯不亮", "order_type": "help"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code != 403
 
 

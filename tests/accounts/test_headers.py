@@ -15,13 +15,25 @@ from tests import factories
 def pages(client, city):
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.operator)
-    return {path: client.get(path) for path in
-            ["/", "/orders/", f"/orders/{order.number}/", "/dashboard/", "/intake/", "/account/", "/portal/", "/login/"]}
+    return {
+        path: client.get(path)
+        for path in [
+            "/",
+            "/orders/",
+            f"/orders/{order.number}/",
+            "/dashboard/",
+            "/intake/",
+            "/account/",
+            "/portal/",
+            "/login/",
+        ]
+    }
 
 
 def test_every_page_carries_the_content_security_policy(pages):
     assert {path: r["Content-Security-Policy"] for path, r in pages.items()} == {
-        path: CONTENT_SECURITY_POLICY for path in pages}
+        path: CONTENT_SECURITY_POLICY for path in pages
+    }
 
 
 def test_the_policy_allows_scripts_only_from_the_site_and_no_framing():
@@ -32,8 +44,11 @@ def test_the_policy_allows_scripts_only_from_the_site_and_no_framing():
 
 def test_no_page_has_an_inline_script(pages):
     for path, response in pages.items():
-        inline = [tag for tag in re.findall(r"<script\b[^>]*>", response.content.decode())
-                  if "src=" not in tag and 'type="application/json"' not in tag]
+        inline = [
+            tag
+            for tag in re.findall(r"<script\b[^>]*>", response.content.decode())
+            if "src=" not in tag and 'type="application/json"' not in tag
+        ]
         assert inline == [], path
 
 
@@ -45,7 +60,9 @@ def test_pages_forbid_framing_sniffing_and_cross_site_referrers(pages):
         assert response["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
-def test_an_attachment_served_as_html_keeps_its_own_stricter_policy(client, city, settings, tmp_path):
+def test_an_attachment_served_as_html_keeps_its_own_stricter_policy(
+    client, city, settings, tmp_path
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
@@ -53,8 +70,14 @@ def test_an_attachment_served_as_html_keeps_its_own_stricter_policy(client, city
 
     settings.MEDIA_ROOT = tmp_path
     order = factories.order_in(Status.DISPATCHED, city)
-    item = Attachment.objects.create(order=order, file=SimpleUploadedFile("a.html", b"<p>hello</p>"), name="a.html",
-                                     content_type="text/html", size=12, uploaded_at=timezone.now())
+    item = Attachment.objects.create(
+        order=order,
+        file=SimpleUploadedFile("a.html", b"<p>hello</p>"),
+        name="a.html",
+        content_type="text/html",
+        size=12,
+        uploaded_at=timezone.now(),
+    )
     client.force_login(city.dispatcher)
     response = client.get(f"/orders/{order.number}/files/{item.pk}/")
     assert response["Content-Security-Policy"] == "default-src 'none'"

@@ -47,7 +47,10 @@ def test_four_wrong_passwords_still_let_the_right_one_in(client, operator):
 def test_a_name_without_an_account_is_locked_with_the_same_words(client, operator):
     fail(client, "wang.fang", 5)
     fail(client, "nobody.here", 5)
-    known, unknown = log_in(client, "wang.fang").content.decode(), log_in(client, "nobody.here").content.decode()
+    known, unknown = (
+        log_in(client, "wang.fang").content.decode(),
+        log_in(client, "nobody.here").content.decode(),
+    )
     assert LOCKED in known and LOCKED in unknown
     assert same_page(known.replace("wang.fang", "NAME"), unknown.replace("nobody.here", "NAME"))
 
@@ -123,7 +126,9 @@ def test_the_lock_is_kept_in_the_database_not_in_one_process_memory(operator):
     assert LOCKED in log_in(Client(), "wang.fang").content.decode()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_failures_at_the_same_moment_on_separate_connections_are_all_counted(city):
     from tests.orders.threads import run_together
@@ -158,7 +163,9 @@ def test_an_admin_unlocks_a_user_from_the_admin(client, operator, city):
     fail(Client(), "wang.fang", 5)
     admin = User.objects.create_superuser("root", password=PASSWORD, role="admin", unit=city.centre)
     client.force_login(admin)
-    response = client.post("/admin/org/user/", {"action": "unlock_login", "_selected_action": [operator.pk]})
+    response = client.post(
+        "/admin/org/user/", {"action": "unlock_login", "_selected_action": [operator.pk]}
+    )
     assert response.status_code == 302
     log_in(Client(), "wang.fang")  # a fresh browser: the lock is gone
     assert not LoginThrottle.objects.filter(key="wang.fang").exists()
@@ -171,7 +178,9 @@ def test_the_lock_list_in_the_admin_clears_a_locked_address(client, operator, ci
     admin = User.objects.create_superuser("root", password=PASSWORD, role="admin", unit=city.centre)
     client.force_login(admin)
     assert "127.0.0.1" in client.get("/admin/accounts/loginthrottle/").content.decode()
-    client.post("/admin/accounts/loginthrottle/", {"action": "unlock", "_selected_action": [row.pk]})
+    client.post(
+        "/admin/accounts/loginthrottle/", {"action": "unlock", "_selected_action": [row.pk]}
+    )
     assert not LoginThrottle.objects.filter(scope="address").exists()
 
 

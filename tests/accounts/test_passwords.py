@@ -32,7 +32,9 @@ def test_an_all_digit_password_is_refused():
 
 
 def test_a_password_of_one_kind_of_character_is_refused():
-    assert "密码至少要包含 2 类字符：小写字母、大写字母、数字、其他符号。" in refusals("jianglingshi")
+    assert "密码至少要包含 2 类字符：小写字母、大写字母、数字、其他符号。" in refusals(
+        "jianglingshi"
+    )
 
 
 def test_a_password_like_the_username_is_refused(operator):
@@ -50,14 +52,18 @@ def test_character_kinds_counts_lower_upper_digits_and_others():
 
 def test_the_rules_speak_english_when_english_is_chosen():
     with translation.override("en"):
-        assert refusals("Ab3$xyz!q") == ["This password is too short: it needs at least 10 characters."]
+        assert refusals("Ab3$xyz!q") == [
+            "This password is too short: it needs at least 10 characters."
+        ]
 
 
 @pytest.mark.django_db
 def test_a_weak_new_password_is_refused_with_its_reasons_and_changes_nothing(client, operator):
     log_in(client, "wang.fang")
-    response = client.post("/account/password/", {"old_password": PASSWORD, "new_password1": "12345678",
-                                                  "new_password2": "12345678"})
+    response = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
     page = response.content.decode()
     assert response.status_code == 400
     assert "密码太短" in page and "这个密码太常见了" in page and "密码只包含数字" in page
@@ -68,8 +74,14 @@ def test_a_weak_new_password_is_refused_with_its_reasons_and_changes_nothing(cli
 @pytest.mark.django_db
 def test_a_strong_new_password_is_taken_and_the_session_stays(client, operator):
     log_in(client, "wang.fang")
-    response = client.post("/account/password/", {"old_password": PASSWORD, "new_password1": "Binjiang-Street-7",
-                                                  "new_password2": "Binjiang-Street-7"})
+    response = client.post(
+        "/account/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Binjiang-Street-7",
+            "new_password2": "Binjiang-Street-7",
+        },
+    )
     assert response.status_code == 302
     operator.refresh_from_db()
     assert operator.check_password("Binjiang-Street-7")

@@ -71,11 +71,15 @@ def test_a_login_gives_a_new_session_key(client, operator):
     assert client.session.session_key != before
 
 
-def test_the_session_cookie_is_httponly_samesite_lax_and_lives_no_longer_than_the_maximum_age(client, operator):
+def test_the_session_cookie_is_httponly_samesite_lax_and_lives_no_longer_than_the_maximum_age(
+    client, operator
+):
     cookie = log_in(client, "wang.fang").cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert cookie["max-age"] == 12 * 3600
-    assert not cookie["secure"]  # plain HTTP in tests; HOTLINE_HTTPS=1 makes it secure (test_deploy)
+    assert not cookie[
+        "secure"
+    ]  # plain HTTP in tests; HOTLINE_HTTPS=1 makes it secure (test_deploy)
 
 
 def test_a_signed_in_session_without_the_login_time_is_ended(client, operator):

@@ -34,7 +34,11 @@ def test_failures_spread_wider_than_the_window_never_lock():
 
 def test_a_count_starts_again_once_its_lock_is_over():
     count = failures_at(0, 1, 2, 3, 4, 20)
-    assert (count.failures, count.window_start, count.locked_until) == (1, T0 + timedelta(minutes=20), None)
+    assert (count.failures, count.window_start, count.locked_until) == (
+        1,
+        T0 + timedelta(minutes=20),
+        None,
+    )
 
 
 def test_a_count_stays_until_its_window_and_its_lock_are_both_over():

@@ -26,7 +26,10 @@ def test_a_user_sets_it_up_from_the_account_page_with_the_first_code(client, ope
     log_in(client, "wang.fang")
     page = client.get("/account/two-factor/").content.decode()
     secret = shown_secret(page)
-    assert f"otpauth://totp/12345%E7%83%AD%E7%BA%BF:wang.fang?secret={secret}" in page and "<svg" in page
+    assert (
+        f"otpauth://totp/12345%E7%83%AD%E7%BA%BF:wang.fang?secret={secret}" in page
+        and "<svg" in page
+    )
     response = client.post("/account/two-factor/", {"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302
     assert TwoFactor.objects.get(user=operator).secret == secret
@@ -35,7 +38,8 @@ def test_a_user_sets_it_up_from_the_account_page_with_the_first_code(client, ope
 def test_reloading_the_setup_page_shows_the_same_secret(client, operator):
     log_in(client, "wang.fang")
     assert shown_secret(client.get("/account/two-factor/").content.decode()) == shown_secret(
-        client.get("/account/two-factor/").content.decode())
+        client.get("/account/two-factor/").content.decode()
+    )
 
 
 def test_a_wrong_code_at_setup_stores_nothing(client, operator):
@@ -51,7 +55,9 @@ def test_a_malformed_code_is_named_and_not_counted(client, operator):
     with_two_factor(operator)
     log_in(client, "wang.fang")
     response = client.post("/login/code/", {"code": "12ab"})
-    assert response.status_code == 400 and "请输入验证器上显示的 6 位数字" in response.content.decode()
+    assert (
+        response.status_code == 400 and "请输入验证器上显示的 6 位数字" in response.content.decode()
+    )
     assert not LoginThrottle.objects.exists()
 
 
@@ -171,7 +177,9 @@ def test_the_admin_action_resets_it(client, operator, city):
     with_two_factor(operator)
     admin = User.objects.create_superuser("root", password=PASSWORD, role="admin", unit=city.centre)
     client.force_login(admin)
-    client.post("/admin/org/user/", {"action": "reset_two_factor", "_selected_action": [operator.pk]})
+    client.post(
+        "/admin/org/user/", {"action": "reset_two_factor", "_selected_action": [operator.pk]}
+    )
     assert not TwoFactor.objects.filter(user=operator).exists()
 
 

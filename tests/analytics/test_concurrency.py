@@ -41,7 +41,9 @@ def test_refreshes_racing_with_actions_lose_nothing_and_count_nothing_twice(city
     assert results[0] == "handled", results
     while services.refresh_rollup()["rolled up"]:
         pass
-    assert selectors.counters(EVERYTHING, by=("unit_id",)) == selectors.recomputed_counters(EVERYTHING)
+    assert selectors.counters(EVERYTHING, by=("unit_id",)) == selectors.recomputed_counters(
+        EVERYTHING
+    )
 
 
 def test_a_rebuild_beside_actions_leaves_their_marks_for_the_next_refresh(city):
@@ -57,4 +59,6 @@ def test_a_rebuild_beside_actions_leaves_their_marks_for_the_next_refresh(city):
     assert results[0] == "handled", results
     while services.refresh_rollup()["rolled up"]:
         pass
-    assert selectors.counters(EVERYTHING, by=("unit_id",)) == selectors.recomputed_counters(EVERYTHING)
+    assert selectors.counters(EVERYTHING, by=("unit_id",)) == selectors.recomputed_counters(
+        EVERYTHING
+    )

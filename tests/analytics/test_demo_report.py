@@ -35,7 +35,14 @@ def month(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), transaction.atomic():
         History(build_city(), orders=1500, end=timezone.now(), days=75, seed=5).run()
         rebuild_rollup()
-        call_command("report", "monthly", month=f"{period.start:%Y-%m}", format="pdf", out=out, stdout=io.StringIO())
+        call_command(
+            "report",
+            "monthly",
+            month=f"{period.start:%Y-%m}",
+            format="pdf",
+            out=out,
+            stdout=io.StringIO(),
+        )
         kpi = io.StringIO()
         call_command("kpi", month=f"{period.start:%Y-%m}", as_json=True, stdout=kpi)
         result = {
@@ -45,14 +52,24 @@ def month(django_db_setup, django_db_blocker, tmp_path_factory):
             "rolled_up": selectors.totals(period),
         }
         transaction.set_rollback(True)
-    result["text"] = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(result["pdf"])).pages)
+    result["text"] = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(result["pdf"])).pages
+    )
     return result
 
 
 def test_the_pdf_opens_and_has_every_section(month):
     assert month["pdf"].startswith(b"%PDF-")
-    for heading in ("一、总体情况", "二、诉求分类", "三、突增诉求", "四、热点与重复来电", "五、单位考核排名",
-                    "六、每月一题候选", "七、下月预警", "指标口径"):
+    for heading in (
+        "一、总体情况",
+        "二、诉求分类",
+        "三、突增诉求",
+        "四、热点与重复来电",
+        "五、单位考核排名",
+        "六、每月一题候选",
+        "七、下月预警",
+        "指标口径",
+    ):
         assert heading in month["text"]
 
 
@@ -72,7 +89,9 @@ def test_every_rate_in_the_pdf_has_the_numerator_and_denominator_recomputed_from
     lines = month["text"].splitlines()
     for rate in RATES:
         row = next(line for line in lines if line.startswith(rate.name + " "))
-        assert row.endswith(f"{format_cell(rate.numerator(counts))} {format_cell(rate.denominator(counts))}"), row
+        assert row.endswith(
+            f"{format_cell(rate.numerator(counts))} {format_cell(rate.denominator(counts))}"
+        ), row
 
 
 def test_the_ranking_in_the_pdf_is_the_one_hotline_kpi_prints(month):
@@ -82,4 +101,3 @@ def test_the_ranking_in_the_pdf_is_the_one_hotline_kpi_prints(month):
     for unit in ranked:
         expected = f"{unit['rank']} {unit['unit']} {format_cell(unit['score'])} "
         assert any(line.startswith(expected) for line in lines), expected
-

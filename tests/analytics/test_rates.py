@@ -28,17 +28,23 @@ def test_a_rate_with_an_empty_cohort_is_none_not_zero():
 def test_the_overdue_rate_is_the_complement_of_the_on_time_completion_rate():
     counts = {"due": 8, "finished_on_time": 6}
     assert rate("overdue_rate", **counts) == pytest.approx(0.25)
-    assert rate("overdue_rate", **counts) + rate("on_time_completion_rate", **counts) == pytest.approx(1)
+    assert rate("overdue_rate", **counts) + rate(
+        "on_time_completion_rate", **counts
+    ) == pytest.approx(1)
 
 
 def test_the_satisfaction_rate_counts_basically_satisfied_as_satisfied():
-    assert rate("satisfaction_rate", satisfied=6, basically_satisfied=2, unsatisfied=2) == pytest.approx(0.8)
+    assert rate(
+        "satisfaction_rate", satisfied=6, basically_satisfied=2, unsatisfied=2
+    ) == pytest.approx(0.8)
 
 
 def test_the_satisfaction_score_uses_the_configured_points_per_grade():
     counts = {"satisfied": 1, "basically_satisfied": 1, "unsatisfied": 2}
     assert satisfaction_score(counts) == pytest.approx((100 + 80) / 4)
-    assert satisfaction_score(counts, {"satisfied": 10, "basically_satisfied": 6, "unsatisfied": 2}) == pytest.approx(5)
+    assert satisfaction_score(
+        counts, {"satisfied": 10, "basically_satisfied": 6, "unsatisfied": 2}
+    ) == pytest.approx(5)
     assert satisfaction_score({}) is None
 
 

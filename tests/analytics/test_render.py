@@ -27,22 +27,36 @@ def make_report(with_charts: bool = True) -> Report:
     overview = Section(
         "一、受理概况",
         text="本月共受理诉求 12,345 件。",
-        tables=[Table(
-            "各类诉求办理情况",
-            ["分类编码", "分类名称", "受理量", "按时办结率", "平均办理时长"],
-            rows,
-            links=[f"/orders/?category=05.{i:02d}&month=2026-10" for i in range(ROWS)],
-            percent_columns=frozenset({3}),
-            note="按时办结率 = 按时办结件数 / 应办结件数",
-        )],
-        charts=[Chart("每日受理量", "line", [f"10月{d}日" for d in range(1, 11)],
-                      {"受理量": [float(400 + d * 7 % 30) for d in range(10)]})],
+        tables=[
+            Table(
+                "各类诉求办理情况",
+                ["分类编码", "分类名称", "受理量", "按时办结率", "平均办理时长"],
+                rows,
+                links=[f"/orders/?category=05.{i:02d}&month=2026-10" for i in range(ROWS)],
+                percent_columns=frozenset({3}),
+                note="按时办结率 = 按时办结件数 / 应办结件数",
+            )
+        ],
+        charts=[
+            Chart(
+                "每日受理量",
+                "line",
+                [f"10月{d}日" for d in range(1, 11)],
+                {"受理量": [float(400 + d * 7 % 30) for d in range(10)]},
+            )
+        ],
     )
     categories = Section(
         "二、诉求分类",
         tables=[Table("退回情况", ["单位", "退回件数"], [])],
-        charts=[Chart("诉求分类", "bar", CATEGORIES,
-                      {"本月": [900, 800, 700, 600, 500, 400], "上月": [850, 820, 610, 640, 480, 300]})],
+        charts=[
+            Chart(
+                "诉求分类",
+                "bar",
+                CATEGORIES,
+                {"本月": [900, 800, 700, 600, 500, 400], "上月": [850, 820, 610, 640, 480, 300]},
+            )
+        ],
     )
     if not with_charts:
         overview.charts, categories.charts = [], []
@@ -270,14 +284,16 @@ def test_xlsx_row_links_are_absolute_hyperlinks_in_an_order_column(workbook):
     assert sheet["F2"].hyperlink.target == (
         "https://12345.example.cn/orders/?category=05.00&month=2026-10"
     )
-    assert sum(1 for (cell,) in sheet.iter_rows(min_row=2, min_col=6, max_col=6)
-               if cell.hyperlink) == ROWS
+    assert (
+        sum(1 for (cell,) in sheet.iter_rows(min_row=2, min_col=6, max_col=6) if cell.hyperlink)
+        == ROWS
+    )
 
 
 def test_xlsx_text_that_looks_like_a_formula_stays_text():
     from openpyxl import load_workbook
 
-    table = Table("t", ["名称"], [["=HYPERLINK(\"http://evil\",\"点我\")"]])
+    table = Table("t", ["名称"], [['=HYPERLINK("http://evil","点我")']])
     report = Report("r", "p", datetime(2026, 1, 1), [Section("s", tables=[table])])
     cell = load_workbook(io.BytesIO(render.to_xlsx(report)))["t"]["A2"]
     assert cell.data_type == "s"
@@ -285,8 +301,9 @@ def test_xlsx_text_that_looks_like_a_formula_stays_text():
 
 
 def test_sheet_names_are_legal_unique_and_at_most_31_characters():
-    names = render.sheet_names(["a/b:c", "A/B:C", "x" * 40, "x" * 40, "[]", "history"],
-                               taken={"概要"})
+    names = render.sheet_names(
+        ["a/b:c", "A/B:C", "x" * 40, "x" * 40, "[]", "history"], taken={"概要"}
+    )
     assert len(set(n.casefold() for n in names)) == len(names)
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) for n in names)
     assert names[0] == "a b c" and names[1] == "A B C (2)"

@@ -31,10 +31,18 @@ def table(report, title):
 
 
 def test_requests_from_one_address_however_spelt_are_a_hot_spot_linked_to_its_orders(city):
-    spellings = ["东城1路11小区3栋", "东城1路11小区 3栋", "东城1路11小区3栋", "东城1路11小区 3栋", "东城1路11小区3栋"]
+    spellings = [
+        "东城1路11小区3栋",
+        "东城1路11小区 3栋",
+        "东城1路11小区3栋",
+        "东城1路11小区 3栋",
+        "东城1路11小区3栋",
+    ]
     with clock.frozen_at(at(12)):
-        same = [factories.register(city, address=spelling, caller_phone=f"1381234567{i}")
-                for i, spelling in enumerate(spellings)]
+        same = [
+            factories.register(city, address=spelling, caller_phone=f"1381234567{i}")
+            for i, spelling in enumerate(spellings)
+        ]
         factories.register(city, address="东城2路5号")
     refresh_rollup()
     spots = table(reports.monthly_analysis(OCTOBER), "同一地址的重复诉求")
@@ -56,7 +64,9 @@ def test_a_repeat_caller_is_listed_without_the_phone(city):
 def test_the_daily_summary_lists_the_unsatisfied_visits_with_links(city):
     with clock.frozen_at(at(12)):
         order = factories.order_in(Status.PENDING_VISIT, city)
-        services.visit_order(order=order, actor=city.visitor, resolved=False, satisfaction="unsatisfied")
+        services.visit_order(
+            order=order, actor=city.visitor, resolved=False, satisfaction="unsatisfied"
+        )
     refresh_rollup()
     unsatisfied = table(reports.daily_summary(date(2026, 10, 12)), "不满意回访")
     assert [row[0] for row in unsatisfied.rows] == [order.number]
@@ -87,9 +97,19 @@ def test_the_weekly_ranking_gives_the_previous_weeks_place(city):
 def test_the_daily_summary_finds_the_week_s_hot_issue_in_the_texts(city):
     text = "东城1路11小区北门外的路灯坏了一个多星期，晚上一片漆黑，老人孩子走路很危险"
     with clock.frozen_at(at(12)):
-        reported = [factories.register(city, text=text, caller_phone=f"1390000000{i}", category_code="03.05",
-                                       address="东城1路11小区") for i in range(3)]
-        factories.register(city, text="咨询社保卡补办需要带什么材料", category_code="14.01", address="")
+        reported = [
+            factories.register(
+                city,
+                text=text,
+                caller_phone=f"1390000000{i}",
+                category_code="03.05",
+                address="东城1路11小区",
+            )
+            for i in range(3)
+        ]
+        factories.register(
+            city, text="咨询社保卡补办需要带什么材料", category_code="14.01", address=""
+        )
     issues = table(reports.daily_summary(date(2026, 10, 12)), "热点问题")
     assert [row[1:3] for row in issues.rows] == [[3, 3]]
     assert linked_numbers(issues.links[0]) == {o.number for o in reported}

@@ -50,7 +50,9 @@ def drain():
         pass
 
 
-@pytest.mark.parametrize("by", [("unit_id",), ("day", "unit_id", "category_id", "street_id", "channel"), ()])
+@pytest.mark.parametrize(
+    "by", [("unit_id",), ("day", "unit_id", "category_id", "street_id", "channel"), ()]
+)
 def test_the_refreshed_rollup_equals_a_recomputation_from_events(history, by):
     drain()
     for period in (OCTOBER, NOVEMBER):
@@ -81,12 +83,34 @@ def test_a_change_after_a_refresh_is_applied_as_a_difference(history):
 
 def test_a_rebuild_gives_the_same_rollup_as_the_refreshes(history):
     drain()
-    refreshed = sorted(Cell.objects.values_list("day", "unit_id", "category_id", "street_id", "channel",
-                                                "dispatched", "due", "visited", "registered"))
+    refreshed = sorted(
+        Cell.objects.values_list(
+            "day",
+            "unit_id",
+            "category_id",
+            "street_id",
+            "channel",
+            "dispatched",
+            "due",
+            "visited",
+            "registered",
+        )
+    )
     assert services.rebuild_rollup() == 8
     assert not Stale.objects.exists()
-    rebuilt = sorted(Cell.objects.values_list("day", "unit_id", "category_id", "street_id", "channel",
-                                              "dispatched", "due", "visited", "registered"))
+    rebuilt = sorted(
+        Cell.objects.values_list(
+            "day",
+            "unit_id",
+            "category_id",
+            "street_id",
+            "channel",
+            "dispatched",
+            "due",
+            "visited",
+            "registered",
+        )
+    )
     assert rebuilt == refreshed
 
 
@@ -127,8 +151,13 @@ def test_streets_are_ranked_by_composite_score_with_units_without_work_unranked(
     first = table[0]
     assert first.unit == history.streets[0] and first.standing.rank == 1
     assert first.score == pytest.approx(
-        100 * (0.2 * first.rates["first_contact_rate"] + 0.4 * first.rates["resolution_rate"]
-               + 0.4 * first.rates["satisfaction_rate"]))
+        100
+        * (
+            0.2 * first.rates["first_contact_rate"]
+            + 0.4 * first.rates["resolution_rate"]
+            + 0.4 * first.rates["satisfaction_rate"]
+        )
+    )
     assert all(f.standing.rank is None for f in table[1:])
 
 
@@ -137,7 +166,9 @@ def test_imported_orders_are_marked_and_rolled_up_like_any_other(city, tmp_path)
     from tests.transfer.files import ON_THE_SPOT, VISITED, write_csv
 
     import_orders(write_csv(tmp_path / "orders.csv", [VISITED, ON_THE_SPOT]))
-    assert set(Stale.objects.values_list("order_id", flat=True)) == set(WorkOrder.objects.values_list("pk", flat=True))
+    assert set(Stale.objects.values_list("order_id", flat=True)) == set(
+        WorkOrder.objects.values_list("pk", flat=True)
+    )
     drain()
     everything = Period(date(2000, 1, 1), date(2100, 1, 1))
     assert rolled_up(everything, ())[()]["registered"] == 2
@@ -169,7 +200,9 @@ def test_a_weight_for_an_unknown_rate_is_refused(settings):
 def test_weeks_start_on_monday_and_months_on_the_first(history):
     drain()
     weeks = selectors.counters(OCTOBER, by=("week",), fields=("registered",))
-    months = selectors.counters(Period(date(2026, 10, 1), date(2026, 11, 30)), by=("month",), fields=("registered",))
+    months = selectors.counters(
+        Period(date(2026, 10, 1), date(2026, 11, 30)), by=("month",), fields=("registered",)
+    )
     assert {monday.weekday() for (monday,) in weeks} == {0}
     assert sum(c["registered"] for c in weeks.values()) == selectors.totals(OCTOBER)["registered"]
     registered = {month: c["registered"] for (month,), c in months.items()}

@@ -16,29 +16,57 @@ def bearer(city):
 
 
 def batch(client, bearer, orders, **extra):
-    return client.post("/api/v1/orders/batch", {"orders": orders}, content_type="application/json", **bearer, **extra)
+    return client.post(
+        "/api/v1/orders/batch",
+        {"orders": orders},
+        content_type="application/json",
+        **bearer,
+        **extra,
+    )
 
 
-def test_a_batch_registers_every_order_with_its_suggestions_in_the_order_given(client, city, bearer):
-    orders = [{"text": SEWER, "address": "东城1路11小区3栋"}, {"text": "路灯不亮了，晚上很黑", "caller_phone": "13812345678"}]
+def test_a_batch_registers_every_order_with_its_suggestions_in_the_order_given(
+    client, city, bearer
+):
+    orders = [
+        {"text": SEWER, "address": "东城1路11小区3栋"},
+        {"text": "路灯不亮了，晚上很黑", "caller_phone": "13812345678"},
+    ]
     response = batch(client, bearer, orders)
     assert response.status_code == 201
     items = response.json()["items"]
-    assert response.json()["count"] == 2 and [i["status"] for i in items] == ["registered", "registered"]
+    assert response.json()["count"] == 2 and [i["status"] for i in items] == [
+        "registered",
+        "registered",
+    ]
     stored = [WorkOrder.objects.get(number=i["number"]) for i in items]
     assert [o.text for o in stored] == [o["text"] for o in orders]
-    assert stored[0].suggestions["category"]["code"] == items[0]["suggestions"]["category"]["code"] == "03.04"
+    assert (
+        stored[0].suggestions["category"]["code"]
+        == items[0]["suggestions"]["category"]["code"]
+        == "03.04"
+    )
     assert Event.objects.filter(order__in=stored, action="register").count() == 2
 
 
-def test_a_later_order_in_a_batch_is_suggested_as_a_duplicate_of_an_earlier_registered_order(client, city, bearer):
+def test_a_later_order_in_a_batch_is_suggested_as_a_duplicate_of_an_earlier_registered_order(
+    client, city, bearer
+):
     batch(client, bearer, [{"text": SEWER, "address": "东城1路11小区3栋"}])
-    second = batch(client, bearer, [{"text": SEWER, "address": "东城1路11小区5栋"}]).json()["items"][0]
+    second = batch(client, bearer, [{"text": SEWER, "address": "东城1路11小区5栋"}]).json()[
+        "items"
+    ][0]
     assert second["suggestions"]["duplicates"]
 
 
-def test_one_bad_order_refuses_the_whole_batch_naming_its_position_and_registers_nothing(client, city, bearer):
-    orders = [{"text": SEWER}, {"text": SEWER, "caller_phone": "12"}, {"text": SEWER, "address": "火星1号"}]
+def test_one_bad_order_refuses_the_whole_batch_naming_its_position_and_registers_nothing(
+    client, city, bearer
+):
+    orders = [
+        {"text": SEWER},
+        {"text": SEWER, "caller_phone": "12"},
+        {"text": SEWER, "address": "火星1号"},
+    ]
     response = batch(client, bearer, orders)
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"orders.1.caller_phone"}
@@ -51,7 +79,9 @@ def test_an_empty_or_too_large_batch_is_a_422(client, city, bearer):
     assert not WorkOrder.objects.exists()
 
 
-def test_a_batch_retried_with_its_key_is_answered_alike_and_registers_nothing_more(client, city, bearer):
+def test_a_batch_retried_with_its_key_is_answered_alike_and_registers_nothing_more(
+    client, city, bearer
+):
     orders = [{"text": SEWER}, {"text": "路灯不亮了"}]
     first = batch(client, bearer, orders, HTTP_IDEMPOTENCY_KEY="batch-1")
     again = batch(client, bearer, orders, HTTP_IDEMPOTENCY_KEY="batch-1")

@@ -24,10 +24,22 @@ from tests import factories
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 OPERATIONS = [result.ok() for result in schema.get_all_operations()]
 EXAMPLES, UNSIGNED_EXAMPLES = 50, 25
-budget = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
-STATES = (Status.REGISTERED, Status.PENDING_DISPATCH, Status.DISPATCHED, Status.ACCEPTED, Status.REPLIED,
-          Status.PENDING_VISIT, Status.CLOSED)
+budget = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+STATES = (
+    Status.REGISTERED,
+    Status.PENDING_DISPATCH,
+    Status.DISPATCHED,
+    Status.ACCEPTED,
+    Status.REPLIED,
+    Status.PENDING_VISIT,
+    Status.CLOSED,
+)
 
 
 @pytest.fixture
@@ -60,7 +72,11 @@ def fuzz(operation, draw_extra, prepare, examples: int = EXAMPLES) -> set[int]:
         headers = prepare(case, extra)
         # A well-formed request may still name a unit or category that does not exist: a 422
         # then is right, so only "valid requests are accepted" is left out of the checks.
-        statuses.add(case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance]).status_code)
+        statuses.add(
+            case.call_and_validate(
+                headers=headers, excluded_checks=[positive_data_acceptance]
+            ).status_code
+        )
 
     try:
         run()
@@ -80,12 +96,24 @@ def test_every_operation_answers_every_generated_request_within_its_schema_signe
             case.path_parameters["number"] = number
         return {"Authorization": token}
 
-    succeeded = [op.path for op in OPERATIONS
-                 if any(200 <= status < 300 for status in fuzz(op, st.tuples(st.sampled_from(tokens),
-                                                                             st.sampled_from([None, *numbers])), prepare))]
+    succeeded = [
+        op.path
+        for op in OPERATIONS
+        if any(
+            200 <= status < 300
+            for status in fuzz(
+                op, st.tuples(st.sampled_from(tokens), st.sampled_from([None, *numbers])), prepare
+            )
+        )
+    ]
     # The examples reach the work itself, not only the refusals: every read and registering at
     # least (an action's generated body seldom holds the order's current version).
-    assert {"/api/v1/orders", "/api/v1/orders/{number}", "/api/v1/units", "/api/v1/categories"} <= set(succeeded)
+    assert {
+        "/api/v1/orders",
+        "/api/v1/orders/{number}",
+        "/api/v1/units",
+        "/api/v1/categories",
+    } <= set(succeeded)
     assert len(succeeded) >= 10, (len(succeeded), succeeded)
 
 

@@ -19,51 +19,83 @@ def bearer(city):
 
 
 def test_a_suggestion_comes_with_confidences_the_unit_duplicates_and_articles(client, city, bearer):
-    client.post("/api/v1/orders", {"text": SEWER, "address": "东城1路11小区3栋"}, content_type="application/json", **bearer)
-    response = client.post("/api/v1/triage/suggest", {"text": SEWER, "address": "东城1路11小区5栋"},
-                           content_type="application/json", **bearer)
+    client.post(
+        "/api/v1/orders",
+        {"text": SEWER, "address": "东城1路11小区3栋"},
+        content_type="application/json",
+        **bearer,
+    )
+    response = client.post(
+        "/api/v1/triage/suggest",
+        {"text": SEWER, "address": "东城1路11小区5栋"},
+        content_type="application/json",
+        **bearer,
+    )
     body = response.json()
     assert response.status_code == 200
     assert body["category"]["code"] == "03.04" and 0 < body["category"]["confidence"] <= 1
     assert len(body["category"]["top3"]) == 3 and body["unit"]["name"] == "水务局"
     assert body["duplicates"] and body["duplicates"][0]["score"] >= 0.45
-    assert "articles" in body and body["order_type"]["value"] and body["urgency"]["value"] == "normal"
+    assert (
+        "articles" in body and body["order_type"]["value"] and body["urgency"]["value"] == "normal"
+    )
 
 
 def test_registering_stores_the_suggestion_beside_the_callers_choice(client, city, bearer):
-    response = client.post("/api/v1/orders", {"text": SEWER, "address": "东城1路11小区", "category_code": "03.05"},
-                           content_type="application/json", **bearer)
+    response = client.post(
+        "/api/v1/orders",
+        {"text": SEWER, "address": "东城1路11小区", "category_code": "03.05"},
+        content_type="application/json",
+        **bearer,
+    )
     assert response.status_code == 201
     order = WorkOrder.objects.get(number=response.json()["number"])
     assert order.category.code == "03.05" and order.suggestions["category"]["code"] == "03.04"
 
 
 def test_bad_input_is_a_422_naming_the_field_and_registers_nothing(client, city, bearer):
-    response = client.post("/api/v1/orders", {"text": SEWER, "caller_phone": "12"}, content_type="application/json", **bearer)
+    response = client.post(
+        "/api/v1/orders",
+        {"text": SEWER, "caller_phone": "12"},
+        content_type="application/json",
+        **bearer,
+    )
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_input" and "caller_phone" in response.json()["errors"]
-    missing = client.post("/api/v1/orders", {"address": "东城1路"}, content_type="application/json", **bearer)
+    assert (
+        response.json()["code"] == "invalid_input" and "caller_phone" in response.json()["errors"]
+    )
+    missing = client.post(
+        "/api/v1/orders", {"address": "东城1路"}, content_type="application/json", **bearer
+    )
     assert missing.status_code == 422 and "text" in missing.json()["errors"]
     assert not WorkOrder.objects.exists()
 
 
 def test_without_a_valid_token_the_api_answers_401(client, city):
     for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer not-a-token"}):
-        response = client.post("/api/v1/triage/suggest", {"text": SEWER}, content_type="application/json", **headers)
+        response = client.post(
+            "/api/v1/triage/suggest", {"text": SEWER}, content_type="application/json", **headers
+        )
         assert response.status_code == 401 and response.json()["code"] == "unauthorized"
 
 
 def test_a_revoked_token_no_longer_works(client, city):
     token = create_token(user=city.operator)
     call_command("token", "revoke", token[:8], stdout=io.StringIO())
-    response = client.post("/api/v1/triage/suggest", {"text": SEWER}, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post(
+        "/api/v1/triage/suggest",
+        {"text": SEWER},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert response.status_code == 401
 
 
 def test_a_unit_handler_may_not_register_through_the_api(client, city):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=city.handler())}"}
-    response = client.post("/api/v1/orders", {"text": SEWER}, content_type="application/json", **headers)
+    response = client.post(
+        "/api/v1/orders", {"text": SEWER}, content_type="application/json", **headers
+    )
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     assert not WorkOrder.objects.exists()
 
@@ -71,8 +103,12 @@ def test_a_unit_handler_may_not_register_through_the_api(client, city):
 def test_token_create_prints_a_token_that_works(client, city):
     out = io.StringIO()
     call_command("token", "create", city.operator.username, stdout=out)
-    response = client.post("/api/v1/triage/suggest", {"text": SEWER}, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {out.getvalue().strip()}")
+    response = client.post(
+        "/api/v1/triage/suggest",
+        {"text": SEWER},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {out.getvalue().strip()}",
+    )
     assert response.status_code == 200
 
 

@@ -29,13 +29,23 @@ def test_the_list_filters_by_status_category_and_text(client, city):
     dispatched = factories.order_in(Status.DISPATCHED, city)
     other = factories.register(city, text="路灯不亮了，晚上很黑", category_code="03.03")
     headers = auth(city.dispatcher)
-    assert [o["number"] for o in client.get("/api/v1/orders", {"status": "dispatched"}, **headers).json()["items"]] == [dispatched.number]
-    assert [o["number"] for o in client.get("/api/v1/orders", {"category": "03.03"}, **headers).json()["items"]] == [other.number]
-    assert [o["number"] for o in client.get("/api/v1/orders", {"q": "路灯"}, **headers).json()["items"]] == [other.number]
+    assert [
+        o["number"]
+        for o in client.get("/api/v1/orders", {"status": "dispatched"}, **headers).json()["items"]
+    ] == [dispatched.number]
+    assert [
+        o["number"]
+        for o in client.get("/api/v1/orders", {"category": "03.03"}, **headers).json()["items"]
+    ] == [other.number]
+    assert [
+        o["number"] for o in client.get("/api/v1/orders", {"q": "路灯"}, **headers).json()["items"]
+    ] == [other.number]
 
 
 def test_a_bad_filter_is_a_422_naming_it(client, city):
-    response = client.get("/api/v1/orders", {"status": "nonsense", "limit": 0}, **auth(city.dispatcher))
+    response = client.get(
+        "/api/v1/orders", {"status": "nonsense", "limit": 0}, **auth(city.dispatcher)
+    )
     assert response.status_code == 422 and {"status", "limit"} <= set(response.json()["errors"])
 
 
@@ -53,7 +63,10 @@ def test_one_order_comes_with_its_timeline_and_a_masked_phone_for_units(client, 
     body = client.get(f"/api/v1/orders/{order.number}", **auth(city.handler())).json()
     assert [e["action"] for e in body["timeline"]] == ["register", "dispatch", "accept"]
     assert body["caller_phone"] == "138****5678"
-    assert client.get(f"/api/v1/orders/{order.number}", **auth(city.dispatcher)).json()["caller_phone"] == "13812345678"
+    assert (
+        client.get(f"/api/v1/orders/{order.number}", **auth(city.dispatcher)).json()["caller_phone"]
+        == "13812345678"
+    )
 
 
 def test_a_confidential_reporter_is_not_revealed_even_to_the_centre(client, city):
@@ -63,11 +76,23 @@ def test_a_confidential_reporter_is_not_revealed_even_to_the_centre(client, city
 
 
 def test_an_order_lives_its_whole_life_through_the_api(client, city):
-    number = post(client, "/orders", {"text": "东城1路11小区门口垃圾三天没人清运", "address": "东城1路11小区",
-                                     "category_code": "02.01", "caller_phone": "13812345678"}, auth(city.operator)).json()["number"]
+    number = post(
+        client,
+        "/orders",
+        {
+            "text": "东城1路11小区门口垃圾三天没人清运",
+            "address": "东城1路11小区",
+            "category_code": "02.01",
+            "caller_phone": "13812345678",
+        },
+        auth(city.operator),
+    ).json()["number"]
     steps = [
-        (city.dispatcher, "dispatch", {}), (city.handler(), "accept", {}), (city.handler(), "record_contact", {"way": "电话"}),
-        (city.handler(), "reply", {"result": "已清运", "solved": True}), (city.dispatcher, "approve_reply", {}),
+        (city.dispatcher, "dispatch", {}),
+        (city.handler(), "accept", {}),
+        (city.handler(), "record_contact", {"way": "电话"}),
+        (city.handler(), "reply", {"result": "已清运", "solved": True}),
+        (city.dispatcher, "approve_reply", {}),
         (city.visitor, "visit", {"resolved": True, "satisfaction": "satisfied"}),
     ]
     for actor, action, body in steps:
@@ -78,7 +103,12 @@ def test_an_order_lives_its_whole_life_through_the_api(client, city):
 
 def test_an_illegal_transition_is_a_409_with_the_reason_and_changes_nothing(client, city):
     order = factories.order_in(Status.REGISTERED, city)
-    response = post(client, f"/orders/{order.number}/reply", {"result": "已处理", "solved": True}, auth(city.dispatcher))
+    response = post(
+        client,
+        f"/orders/{order.number}/reply",
+        {"result": "已处理", "solved": True},
+        auth(city.dispatcher),
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "transition_not_allowed" and response.json()["reason"]
     assert WorkOrder.objects.get(pk=order.pk).version == order.version
@@ -92,14 +122,21 @@ def test_the_wrong_role_is_a_403(client, city):
 
 def test_a_stale_version_is_a_409_conflict(client, city):
     order = factories.order_in(Status.DISPATCHED, city)
-    response = post(client, f"/orders/{order.number}/accept", {"version": order.version - 1}, auth(city.handler()))
+    response = post(
+        client,
+        f"/orders/{order.number}/accept",
+        {"version": order.version - 1},
+        auth(city.handler()),
+    )
     assert response.status_code == 409 and response.json()["code"] == "conflict"
     assert WorkOrder.objects.get(pk=order.pk).status == Status.DISPATCHED
 
 
 def test_an_unknown_unit_in_a_dispatch_is_a_422_naming_the_field(client, city):
     order = factories.order_in(Status.REGISTERED, city)
-    response = post(client, f"/orders/{order.number}/dispatch", {"unit": 999999}, auth(city.dispatcher))
+    response = post(
+        client, f"/orders/{order.number}/dispatch", {"unit": 999999}, auth(city.dispatcher)
+    )
     assert response.status_code == 422 and "unit" in response.json()["errors"]
 
 
@@ -111,6 +148,7 @@ def test_every_action_after_registration_has_its_own_endpoint(client, db):
 
 
 # --- Idempotency-Key ---------------------------------------------------------------------------------
+
 
 def test_a_post_retried_with_the_same_key_creates_one_order_and_answers_the_same(client, city):
     headers = auth(city.operator)
@@ -124,8 +162,20 @@ def test_a_post_retried_with_the_same_key_creates_one_order_and_answers_the_same
 
 def test_the_same_key_with_another_request_is_refused(client, city):
     headers = auth(city.operator)
-    post(client, "/orders", {"text": "垃圾没人清运", "address": "东城1路"}, headers, HTTP_IDEMPOTENCY_KEY="k1")
-    response = post(client, "/orders", {"text": "路灯不亮", "address": "东城1路"}, headers, HTTP_IDEMPOTENCY_KEY="k1")
+    post(
+        client,
+        "/orders",
+        {"text": "垃圾没人清运", "address": "东城1路"},
+        headers,
+        HTTP_IDEMPOTENCY_KEY="k1",
+    )
+    response = post(
+        client,
+        "/orders",
+        {"text": "路灯不亮", "address": "东城1路"},
+        headers,
+        HTTP_IDEMPOTENCY_KEY="k1",
+    )
     assert response.status_code == 422 and response.json()["code"] == "idempotency_key_reused"
     assert WorkOrder.objects.count() == 1
 
@@ -142,12 +192,26 @@ def test_different_keys_or_no_key_act_each_time(client, city):
 def test_a_refused_action_is_answered_the_same_on_retry_and_acts_never(client, city):
     order = factories.order_in(Status.REGISTERED, city)
     headers = auth(city.dispatcher)
-    first = post(client, f"/orders/{order.number}/reply", {"result": "x", "solved": True}, headers, HTTP_IDEMPOTENCY_KEY="r")
-    again = post(client, f"/orders/{order.number}/reply", {"result": "x", "solved": True}, headers, HTTP_IDEMPOTENCY_KEY="r")
+    first = post(
+        client,
+        f"/orders/{order.number}/reply",
+        {"result": "x", "solved": True},
+        headers,
+        HTTP_IDEMPOTENCY_KEY="r",
+    )
+    again = post(
+        client,
+        f"/orders/{order.number}/reply",
+        {"result": "x", "solved": True},
+        headers,
+        HTTP_IDEMPOTENCY_KEY="r",
+    )
     assert first.status_code == again.status_code == 409
     assert WorkOrder.objects.get(pk=order.pk).version == order.version
 
 
 def test_a_moment_with_an_offset_no_time_zone_has_is_a_422(client, city):
-    response = client.get("/api/v1/orders", {"until": "2026-11-16T11:22:46+19:14"}, **auth(city.dispatcher))
+    response = client.get(
+        "/api/v1/orders", {"until": "2026-11-16T11:22:46+19:14"}, **auth(city.dispatcher)
+    )
     assert response.status_code == 422 and "until" in response.json()["errors"]

@@ -55,12 +55,18 @@ class Server(Client):
         with log.open("wb") as out:
             self.process = subprocess.Popen(
                 [HOTLINE, "runserver", f"127.0.0.1:{self.port}", "--noreload", "--skip-checks"],
-                env=self.installation.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                env=self.installation.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"the server stopped: {log.read_text()[-3000:]}"
             with contextlib.suppress(*NO_ANSWER):
-                self.request("GET", "/api/v1/orders?limit=1", token="")  # any answer, even a 401, will do
+                self.request(
+                    "GET", "/api/v1/orders?limit=1", token=""
+                )  # any answer, even a 401, will do
                 return
             time.sleep(0.05)
         raise AssertionError(f"the server did not answer within 30 s: {log.read_text()[-3000:]}")
@@ -103,7 +109,10 @@ def test_a_retry_after_the_server_was_killed_gets_the_first_answer_and_registers
     again = server.register("k1")
     assert (again.status, again.body, again.replay) == (first.status, first.body, "true")
     lost = server.register("k3")
-    assert (lost.status, lost.replay) == (201, "true") and listed == before | {first.numbers[0], lost.numbers[0]}
+    assert (lost.status, lost.replay) == (201, "true") and listed == before | {
+        first.numbers[0],
+        lost.numbers[0],
+    }
     assert set(server.numbers()) == listed
 
     # a different key is another call: another order (so the counts above could have failed)
@@ -139,12 +148,16 @@ def test_a_burst_cut_off_by_sigkill_and_retried_whole_registers_each_call_once(s
                 assert answered.acquire(timeout=30), "the server stopped answering before the kill"
         finally:
             server.kill()
-    assert kill_after <= len(acknowledged) < calls, "the kill came after the burst: nothing was cut off"
+    assert kill_after <= len(acknowledged) < calls, (
+        "the kill came after the burst: nothing was cut off"
+    )
     assert {a.status for a in acknowledged.values()} == {201}, acknowledged
 
     server.start()
     with ThreadPoolExecutor(calls) as pool:
-        retried = list(pool.map(lambda i: server.register_until_answered(keys[i], bodies[i]), range(calls)))
+        retried = list(
+            pool.map(lambda i: server.register_until_answered(keys[i], bodies[i]), range(calls))
+        )
     assert {r.status for r in retried} == {201}, retried
     for i, answer in acknowledged.items():
         assert (retried[i].body, retried[i].replay) == (answer.body, "true"), i

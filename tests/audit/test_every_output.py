@@ -45,7 +45,9 @@ NOT_OUTPUTS = {
     "admin/": "the admin: walked separately below, for the administrator",
     "logout/": "a POST that signs out",
     "i18n/setlang/": "a POST that switches the language",
-    "login/": "the sign-in form", "login/code/": "the sign-in form", "login/two-factor/": "the sign-in form",
+    "login/": "the sign-in form",
+    "login/code/": "the sign-in form",
+    "login/two-factor/": "the sign-in form",
     "api/v1/": "the API: walked separately below, through its OpenAPI document",
 }
 
@@ -72,9 +74,17 @@ class World:
 def world(city):
     city.streets[0].duty_phone, city.streets[0].duty_email = "01066668888", "duty@example.org"
     city.streets[0].save()
-    secret = factories.order_in(factories.Status.PENDING_VISIT, city, order_type="report", confidential=True,
-                                caller_name=REPORTER[0], caller_phone=REPORTER[1])
-    public = factories.order_in(factories.Status.PENDING_VISIT, city, caller_name=CALLER[0], caller_phone=CALLER[1])
+    secret = factories.order_in(
+        factories.Status.PENDING_VISIT,
+        city,
+        order_type="report",
+        confidential=True,
+        caller_name=REPORTER[0],
+        caller_phone=REPORTER[1],
+    )
+    public = factories.order_in(
+        factories.Status.PENDING_VISIT, city, caller_name=CALLER[0], caller_phone=CALLER[1]
+    )
     survey = Message.objects.filter(order=public, kind=Message.Kind.SURVEY).first()
     token = re.search(r"/portal/rate/([^/\s]+)/", survey.body).group(1) if survey else "none"
     return World(secret, public, token)
@@ -85,8 +95,13 @@ def _urls(route: str, world: World) -> list[str]:
     numbers = [world.secret.number, world.public.number]
     route = route.replace("^", "").replace("$", "").replace("\\.", ".")
     fills = {
-        "number": numbers, "kind": list(KINDS), "token": [world.rate_token, world.public.number],
-        "code": ["02.01"], "fmt": ["json", "xml"], "pk": ["1"], "action": list(Action),
+        "number": numbers,
+        "kind": list(KINDS),
+        "token": [world.rate_token, world.public.number],
+        "code": ["02.01"],
+        "fmt": ["json", "xml"],
+        "pk": ["1"],
+        "action": list(Action),
     }
     found = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)", route)
     names = [a or b for a, b in found]
@@ -94,14 +109,23 @@ def _urls(route: str, world: World) -> list[str]:
     assert not unknown, f"{route}: teach the walk what to put in {unknown}"
     urls = [route]
     for name in names:
-        urls = [re.sub(rf"<(?:\w+:)?{name}>|\(\?P<{name}>[^)]*\)", value, u, count=1) for u in urls for value in fills[name]]
+        urls = [
+            re.sub(rf"<(?:\w+:)?{name}>|\(\?P<{name}>[^)]*\)", value, u, count=1)
+            for u in urls
+            for value in fills[name]
+        ]
     return ["/" + u for u in urls]
 
 
 def _report_queries() -> list[str]:
     day = timezone.localdate()
     month = f"{day:%Y-%m}"
-    return [f"?date={day}", f"?date={day}&format=xlsx", f"?month={month}", f"?month={month}&format=xlsx"]
+    return [
+        f"?date={day}",
+        f"?date={day}&format=xlsx",
+        f"?month={month}",
+        f"?month={month}&format=xlsx",
+    ]
 
 
 def _text(response) -> str:
@@ -109,7 +133,13 @@ def _text(response) -> str:
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
-        return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+        return "\n".join(
+            str(v)
+            for sheet in book
+            for row in sheet.iter_rows(values_only=True)
+            for v in row
+            if v is not None
+        )
     return content.decode("utf-8", errors="replace")
 
 
@@ -120,9 +150,15 @@ def _answers(client: Client, user: User | None, world: World):
     addresses += [u + q for u in (f"/reports/{k}/" for k in KINDS) for q in _report_queries()]
     addresses += [f"/intake/suggestions/?caller_phone={p}" for p in (REPORTER[1], CALLER[1])]
     schema = api.get_openapi_schema()
-    api_reads = [path for path, ops in schema["paths"].items() if "get" in ops and "openapi" not in path]
+    api_reads = [
+        path for path, ops in schema["paths"].items() if "get" in ops and "openapi" not in path
+    ]
     for path in api_reads:
-        addresses += [path.replace("{number}", n) for n in (world.secret.number, world.public.number)] if "{number}" in path else [path]
+        addresses += (
+            [path.replace("{number}", n) for n in (world.secret.number, world.public.number)]
+            if "{number}" in path
+            else [path]
+        )
     for address in dict.fromkeys(addresses):
         before = PersonalDataAccess.objects.count()
         response = client.get(address, headers=headers if address.startswith("/api/") else {})
@@ -131,7 +167,9 @@ def _answers(client: Client, user: User | None, world: World):
         text = _text(response)
         shows_in_full = CALLER[1] in text
         wrote = PersonalDataAccess.objects.count() > before
-        assert not shows_in_full or wrote, f"{address} showed a phone in full to {user} without an audit record"
+        assert not shows_in_full or wrote, (
+            f"{address} showed a phone in full to {user} without an audit record"
+        )
         yield address, text
 
 
@@ -142,8 +180,10 @@ def _viewers(city) -> dict[str, User]:
     viewers = {f"centre {role}": city.staff(role, city.centre) for role in CENTRE_ROLES}
     street, district = city.streets[0], city.streets[0].parent
     viewers |= {
-        "own handler": city.handler(street), "own lead": city.lead(street),
-        "parent lead": city.lead(district), "sibling handler": city.handler(city.streets[1]),
+        "own handler": city.handler(street),
+        "own lead": city.lead(street),
+        "parent lead": city.lead(district),
+        "sibling handler": city.handler(city.streets[1]),
         "child handler": city.handler(city.team),
     }
     return viewers
@@ -154,11 +194,15 @@ def test_a_confidential_reporter_is_shown_to_nobody_in_any_output(world, city, c
         client.force_login(user)
         for address, text in _answers(client, user, world):
             for secret in (REPORTER[0], REPORTER[1], _masked(REPORTER[1])):
-                assert secret not in text, f"{who} read the confidential reporter's {secret!r} at {address}"
+                assert secret not in text, (
+                    f"{who} read the confidential reporter's {secret!r} at {address}"
+                )
 
 
 def test_a_unit_reads_a_callers_phone_masked_and_never_in_full(world, city, client):
-    unit_viewers = {who: user for who, user in _viewers(city).items() if not who.startswith("centre")}
+    unit_viewers = {
+        who: user for who, user in _viewers(city).items() if not who.startswith("centre")
+    }
     shown_masked = set()
     for who, user in unit_viewers.items():
         client.force_login(user)
@@ -174,13 +218,20 @@ def test_the_centre_reads_phones_in_full_and_each_reading_is_in_the_audit_log(wo
     dispatcher = city.staff(Role.DISPATCHER, city.centre)
     client.force_login(dispatcher)
     full = [address for address, text in _answers(client, dispatcher, world) if CALLER[1] in text]
-    assert f"/orders/{world.public.number}/" in full and f"/api/v1/orders/{world.public.number}" in full
-    assert PersonalDataAccess.objects.filter(user=dispatcher, order=world.public).count() >= len(full)
+    assert (
+        f"/orders/{world.public.number}/" in full
+        and f"/api/v1/orders/{world.public.number}" in full
+    )
+    assert PersonalDataAccess.objects.filter(user=dispatcher, order=world.public).count() >= len(
+        full
+    )
 
 
 def test_the_public_open311_documents_hold_no_callers_name_or_phone(world, client):
     client.logout()
-    for address in [u for route in _patterns() if route.startswith("open311/") for u in _urls(route, world)]:
+    for address in [
+        u for route in _patterns() if route.startswith("open311/") for u in _urls(route, world)
+    ]:
         text = _text(client.get(address))
         for personal in (*REPORTER, *CALLER, _masked(CALLER[1]), _masked(REPORTER[1])):
             assert personal not in text, f"{address} published {personal!r}"
@@ -192,7 +243,9 @@ def test_messages_to_units_never_carry_a_callers_name_or_phone(world):
     assert to_units.exists() and not to_units.filter(recipient__in=callers).exists()
     for message in to_units:
         for personal in (*REPORTER, *CALLER):
-            assert personal not in message.subject + message.body, f"a {message.kind} message to {message.recipient} holds {personal!r}"
+            assert personal not in message.subject + message.body, (
+                f"a {message.kind} message to {message.recipient} holds {personal!r}"
+            )
 
 
 def test_the_confidential_reporter_gets_its_own_messages(world):
@@ -201,19 +254,25 @@ def test_the_confidential_reporter_gets_its_own_messages(world):
 
 @pytest.mark.parametrize("excel", [False, True], ids=["csv", "excel"])
 @pytest.mark.parametrize("personal_data", [False, True], ids=["masked", "personal-data"])
-def test_an_export_never_holds_a_confidential_reporter_and_masks_phones_unless_asked(world, tmp_path, excel, personal_data):
+def test_an_export_never_holds_a_confidential_reporter_and_masks_phones_unless_asked(
+    world, tmp_path, excel, personal_data
+):
     out = tmp_path / ("orders.xlsx" if excel else "orders.csv")
     export_orders(out, excel=excel, personal_data=personal_data)
     if excel:
         book = openpyxl.load_workbook(out, read_only=True)
-        text = "\n".join(str(v) for row in book.active.iter_rows(values_only=True) for v in row if v is not None)
+        text = "\n".join(
+            str(v) for row in book.active.iter_rows(values_only=True) for v in row if v is not None
+        )
     else:
         text = out.read_text(encoding="utf-8-sig")
     assert REPORTER[0] not in text and REPORTER[1] not in text and _masked(REPORTER[1]) not in text
     assert (CALLER[1] in text) == personal_data and (_masked(CALLER[1]) in text) != personal_data
 
 
-def test_the_administrator_sees_an_order_in_full_only_with_an_audit_record(world, client, admin_user):
+def test_the_administrator_sees_an_order_in_full_only_with_an_audit_record(
+    world, client, admin_user
+):
     client.force_login(admin_user)
     for model, pk in (("orders/workorder", world.public.pk), ("orders/workorder", world.secret.pk)):
         before = PersonalDataAccess.objects.count()
@@ -230,11 +289,21 @@ def test_the_administrator_reading_the_message_log_is_recorded(world, client, ad
     text = client.get("/admin/notifications/message/").content.decode()
     assert CALLER[1] in text
     record = PersonalDataAccess.objects.order_by("-pk").first()
-    assert PersonalDataAccess.objects.count() == before + 1 and (record.user, record.channel) == (admin_user, "admin")
+    assert PersonalDataAccess.objects.count() == before + 1 and (record.user, record.channel) == (
+        admin_user,
+        "admin",
+    )
 
 
 def test_an_administrators_search_by_phone_is_recorded(world, client, admin_user):
     client.force_login(admin_user)
-    assert world.public.number in client.get(f"/admin/orders/workorder/?q={CALLER[1]}").content.decode()
+    assert (
+        world.public.number
+        in client.get(f"/admin/orders/workorder/?q={CALLER[1]}").content.decode()
+    )
     record = PersonalDataAccess.objects.get()
-    assert (record.user, record.channel, record.order) == (admin_user, "admin", None) and "1 条" in record.what
+    assert (record.user, record.channel, record.order) == (
+        admin_user,
+        "admin",
+        None,
+    ) and "1 条" in record.what

@@ -16,7 +16,12 @@ def test_the_centre_opening_an_order_page_is_recorded(city, client):
     client.force_login(city.dispatcher)
     client.get(f"/orders/{order.number}/")
     record = PersonalDataAccess.objects.get()
-    assert (record.user, record.order, record.channel, record.what) == (city.dispatcher, order, "web", "来电人姓名、电话")
+    assert (record.user, record.order, record.channel, record.what) == (
+        city.dispatcher,
+        order,
+        "web",
+        "来电人姓名、电话",
+    )
 
 
 def test_a_unit_seeing_the_masked_phone_is_not_a_personal_data_view(city, client):
@@ -28,7 +33,10 @@ def test_a_unit_seeing_the_masked_phone_is_not_a_personal_data_view(city, client
 
 def test_reading_an_order_through_the_api_is_recorded(city, client):
     order = factories.order_in(Status.DISPATCHED, city)
-    client.get(f"/api/v1/orders/{order.number}", headers={"Authorization": f"Bearer {create_token(user=city.dispatcher)}"})
+    client.get(
+        f"/api/v1/orders/{order.number}",
+        headers={"Authorization": f"Bearer {create_token(user=city.dispatcher)}"},
+    )
     assert PersonalDataAccess.objects.get().channel == "api"
 
 
@@ -44,8 +52,12 @@ def test_the_audit_log_is_append_only(city, client):
     client.force_login(city.dispatcher)
     client.get(f"/orders/{order.number}/")
     record = PersonalDataAccess.objects.get()
-    for change in (lambda: record.save(), lambda: record.delete(), lambda: PersonalDataAccess.objects.update(purpose="x"),
-                   lambda: PersonalDataAccess.objects.all().delete()):
+    for change in (
+        lambda: record.save(),
+        lambda: record.delete(),
+        lambda: PersonalDataAccess.objects.update(purpose="x"),
+        lambda: PersonalDataAccess.objects.all().delete(),
+    ):
         with pytest.raises(TypeError, match="append-only"):
             change()
 
@@ -60,7 +72,11 @@ def test_admins_read_the_audit_log(city, client, admin_user):
 
 
 def _refused_by_the_database(sql: str) -> None:
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql)
 
 
@@ -72,7 +88,10 @@ def test_the_database_itself_refuses_to_change_an_audit_record(city, client):
     assert PersonalDataAccess.objects.get().purpose == "办理工单"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's flush deletes rows, so only PostgreSQL refuses")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's flush deletes rows, so only PostgreSQL refuses",
+)
 def test_the_database_itself_refuses_to_delete_an_audit_record(city, client):
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)

@@ -72,8 +72,12 @@ def local():
 
 
 def _level(ok: int, *, errors: int = 0, latency: float = 0.01, seconds: float = 1.0) -> Level:
-    return Level("x", seconds, Counter({"200": ok, **({"500": errors} if errors else {})}),
-                 [latency] * (ok + errors))
+    return Level(
+        "x",
+        seconds,
+        Counter({"200": ok, **({"500": errors} if errors else {})}),
+        [latency] * (ok + errors),
+    )
 
 
 # --- statistics -----------------------------------------------------------------------------------
@@ -87,21 +91,34 @@ def test_percentiles_are_nearest_rank():
 
 
 def test_a_level_counts_answers_errors_and_throughput(local):
-    level = load.run_level(local, lambda i: Call("GET", "/ok" if i % 4 else "/status/503"), scenario="t",
-                           concurrency=4, duration=0.8)
+    level = load.run_level(
+        local,
+        lambda i: Call("GET", "/ok" if i % 4 else "/status/503"),
+        scenario="t",
+        concurrency=4,
+        duration=0.8,
+    )
     assert level.requests == level.ok + level.errors > 20
     assert level.errors == level.statuses["503"] and set(level.statuses) == {"200", "503"}
-    assert abs(level.errors - level.requests / 4) <= 4  # one in four, give or take the users in flight
+    assert (
+        abs(level.errors - level.requests / 4) <= 4
+    )  # one in four, give or take the users in flight
     assert level.throughput == pytest.approx(level.ok / level.seconds)
     assert 0.8 <= level.seconds < 2.0
     figures = level.as_dict()
-    assert figures["statuses"] == {"503": level.errors} and figures["throughput"] == round(level.throughput, 1)
+    assert figures["statuses"] == {"503": level.errors} and figures["throughput"] == round(
+        level.throughput, 1
+    )
     assert figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"] <= figures["max_ms"]
 
 
 def test_latency_percentiles_follow_the_slow_answers(local):
-    level = load.run_level(local, lambda i: Call("GET", "/sleep/150" if i % 10 == 0 else "/ok"), concurrency=1,
-                           duration=0.8)
+    level = load.run_level(
+        local,
+        lambda i: Call("GET", "/sleep/150" if i % 10 == 0 else "/ok"),
+        concurrency=1,
+        duration=0.8,
+    )
     assert level.errors == 0 and level.requests >= 10
     assert level.latency_ms(50) < 100
     assert level.latency_ms(99) >= 150 and level.latency_ms(95) >= 150  # one in ten is slow
@@ -109,7 +126,9 @@ def test_latency_percentiles_follow_the_slow_answers(local):
 
 def test_a_level_stops_by_itself_and_counts_timeouts(local):
     started = time.monotonic()
-    level = load.run_level(local, lambda i: Call("GET", "/sleep/3000"), concurrency=3, duration=0.3, timeout=0.25)
+    level = load.run_level(
+        local, lambda i: Call("GET", "/sleep/3000"), concurrency=3, duration=0.3, timeout=0.25
+    )
     elapsed = time.monotonic() - started
     assert elapsed < 0.3 + 0.25 + 1.0  # the deadline, one request's timeout, and a little
     assert level.ok == 0 and level.errors == level.timeouts == level.requests >= 3
@@ -120,21 +139,30 @@ def test_the_open_loop_keeps_its_schedule_and_its_bound(local):
     steady = load.run_level(local, lambda i: Call("GET", "/ok"), rate=40, duration=1.0)
     assert steady.requests == steady.ok == 40 and 0.95 <= steady.seconds < 1.6
     # Slow answers: the client keeps at most max_in_flight open and counts the rest as dropped.
-    slow = load.run_level(local, lambda i: Call("GET", "/sleep/600"), rate=20, duration=0.5, max_in_flight=2)
+    slow = load.run_level(
+        local, lambda i: Call("GET", "/sleep/600"), rate=20, duration=0.5, max_in_flight=2
+    )
     assert slow.requests == 10 and slow.ok == 2 and slow.statuses["dropped"] == 8
     assert slow.latency_ms(50) >= 0  # dropped calls count from their scheduled moment
 
 
 def test_kept_answers_and_the_unanswered_calls(local):
-    level = load.run_level(local, lambda i: Call("POST", "/orders", b"{}", keep=True), concurrency=2, duration=0.5)
-    assert len(level.kept) == level.ok and len(level.unanswered) == level.errors == level.statuses["500"] > 0
+    level = load.run_level(
+        local, lambda i: Call("POST", "/orders", b"{}", keep=True), concurrency=2, duration=0.5
+    )
+    assert (
+        len(level.kept) == level.ok
+        and len(level.unanswered) == level.errors == level.statuses["500"] > 0
+    )
     assert all(call.path == "/orders" for call, _ in level.kept)
     assert len(set(load.numbers_of([body for _, body in level.kept]))) == level.ok
 
 
 def test_only_loopback_is_loaded():
     with pytest.raises(ValueError, match="loopback"):
-        load.run_level("http://example.com", lambda i: Call("GET", "/"), concurrency=1, duration=0.1)
+        load.run_level(
+            "http://example.com", lambda i: Call("GET", "/"), concurrency=1, duration=0.1
+        )
 
 
 def test_saturation_errors_flat_throughput_or_exploding_p99():
@@ -142,13 +170,17 @@ def test_saturation_errors_flat_throughput_or_exploding_p99():
     assert load.saturation([_level(100), _level(190)]) == ""
     assert load.saturation([_level(100), _level(105)]).startswith("throughput stopped rising")
     assert load.saturation([_level(100), _level(150, errors=1)]).startswith("errors")
-    assert load.saturation([_level(100, latency=0.1), _level(200, latency=2.0)]).startswith("p99 exploded")
+    assert load.saturation([_level(100, latency=0.1), _level(200, latency=2.0)]).startswith(
+        "p99 exploded"
+    )
 
 
 def test_ramp_stops_at_saturation_or_when_its_budget_is_spent():
     rates = {1: 50, 2: 100, 4: 104, 8: 300}
     levels, why = load.ramp(lambda c: _level(rates[c]), [1, 2, 4, 8])
-    assert [lv.ok for lv in levels] == [50, 100, 104] and why.startswith("throughput stopped rising")
+    assert [lv.ok for lv in levels] == [50, 100, 104] and why.startswith(
+        "throughput stopped rising"
+    )
     assert load.best_level(levels).ok == 104
     # with patience, one flat level is not yet saturation: the next one rises again
     levels, why = load.ramp(lambda c: _level(rates[c]), [1, 2, 4, 8], patience=1)
@@ -181,10 +213,15 @@ def test_every_scenario_makes_requests_the_application_answers(client, model_in_
     for i in range(40):
         call = scenarios.mixed(i)
         seen[call.kind] += 1
-        headers = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in (call.headers or {}).items()
-                   if k != "Content-Type"}
+        headers = {
+            "HTTP_" + k.upper().replace("-", "_"): v
+            for k, v in (call.headers or {}).items()
+            if k != "Content-Type"
+        }
         if call.method == "POST":
-            answer = client.post(call.path, call.content, content_type="application/json", **headers)
+            answer = client.post(
+                call.path, call.content, content_type="application/json", **headers
+            )
         else:
             answer = client.get(call.path, **headers)
         assert answer.status_code in (200, 201), (call.kind, call.path, answer.content[:300])
@@ -203,16 +240,51 @@ def _postgres_url() -> str | None:
 def test_bench_registers_through_gunicorn_and_every_acknowledged_order_is_in_the_database(tmp_path):
     """A small `hotline bench quick`: intake only, a scratch database of its own, our gunicorn;
     the command itself checks rows against acknowledgements (and exits 1 when they differ)."""
-    command = [sys.executable, "-m", "hotline.cli", "bench", "quick", "--orders", "400", "--scenarios", "intake,intake_batch",
-               "--levels", "2", "--duration", "1.5", "--rate", "20", "--workers", "2", "--no-peer",
-               "--profile", "0", "--corpus-per-category", "40", "--database", f"hotline_bench_test_{os.getpid()}",
-               "--workdir", str(tmp_path), "--out", str(tmp_path / "report.json")]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                          env=os.environ | {"HOTLINE_VAR_DIR": str(tmp_path / "var")})
+    command = [
+        sys.executable,
+        "-m",
+        "hotline.cli",
+        "bench",
+        "quick",
+        "--orders",
+        "400",
+        "--scenarios",
+        "intake,intake_batch",
+        "--levels",
+        "2",
+        "--duration",
+        "1.5",
+        "--rate",
+        "20",
+        "--workers",
+        "2",
+        "--no-peer",
+        "--profile",
+        "0",
+        "--corpus-per-category",
+        "40",
+        "--database",
+        f"hotline_bench_test_{os.getpid()}",
+        "--workdir",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "report.json"),
+    ]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"HOTLINE_VAR_DIR": str(tmp_path / "var")},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     headline = json.loads(done.stdout.strip().splitlines()[-1])
     assert headline["intake_rows_match"] is headline["intake_batch_rows_match"] is True
-    assert headline["intake_orders_per_s"] == max(headline["intake_single_orders_per_s"], headline["intake_batch_orders_per_s"]) > 0
+    assert (
+        headline["intake_orders_per_s"]
+        == max(headline["intake_single_orders_per_s"], headline["intake_batch_orders_per_s"])
+        > 0
+    )
     report = json.loads((tmp_path / "report.json").read_text())
     check = report["checks"]["intake"]
     assert check["rows"] == check["acknowledged"] > 0 and check["lost"] == check["extra"] == 0
@@ -223,4 +295,6 @@ def test_bench_registers_through_gunicorn_and_every_acknowledged_order_is_in_the
     intake = [lv for lv in report["levels"] if lv["scenario"] == "intake"]
     at_rate = [lv for lv in report["levels"] if lv["scenario"].endswith(" at rate")]
     assert intake[0]["concurrency"] == 2 and len(at_rate) == 1
-    assert headline["intake_at_rate"]["orders_rate"] <= 20  # 20 orders a second, or 80 % of a lower peak
+    assert (
+        headline["intake_at_rate"]["orders_rate"] <= 20
+    )  # 20 orders a second, or 80 % of a lower peak

@@ -38,7 +38,7 @@ needs_peer = pytest.mark.skipif(
     not DATABASE_URL.startswith(("postgres://", "postgresql://"))
     or os.environ.get("HOTLINE_PEER_TESTS") != "1",
     reason="installs and runs django-helpdesk: needs DATABASE_URL on PostgreSQL and "
-           "HOTLINE_PEER_TESTS=1",
+    "HOTLINE_PEER_TESTS=1",
 )
 
 
@@ -50,8 +50,9 @@ def free_port() -> int:
 
 def call(peer: Peer, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(peer.url + path, data=data, method=method,
-                                     headers=peer.headers())
+    request = urllib.request.Request(
+        peer.url + path, data=data, method=method, headers=peer.headers()
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, json.loads(answer.read())
@@ -67,8 +68,7 @@ def a_peer(**kwargs) -> Peer:
 
 
 def test_headers_carry_the_token():
-    assert a_peer().headers() == {"Authorization": "Token abc",
-                                  "Content-Type": "application/json"}
+    assert a_peer().headers() == {"Authorization": "Token abc", "Content-Type": "application/json"}
 
 
 def test_ticket_body_has_the_required_fields_and_no_ticket_references():
@@ -92,8 +92,12 @@ def test_site_templates_exist_and_are_not_python_modules():
 def test_a_failing_step_says_what_failed_with_the_last_lines(tmp_path):
     script = "import sys; print('\\n'.join(f'line {i}' for i in range(40))); sys.exit(3)"
     with pytest.raises(PeerError) as raised:
-        peer_module._run([sys.executable, "-c", script], "pip install of the peer",
-                         log_file=tmp_path / "install.log", timeout=30)
+        peer_module._run(
+            [sys.executable, "-c", script],
+            "pip install of the peer",
+            log_file=tmp_path / "install.log",
+            timeout=30,
+        )
     message = str(raised.value)
     assert "pip install of the peer failed with exit status 3" in message
     assert "line 39" in message and "line 0\n" not in message
@@ -101,8 +105,10 @@ def test_a_failing_step_says_what_failed_with_the_last_lines(tmp_path):
 
 
 def test_a_finished_environment_is_reused_and_an_unfinished_one_is_not(tmp_path, monkeypatch):
-    venv = tmp_path / f"helpdesk-{peer_module.HELPDESK_VERSION}-py{sys.version_info.major}" \
-                      f"{sys.version_info.minor}"
+    venv = (
+        tmp_path / f"helpdesk-{peer_module.HELPDESK_VERSION}-py{sys.version_info.major}"
+        f"{sys.version_info.minor}"
+    )
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").touch()
     (venv / "hotline-peer.json").write_text(json.dumps({"requirements": list(REQUIREMENTS)}))
@@ -134,8 +140,9 @@ def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def running_peer(tmp_path_factory):
-    peer = start_peer(DATABASE_URL, port=free_port(), workers=2,
-                      workdir=tmp_path_factory.mktemp("peer"))
+    peer = start_peer(
+        DATABASE_URL, port=free_port(), workers=2, workdir=tmp_path_factory.mktemp("peer")
+    )
     yield peer
     stop_peer(peer)
 
@@ -145,8 +152,12 @@ def test_tickets_are_created_through_the_api(running_peer):
     peer = running_peer
     assert peer.count_tickets() == 0
     for i in range(5):
-        status, answer = call(peer, "POST", peer.create_path,
-                              peer.ticket_body(i, f"路灯不亮 {i}, see #1 and #{i + 1}"))
+        status, answer = call(
+            peer,
+            "POST",
+            peer.create_path,
+            peer.ticket_body(i, f"路灯不亮 {i}, see #1 and #{i + 1}"),
+        )
         assert status == 201, answer
         assert answer["id"] and answer["queue"] == peer.queue_id
     assert peer.count_tickets() == 5
@@ -177,8 +188,9 @@ def test_seeded_tickets_are_listed(running_peer):
 def test_stopping_ends_gunicorn_and_its_workers(running_peer):
     peer = running_peer  # the last test of the module: the fixture's own stop then does nothing
     assert set(peer.timings) == {"env", "createdb", "migrate", "setup", "gunicorn"}
-    group = subprocess.run(["pgrep", "-g", str(peer.process.pid)], capture_output=True,
-                           text=True).stdout.split()
+    group = subprocess.run(
+        ["pgrep", "-g", str(peer.process.pid)], capture_output=True, text=True
+    ).stdout.split()
     assert len(group) == 3  # the master and two workers
     stop_peer(peer)
     assert peer.process.poll() is not None

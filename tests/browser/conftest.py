@@ -14,10 +14,22 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(os.environ.get("HOTLINE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get(
+        "HOTLINE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+    )
+)
 # A closed network: without these, chromium keeps trying to reach its vendor's services.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -49,7 +61,14 @@ def open_page(chromium, live_server):
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda m: blocked.append(f"{page.url}: {m.text}") if "Content Security Policy" in m.text else None)
+        page.on(
+            "console",
+            lambda m: (
+                blocked.append(f"{page.url}: {m.text}")
+                if "Content Security Policy" in m.text
+                else None
+            ),
+        )
         return page
 
     yield open_
@@ -71,7 +90,9 @@ def log_in(page, user, password: str = "x") -> None:
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def submit_in_portal(page, text: str, address: str, phone: str, order_type: str = "complaint") -> str:
+def submit_in_portal(
+    page, text: str, address: str, phone: str, order_type: str = "complaint"
+) -> str:
     """Fill in and send the portal's form; the order number the citizen is shown."""
     page.goto("/portal/")
     page.select_option("select[name=order_type]", order_type)

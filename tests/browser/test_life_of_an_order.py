@@ -33,12 +33,20 @@ def staff(open_page, user, name: str):
 
 
 def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a_reopening_and_closes(
-        open_page, city, model_in_use):
+    open_page, city, model_in_use
+):
     citizen = open_page(PHONE)
-    number = submit_in_portal(citizen, "东城1路11小区门口垃圾三天没人清运，味道很大，请尽快处理", "东城1路11小区", "13912345678")
+    number = submit_in_portal(
+        citizen,
+        "东城1路11小区门口垃圾三天没人清运，味道很大，请尽快处理",
+        "东城1路11小区",
+        "13912345678",
+    )
 
     operator = staff(open_page, city.operator, "operator")
-    assert number in operator.inner_text("main")  # the newest order: first on the operator's home page
+    assert number in operator.inner_text(
+        "main"
+    )  # the newest order: first on the operator's home page
     dispatcher = staff(open_page, city.dispatcher, "dispatcher")
     assert number in dispatcher.inner_text("main")
     act(dispatcher, number, "dispatch", select={"unit": "东城1街道"})
@@ -62,10 +70,26 @@ def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a
     screenshot(visitor, "order-page-1440x900")
 
     order = WorkOrder.objects.get(number=number)
-    assert (order.status, order.satisfaction, order.resolved, order.reopen_count) == (Status.CLOSED, "satisfied", True, 1)
+    assert (order.status, order.satisfaction, order.resolved, order.reopen_count) == (
+        Status.CLOSED,
+        "satisfied",
+        True,
+        1,
+    )
     assert list(order.events.values_list("action", flat=True)) == [
-        "register", "dispatch", "accept", "record_contact", "reply", "approve_reply", "visit", "reopen",
-        "accept", "reply", "approve_reply", "visit"]
+        "register",
+        "dispatch",
+        "accept",
+        "record_contact",
+        "reply",
+        "approve_reply",
+        "visit",
+        "reopen",
+        "accept",
+        "reply",
+        "approve_reply",
+        "visit",
+    ]
     supervisor = staff(open_page, city.supervisor, "supervisor")
     assert "超期和督办中的工单" in supervisor.inner_text("main")
     supervisor.goto("/dashboard/")
@@ -78,7 +102,9 @@ def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a
     assert "已办结" in citizen.inner_text("main")
 
 
-def test_an_operator_answers_a_consultation_on_the_spot_from_the_intake_page(open_page, city, model_in_use):
+def test_an_operator_answers_a_consultation_on_the_spot_from_the_intake_page(
+    open_page, city, model_in_use
+):
     operator = open_page(DESKTOP)
     log_in(operator, city.operator)
     operator.goto("/intake/")
@@ -108,5 +134,9 @@ def test_an_operator_registers_a_call_with_the_keyboard_alone(open_page, city, m
     keys.press("Alt+s")  # register and send to dispatch
     operator.wait_for_url("**/orders/*/")
     order = WorkOrder.objects.get()
-    assert (order.category.code, order.address, order.status) == (suggested, "东城1路11小区", Status.REGISTERED)
+    assert (order.category.code, order.address, order.status) == (
+        suggested,
+        "东城1路11小区",
+        Status.REGISTERED,
+    )
     assert order.suggestions["category"]["code"] == suggested

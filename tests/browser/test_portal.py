@@ -16,7 +16,12 @@ def test_a_citizen_submits_on_a_phone_and_tracks_the_order(open_page, city, mode
     page = open_page(PHONE)
     page.goto("/portal/")
     screenshot(page, "portal-submit-390x844")
-    number = submit_in_portal(page, "东城1路11小区门口的路灯坏了一个星期，晚上很黑，老人出门不方便", "东城1路11小区", "13912345678")
+    number = submit_in_portal(
+        page,
+        "东城1路11小区门口的路灯坏了一个星期，晚上很黑，老人出门不方便",
+        "东城1路11小区",
+        "13912345678",
+    )
     screenshot(page, "portal-submitted-390x844")
     order = WorkOrder.objects.get(number=number)
     assert (order.channel, order.caller_phone) == ("web", "13912345678")
@@ -26,7 +31,9 @@ def test_a_citizen_submits_on_a_phone_and_tracks_the_order(open_page, city, mode
     page.click("main button[type=submit]")
     assert "诉求已受理" in page.inner_text("main")
     screenshot(page, "portal-track-390x844")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing runs off the screen
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    )  # nothing runs off the screen
 
 
 def test_a_citizen_rates_from_the_survey_link(open_page, city):

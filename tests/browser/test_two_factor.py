@@ -14,7 +14,9 @@ from .conftest import DESKTOP, screenshot
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_a_supervisor_sets_up_two_factor_at_the_first_login_and_signs_in_with_codes_after(open_page, city):
+def test_a_supervisor_sets_up_two_factor_at_the_first_login_and_signs_in_with_codes_after(
+    open_page, city
+):
     supervisor = city.supervisor
     User.objects.filter(pk=supervisor.pk).update(two_factor_required=True)
     page = open_page(DESKTOP)
@@ -43,4 +45,3 @@ def test_a_supervisor_sets_up_two_factor_at_the_first_login_and_signs_in_with_co
     page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
     assert str(supervisor) in page.inner_text("header")
-

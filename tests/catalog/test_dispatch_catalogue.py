@@ -23,6 +23,7 @@ def unit_for(code: str, address: str) -> Unit:
 
 # -- default routing ---------------------------------------------------------------------------------
 
+
 def test_a_local_category_goes_to_the_street_of_the_address(city):
     assert unit_for("02.01", "东城1路11小区3栋") == city.streets[0]
     assert unit_for("02.01", "西城2路88号") == city.streets[3]
@@ -38,7 +39,9 @@ def test_a_department_category_goes_to_the_department_the_taxonomy_names(city):
 
 
 def test_a_department_category_does_not_depend_on_the_address(city):
-    assert unit_for("12.01", "东城1路") == unit_for("12.01", "西城2路") == city.departments["公安分局"]
+    assert (
+        unit_for("12.01", "东城1路") == unit_for("12.01", "西城2路") == city.departments["公安分局"]
+    )
 
 
 def test_an_enterprise_category_goes_to_the_company(city):
@@ -53,8 +56,11 @@ def test_a_hotline_category_is_answered_by_the_centre(city):
 
 # -- the dispatch catalogue ----------------------------------------------------------------------------
 
+
 def rule(code: str, area: Unit | None, unit: Unit) -> DispatchRule:
-    return DispatchRule.objects.create(category=Category.objects.get(code=code), area=area, unit=unit)
+    return DispatchRule.objects.create(
+        category=Category.objects.get(code=code), area=area, unit=unit
+    )
 
 
 def test_a_rule_for_a_street_beats_the_default_routing(city):
@@ -104,6 +110,7 @@ def test_a_rule_applies_only_to_its_own_category(city):
 
 # -- refusals --------------------------------------------------------------------------------------------
 
+
 def test_a_local_category_needs_an_address_located_to_a_street(city):
     area = area_index().resolve("东城区某个地方")
     assert area.district_id == city.districts[0].pk and area.street_id is None
@@ -147,6 +154,7 @@ def test_an_inactive_category_is_refused(db):
 
 # -- the taxonomy ---------------------------------------------------------------------------------------
 
+
 def taxonomy_rows() -> list[dict[str, str]]:
     with TAXONOMY.open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
@@ -159,8 +167,15 @@ def test_the_migration_loaded_all_60_categories_with_the_same_codes(db):
 
 
 def test_every_loaded_category_keeps_its_name_routing_unit_and_limit(db):
-    loaded = {c.code: (c.group, c.name, c.routing, c.default_unit, c.limit_workdays)
-              for c in Category.objects.all()}
+    loaded = {
+        c.code: (c.group, c.name, c.routing, c.default_unit, c.limit_workdays)
+        for c in Category.objects.all()
+    }
     for r in taxonomy_rows():
-        assert loaded[r["code"]] == (r["group"], r["category"], r["routing"], r["default_unit"],
-                                     int(r["limit_workdays"])), r["code"]
+        assert loaded[r["code"]] == (
+            r["group"],
+            r["category"],
+            r["routing"],
+            r["default_unit"],
+            int(r["limit_workdays"]),
+        ), r["code"]

@@ -49,7 +49,18 @@ def test_a_garbled_forwarded_header_falls_back_to_the_proxy(behind_proxy):
 
 
 def test_a_trusted_proxy_that_is_not_an_address_stops_the_start_with_its_name(tmp_path):
-    result = subprocess.run([sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='hotline.settings'; django.setup()"],
-                            env={"HOTLINE_TRUSTED_PROXIES": "10.0.0.0/24,proxy.example", "HOTLINE_VAR_DIR": str(tmp_path), "PATH": ""},
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='hotline.settings'; django.setup()",
+        ],
+        env={
+            "HOTLINE_TRUSTED_PROXIES": "10.0.0.0/24,proxy.example",
+            "HOTLINE_VAR_DIR": str(tmp_path),
+            "PATH": "",
+        },
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0 and "HOTLINE_TRUSTED_PROXIES: 'proxy.example'" in result.stderr

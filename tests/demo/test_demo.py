@@ -37,16 +37,30 @@ def actions() -> Counter:
 
 def test_the_city_has_districts_streets_and_communities_enough(demo):
     counts = Counter(Unit.objects.values_list("kind", flat=True))
-    assert counts[Unit.Kind.DISTRICT] >= 3 and counts[Unit.Kind.STREET] >= 12 and counts[Unit.Kind.COMMUNITY] >= 60
+    assert (
+        counts[Unit.Kind.DISTRICT] >= 3
+        and counts[Unit.Kind.STREET] >= 12
+        and counts[Unit.Kind.COMMUNITY] >= 60
+    )
 
 
 def test_every_department_and_company_the_taxonomy_routes_to_exists(demo):
-    routed = set(Category.objects.filter(routing__in=[Routing.DEPARTMENT, Routing.ENTERPRISE]).values_list("default_unit", flat=True))
-    present = set(Unit.objects.filter(kind__in=[Unit.Kind.DEPARTMENT, Unit.Kind.COMPANY]).values_list("name", flat=True))
+    routed = set(
+        Category.objects.filter(routing__in=[Routing.DEPARTMENT, Routing.ENTERPRISE]).values_list(
+            "default_unit", flat=True
+        )
+    )
+    present = set(
+        Unit.objects.filter(kind__in=[Unit.Kind.DEPARTMENT, Unit.Kind.COMPANY]).values_list(
+            "name", flat=True
+        )
+    )
     assert routed <= present
 
 
-@pytest.mark.parametrize("role", ["operator", "dispatcher", "handler", "lead", "visitor", "supervisor", "admin"])
+@pytest.mark.parametrize(
+    "role", ["operator", "dispatcher", "handler", "lead", "visitor", "supervisor", "admin"]
+)
 def test_each_role_has_a_user_named_after_it(demo, role):
     user = User.objects.get(username=role)
     assert user.role == role and user.check_password("hotline-demo")
@@ -68,12 +82,33 @@ def test_the_history_holds_the_orders_asked_for_over_twelve_months(demo):
     assert END - first > timedelta(days=360)
 
 
-@pytest.mark.parametrize("action", [
-    Action.ANSWER_ON_THE_SPOT, Action.REVIEW, Action.DISPATCH, Action.ACCEPT, Action.PASS_DOWN, Action.RECORD_CONTACT,
-    Action.REQUEST_RETURN, Action.APPROVE_RETURN, Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.STAGE_REPLY,
-    Action.REPLY, Action.REJECT_REPLY, Action.APPROVE_REPLY, Action.VISIT, Action.REOPEN, Action.CLOSE, Action.MERGE,
-    Action.CANCEL, Action.URGE, Action.SUPERVISE, Action.CONVERT_TO_CASE,
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.ANSWER_ON_THE_SPOT,
+        Action.REVIEW,
+        Action.DISPATCH,
+        Action.ACCEPT,
+        Action.PASS_DOWN,
+        Action.RECORD_CONTACT,
+        Action.REQUEST_RETURN,
+        Action.APPROVE_RETURN,
+        Action.REQUEST_EXTENSION,
+        Action.APPROVE_EXTENSION,
+        Action.STAGE_REPLY,
+        Action.REPLY,
+        Action.REJECT_REPLY,
+        Action.APPROVE_REPLY,
+        Action.VISIT,
+        Action.REOPEN,
+        Action.CLOSE,
+        Action.MERGE,
+        Action.CANCEL,
+        Action.URGE,
+        Action.SUPERVISE,
+        Action.CONVERT_TO_CASE,
+    ],
+)
 def test_the_history_contains_every_common_kind_of_step(demo, action):
     assert actions()[action] > 0
 
@@ -83,24 +118,36 @@ def test_late_units_are_urged_by_the_worker_during_the_history(demo):
 
 
 def test_some_citizens_are_unsatisfied_and_most_are_not(demo):
-    grades = Counter(Event.objects.filter(action=Action.VISIT).values_list("payload__satisfaction", flat=True))
+    grades = Counter(
+        Event.objects.filter(action=Action.VISIT).values_list("payload__satisfaction", flat=True)
+    )
     assert 0.03 < grades["unsatisfied"] / sum(grades.values()) < 0.25
 
 
 def test_heating_complaints_come_in_winter(demo):
-    months = Counter(d.astimezone(SHANGHAI).month for d in
-                     WorkOrder.objects.filter(category__code="04.04").values_list("registered_at", flat=True))
+    months = Counter(
+        d.astimezone(SHANGHAI).month
+        for d in WorkOrder.objects.filter(category__code="04.04").values_list(
+            "registered_at", flat=True
+        )
+    )
     assert sum(months[m] for m in (12, 1, 2)) > 4 * sum(months[m] for m in (6, 7, 8))
 
 
 def test_fewer_calls_come_at_night_than_in_the_morning(demo):
-    hours = Counter(d.astimezone(SHANGHAI).hour for d in WorkOrder.objects.values_list("registered_at", flat=True))
+    hours = Counter(
+        d.astimezone(SHANGHAI).hour
+        for d in WorkOrder.objects.values_list("registered_at", flat=True)
+    )
     assert hours[10] > 5 * hours[3]
 
 
 def test_the_night_market_is_a_hot_spot_for_street_vendors(demo):
-    by_community = Counter(WorkOrder.objects.filter(category__code="01.01", community__isnull=False)
-                           .values_list("community__name", flat=True))
+    by_community = Counter(
+        WorkOrder.objects.filter(category__code="01.01", community__isnull=False).values_list(
+            "community__name", flat=True
+        )
+    )
     assert by_community.most_common(1)[0][0] == "茉莉社区"
 
 
@@ -117,7 +164,11 @@ def test_duplicates_are_merged_into_an_order_at_the_same_place(demo):
     assert merged.exists()
     for order in merged:
         assert order.address == order.duplicate_of.address
-        assert timedelta(0) < order.registered_at - order.duplicate_of.registered_at < timedelta(hours=36)
+        assert (
+            timedelta(0)
+            < order.registered_at - order.duplicate_of.registered_at
+            < timedelta(hours=36)
+        )
 
 
 def test_every_order_is_the_projection_of_its_events(demo):

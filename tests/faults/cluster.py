@@ -19,7 +19,9 @@ def _bin() -> Path | None:
 class Cluster:
     def __init__(self):
         self.bin = _bin()
-        assert self.bin is not None, "PostgreSQL's server programs are missing (scripts/pg.sh installs them)"
+        assert self.bin is not None, (
+            "PostgreSQL's server programs are missing (scripts/pg.sh installs them)"
+        )
         # Under /tmp and readable by all: as root the cluster runs as postgres, who must reach it.
         self.work = Path(tempfile.mkdtemp(prefix="hotline-faults-pg."))
         self.work.chmod(0o755)
@@ -29,7 +31,18 @@ class Cluster:
             shutil.chown(self.data, "postgres")
         self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-        self._owner("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        self._owner(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         self.start()
 
     def _owner(self, program: str, *args: str) -> None:
@@ -37,7 +50,9 @@ class Cluster:
         if os.getuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, f"{program} {' '.join(args)}: {done.stdout[-2000:]}{done.stderr[-2000:]}\n{self.log()}"
+        assert done.returncode == 0, (
+            f"{program} {' '.join(args)}: {done.stdout[-2000:]}{done.stderr[-2000:]}\n{self.log()}"
+        )
 
     def _ctl(self, *args: str) -> None:
         self._owner("pg_ctl", "-D", str(self.data), *args)
@@ -47,9 +62,13 @@ class Cluster:
         # fsync off keeps the cluster fast and still survives a crash of PostgreSQL (not of the
         # machine); synchronous_commit stays on as in production: off, a commit acknowledged
         # just before an immediate stop is lost, and so would be an acknowledged order.
-        return ["-l", str(self.data / "server.log"), "-o",
-                f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c full_page_writes=off -c max_connections=100"]
+        return [
+            "-l",
+            str(self.data / "server.log"),
+            "-o",
+            f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off -c max_connections=100",
+        ]
 
     def start(self) -> None:
         self._ctl("-w", *self._options(), "start")

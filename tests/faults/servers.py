@@ -43,8 +43,12 @@ ModelVersion.objects.create(source=ModelVersion.Source.CORPUS, examples=model.in
 print(city().operator.username)
 """
 
-CALL = {"text": "东城1路11小区门口垃圾三天没人清运，味道很大", "address": "东城1路11小区3栋",
-        "caller_name": "张先生", "caller_phone": "13812345678"}
+CALL = {
+    "text": "东城1路11小区门口垃圾三天没人清运，味道很大",
+    "address": "东城1路11小区3栋",
+    "caller_name": "张先生",
+    "caller_phone": "13812345678",
+}
 
 # What a client takes for "no answer": the connection refused, reset or closed mid-answer.
 NO_ANSWER = (OSError, http.client.HTTPException)
@@ -67,7 +71,11 @@ class Answer:
     def numbers(self) -> list[str]:
         """The numbers of the orders a 201 registered (one call or a batch)."""
         document = self.document
-        return [o["number"] for o in document["items"]] if "items" in document else [document["number"]]
+        return (
+            [o["number"] for o in document["items"]]
+            if "items" in document
+            else [document["number"]]
+        )
 
 
 @dataclass
@@ -84,11 +92,16 @@ class Installation:
 
 
 def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
-    return {c.split("=", 1)[0]: c.split("=", 1)[1].split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []}
+    return {
+        c.split("=", 1)[0]: c.split("=", 1)[1].split(";", 1)[0]
+        for c in response.headers.get_all("Set-Cookie") or []
+    }
 
 
 def hotline(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([HOTLINE, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [HOTLINE, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, f"hotline {' '.join(args)}: {done.stderr[-3000:]}"
     return done.stdout
 
@@ -106,15 +119,22 @@ def scratch_database(server_url: str | None) -> Iterator[str]:
         yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 @contextlib.contextmanager
 def installed(folder: Path, server_url: str | None) -> Iterator[Installation]:
     """A migrated installation in a scratch database on ``server_url`` (SQLite in ``folder`` when None)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"HOTLINE_VAR_DIR": str(folder / "var"), "HOTLINE_DEBUG": "0", "HOTLINE_SECRET_KEY": uuid.uuid4().hex * 2,
-            "HOTLINE_ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT)}
+    env |= {
+        "HOTLINE_VAR_DIR": str(folder / "var"),
+        "HOTLINE_DEBUG": "0",
+        "HOTLINE_SECRET_KEY": uuid.uuid4().hex * 2,
+        "HOTLINE_ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+    }
     with scratch_database(server_url) as url:
         if url:
             env["DATABASE_URL"] = url
@@ -141,8 +161,15 @@ class Client:
         """Whether the server process still runs (a retry loop gives up when it does not)."""
         return True
 
-    def send(self, method: str, path: str, body: dict | None = None, *, key: str = "",
-             token: str | None = None) -> http.client.HTTPConnection:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        key: str = "",
+        token: str | None = None,
+    ) -> http.client.HTTPConnection:
         """The request sent, its answer not read yet."""
         headers = {"Authorization": f"Bearer {self.installation.token if token is None else token}"}
         if body is not None:
@@ -150,10 +177,23 @@ class Client:
         if key:
             headers["Idempotency-Key"] = key
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        connection.request(method, path, json.dumps(body, ensure_ascii=False).encode() if body is not None else None, headers)
+        connection.request(
+            method,
+            path,
+            json.dumps(body, ensure_ascii=False).encode() if body is not None else None,
+            headers,
+        )
         return connection
 
-    def request(self, method: str, path: str, body: dict | None = None, *, key: str = "", token: str | None = None) -> Answer:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        key: str = "",
+        token: str | None = None,
+    ) -> Answer:
         connection = self.send(method, path, body, key=key, token=token)
         try:
             response = connection.getresponse()
@@ -162,16 +202,28 @@ class Client:
             # leaves a status line without the rest, which http.client takes for a whole answer.
             if response.getheader("Content-Length") is None:
                 raise http.client.IncompleteRead(body)
-            return Answer(response.status, response.getheader("Idempotent-Replay"), body, response.getheader("Retry-After"),
-                          response.getheader("Content-Type"), _cookies(response))
+            return Answer(
+                response.status,
+                response.getheader("Idempotent-Replay"),
+                body,
+                response.getheader("Retry-After"),
+                response.getheader("Content-Type"),
+                _cookies(response),
+            )
         finally:
             connection.close()
 
     def register(self, key: str, call: dict = CALL, *, path: str = "/api/v1/orders") -> Answer:
         return self.request("POST", path, call, key=key)
 
-    def register_until_answered(self, key: str, call: dict = CALL, *, path: str = "/api/v1/orders",
-                                answered: Callable[[Answer], bool] = lambda a: True) -> Answer:
+    def register_until_answered(
+        self,
+        key: str,
+        call: dict = CALL,
+        *,
+        path: str = "/api/v1/orders",
+        answered: Callable[[Answer], bool] = lambda a: True,
+    ) -> Answer:
         """What a client holding an Idempotency-Key does: the same request again until an answer
         comes (and, with ``answered``, until it is one it accepts: not a 503, say)."""
         for _ in range(50):
@@ -187,11 +239,20 @@ class Client:
         page = self.request("GET", "/login/", token="")
         csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)[1].decode()
         cookies = {"csrftoken": page.cookies["csrftoken"]}
-        form = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": csrf}).encode()
+        form = urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": csrf}
+        ).encode()
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
-            connection.request("POST", "/login/", form, {"Content-Type": "application/x-www-form-urlencoded",
-                                                          "Cookie": f"csrftoken={cookies['csrftoken']}"})
+            connection.request(
+                "POST",
+                "/login/",
+                form,
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"csrftoken={cookies['csrftoken']}",
+                },
+            )
             response = connection.getresponse()
             response.read()
             assert response.status == 302, f"the login failed: {response.status}"
@@ -206,8 +267,13 @@ class Client:
         try:
             connection.request("GET", path, headers={"Cookie": cookie})
             response = connection.getresponse()
-            return Answer(response.status, None, response.read(), response.getheader("Retry-After"),
-                          response.getheader("Content-Type"))
+            return Answer(
+                response.status,
+                None,
+                response.read(),
+                response.getheader("Retry-After"),
+                response.getheader("Content-Type"),
+            )
         finally:
             connection.close()
 
@@ -224,8 +290,13 @@ class Gunicorn(Client):
 
     def __init__(self, installation: Installation, *, workers: int = 2, request_timeout: int = 30):
         self.server = production.start_server(
-            installation.database_url, workdir=installation.folder, secret_key=installation.secret_key,
-            workers=workers, request_timeout=request_timeout, extra_env={"PYTHONPATH": str(ROOT)})
+            installation.database_url,
+            workdir=installation.folder,
+            secret_key=installation.secret_key,
+            workers=workers,
+            request_timeout=request_timeout,
+            extra_env={"PYTHONPATH": str(ROOT)},
+        )
         super().__init__(installation, self.server.port)
 
     def alive(self) -> bool:
@@ -244,7 +315,9 @@ class Gunicorn(Client):
         """Until the master has reaped ``killed`` and runs as many workers as it was told to."""
         deadline = time.monotonic() + timeout
         while killed in (workers := self.workers()) or len(workers) < self.server.workers:
-            assert self.alive() and time.monotonic() < deadline, f"the master did not respawn its worker: {self.log()}"
+            assert self.alive() and time.monotonic() < deadline, (
+                f"the master did not respawn its worker: {self.log()}"
+            )
             time.sleep(0.05)
 
     def stop(self) -> None:

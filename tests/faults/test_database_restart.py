@@ -22,7 +22,9 @@ from django.db import connection
 from tests.faults.cluster import Cluster
 from tests.faults.servers import CALL, NO_ANSWER, Answer, Gunicorn, installed
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="restarts a PostgreSQL cluster (PostgreSQL)")
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="restarts a PostgreSQL cluster (PostgreSQL)"
+)
 
 CALLERS = 5  # threads registering orders; one more reads a console page
 TIMEOUT = 15.0  # seconds: an answer later than this is a hung request
@@ -93,7 +95,11 @@ class Load:
         n = 0
         while not self.stopped.is_set():
             n += 1
-            sent = Sent(f"pg-{caller}-{n}-{uuid.uuid4().hex[:8]}", CALL | {"caller_name": f"来电人{caller}-{n}"}, self.phase)
+            sent = Sent(
+                f"pg-{caller}-{n}-{uuid.uuid4().hex[:8]}",
+                CALL | {"caller_name": f"来电人{caller}-{n}"},
+                self.phase,
+            )
             self.sent.append(sent)
             try:
                 sent.answer = self.gunicorn.register(sent.key, sent.body)
@@ -116,14 +122,24 @@ class Load:
 
 def _clear_api_error(answer: Answer) -> bool:
     document = answer.document
-    return (answer.status == 503 and answer.retry_after == "5" and answer.content_type.startswith("application/json")
-            and document["code"] == "database_unavailable" and "数据库暂时不可用" in document["message"])
+    return (
+        answer.status == 503
+        and answer.retry_after == "5"
+        and answer.content_type.startswith("application/json")
+        and document["code"] == "database_unavailable"
+        and "数据库暂时不可用" in document["message"]
+    )
 
 
 def _clear_page(answer: Answer) -> bool:
     page = answer.body.decode()
-    return (answer.status == 503 and answer.retry_after == "5" and answer.content_type.startswith("text/html")
-            and "系统暂时不可用" in page and "Traceback" not in page)
+    return (
+        answer.status == 503
+        and answer.retry_after == "5"
+        and answer.content_type.startswith("text/html")
+        and "系统暂时不可用" in page
+        and "Traceback" not in page
+    )
 
 
 def _stored(url: str) -> dict:
@@ -131,9 +147,14 @@ def _stored(url: str) -> dict:
     the idempotency records' bodies."""
     with psycopg.connect(url) as db:
         orders = dict(db.execute("SELECT id, number FROM orders_workorder").fetchall())
-        rows = db.execute("SELECT o.id, o.status, o.version, o.registered_at, e.seq, e.action, e.at "
-                          "FROM orders_workorder o LEFT JOIN orders_event e ON e.order_id = o.id").fetchall()
-        receipts = Counter(r[0] for r in db.execute("SELECT order_id FROM notifications_message WHERE kind = 'receipt'"))
+        rows = db.execute(
+            "SELECT o.id, o.status, o.version, o.registered_at, e.seq, e.action, e.at "
+            "FROM orders_workorder o LEFT JOIN orders_event e ON e.order_id = o.id"
+        ).fetchall()
+        receipts = Counter(
+            r[0]
+            for r in db.execute("SELECT order_id FROM notifications_message WHERE kind = 'receipt'")
+        )
         keys = db.execute("SELECT key, status, body FROM api_idempotencykey").fetchall()
     events: dict[int, list] = {}
     for order_id, status, version, registered_at, seq, action, at in rows:
@@ -141,7 +162,9 @@ def _stored(url: str) -> dict:
     return {"orders": orders, "events": events, "receipts": receipts, "keys": keys}
 
 
-def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_loses_or_doubles_nothing(gunicorn, cluster):
+def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_loses_or_doubles_nothing(
+    gunicorn, cluster
+):
     cookie = gunicorn.login(gunicorn.installation.operator)
     before = _stored(gunicorn.installation.database_url)
     with Load(gunicorn, cookie) as load:
@@ -158,20 +181,39 @@ def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_lose
     # Every answer a success or a clear error; no hung request, no connection cut without an answer.
     assert [s for s in load.sent if s.answer is None] == []
     assert [p for p in load.pages if isinstance(p[1], str)] == []
-    unclear = [(s.key, s.answer) for s in load.sent if s.answer.status != 201 and not _clear_api_error(s.answer)]
+    unclear = [
+        (s.key, s.answer)
+        for s in load.sent
+        if s.answer.status != 201 and not _clear_api_error(s.answer)
+    ]
     assert unclear == []
     assert [a for _, a in load.pages if a.status != 200 and not _clear_page(a)] == []
     refused = [s for s in load.sent if s.answer.status == 503]
-    assert {s.phase for s in refused} >= {"crash"}, "the crash refused nothing: the test proved nothing"
+    assert {s.phase for s in refused} >= {"crash"}, (
+        "the crash refused nothing: the test proved nothing"
+    )
     assert {p for p, a in load.pages if a.status == 503} >= {"crash"}
-    print(Counter((s.phase, s.answer.status) for s in load.sent), Counter((p, a.status) for p, a in load.pages))
+    print(
+        Counter((s.phase, s.answer.status) for s in load.sent),
+        Counter((p, a.status) for p, a in load.pages),
+    )
 
     # The refused calls sent again with their keys are registered; the acknowledged ones answered alike.
     with ThreadPoolExecutor(8) as pool:
-        again = list(pool.map(lambda s: gunicorn.register_until_answered(s.key, s.body, answered=lambda a: a.status != 503),
-                              load.sent))
+        again = list(
+            pool.map(
+                lambda s: gunicorn.register_until_answered(
+                    s.key, s.body, answered=lambda a: a.status != 503
+                ),
+                load.sent,
+            )
+        )
     assert {a.status for a in again} == {201}
-    assert all((a.body, a.replay) == (s.answer.body, "true") for s, a in zip(load.sent, again, strict=True) if s.answer.status == 201)
+    assert all(
+        (a.body, a.replay) == (s.answer.body, "true")
+        for s, a in zip(load.sent, again, strict=True)
+        if s.answer.status == 201
+    )
     assert sum(a.replay is None for a in again) == len(refused)  # each refusal had written nothing
 
     # Each call one whole order: number, register event, receipt, idempotency record; nothing else.
@@ -179,7 +221,11 @@ def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_lose
     numbers = [a.document["number"] for a in again]
     new = {pk: number for pk, number in stored["orders"].items() if pk not in before["orders"]}
     assert sorted(new.values()) == sorted(numbers) and len(set(numbers)) == len(load.sent)
-    assert {pk: stored["events"][pk] for pk in new} == {pk: [("registered", 1, 1, "register", True)] for pk in new}
+    assert {pk: stored["events"][pk] for pk in new} == {
+        pk: [("registered", 1, 1, "register", True)] for pk in new
+    }
     assert {pk: stored["receipts"][pk] for pk in new} == dict.fromkeys(new, 1)
     kept = {key: (status, bytes(body)) for key, status, body in stored["keys"]}
-    assert {s.key: kept.get(s.key) for s in load.sent} == {s.key: (201, a.body) for s, a in zip(load.sent, again, strict=True)}
+    assert {s.key: kept.get(s.key) for s in load.sent} == {
+        s.key: (201, a.body) for s, a in zip(load.sent, again, strict=True)
+    }

@@ -25,10 +25,15 @@ class Database:
 
     def cut_off(self) -> None:
         self.saved = connection.settings_dict, connection.connection
-        elsewhere = {"NAME": "/nonexistent/hotline/hotline.sqlite3"} if connection.vendor == "sqlite" else {
-            "HOST": "127.0.0.1", "PORT": str(free_port())}
+        elsewhere = (
+            {"NAME": "/nonexistent/hotline/hotline.sqlite3"}
+            if connection.vendor == "sqlite"
+            else {"HOST": "127.0.0.1", "PORT": str(free_port())}
+        )
         connection.settings_dict = self.saved[0] | elsewhere
-        connection.connection = None  # set aside, not closed: SQLite's test database lives in memory
+        connection.connection = (
+            None  # set aside, not closed: SQLite's test database lives in memory
+        )
 
     def restore(self) -> None:
         if self.saved is not None:
@@ -63,9 +68,14 @@ def _unavailable(response, content_type: str):
 
 def test_a_keyed_api_call_gets_a_json_503_with_a_message_and_retry_after(client, bearer, database):
     database.cut_off()
-    response = client.post("/api/v1/orders", CALL, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **bearer)
+    response = client.post(
+        "/api/v1/orders", CALL, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **bearer
+    )
     _unavailable(response, "application/json")
-    assert response.json()["code"] == "database_unavailable" and "数据库暂时不可用" in response.json()["message"]
+    assert (
+        response.json()["code"] == "database_unavailable"
+        and "数据库暂时不可用" in response.json()["message"]
+    )
 
 
 def test_an_api_read_gets_the_same_json_503(client, bearer, database):
@@ -75,14 +85,22 @@ def test_an_api_read_gets_the_same_json_503(client, bearer, database):
     assert response.json()["code"] == "database_unavailable"
 
 
-def test_the_call_sent_again_once_the_database_is_back_registers_its_order_once(client, bearer, database, model_in_use):
+def test_the_call_sent_again_once_the_database_is_back_registers_its_order_once(
+    client, bearer, database, model_in_use
+):
     database.cut_off()
-    refused = client.post("/api/v1/orders", CALL, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **bearer)
+    refused = client.post(
+        "/api/v1/orders", CALL, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **bearer
+    )
     assert refused.status_code == 503
     database.restore()
     assert not WorkOrder.objects.exists()
-    again = client.post("/api/v1/orders", CALL, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **bearer)
-    assert again.status_code == 201 and "Idempotent-Replay" not in again.headers  # the 503 was not kept as the answer
+    again = client.post(
+        "/api/v1/orders", CALL, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **bearer
+    )
+    assert (
+        again.status_code == 201 and "Idempotent-Replay" not in again.headers
+    )  # the 503 was not kept as the answer
     assert list(WorkOrder.objects.values_list("number", flat=True)) == [again.json()["number"]]
 
 
@@ -90,11 +108,16 @@ def test_a_console_page_gets_a_plain_503_page(client, city, database):
     client.force_login(city.operator)
     database.cut_off()
     page = _unavailable(client.get("/orders/"), "text/html")
-    assert "系统暂时不可用（503）" in page and "数据库暂时不可用" in page and "Traceback" not in page
+    assert (
+        "系统暂时不可用（503）" in page and "数据库暂时不可用" in page and "Traceback" not in page
+    )
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_open311_gets_its_own_error_document_with_a_503(client, database, fmt):
     database.cut_off()
-    body = _unavailable(client.get(f"/open311/v2/requests.{fmt}"), {"json": "application/json", "xml": "text/xml"}[fmt])
+    body = _unavailable(
+        client.get(f"/open311/v2/requests.{fmt}"),
+        {"json": "application/json", "xml": "text/xml"}[fmt],
+    )
     assert "503" in body and "数据库暂时不可用" in body

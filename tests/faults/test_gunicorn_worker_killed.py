@@ -38,7 +38,9 @@ def gunicorn(installation):
         print(f"--- gunicorn\n{server.log()}")  # shown when a test fails
 
 
-def burst_with_kills(gunicorn: Gunicorn, path: str, bodies: list[dict], keys: list[str]) -> tuple[dict[int, Answer], list[int]]:
+def burst_with_kills(
+    gunicorn: Gunicorn, path: str, bodies: list[dict], keys: list[str]
+) -> tuple[dict[int, Answer], list[int]]:
     """All calls at once; a worker killed every KILL_EVERY answers, each once the master has
     replaced the one before, until a call was cut off. The answers that came, and the workers
     killed."""
@@ -67,20 +69,35 @@ def burst_with_kills(gunicorn: Gunicorn, path: str, bodies: list[dict], keys: li
     return acknowledged, killed
 
 
-@pytest.mark.parametrize("path, per_call", [("/api/v1/orders", 1), ("/api/v1/orders/batch", 3)], ids=["one", "batch"])
-def test_a_worker_killed_mid_burst_loses_no_acknowledged_order_and_registers_no_call_twice(gunicorn, path, per_call):
+@pytest.mark.parametrize(
+    "path, per_call", [("/api/v1/orders", 1), ("/api/v1/orders/batch", 3)], ids=["one", "batch"]
+)
+def test_a_worker_killed_mid_burst_loses_no_acknowledged_order_and_registers_no_call_twice(
+    gunicorn, path, per_call
+):
     keys = [f"killed-{uuid.uuid4().hex}" for _ in range(CALLS)]
-    calls = [[CALL | {"caller_name": f"来电人{i}-{j}"} for j in range(per_call)] for i in range(CALLS)]
+    calls = [
+        [CALL | {"caller_name": f"来电人{i}-{j}"} for j in range(per_call)] for i in range(CALLS)
+    ]
     bodies = [orders[0] if per_call == 1 else {"orders": orders} for orders in calls]
     before = set(gunicorn.numbers())
 
     acknowledged, killed = burst_with_kills(gunicorn, path, bodies, keys)
-    assert len(set(killed)) == len(killed) and not set(killed) & set(gunicorn.workers())  # each one replaced
-    assert len(acknowledged) < CALLS, "no call was cut off: every kill missed the requests in flight"
+    assert len(set(killed)) == len(killed) and not set(killed) & set(
+        gunicorn.workers()
+    )  # each one replaced
+    assert len(acknowledged) < CALLS, (
+        "no call was cut off: every kill missed the requests in flight"
+    )
     assert {a.status for a in acknowledged.values()} == {201}, acknowledged
 
     with ThreadPoolExecutor(CALLS) as pool:
-        retried = list(pool.map(lambda i: gunicorn.register_until_answered(keys[i], bodies[i], path=path), range(CALLS)))
+        retried = list(
+            pool.map(
+                lambda i: gunicorn.register_until_answered(keys[i], bodies[i], path=path),
+                range(CALLS),
+            )
+        )
     assert {r.status for r in retried} == {201}, retried
     for i, answer in acknowledged.items():
         assert (retried[i].body, retried[i].replay) == (answer.body, "true"), i

@@ -18,22 +18,37 @@ from hotline.orders.models import WorkOrder
 from tests.orders.threads import run_together
 
 pytestmark = pytest.mark.django_db
-PORTAL = {"order_type": "complaint", "text": "东城1路11小区门口的路灯坏了一个星期，晚上很黑", "address": "东城1路11小区",
-          "caller_name": "王女士", "caller_phone": "13912345678"}
+PORTAL = {
+    "order_type": "complaint",
+    "text": "东城1路11小区门口的路灯坏了一个星期，晚上很黑",
+    "address": "东城1路11小区",
+    "caller_name": "王女士",
+    "caller_phone": "13912345678",
+}
 
 
 def limits(settings, **rules):
-    settings.HOTLINE_RATE_LIMITS = settings.HOTLINE_RATE_LIMITS | {k.replace("_", "."): v for k, v in rules.items()}
+    settings.HOTLINE_RATE_LIMITS = settings.HOTLINE_RATE_LIMITS | {
+        k.replace("_", "."): v for k, v in rules.items()
+    }
 
 
 def open311_post(client, key, fmt="json", address="127.0.0.1"):
-    return client.post(f"/open311/v2/requests.{fmt}", {
-        "api_key": key, "service_code": "02.01", "address_string": "东城1路11小区3栋", "description": "门口垃圾三天没人清运",
-    }, REMOTE_ADDR=address)
+    return client.post(
+        f"/open311/v2/requests.{fmt}",
+        {
+            "api_key": key,
+            "service_code": "02.01",
+            "address_string": "东城1路11小区3栋",
+            "description": "门口垃圾三天没人清运",
+        },
+        REMOTE_ADDR=address,
+    )
 
 
 def test_open311_posts_beyond_the_address_limit_get_429_in_the_specifications_format_and_register_nothing(
-        client, city, model_in_use, settings):
+    client, city, model_in_use, settings
+):
     limits(settings, open311_post_address="2/600")
     key = create_token(user=city.operator)
     assert [open311_post(client, key).status_code for _ in range(2)] == [201, 201]
@@ -42,16 +57,28 @@ def test_open311_posts_beyond_the_address_limit_get_429_in_the_specifications_fo
     [document] = refused.json()
     assert document["code"] == 429 and "address" in document["description"]
     xml = open311_post(client, key, fmt="xml")
-    assert xml.status_code == 429 and ElementTree.fromstring(xml.content).find("error/code").text == "429"
+    assert (
+        xml.status_code == 429
+        and ElementTree.fromstring(xml.content).find("error/code").text == "429"
+    )
     assert WorkOrder.objects.count() == 2
 
 
-def test_one_api_key_is_limited_whatever_address_it_posts_from(client, city, model_in_use, settings):
+def test_one_api_key_is_limited_whatever_address_it_posts_from(
+    client, city, model_in_use, settings
+):
     limits(settings, open311_post_key="2/3600")
     key = create_token(user=city.operator)
-    assert [open311_post(client, key, address=f"10.0.0.{i}").status_code for i in range(3)] == [201, 201, 429]
+    assert [open311_post(client, key, address=f"10.0.0.{i}").status_code for i in range(3)] == [
+        201,
+        201,
+        429,
+    ]
     assert "api_key" in open311_post(client, key, address="10.0.0.9").json()[0]["description"]
-    assert open311_post(client, create_token(user=city.dispatcher), address="10.0.0.9").status_code == 201
+    assert (
+        open311_post(client, create_token(user=city.dispatcher), address="10.0.0.9").status_code
+        == 201
+    )
     assert WorkOrder.objects.count() == 3
 
 
@@ -73,7 +100,8 @@ def test_the_next_window_lets_an_open311_client_post_again(client, city, model_i
 
 
 def test_the_portal_answers_429_with_a_friendly_page_and_the_next_window_lets_the_citizen_in(
-        client, city, model_in_use, settings):
+    client, city, model_in_use, settings
+):
     limits(settings, portal_submit="1/3600")
     with time_machine.travel("2026-11-23 09:30 +0800", tick=False) as traveller:
         assert client.post("/portal/", PORTAL).status_code == 302
@@ -89,7 +117,11 @@ def test_the_portal_answers_429_with_a_friendly_page_and_the_next_window_lets_th
 
 def test_portal_lookups_are_limited_per_address(client, city, settings):
     limits(settings, portal_lookup="2/600")
-    track = lambda address: client.post("/portal/track/", {"number": "1", "phone": "13912345678"}, REMOTE_ADDR=address).status_code  # noqa: E731
+
+    def track(address):
+        form = {"number": "1", "phone": "13912345678"}
+        return client.post("/portal/track/", form, REMOTE_ADDR=address).status_code
+
     assert [track("10.0.0.1") for _ in range(3)] == [200, 200, 429]
     assert track("10.0.0.2") == 200
 
@@ -110,7 +142,9 @@ def test_a_malformed_rate_setting_is_refused_by_name(text):
         ratelimit.Rule.parse(text)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_separate_connections_share_one_count_so_the_limit_holds_across_workers(settings):
     limits(settings, portal_lookup="3/600")
@@ -125,14 +159,22 @@ def test_separate_connections_share_one_count_so_the_limit_holds_across_workers(
     assert RateCount.objects.get().count == 8
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a database other processes can reach (PostgreSQL)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs a database other processes can reach (PostgreSQL)",
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_separate_processes_share_one_count():
     # Two real Python processes, as two gunicorn workers would be, against the test database.
     url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
-    code = ("import django; django.setup(); from hotline.core import ratelimit; "
-            "print(sum(ratelimit.hit('portal.track', '10.0.0.1', ratelimit.Rule(4, 10**9)).allowed for _ in range(3)))")
+    code = (
+        "import django; django.setup(); from hotline.core import ratelimit; "
+        "print(sum(ratelimit.hit('portal.track', '10.0.0.1', ratelimit.Rule(4, 10**9)).allowed for _ in range(3)))"
+    )
     env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hotline.settings"}
-    workers = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     allowed = [int(worker.communicate(timeout=60)[0]) for worker in workers]
     assert sum(allowed) == 4 and RateCount.objects.get().count == 6

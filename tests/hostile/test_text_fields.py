@@ -24,14 +24,23 @@ from tests import factories
 from .text import active_parts, hostile, short, short_typed, typed
 
 pytestmark = pytest.mark.django_db
-fixtures_reused = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow, HealthCheck.data_too_large],
-                           derandomize=True, database=None)
+fixtures_reused = settings(
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+    derandomize=True,
+    database=None,
+)
 PLACE = "东城1路11小区"
 LIMITS = {"text": 4000, "title": 100, "caller_name": 50, "address": 200}
 # Mostly in the city (so stored), now and then anywhere (so refused).
 address = st.one_of(short.map(lambda s: PLACE + s), short.map(lambda s: PLACE + s), hostile)
-typed_address = st.one_of(short_typed.map(lambda s: PLACE + s), short_typed.map(lambda s: PLACE + s), typed)
+typed_address = st.one_of(
+    short_typed.map(lambda s: PLACE + s), short_typed.map(lambda s: PLACE + s), typed
+)
 
 
 def expected(field: str, value: str) -> str:
@@ -56,7 +65,9 @@ def open_limits(settings):
 
 @settings(fixtures_reused, max_examples=150)
 @given(text=hostile, title=hostile, caller_name=short, address=address)
-def test_register_order_stores_the_documented_cleaning_or_refuses_naming_the_field(city, text, title, caller_name, address):
+def test_register_order_stores_the_documented_cleaning_or_refuses_naming_the_field(
+    city, text, title, caller_name, address
+):
     sent = {"text": text, "title": title, "caller_name": caller_name, "address": address}
     before = WorkOrder.objects.count()
     try:
@@ -75,9 +86,12 @@ def test_register_order_stores_the_documented_cleaning_or_refuses_naming_the_fie
 @settings(fixtures_reused, max_examples=25)
 @given(text=hostile, title=hostile, caller_name=short, address=short.map(lambda s: PLACE + s))
 def test_what_was_stored_is_inert_on_every_page_document_and_export(
-        city, client, open_limits, tmp_path_factory, text, title, caller_name, address):
+    city, client, open_limits, tmp_path_factory, text, title, caller_name, address
+):
     try:
-        order = factories.register(city, text=text, title=title, caller_name=caller_name, address=address)
+        order = factories.register(
+            city, text=text, title=title, caller_name=caller_name, address=address
+        )
     except InvalidInput:
         assume(False)
     shown = [order.text, order.title, order.caller_name, order.address]
@@ -91,7 +105,9 @@ def test_what_was_stored_is_inert_on_every_page_document_and_export(
     assert order.address in html.unescape(client.get(f"/orders/{order.number}/").content.decode())
 
     # The portal's tracking page.
-    track = client.post("/portal/track/", {"number": order.number, "phone": order.caller_phone}).content.decode()
+    track = client.post(
+        "/portal/track/", {"number": order.number, "phone": order.caller_phone}
+    ).content.decode()
     assert active_parts(track) == [] and order.number in track
 
     # The API gives the stored values back exactly.
@@ -119,7 +135,9 @@ def test_what_was_stored_is_inert_on_every_page_document_and_export(
 
 @settings(fixtures_reused, max_examples=30)
 @given(text=hostile, caller_name=short, address=address)
-def test_the_api_stores_the_cleaning_or_refuses_naming_the_field(city, client, model_in_use, text, caller_name, address):
+def test_the_api_stores_the_cleaning_or_refuses_naming_the_field(
+    city, client, model_in_use, text, caller_name, address
+):
     sent = {"text": text, "caller_name": caller_name, "address": address}
     before = WorkOrder.objects.count()
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=city.operator)}"}
@@ -127,7 +145,9 @@ def test_the_api_stores_the_cleaning_or_refuses_naming_the_field(city, client, m
     if response.status_code == 201:
         assert_stored_as_cleaned(WorkOrder.objects.get(number=response.json()["number"]), sent)
     else:
-        assert response.status_code in (400, 422) and refused_fields(response.content.decode(), sent)
+        assert response.status_code in (400, 422) and refused_fields(
+            response.content.decode(), sent
+        )
         assert WorkOrder.objects.count() == before
 
 
@@ -139,13 +159,16 @@ def _form_refusal(response, sent) -> None:
 
 @settings(fixtures_reused, max_examples=30)
 @given(text=typed, caller_name=short_typed, address=typed_address)
-def test_the_portal_stores_the_cleaning_or_refuses_naming_the_field(city, client, model_in_use, open_limits,
-                                                                     text, caller_name, address):
+def test_the_portal_stores_the_cleaning_or_refuses_naming_the_field(
+    city, client, model_in_use, open_limits, text, caller_name, address
+):
     sent = {"text": text, "caller_name": caller_name, "address": address}
     before = WorkOrder.objects.count()
     response = client.post("/portal/", sent | {"order_type": "help", "caller_phone": "13912345678"})
     if response.status_code == 302:
-        assert_stored_as_cleaned(WorkOrder.objects.get(number=client.session["portal_submitted"]), sent)
+        assert_stored_as_cleaned(
+            WorkOrder.objects.get(number=client.session["portal_submitted"]), sent
+        )
     else:
         _form_refusal(response, sent)
         assert WorkOrder.objects.count() == before
@@ -153,40 +176,66 @@ def test_the_portal_stores_the_cleaning_or_refuses_naming_the_field(city, client
 
 @settings(fixtures_reused, max_examples=30)
 @given(text=typed, caller_name=short_typed, address=typed_address)
-def test_the_console_intake_stores_the_cleaning_or_refuses_naming_the_field(city, client, model_in_use,
-                                                                             text, caller_name, address):
+def test_the_console_intake_stores_the_cleaning_or_refuses_naming_the_field(
+    city, client, model_in_use, text, caller_name, address
+):
     client.force_login(city.operator)
     sent = {"text": text, "caller_name": caller_name, "address": address}
     before = WorkOrder.objects.count()
-    response = client.post("/intake/", sent | {"order_type": "help", "urgency": "normal", "channel": "phone"})
+    response = client.post(
+        "/intake/", sent | {"order_type": "help", "urgency": "normal", "channel": "phone"}
+    )
     if response.status_code == 302:
-        assert_stored_as_cleaned(WorkOrder.objects.get(number=response["Location"].split("/")[-2]), sent)
+        assert_stored_as_cleaned(
+            WorkOrder.objects.get(number=response["Location"].split("/")[-2]), sent
+        )
     else:
         _form_refusal(response, sent)
         assert WorkOrder.objects.count() == before
 
 
 @settings(fixtures_reused, max_examples=30)
-@given(description=typed, first_name=short_typed, address_string=typed_address, fmt=st.sampled_from(["json", "xml"]))
+@given(
+    description=typed,
+    first_name=short_typed,
+    address_string=typed_address,
+    fmt=st.sampled_from(["json", "xml"]),
+)
 def test_open311_stores_the_cleaning_or_refuses_in_the_specifications_format(
-        city, client, model_in_use, open_limits, description, first_name, address_string, fmt):
+    city, client, model_in_use, open_limits, description, first_name, address_string, fmt
+):
     before = WorkOrder.objects.count()
-    response = client.post(f"/open311/v2/requests.{fmt}", {
-        "api_key": create_token(user=city.operator), "service_code": "02.01", "description": description,
-        "first_name": first_name, "address_string": address_string})
+    response = client.post(
+        f"/open311/v2/requests.{fmt}",
+        {
+            "api_key": create_token(user=city.operator),
+            "service_code": "02.01",
+            "description": description,
+            "first_name": first_name,
+            "address_string": address_string,
+        },
+    )
     if fmt == "xml":
         root = ElementTree.fromstring(response.content)  # well-formed whatever came in
-        number = root.findtext("request/service_request_id") if response.status_code == 201 else None
+        number = (
+            root.findtext("request/service_request_id") if response.status_code == 201 else None
+        )
         problem = root.findtext("error/description") or ""
     else:
-        number = response.json()[0].get("service_request_id") if response.status_code == 201 else None
+        number = (
+            response.json()[0].get("service_request_id") if response.status_code == 201 else None
+        )
         problem = response.json()[0].get("description", "") if response.status_code != 201 else ""
     if number:
-        assert_stored_as_cleaned(WorkOrder.objects.get(number=number),
-                                 {"text": description, "caller_name": first_name, "address": address_string})
+        assert_stored_as_cleaned(
+            WorkOrder.objects.get(number=number),
+            {"text": description, "caller_name": first_name, "address": address_string},
+        )
     else:
         assert response.status_code == 400
-        assert refused_fields(problem, ("description", "first_name", "last_name", "address_string")), problem
+        assert refused_fields(
+            problem, ("description", "first_name", "last_name", "address_string")
+        ), problem
         assert WorkOrder.objects.count() == before
 
 
@@ -195,7 +244,9 @@ def test_open311_stores_the_cleaning_or_refuses_in_the_specifications_format(
 def test_an_answer_and_a_note_are_stored_cleaned_and_shown_inert(city, client, answer, note):
     order = factories.register(city, category_code="", order_type="consultation")
     try:
-        order = services.answer_on_the_spot(order=order, actor=city.operator, answer=answer, category_code="14.01")
+        order = services.answer_on_the_spot(
+            order=order, actor=city.operator, answer=answer, category_code="14.01"
+        )
     except InvalidInput as error:
         assert set(error.errors) == {"answer"} and expected_answer(answer) is None
         return

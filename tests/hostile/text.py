@@ -6,12 +6,42 @@ from hypothesis import strategies as st
 
 MARK = "1337"
 PIECES = [
-    "<script>alert(1337)</script>", '"><img src=x onerror=alert(1337)>', "javascript:alert(1337)",
-    "<a href=\"javascript:alert(1337)\">点我</a>", "<svg onload=alert(1337)>", "{{ 1337 }}", "]]>", "&amp;",
-    "\x00", "\x1b[31m", "\r\n", "\t", "\u202e", "\u2066", "\u200b", "\ufeff", "\u2028", "\ufffe", "\ud800",
-    "\u200d", "\u200c", "😀", "👨\u200d👩\u200d👧", "𠀀𪚥", "\U0010fffd",
-    "市民热线东城1路", "ئۇيغۇرچە", "བོད་ཡིག", "Latin é", "Ωμέγα",
-    "=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "'", "%s%(x)s",
+    "<script>alert(1337)</script>",
+    '"><img src=x onerror=alert(1337)>',
+    "javascript:alert(1337)",
+    '<a href="javascript:alert(1337)">点我</a>',
+    "<svg onload=alert(1337)>",
+    "{{ 1337 }}",
+    "]]>",
+    "&amp;",
+    "\x00",
+    "\x1b[31m",
+    "\r\n",
+    "\t",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\ufeff",
+    "\u2028",
+    "\ufffe",
+    "\ud800",
+    "\u200d",
+    "\u200c",
+    "😀",
+    "👨\u200d👩\u200d👧",
+    "𠀀𪚥",
+    "\U0010fffd",
+    "市民热线东城1路",
+    "ئۇيغۇرچە",
+    "བོད་ཡིག",
+    "Latin é",
+    "Ωμέγα",
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "'",
+    "%s%(x)s",
 ]
 # Assembled from the pieces above and from any code points (astral ones included); now and then
 # long enough to pass the limits.
@@ -52,11 +82,16 @@ def active_parts(html: str) -> list:
     parser.close()
     return parser.found
 
+
 # What a form can carry: UTF-8 has no lone surrogates, so a browser cannot send one.
 typed = hostile.map(lambda s: "".join(ch for ch in s if not "\ud800" <= ch <= "\udfff"))
 
 # A name or an address is short: mostly one or two pieces (so that it is often stored, not only
 # refused for its length), now and then anything.
-_short = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=6)), min_size=1, max_size=2).map("".join)
+_short = st.lists(
+    st.one_of(st.sampled_from(PIECES), st.text(max_size=6)), min_size=1, max_size=2
+).map("".join)
 short = st.one_of(_short, _short, _short, hostile)
-short_typed = st.one_of(_short.map(lambda s: "".join(ch for ch in s if not "\ud800" <= ch <= "\udfff")), typed)
+short_typed = st.one_of(
+    _short.map(lambda s: "".join(ch for ch in s if not "\ud800" <= ch <= "\udfff")), typed
+)

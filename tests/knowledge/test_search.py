@@ -11,12 +11,27 @@ from hotline.knowledge.selectors import articles_due_for_review, search_articles
 from hotline.knowledge.services import import_articles
 
 ROWS = [
-    {"title": "社保卡补办流程", "category": "09.02", "unit": "", "keywords": ["社保卡", "补办", "丢失"],
-     "body": "社保卡丢失后可在政务服务中心社保窗口补办，带身份证，费用20元，立等可取。"},
-    {"title": "公租房申请条件", "category": "05.05", "unit": "", "keywords": ["公租房", "保障房", "申请"],
-     "body": "本市户籍或持居住证满一年、家庭人均收入低于标准的，可向街道申请公租房。"},
-    {"title": "大件垃圾预约清运", "category": "02.04", "unit": "", "keywords": ["大件垃圾", "旧家具", "预约"],
-     "body": "旧沙发、床垫等大件垃圾请提前一天向社区预约，免费上门清运。"},
+    {
+        "title": "社保卡补办流程",
+        "category": "09.02",
+        "unit": "",
+        "keywords": ["社保卡", "补办", "丢失"],
+        "body": "社保卡丢失后可在政务服务中心社保窗口补办，带身份证，费用20元，立等可取。",
+    },
+    {
+        "title": "公租房申请条件",
+        "category": "05.05",
+        "unit": "",
+        "keywords": ["公租房", "保障房", "申请"],
+        "body": "本市户籍或持居住证满一年、家庭人均收入低于标准的，可向街道申请公租房。",
+    },
+    {
+        "title": "大件垃圾预约清运",
+        "category": "02.04",
+        "unit": "",
+        "keywords": ["大件垃圾", "旧家具", "预约"],
+        "body": "旧沙发、床垫等大件垃圾请提前一天向社区预约，免费上门清运。",
+    },
 ]
 
 
@@ -49,7 +64,11 @@ def test_an_expired_or_inactive_article_is_not_found(articles):
 
 
 def test_a_new_article_is_found_at_once(articles):
-    Article.objects.create(title="居住证办理", body="居住证在派出所办理，需要租房合同和身份证。", keywords="居住证 办理")
+    Article.objects.create(
+        title="居住证办理",
+        body="居住证在派出所办理，需要租房合同和身份证。",
+        keywords="居住证 办理",
+    )
     assert search_articles("居住证去哪里办")[0][0].title == "居住证办理"
 
 

@@ -20,7 +20,9 @@ class Gateway:
         class Handler(BaseHTTPRequestHandler):
             def _answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode())) if length else {}
+                form = (
+                    dict(urllib.parse.parse_qsl(self.rfile.read(length).decode())) if length else {}
+                )
                 if gateway.down:
                     self.close_connection = True
                     return
@@ -48,5 +50,7 @@ class Gateway:
 
     def settings(self, **options) -> dict:
         """The ``HOTLINE_NOTIFY_BACKENDS`` entry of an HTTP SMS backend pointed at this gateway."""
-        return {"BACKEND": "hotline.notifications.backends.HttpSmsBackend",
-                "OPTIONS": {"url": self.url + "/send", "backoff": 0.01, "timeout": 2} | options}
+        return {
+            "BACKEND": "hotline.notifications.backends.HttpSmsBackend",
+            "OPTIONS": {"url": self.url + "/send", "backoff": 0.01, "timeout": 2} | options,
+        }

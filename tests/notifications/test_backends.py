@@ -37,7 +37,9 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.received.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        self.received.append(
+            (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default))
+        )
         return "250 Message accepted"
 
 
@@ -89,8 +91,15 @@ def test_the_file_backend_appends_one_json_line_per_message(alert, tmp_path):
     FileBackend(path=path).send(alert)
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 2
-    assert lines[0] | {"id": None} == {"id": None, "order": alert.order.number, "kind": "new_order", "channel": "email",
-                                       "to": "duty@dongcheng1.gov.cn", "subject": alert.subject, "body": alert.body}
+    assert lines[0] | {"id": None} == {
+        "id": None,
+        "order": alert.order.number,
+        "kind": "new_order",
+        "channel": "email",
+        "to": "duty@dongcheng1.gov.cn",
+        "subject": alert.subject,
+        "body": alert.body,
+    }
 
 
 def test_the_console_backend_prints_the_recipient_and_the_text(alert):

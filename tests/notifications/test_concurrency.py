@@ -9,7 +9,9 @@ from tests import factories
 from tests.orders.threads import run_together
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -42,7 +42,9 @@ def outbox():
 def test_due_messages_go_out_through_the_channels_backend(receipts, outbox):
     assert deliver(START) == {"sent": 3, "retrying": 0, "failed": 0}
     assert [m["to"] for m in outbox] == ["13812345670", "13812345671", "13812345672"]
-    assert {(m.status, m.attempts, m.sent_at) for m in Message.objects.all()} == {("sent", 1, START)}
+    assert {(m.status, m.attempts, m.sent_at) for m in Message.objects.all()} == {
+        ("sent", 1, START)
+    }
 
 
 def test_a_sent_message_is_not_sent_again(receipts, outbox):
@@ -55,7 +57,8 @@ def test_the_http_gateway_gets_the_number_and_the_text_as_configured(receipts, s
     with Gateway() as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(
             data={"mobile": "{phone}", "content": "{text}", "ref": "hotline-{id}"},
-            headers={"Authorization": "Bearer s3cret"})
+            headers={"Authorization": "Bearer s3cret"},
+        )
         deliver(START)
     method, path, form, headers = gateway.received[0]
     first = outbox()[0]
@@ -67,7 +70,9 @@ def test_the_http_gateway_gets_the_number_and_the_text_as_configured(receipts, s
 def test_a_get_gateway_takes_the_values_quoted_in_its_url(receipts, settings):
     with Gateway() as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(method="GET")
-        settings.HOTLINE_NOTIFY_BACKENDS["sms"]["OPTIONS"]["url"] = gateway.url + "/send?to={phone}&msg={text}"
+        settings.HOTLINE_NOTIFY_BACKENDS["sms"]["OPTIONS"]["url"] = (
+            gateway.url + "/send?to={phone}&msg={text}"
+        )
         deliver(START)
     method, path, _, _ = gateway.received[0]
     assert method == "GET" and path.startswith("/send?to=13812345670&msg=%E3%80%9012345%E3%80%91")
@@ -85,13 +90,18 @@ def test_a_gateway_that_stays_down_leaves_the_message_queued_with_the_reason(rec
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(attempts=2)
         assert deliver(START, limit=1) == {"sent": 0, "retrying": 1, "failed": 0}
     (waiting, *_) = outbox()
-    assert (waiting.status, waiting.attempts, waiting.next_attempt_at) == ("pending", 1, START + timedelta(minutes=1))
+    assert (waiting.status, waiting.attempts, waiting.next_attempt_at) == (
+        "pending",
+        1,
+        START + timedelta(minutes=1),
+    )
     assert "503" in waiting.last_error
 
 
 def test_retries_back_off_from_a_minute_to_half_an_hour():
     assert [retry_delay(n) for n in (1, 2, 3, 4, 5, 6, 7, 20, 1000)] == [
-        timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 30, 30, 30, 30)]
+        timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 30, 30, 30, 30)
+    ]
 
 
 def test_after_one_failure_the_rest_of_the_batch_waits_instead_of_trying(receipts, settings):
@@ -106,17 +116,24 @@ def test_a_number_the_gateway_rejects_is_marked_failed_and_not_retried(receipts,
     with Gateway(answers=[400]) as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings()
         assert deliver(START, limit=1) == {"sent": 0, "retrying": 0, "failed": 1}
-        assert deliver(START + timedelta(days=1), limit=1)["failed"] == 1  # the next one, not the same again
+        assert (
+            deliver(START + timedelta(days=1), limit=1)["failed"] == 1
+        )  # the next one, not the same again
     assert len(gateway.received) == 2
     failed = outbox()[0]
-    assert (failed.status, failed.next_attempt_at) == ("failed", None) and "400" in failed.last_error
+    assert (failed.status, failed.next_attempt_at) == (
+        "failed",
+        None,
+    ) and "400" in failed.last_error
 
 
 def test_failed_messages_can_be_queued_again(receipts, settings, outbox):
     with Gateway(answers=[400]) as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings()
         deliver(START)
-    settings.HOTLINE_NOTIFY_BACKENDS["sms"] = {"BACKEND": "hotline.notifications.backends.MemoryBackend"}
+    settings.HOTLINE_NOTIFY_BACKENDS["sms"] = {
+        "BACKEND": "hotline.notifications.backends.MemoryBackend"
+    }
     with clock.frozen_at(START + timedelta(hours=1)):
         assert retry_failed(order=receipts[0]) == 1
     assert deliver(START + timedelta(hours=1)) == {"sent": 1, "retrying": 0, "failed": 0}
@@ -160,7 +177,10 @@ def test_the_command_counts_the_outbox_and_queues_failed_messages_again(receipts
     assert json.loads(out.getvalue()) == {"pending": 1, "sent": 0, "failed": 2}
     call_command("notifications", "retry", "--order", receipts[1].number, stdout=out)
     call_command("notifications", "status", stdout=out)
-    assert out.getvalue().splitlines()[1:] == ["重新排队 1 条失败的通知", "待发送 2，已发送 0，发送失败 1"]
+    assert out.getvalue().splitlines()[1:] == [
+        "重新排队 1 条失败的通知",
+        "待发送 2，已发送 0，发送失败 1",
+    ]
 
 
 def test_the_command_refuses_an_unknown_order():

@@ -70,8 +70,11 @@ def test_messages_roll_back_with_their_action(city):
 
 
 def test_a_manual_urge_carries_the_urgers_note(city):
-    order = services.urge_order(order=factories.order_in(Status.DISPATCHED, city), actor=city.dispatcher,
-                                note="群众多次来电，请今天内联系")
+    order = services.urge_order(
+        order=factories.order_in(Status.DISPATCHED, city),
+        actor=city.dispatcher,
+        note="群众多次来电，请今天内联系",
+    )
     assert all("群众多次来电，请今天内联系" in m.body for m in messages(order, "urge"))
 
 
@@ -84,8 +87,11 @@ def test_the_system_urging_an_overdue_order_sends_an_overdue_alert(city):
 
 
 def test_supervision_tells_the_unit_the_instructions(city):
-    order = services.supervise_order(order=factories.order_in(Status.ACCEPTED, city), actor=city.supervisor,
-                                     instructions="请分管领导牵头处理")
+    order = services.supervise_order(
+        order=factories.order_in(Status.ACCEPTED, city),
+        actor=city.supervisor,
+        instructions="请分管领导牵头处理",
+    )
     assert all("请分管领导牵头处理" in m.body for m in messages(order, "supervised"))
 
 
@@ -103,6 +109,7 @@ def _log(user, order):
 
 def test_the_delivery_log_masks_the_citizens_number_for_units(city):
     order = factories.order_in(Status.DISPATCHED, city)
+
     def shown(user):
         return sorted(m.shown_recipient for m in _log(user, order))
 

@@ -21,9 +21,19 @@ from .test_services import needs_schemas, validate
 
 schema = schemathesis.openapi.from_dict(SPEC)
 schema.app = application
-PUBLISHED = {"discovery": None, "services": "services.json", "service_definition": "service-definition.json",
-             "requests": "requests.json", "request": "requests.json", "token": None}
-RECEIPT = {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["service_request_id"]}}
+PUBLISHED = {
+    "discovery": None,
+    "services": "services.json",
+    "service_definition": "service-definition.json",
+    "requests": "requests.json",
+    "request": "requests.json",
+    "token": None,
+}
+RECEIPT = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "object", "required": ["service_request_id"]},
+}
 pytestmark = [needs_schemas, pytest.mark.django_db]
 
 
@@ -43,8 +53,17 @@ def check_answer(case, response) -> None:
     if fmt == "xml":
         ElementTree.fromstring(response.content)  # well-formed, whatever was asked
         return
-    assert response.content, (response.status_code, case.method, case.formatted_path, dict(response.headers))
-    assert response.headers["content-type"][0].startswith("application/json"), (response.status_code, case.method, case.formatted_path)
+    assert response.content, (
+        response.status_code,
+        case.method,
+        case.formatted_path,
+        dict(response.headers),
+    )
+    assert response.headers["content-type"][0].startswith("application/json"), (
+        response.status_code,
+        case.method,
+        case.formatted_path,
+    )
     document = json.loads(response.content)
     operation = case.operation.definition.raw["operationId"]
     if response.status_code >= 400:
@@ -57,7 +76,13 @@ def check_answer(case, response) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=50, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=50,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_open311_operation_answers_within_the_specification(case, open311_city):
     before = WorkOrder.objects.count()
     response = case.call()
@@ -73,13 +98,23 @@ def test_a_generated_post_with_a_valid_key_registers_or_names_the_problem(fmt, o
     key = create_token(user=open311_city.operator)
     statuses = set()
 
-    @settings(max_examples=50, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=50,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=post.as_strategy())
     def run(case):
         case.path_parameters["format"] = fmt
         body = case.body if isinstance(case.body, dict) else {}
         # Generated fields over a valid request, so that both registering and refusing are reached.
-        case.body = {"address_string": "东城1路11小区", "description": "路灯不亮"} | body | {"api_key": key, "service_code": "02.01"}
+        case.body = (
+            {"address_string": "东城1路11小区", "description": "路灯不亮"}
+            | body
+            | {"api_key": key, "service_code": "02.01"}
+        )
         before = WorkOrder.objects.count()
         response = case.call()
         statuses.add(response.status_code)

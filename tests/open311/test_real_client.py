@@ -25,4 +25,7 @@ def test_a_real_client_lists_services_and_reads_requests(live_server, city, fmt)
 
     one = client.get_service_request(closed_order.number)
     assert (one["service_request_id"], one["status"], one["agency_responsible"]) == (
-        closed_order.number, "closed", city.streets[0].name)
+        closed_order.number,
+        "closed",
+        city.streets[0].name,
+    )

@@ -11,14 +11,17 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "open311-schema"
-needs_schemas = pytest.mark.skipif(not SCHEMAS.exists(), reason="the published schemas are not beside the project")
+needs_schemas = pytest.mark.skipif(
+    not SCHEMAS.exists(), reason="the published schemas are not beside the project"
+)
 pytestmark = pytest.mark.django_db
 
 
 def validate(document, name: str) -> None:
     registry = Registry().with_resources(
         (p.name, Resource.from_contents(json.loads(p.read_text()), default_specification=DRAFT7))
-        for p in SCHEMAS.glob("*.json"))
+        for p in SCHEMAS.glob("*.json")
+    )
     schema = json.loads((SCHEMAS / name).read_text())
     errors = list(Draft7Validator(schema, registry=registry).iter_errors(document))
     assert not errors, errors[:3]
@@ -28,14 +31,22 @@ def validate(document, name: str) -> None:
 def test_every_taxonomy_leaf_is_a_service_and_the_list_follows_the_schema(client):
     services = client.get("/open311/v2/services.json").json()
     validate(services, "services.json")
-    assert len(services) == 60 and services[0]["service_code"] == "01.01" and services[0]["group"] == "城市管理"
+    assert (
+        len(services) == 60
+        and services[0]["service_code"] == "01.01"
+        and services[0]["group"] == "城市管理"
+    )
 
 
 @needs_schemas
 def test_a_service_definition_follows_the_schema(client):
     definition = client.get("/open311/v2/services/04.03.json").json()
     validate(definition, "service-definition.json")
-    assert [a["code"] for a in definition["attributes"]] == ["order_type", "urgency", "confidential"]
+    assert [a["code"] for a in definition["attributes"]] == [
+        "order_type",
+        "urgency",
+        "confidential",
+    ]
 
 
 def test_the_same_documents_come_as_xml(client):
@@ -46,15 +57,25 @@ def test_the_same_documents_come_as_xml(client):
     assert root.find("service/metadata").text == "true"
     definition = ElementTree.fromstring(client.get("/open311/v2/services/04.03.xml").content)
     assert definition.find("service_code").text == "04.03"
-    assert [v.find("key").text for v in definition.findall("attributes/attribute")[1].findall("values/value")] == [
-        "normal", "urgent", "critical"]
+    assert [
+        v.find("key").text
+        for v in definition.findall("attributes/attribute")[1].findall("values/value")
+    ] == ["normal", "urgent", "critical"]
 
 
 def test_discovery_names_the_endpoint_and_both_formats(client):
     discovery = client.get("/open311/v2/discovery.json").json()
     [endpoint] = discovery["endpoints"]
-    assert endpoint["url"].endswith("/open311/v2/") and set(endpoint["formats"]) == {"text/xml", "application/json"}
-    assert ElementTree.fromstring(client.get("/open311/v2/discovery.xml").content).find("endpoints/endpoint/type").text == "production"
+    assert endpoint["url"].endswith("/open311/v2/") and set(endpoint["formats"]) == {
+        "text/xml",
+        "application/json",
+    }
+    assert (
+        ElementTree.fromstring(client.get("/open311/v2/discovery.xml").content)
+        .find("endpoints/endpoint/type")
+        .text
+        == "production"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -23,13 +23,17 @@ from tests.operations import history
 
 ROOT = Path(__file__).resolve().parents[2]
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
-SNAPSHOT = ("import json; from tests.operations.history import month_figures, row_counts; "
-            "print(json.dumps({'counts': row_counts(), 'figures': month_figures()}, default=str))")
+SNAPSHOT = (
+    "import json; from tests.operations.history import month_figures, row_counts; "
+    "print(json.dumps({'counts': row_counts(), 'figures': month_figures()}, default=str))"
+)
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 
 
 def _hotline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([HOTLINE, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [HOTLINE, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 @contextlib.contextmanager
@@ -49,7 +53,9 @@ def fresh_installation(folder: Path):
         yield env | {"DATABASE_URL": urlsplit(url)._replace(path=f"/{name}").geturl()}
     finally:
         with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def same_as_json(value):
@@ -73,7 +79,9 @@ def test_a_restored_backup_has_every_row_and_the_same_rates(city, tmp_path):
         restored = json.loads(snapshot.stdout)
         verify = _hotline(env, "analytics", "verify", "--month", "2023-03")
         assert verify.returncode == 0, verify.stderr
-        again = _hotline(env, "restore", str(backup))  # the restored installation is no longer empty
+        again = _hotline(
+            env, "restore", str(backup)
+        )  # the restored installation is no longer empty
         clean = _hotline(env, "restore", "--clean", str(backup))
         assert clean.returncode == 0, clean.stderr
         over = json.loads(_hotline(env, "shell", "-v0", "-c", SNAPSHOT).stdout)
@@ -83,7 +91,9 @@ def test_a_restored_backup_has_every_row_and_the_same_rates(city, tmp_path):
     assert over == restored  # --clean replaced the data instead of adding to it
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # SQLite's backup waits for the test's open transaction
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # SQLite's backup waits for the test's open transaction
 def test_a_restore_into_a_database_that_is_not_empty_is_refused_and_changes_nothing(city, tmp_path):
     history.build(city)
     backup = tmp_path / "hotline.backup"
@@ -95,11 +105,16 @@ def test_a_restore_into_a_database_that_is_not_empty_is_refused_and_changes_noth
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("content", "message"), [
-    (b"not a backup at all", "不是 hotline backup 生成的备份文件"),
-    (b"PGDMP" if connection.vendor == "sqlite" else b"SQLite format 3\x00", "不能恢复到"),
-])
-def test_a_file_that_is_not_a_backup_of_this_engine_is_refused_and_changes_nothing(city, tmp_path, content, message):
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not a backup at all", "不是 hotline backup 生成的备份文件"),
+        (b"PGDMP" if connection.vendor == "sqlite" else b"SQLite format 3\x00", "不能恢复到"),
+    ],
+)
+def test_a_file_that_is_not_a_backup_of_this_engine_is_refused_and_changes_nothing(
+    city, tmp_path, content, message
+):
     counts = history.row_counts()
     bogus = tmp_path / "bogus"
     bogus.write_bytes(content)
@@ -126,7 +141,9 @@ def test_a_pg_dump_older_than_the_server_is_refused_with_its_version(settings, t
     old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
     old.chmod(0o755)
     settings.HOTLINE_PG_BIN = str(tmp_path)
-    with pytest.raises(BackupError, match=r"pg_dump 的版本低于数据库服务器 PostgreSQL 15：找到 .*pg_dump（9）"):
+    with pytest.raises(
+        BackupError, match=r"pg_dump 的版本低于数据库服务器 PostgreSQL 15：找到 .*pg_dump（9）"
+    ):
         pg_tool("pg_dump", 15)
     assert pg_tool("pg_dump", 9) == Tool(str(old), 9)
 

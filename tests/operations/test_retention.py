@@ -41,13 +41,21 @@ def orders(city):
 
 def rows_of(order: WorkOrder) -> str:
     """Everything stored about the order (the order, its events, messages and attachments)."""
-    objects = [WorkOrder.objects.get(pk=order.pk), *Event.objects.filter(order=order),
-               *Message.objects.filter(order=order), *Attachment.objects.filter(order=order)]
+    objects = [
+        WorkOrder.objects.get(pk=order.pk),
+        *Event.objects.filter(order=order),
+        *Message.objects.filter(order=order),
+        *Attachment.objects.filter(order=order),
+    ]
     return serializers.serialize("json", objects, ensure_ascii=False)
 
 
 def cells() -> list[tuple]:
-    return sorted(Cell.objects.order_by().values_list(*[f.attname for f in Cell._meta.fields if f.attname != "id"]))
+    return sorted(
+        Cell.objects.order_by().values_list(
+            *[f.attname for f in Cell._meta.fields if f.attname != "id"]
+        )
+    )
 
 
 def retention(*args: str) -> str:
@@ -70,28 +78,46 @@ def test_an_anonymised_order_keeps_its_area_rounded_place_and_a_readable_text(or
     o = WorkOrder.objects.get(pk=orders["closed"].pk)
     assert (o.caller_name, o.caller_phone, o.address) == ("", f"匿名{o.number}", "东城1路11小区")
     assert (str(o.latitude), str(o.longitude)) == ("39.912000", "116.412000")
-    assert (o.district, o.street, o.community) == (orders["closed"].district, orders["closed"].street,
-                                                   orders["closed"].community)
-    assert o.text == (f"{scrub.NAME}反映东城1路11小区门口垃圾三天没人清运，电话{scrub.PHONE}，备用{scrub.PHONE}，"
-                      f"身份证{scrub.ID_NUMBER}，邮箱{scrub.EMAIL}")
+    assert (o.district, o.street, o.community) == (
+        orders["closed"].district,
+        orders["closed"].street,
+        orders["closed"].community,
+    )
+    assert o.text == (
+        f"{scrub.NAME}反映东城1路11小区门口垃圾三天没人清运，电话{scrub.PHONE}，备用{scrub.PHONE}，"
+        f"身份证{scrub.ID_NUMBER}，邮箱{scrub.EMAIL}"
+    )
     assert o.answer == f"已清运，{scrub.NAME}确认"
 
 
 def test_citizens_notifications_lose_their_recipient_and_units_keep_theirs(orders):
-    units_before = sorted(Message.objects.filter(order=orders["urged"], to_citizen=False).values_list("recipient"))
+    units_before = sorted(
+        Message.objects.filter(order=orders["urged"], to_citizen=False).values_list("recipient")
+    )
     assert Message.objects.filter(order=orders["closed"], to_citizen=True).exists()
     retention()
-    assert set(Message.objects.filter(order__in=[orders[k] for k in ANONYMISED], to_citizen=True)
-               .values_list("recipient", flat=True)) == {""}
-    assert sorted(Message.objects.filter(order=orders["urged"], to_citizen=False).values_list("recipient")) == units_before
+    assert set(
+        Message.objects.filter(
+            order__in=[orders[k] for k in ANONYMISED], to_citizen=True
+        ).values_list("recipient", flat=True)
+    ) == {""}
+    assert (
+        sorted(
+            Message.objects.filter(order=orders["urged"], to_citizen=False).values_list("recipient")
+        )
+        == units_before
+    )
 
 
-def test_attachments_of_anonymised_orders_are_removed_with_their_files(orders, settings,
-                                                                     django_capture_on_commit_callbacks):
+def test_attachments_of_anonymised_orders_are_removed_with_their_files(
+    orders, settings, django_capture_on_commit_callbacks
+):
     (photo,) = Attachment.objects.filter(order=orders["closed"])
     path = Path(settings.MEDIA_ROOT) / photo.file.name
     assert path.exists()
-    with django_capture_on_commit_callbacks(execute=True):  # the files go once the batch has committed
+    with django_capture_on_commit_callbacks(
+        execute=True
+    ):  # the files go once the batch has committed
         assert "附件 1 个" in retention()
     assert not Attachment.objects.filter(order=orders["closed"]).exists() and not path.exists()
 
@@ -100,16 +126,27 @@ def test_open_and_recent_orders_are_left_exactly_as_they_were(orders):
     before = {k: rows_of(orders[k]) for k in KEPT}
     retention()
     assert {k: rows_of(orders[k]) for k in KEPT} == before
-    assert WorkOrder.objects.filter(pk__in=[orders[k].pk for k in KEPT], anonymised_at__isnull=False).count() == 0
+    assert (
+        WorkOrder.objects.filter(
+            pk__in=[orders[k].pk for k in KEPT], anonymised_at__isnull=False
+        ).count()
+        == 0
+    )
 
 
 def test_the_rollup_and_every_rate_are_unchanged_and_the_rollup_still_verifies(orders):
     figures, rollup, events = history.month_figures(), cells(), Event.objects.count()
-    assert figures["totals"]["visited"] == 2 and figures["totals"]["satisfied"] == 1  # a month with figures
+    assert (
+        figures["totals"]["visited"] == 2 and figures["totals"]["satisfied"] == 1
+    )  # a month with figures
     retention()
     call_command("analytics", "refresh", stdout=StringIO())
-    assert history.month_figures() == figures and cells() == rollup and Event.objects.count() == events
-    call_command("analytics", "verify", "--month", "2023-03", stdout=StringIO())  # exits 1 when they differ
+    assert (
+        history.month_figures() == figures and cells() == rollup and Event.objects.count() == events
+    )
+    call_command(
+        "analytics", "verify", "--month", "2023-03", stdout=StringIO()
+    )  # exits 1 when they differ
     call_command("analytics", "rebuild", stdout=StringIO(), stderr=StringIO())
     assert history.month_figures() == figures and cells() == rollup
 
@@ -133,13 +170,21 @@ def test_the_personal_data_audit_log_keeps_its_rows(orders, city):
     logged = list(PersonalDataAccess.objects.values_list("pk", "order_id", "user_id", "what"))
     assert logged
     retention()
-    assert list(PersonalDataAccess.objects.values_list("pk", "order_id", "user_id", "what")) == logged
+    assert (
+        list(PersonalDataAccess.objects.values_list("pk", "order_id", "user_id", "what")) == logged
+    )
 
 
 def test_each_run_is_recorded_where_an_administrator_sees_it(orders, client, django_user_model):
     retention("--batch", "2")  # three transactions of at most two orders
     run = RetentionRun.objects.get()
-    assert (run.orders, run.attachments, run.dry_run, run.source, run.days) == (len(ANONYMISED), 1, False, "command", 1095)
+    assert (run.orders, run.attachments, run.dry_run, run.source, run.days) == (
+        len(ANONYMISED),
+        1,
+        False,
+        "command",
+        1095,
+    )
     assert run.events > 0 and run.messages > 0 and run.finished_at >= run.started_at
     client.force_login(django_user_model.objects.create_superuser("root", password="x"))
     page = client.get("/admin/operations/retentionrun/")
@@ -151,13 +196,18 @@ def test_a_period_within_the_reopen_window_or_negative_is_refused_and_changes_no
     everything = {k: rows_of(o) for k, o in orders.items()}
     with pytest.raises(CommandError, match="保留天数应为 0（永久保留）或大于重办期限 30 天"):
         retention("--days", days)
-    assert {k: rows_of(o) for k, o in orders.items()} == everything and not RetentionRun.objects.exists()
+    assert {
+        k: rows_of(o) for k, o in orders.items()
+    } == everything and not RetentionRun.objects.exists()
 
 
 def test_a_period_of_zero_keeps_personal_data_forever(orders, settings):
     settings.HOTLINE_RETENTION_DAYS = 0
     assert "永久保留" in retention()
-    assert run_retention() is None and not WorkOrder.objects.filter(anonymised_at__isnull=False).exists()
+    assert (
+        run_retention() is None
+        and not WorkOrder.objects.filter(anonymised_at__isnull=False).exists()
+    )
 
 
 def test_a_shorter_period_reaches_orders_finished_more_recently(orders):
@@ -190,25 +240,41 @@ def test_the_events_of_an_order_not_anonymised_still_cannot_be_changed(orders):
 def test_even_on_an_anonymised_order_an_events_action_time_and_unit_cannot_be_changed(orders):
     retention()
     event = Event.objects.filter(order=orders["closed"]).last()
-    for change in ({"action": "cancel"}, {"at": event.at.replace(year=2020)}, {"unit": None}, {"seq": 99}):
+    for change in (
+        {"action": "cancel"},
+        {"at": event.at.replace(year=2020)},
+        {"unit": None},
+        {"seq": 99},
+    ):
         with pytest.raises(DatabaseError), transaction.atomic():
             models.QuerySet.update(Event.objects.filter(pk=event.pk), **change)
     with pytest.raises(TypeError):  # and the ORM refuses them all, as before
         Event.objects.filter(pk=event.pk).update(note="")
 
 
-def test_order_pages_history_duplicates_and_exports_work_on_anonymised_orders(orders, city, client, tmp_path):
+def test_order_pages_history_duplicates_and_exports_work_on_anonymised_orders(
+    orders, city, client, tmp_path
+):
     retention()
     o = WorkOrder.objects.get(pk=orders["closed"].pk)
     client.force_login(city.dispatcher)
     page = client.get(f"/orders/{o.number}/")
     assert page.status_code == 200 and o.number in page.content.decode()
     assert client.get("/orders/", {"q": o.number}).status_code == 200
-    assert {h.pk for h in caller_history(city.dispatcher, history.PHONE, limit=20)} == {orders["old open"].pk, orders["recent"].pk}
+    assert {h.pk for h in caller_history(city.dispatcher, history.PHONE, limit=20)} == {
+        orders["old open"].pk,
+        orders["recent"].pk,
+    }
     assert caller_history(city.dispatcher, o.caller_phone) == [o]
     assert isinstance(related_orders(city.dispatcher, o), list)
-    assert isinstance(probable_duplicates(text=o.text, address=o.address, phone=o.caller_phone), list)
+    assert isinstance(
+        probable_duplicates(text=o.text, address=o.address, phone=o.caller_phone), list
+    )
     out = tmp_path / "orders.csv"
     assert export_orders(out, personal_data=True) == WorkOrder.objects.count()
-    (row,) = [line for line in out.read_text(encoding="utf-8-sig").splitlines() if line.startswith(o.number)]
+    (row,) = [
+        line
+        for line in out.read_text(encoding="utf-8-sig").splitlines()
+        if line.startswith(o.number)
+    ]
     assert [p for p in PERSONAL if p in row] == [] and "东城1路11小区" in row

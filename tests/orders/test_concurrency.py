@@ -16,7 +16,9 @@ from tests import factories
 from tests.orders.threads import run_together
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 S = Status
@@ -40,10 +42,12 @@ def test_two_handlers_accepting_the_same_order_at_once_one_wins_the_other_gets_a
     order = factories.order_in(S.DISPATCHED, city)
     first, second = city.handler(), factories.user(Role.HANDLER, city.streets[0])
     copies = [WorkOrder.objects.get(pk=order.pk) for _ in range(2)]
-    results = run_together([
-        lambda: services.accept_order(order=copies[0], actor=first),
-        lambda: services.accept_order(order=copies[1], actor=second),
-    ])
+    results = run_together(
+        [
+            lambda: services.accept_order(order=copies[0], actor=first),
+            lambda: services.accept_order(order=copies[1], actor=second),
+        ]
+    )
     _, fresh = _one_wins(order, results, {Action.ACCEPT})
     assert fresh.status == S.ACCEPTED
 
@@ -52,10 +56,12 @@ def test_a_dispatch_and_a_cancel_of_the_same_order_at_once_do_not_both_happen(ci
     order = factories.order_in(S.REGISTERED, city)
     one, other = city.dispatcher, factories.user(Role.DISPATCHER, city.centre)
     copies = [WorkOrder.objects.get(pk=order.pk) for _ in range(2)]
-    results = run_together([
-        lambda: services.dispatch_order(order=copies[0], actor=one),
-        lambda: services.cancel_order(order=copies[1], actor=other, reason="重复来电"),
-    ])
+    results = run_together(
+        [
+            lambda: services.dispatch_order(order=copies[0], actor=one),
+            lambda: services.cancel_order(order=copies[1], actor=other, reason="重复来电"),
+        ]
+    )
     winner, fresh = _one_wins(order, results, {Action.DISPATCH, Action.CANCEL})
     assert fresh.status == winner.status
     if fresh.status == S.DISPATCHED:
@@ -75,8 +81,10 @@ def test_a_stale_copy_is_refused_even_without_a_race(city):
 
 def test_order_numbers_stay_unique_when_eight_calls_are_registered_at_once(city):
     operators = [factories.user(Role.OPERATOR, city.centre) for _ in range(8)]
-    results = run_together([lambda op=op: factories.register(city, actor=op) for op in operators],
-                           frozen_at=datetime(2026, 3, 2, 10, tzinfo=SHANGHAI))
+    results = run_together(
+        [lambda op=op: factories.register(city, actor=op) for op in operators],
+        frozen_at=datetime(2026, 3, 2, 10, tzinfo=SHANGHAI),
+    )
     assert all(isinstance(r, WorkOrder) for r in results), results
     numbers = sorted(r.number for r in results)
     assert numbers == [f"20260302{i:05d}" for i in range(1, 9)]

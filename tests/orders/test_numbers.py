@@ -9,8 +9,11 @@ from tests import factories
 
 
 def test_numbers_are_the_day_and_a_sequence_that_runs_per_day(db):
-    assert [next_number(date(2026, 5, 1)), next_number(date(2026, 5, 1)), next_number(date(2026, 5, 2))] == [
-        "2026050100001", "2026050100002", "2026050200001"]
+    assert [
+        next_number(date(2026, 5, 1)),
+        next_number(date(2026, 5, 1)),
+        next_number(date(2026, 5, 2)),
+    ] == ["2026050100001", "2026050100002", "2026050200001"]
 
 
 def test_numbers_continue_after_those_reserved_by_a_bulk_write(db):

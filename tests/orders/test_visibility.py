@@ -11,7 +11,16 @@ from hotline.org.roles import Role
 from tests import factories
 
 S = Status
-EVERY = {"east1", "east1_team", "east1_community", "east2", "east2_with_east1", "west1", "dept", "registered"}
+EVERY = {
+    "east1",
+    "east1_team",
+    "east1_community",
+    "east2",
+    "east2_with_east1",
+    "west1",
+    "dept",
+    "registered",
+}
 
 
 def _world(city) -> dict:
@@ -27,31 +36,42 @@ def _world(city) -> dict:
         "east1_team": passed_down(city.team),
         "east1_community": passed_down(city.communities[0]),
         "east2": factories.order_in(S.DISPATCHED, city, address="东城2路5号"),
-        "east2_with_east1": factories.order_in(S.DISPATCHED, city, address="东城2路8号", cohandlers=[city.streets[0]]),
+        "east2_with_east1": factories.order_in(
+            S.DISPATCHED, city, address="东城2路8号", cohandlers=[city.streets[0]]
+        ),
         "west1": factories.order_in(S.DISPATCHED, city, address="西城1路"),
-        "dept": services.dispatch_order(order=factories.register(city, category_code="02.03"),
-                                        actor=city.dispatcher, unit=dept),
+        "dept": services.dispatch_order(
+            order=factories.register(city, category_code="02.03"), actor=city.dispatcher, unit=dept
+        ),
         "registered": factories.order_in(S.REGISTERED, city),
     }
 
 
 VIEWERS = {
     "the centre": (lambda c: c.dispatcher, EVERY),
-    "the street": (lambda c: c.handler(c.streets[0]),
-                   {"east1", "east1_team", "east1_community", "east2_with_east1"}),
-    "the lead of the street": (lambda c: c.lead(c.streets[0]),
-                               {"east1", "east1_team", "east1_community", "east2_with_east1"}),
+    "the street": (
+        lambda c: c.handler(c.streets[0]),
+        {"east1", "east1_team", "east1_community", "east2_with_east1"},
+    ),
+    "the lead of the street": (
+        lambda c: c.lead(c.streets[0]),
+        {"east1", "east1_team", "east1_community", "east2_with_east1"},
+    ),
     "the sibling street": (lambda c: c.handler(c.streets[1]), {"east2", "east2_with_east1"}),
     "the team below the street": (lambda c: c.handler(c.team), {"east1_team"}),
     "a community below the street": (lambda c: c.handler(c.communities[0]), {"east1_community"}),
     "another community": (lambda c: c.handler(c.communities[1]), set()),
-    "the district": (lambda c: c.lead(c.districts[0]),
-                     {"east1", "east1_team", "east1_community", "east2", "east2_with_east1"}),
+    "the district": (
+        lambda c: c.lead(c.districts[0]),
+        {"east1", "east1_team", "east1_community", "east2", "east2_with_east1"},
+    ),
     "the other district": (lambda c: c.lead(c.districts[1]), {"west1"}),
     "a street of the other district": (lambda c: c.handler(c.streets[2]), {"west1"}),
     "the department": (lambda c: c.handler(c.departments["城市管理局"]), {"dept"}),
-    "another department": (lambda c: c.handler(next(u for n, u in c.departments.items() if n != "城市管理局")),
-                           set()),
+    "another department": (
+        lambda c: c.handler(next(u for n, u in c.departments.items() if n != "城市管理局")),
+        set(),
+    ),
     "a user without a unit": (lambda c: factories.user(Role.HANDLER, None), set()),
     "an admin without a unit": (lambda c: factories.user(Role.ADMIN, None), set()),
 }
@@ -79,7 +99,9 @@ def test_sibling_teams_under_one_street_do_not_see_each_others_orders(city):
     orders = _world(city)
     parent = city.streets[0]
     look_alikes = [factories.unit(f"东城1街道第{i}网格", "team", parent) for i in range(12)]
-    order = services.pass_down(order=factories.order_in(S.ACCEPTED, city), actor=city.handler(), sub_unit=look_alikes[0])
+    order = services.pass_down(
+        order=factories.order_in(S.ACCEPTED, city), actor=city.handler(), sub_unit=look_alikes[0]
+    )
     for other in look_alikes[1:]:
         assert order not in selectors.visible_orders(city.handler(other))
         assert not services.can_see(city.handler(other), order)
@@ -92,5 +114,7 @@ def test_a_sibling_street_cannot_act_on_an_order_it_cannot_see(city):
     assert not services.can_see(city.handler(city.streets[1]), order)
     sibling_dispatcher = city.staff(Role.DISPATCHER, city.streets[1])
     with pytest.raises(PermissionDenied) as excinfo:
-        services.reassign_order(order=order, actor=sibling_dispatcher, unit=city.streets[1], reason="抢单")
+        services.reassign_order(
+            order=order, actor=sibling_dispatcher, unit=city.streets[1], reason="抢单"
+        )
     assert excinfo.value.reason == "该工单不在本单位的可见范围内"

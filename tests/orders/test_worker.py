@@ -48,10 +48,19 @@ def test_an_order_not_accepted_by_its_deadline_is_urged_by_the_system(city):
     assert sweep(late) == {"urged": 1, "supervised": 0}
     order = reloaded(order)
     assert (order.status, order.urge_count, order.last_urged_at, order.urged_deadline) == (
-        S.DISPATCHED, 1, late, ACCEPT_BY)
+        S.DISPATCHED,
+        1,
+        late,
+        ACCEPT_BY,
+    )
     assert order.sweep_at == late + AFTER  # next: escalation, if nothing happens
     event = order.events.get(seq=order.version)
-    assert (event.action, event.actor, event.actor_role, event.at) == (Action.URGE, None, Role.SYSTEM, late)
+    assert (event.action, event.actor, event.actor_role, event.at) == (
+        Action.URGE,
+        None,
+        Role.SYSTEM,
+        late,
+    )
     assert event.payload["auto"] is True
     assert datetime.fromisoformat(event.payload["deadline"]) == ACCEPT_BY
 
@@ -112,7 +121,9 @@ def test_a_new_deadline_missed_after_acceptance_is_urged_again(city):
     assert sweep(FINISH_BY + timedelta(minutes=5)) == {"urged": 1, "supervised": 0}
     order = reloaded(order)
     assert (order.urge_count, order.urged_deadline) == (2, FINISH_BY)
-    assert datetime.fromisoformat(order.events.get(seq=order.version).payload["deadline"]) == FINISH_BY
+    assert (
+        datetime.fromisoformat(order.events.get(seq=order.version).payload["deadline"]) == FINISH_BY
+    )
 
 
 def test_an_order_not_yet_due_is_left_alone(city):
@@ -148,12 +159,16 @@ def test_the_worker_command_prints_what_it_did(city):
         call_command("worker", "--once", stdout=out)
     # The three receipts to the callers go out with the first round; the events of the three
     # orders (registered, dispatched, urged) reach the rollup then, the supervisions with the last.
-    assert out.getvalue().splitlines() == ["urged 3, supervised 0, sent 3, retrying 0, failed 0, rolled up 9",
-                                           "urged 0, supervised 0, sent 0, retrying 0, failed 0, rolled up 0",
-                                           "urged 0, supervised 3, sent 0, retrying 0, failed 0, rolled up 3"]
+    assert out.getvalue().splitlines() == [
+        "urged 3, supervised 0, sent 3, retrying 0, failed 0, rolled up 9",
+        "urged 0, supervised 0, sent 0, retrying 0, failed 0, rolled up 0",
+        "urged 0, supervised 3, sent 0, retrying 0, failed 0, rolled up 3",
+    ]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_sweeping_at_once_urge_each_overdue_order_exactly_once(city):
     orders = [dispatched(city) for _ in range(50)]
@@ -169,11 +184,17 @@ def test_two_workers_sweeping_at_once_urge_each_overdue_order_exactly_once(city)
     assert sum(results) == 50
     urges = Event.objects.filter(action=Action.URGE, order__in=orders)
     assert sorted(urges.values_list("order_id", flat=True)) == sorted(o.pk for o in orders)
-    assert set(WorkOrder.objects.filter(pk__in=[o.pk for o in orders]).values_list("urge_count", flat=True)) == {1}
+    assert set(
+        WorkOrder.objects.filter(pk__in=[o.pk for o in orders]).values_list("urge_count", flat=True)
+    ) == {1}
 
 
-HOUR_START = datetime(2026, 3, 3, 17, tzinfo=SHANGHAI)  # Tuesday, the half hour before office hours end
-SWEEPS = [HOUR_START + timedelta(minutes=m) for m in range(61)]  # every minute of the hour, both ends
+HOUR_START = datetime(
+    2026, 3, 3, 17, tzinfo=SHANGHAI
+)  # Tuesday, the half hour before office hours end
+SWEEPS = [
+    HOUR_START + timedelta(minutes=m) for m in range(61)
+]  # every minute of the hour, both ends
 
 
 def first_sweep_after(moment: datetime) -> datetime | None:
@@ -181,9 +202,13 @@ def first_sweep_after(moment: datetime) -> datetime | None:
     return next((t for t in SWEEPS if t > moment), None)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_workers_over_an_hour_urge_each_missed_deadline_once_within_a_sweep_and_nothing_early(city, settings):
+def test_two_workers_over_an_hour_urge_each_missed_deadline_once_within_a_sweep_and_nothing_early(
+    city, settings
+):
     settings.HOTLINE_ESCALATE_AFTER_HOURS = 1  # so an urge before the hour escalates inside it
     tuesday = HOUR_START.replace(hour=15)
     orders = {
@@ -199,8 +224,12 @@ def test_two_workers_over_an_hour_urge_each_missed_deadline_once_within_a_sweep_
     assert sweep(HOUR_START - timedelta(minutes=30)) == {"urged": 4, "supervised": 0}
     everything = [o for group in orders.values() for o in group]
     due = {o.pk: reloaded(o).sweep_at for o in everything}
-    assert {due[o.pk] for o in orders["accept"]} == {HOUR_START + timedelta(minutes=m) for m in range(30)}
-    assert {due[o.pk] for o in orders["finish"] + orders["escalate"]} == {HOUR_START + timedelta(minutes=30)}
+    assert {due[o.pk] for o in orders["accept"]} == {
+        HOUR_START + timedelta(minutes=m) for m in range(30)
+    }
+    assert {due[o.pk] for o in orders["finish"] + orders["escalate"]} == {
+        HOUR_START + timedelta(minutes=30)
+    }
     assert min(due[o.pk] for o in orders["tomorrow"]) > SWEEPS[-1]
     before = Event.objects.filter(at__gte=HOUR_START).count()
     barrier = threading.Barrier(2)
@@ -216,11 +245,20 @@ def test_two_workers_over_an_hour_urge_each_missed_deadline_once_within_a_sweep_
     results = run_together([worker, worker])
     assert all(isinstance(r, str) for r in results), results
 
-    expected = {o.pk: [(Action.URGE, first_sweep_after(due[o.pk]))] for o in orders["accept"] + orders["finish"]}
-    expected |= {o.pk: [(Action.SUPERVISE, first_sweep_after(due[o.pk]))] for o in orders["escalate"]}
+    expected = {
+        o.pk: [(Action.URGE, first_sweep_after(due[o.pk]))]
+        for o in orders["accept"] + orders["finish"]
+    }
+    expected |= {
+        o.pk: [(Action.SUPERVISE, first_sweep_after(due[o.pk]))] for o in orders["escalate"]
+    }
     expected |= {o.pk: [] for o in orders["tomorrow"]}
     done = {o.pk: [] for o in everything}
-    for order_id, action, at in Event.objects.filter(at__gte=HOUR_START).order_by("at").values_list("order_id", "action", "at"):
+    for order_id, action, at in (
+        Event.objects.filter(at__gte=HOUR_START)
+        .order_by("at")
+        .values_list("order_id", "action", "at")
+    ):
         done[order_id].append((action, at))
     assert done == expected
     assert Event.objects.filter(at__gte=HOUR_START).count() - before == 35 + 4

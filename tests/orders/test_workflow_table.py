@@ -12,10 +12,28 @@ from hotline.orders import workflow
 from hotline.orders.workflow import Action, Refusal, Status
 from hotline.org.roles import Role
 
-OPEN_STATES = ("registered", "pending_dispatch", "dispatched", "returned", "accepted", "replied", "pending_visit")
+OPEN_STATES = (
+    "registered",
+    "pending_dispatch",
+    "dispatched",
+    "returned",
+    "accepted",
+    "replied",
+    "pending_visit",
+)
 FINAL_STATES = ("closed", "merged", "cancelled")
 ALL_STATES = OPEN_STATES + FINAL_STATES
-ALL_ROLES = ("operator", "dispatcher", "handler", "lead", "visitor", "supervisor", "admin", "citizen", "system")
+ALL_ROLES = (
+    "operator",
+    "dispatcher",
+    "handler",
+    "lead",
+    "visitor",
+    "supervisor",
+    "admin",
+    "citizen",
+    "system",
+)
 
 # The 中文 column of the states table.
 STATE_LABELS = {
@@ -56,9 +74,17 @@ MATRIX: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
     "visit": (("pending_visit",), ("visitor", "citizen"), "closed"),
     "reopen": (("pending_visit", "closed"), ("visitor", "dispatcher"), "dispatched"),
     "close": (("pending_visit",), ("dispatcher",), "closed"),
-    "merge": (("registered", "pending_dispatch", "dispatched", "accepted"), ("dispatcher",), "merged"),
+    "merge": (
+        ("registered", "pending_dispatch", "dispatched", "accepted"),
+        ("dispatcher",),
+        "merged",
+    ),
     "cancel": (("registered", "pending_dispatch"), ("dispatcher",), "cancelled"),
-    "urge": (("dispatched", "accepted", "returned", "replied"), ("dispatcher", "supervisor", "system"), None),
+    "urge": (
+        ("dispatched", "accepted", "returned", "replied"),
+        ("dispatcher", "supervisor", "system"),
+        None,
+    ),
     "supervise": (OPEN_STATES, ("supervisor", "system"), None),
     "convert_to_case": (("accepted",), ("handler",), None),
     "assist": (("accepted",), ("handler",), None),
@@ -121,7 +147,9 @@ def test_every_state_carries_the_chinese_name_of_the_lifecycle(state):
 @pytest.mark.parametrize("action", list(MATRIX))
 def test_the_table_allows_exactly_what_the_lifecycle_allows(action, state, role):
     status = Status(state) if state else None
-    assert workflow.allowed(Action(action), status, Role(role)) is expected_allowed(action, state, role)
+    assert workflow.allowed(Action(action), status, Role(role)) is expected_allowed(
+        action, state, role
+    )
 
 
 def _labels(text: str) -> set[str]:
@@ -227,8 +255,14 @@ def test_actions_available_lists_the_matrix_actions_of_that_state_and_role(state
 
 def test_a_handler_of_an_accepted_order_sees_the_handling_actions_in_table_order():
     assert workflow.actions_available(Status.ACCEPTED, Role.HANDLER) == [
-        Action.REQUEST_RETURN, Action.PASS_DOWN, Action.RECORD_CONTACT, Action.REQUEST_EXTENSION,
-        Action.STAGE_REPLY, Action.REPLY, Action.CONVERT_TO_CASE, Action.ASSIST,
+        Action.REQUEST_RETURN,
+        Action.PASS_DOWN,
+        Action.RECORD_CONTACT,
+        Action.REQUEST_EXTENSION,
+        Action.STAGE_REPLY,
+        Action.REPLY,
+        Action.CONVERT_TO_CASE,
+        Action.ASSIST,
     ]
 
 

@@ -22,17 +22,24 @@ INDEX = AreaIndex(ENTRIES)
 
 # -- pure resolution -----------------------------------------------------------------------------
 
+
 def test_a_community_name_resolves_to_the_whole_chain_above_it():
-    assert INDEX.resolve("和平路8号桂花苑3栋") == ResolvedArea(district_id=1, street_id=10, community_id=100)
+    assert INDEX.resolve("和平路8号桂花苑3栋") == ResolvedArea(
+        district_id=1, street_id=10, community_id=100
+    )
 
 
 def test_a_community_beats_a_street_of_another_district_named_in_the_same_address():
     # A community is more precise than a street, whichever district the street is in.
-    assert INDEX.resolve("长安路旁桂花苑") == ResolvedArea(district_id=1, street_id=10, community_id=100)
+    assert INDEX.resolve("长安路旁桂花苑") == ResolvedArea(
+        district_id=1, street_id=10, community_id=100
+    )
 
 
 def test_a_street_beats_a_district():
-    assert INDEX.resolve("西城区建设路5号") == ResolvedArea(district_id=1, street_id=11, community_id=None)
+    assert INDEX.resolve("西城区建设路5号") == ResolvedArea(
+        district_id=1, street_id=11, community_id=None
+    )
 
 
 def test_a_district_alone_resolves_to_the_district():
@@ -50,8 +57,9 @@ def test_spaces_in_the_address_are_ignored():
 
 
 def test_spaces_in_a_listed_name_are_ignored():
-    index = AreaIndex([AreaEntry(1, "district", None, ("东城区",)),
-                       AreaEntry(5, "street", 1, ("万达 广场",))])
+    index = AreaIndex(
+        [AreaEntry(1, "district", None, ("东城区",)), AreaEntry(5, "street", 1, ("万达 广场",))]
+    )
     assert index.resolve("万达广场3楼").street_id == 5
     assert index.resolve("万达  广场3楼").street_id == 5
 
@@ -96,6 +104,7 @@ def test_area_names_may_be_separated_by_commas_chinese_commas_or_lines():
 
 # -- the unit tree in the database ---------------------------------------------------------------------
 
+
 @pytest.fixture
 def tree(db):
     centre = Unit.objects.get(kind=Unit.Kind.CENTRE)
@@ -109,8 +118,15 @@ def tree(db):
     community = make("桂花苑社区", "community", street, area_names="桂花苑")
     team = make("网格队", "team", community)
     other_street = make("长安街道", "street", west, area_names="长安路")
-    yield dict(centre=centre, east=east, west=west, street=street, community=community, team=team,
-               other_street=other_street)
+    yield dict(
+        centre=centre,
+        east=east,
+        west=west,
+        street=street,
+        community=community,
+        team=team,
+        other_street=other_street,
+    )
 
 
 def fresh(unit: Unit) -> Unit:
@@ -133,8 +149,15 @@ def test_moving_a_unit_carries_its_whole_subtree(tree):
     west_path = fresh(tree["west"]).path
     assert fresh(street).path == f"{west_path}{street.pk}/"
     assert fresh(tree["community"]).path == f"{west_path}{street.pk}/{tree['community'].pk}/"
-    assert fresh(tree["team"]).path == f"{west_path}{street.pk}/{tree['community'].pk}/{tree['team'].pk}/"
-    assert not Unit.objects.filter(path__startswith=fresh(tree["east"]).path).exclude(pk=tree["east"].pk).exists()
+    assert (
+        fresh(tree["team"]).path
+        == f"{west_path}{street.pk}/{tree['community'].pk}/{tree['team'].pk}/"
+    )
+    assert (
+        not Unit.objects.filter(path__startswith=fresh(tree["east"]).path)
+        .exclude(pk=tree["east"].pk)
+        .exists()
+    )
 
 
 def test_moving_a_unit_leaves_the_rest_of_the_tree_alone(tree):
@@ -147,7 +170,9 @@ def test_moving_a_unit_leaves_the_rest_of_the_tree_alone(tree):
 
 def test_is_within_follows_the_tree(tree):
     team, street = fresh(tree["team"]), fresh(tree["street"])
-    assert team.is_within(street) and team.is_within(tree["east"]) and team.is_within(tree["centre"])
+    assert (
+        team.is_within(street) and team.is_within(tree["east"]) and team.is_within(tree["centre"])
+    )
     assert street.is_within(street)
     assert not team.is_within(tree["west"])
     assert not street.is_within(team)
@@ -214,4 +239,6 @@ def test_the_address_index_leaves_out_inactive_units(tree):
     community = tree["community"]
     community.active = False
     community.save()
-    assert area_index().resolve("和平路12号桂花苑") == ResolvedArea(tree["east"].pk, tree["street"].pk)
+    assert area_index().resolve("和平路12号桂花苑") == ResolvedArea(
+        tree["east"].pk, tree["street"].pk
+    )

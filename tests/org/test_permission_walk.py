@@ -37,23 +37,53 @@ pytestmark = pytest.mark.django_db
 
 # Endpoints that ask no capability of the table, and why.
 PUBLIC = {
-    "login": "signing in", "login_code": "the second step of signing in", "login_enrol": "enrolment during sign-in",
-    "logout": "signing out", "set_language": "the 中文 / English switch",
+    "login": "signing in",
+    "login_code": "the second step of signing in",
+    "login_enrol": "enrolment during sign-in",
+    "logout": "signing out",
+    "set_language": "the 中文 / English switch",
     "admin/login/": "redirects to the staff login",
     # The citizens' portal: no account; an order is tracked with its number and the caller's phone,
     # rated with the survey link's token (hotline/portal has its own tests).
-    "portal:submit": "citizens", "portal:submitted": "citizens", "portal:track": "citizens", "portal:rate": "citizens",
+    "portal:submit": "citizens",
+    "portal:submitted": "citizens",
+    "portal:track": "citizens",
+    "portal:rate": "citizens",
     # Open311: published (non-confidential) requests are public; posting takes an api_key whose user
     # may register (checked with may(); see test_open311_posts_need_a_key_of_a_role_that_may_register).
-    "open311:discovery": "public", "open311:services": "public", "open311:service_definition": "public",
-    "open311:requests": "public read, keyed post", "open311:request": "public", "open311:token": "public",
+    "open311:discovery": "public",
+    "open311:services": "public",
+    "open311:service_definition": "public",
+    "open311:requests": "public read, keyed post",
+    "open311:request": "public",
+    "open311:token": "public",
     "open311:no_such_endpoint": "any other address under Open311: 404 in the specification's format",
 }
-API_PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs"}  # the schema and its viewer describe, and reach, nothing
+API_PUBLIC = {
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+}  # the schema and its viewer describe, and reach, nothing
 
-PERSONAS = ["anonymous", "operator", "dispatcher", "visitor", "supervisor", "handler", "lead", "admin", "superuser"]
+PERSONAS = [
+    "anonymous",
+    "operator",
+    "dispatcher",
+    "visitor",
+    "supervisor",
+    "handler",
+    "lead",
+    "admin",
+    "superuser",
+]
 RELATIONS = ["own", "sibling", "parent", "child", "cohandled", "unassigned"]
-UNIT_STATES = [Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED, Status.REPLIED, Status.PENDING_VISIT, Status.CLOSED]
+UNIT_STATES = [
+    Status.DISPATCHED,
+    Status.ACCEPTED,
+    Status.RETURNED,
+    Status.REPLIED,
+    Status.PENDING_VISIT,
+    Status.CLOSED,
+]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
@@ -95,12 +125,27 @@ def _drive(c, unit, state, cohandlers=()):
 def _build() -> World:
     c = factories.city()
     own, sibling, parent, child = c.streets[0], c.streets[1], c.districts[0], c.team
-    people = {"operator": c.operator, "dispatcher": c.dispatcher, "visitor": c.visitor, "supervisor": c.supervisor,
-              "handler": c.handler(own), "lead": c.lead(own),
-              "admin": User.objects.create_user(username="admin-walk", password="x", role=Role.ADMIN, is_staff=True),
-              "superuser": User.objects.create_superuser(username="root-walk", password="x", role=Role.ADMIN)}
+    people = {
+        "operator": c.operator,
+        "dispatcher": c.dispatcher,
+        "visitor": c.visitor,
+        "supervisor": c.supervisor,
+        "handler": c.handler(own),
+        "lead": c.lead(own),
+        "admin": User.objects.create_user(
+            username="admin-walk", password="x", role=Role.ADMIN, is_staff=True
+        ),
+        "superuser": User.objects.create_superuser(
+            username="root-walk", password="x", role=Role.ADMIN
+        ),
+    }
     orders = {}
-    for relation, unit in {"own": own, "sibling": sibling, "parent": parent, "child": child}.items():
+    for relation, unit in {
+        "own": own,
+        "sibling": sibling,
+        "parent": parent,
+        "child": child,
+    }.items():
         for state in UNIT_STATES:
             orders[relation, state] = _drive(c, unit, state)
     orders["cohandled", Status.ACCEPTED] = _drive(c, sibling, Status.ACCEPTED, cohandlers=[own])
@@ -109,7 +154,9 @@ def _build() -> World:
     attachments = {}
     for relation in RELATIONS:
         order = orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED]
-        [item] = services.attach_files(order=order, actor=None, files=[SimpleUploadedFile("photo.png", PNG, "image/png")])
+        [item] = services.attach_files(
+            order=order, actor=None, files=[SimpleUploadedFile("photo.png", PNG, "image/png")]
+        )
         attachments[relation] = item.pk
     tokens, cookies = {}, {}
     for name, person in people.items():
@@ -117,7 +164,9 @@ def _build() -> World:
         client = Client()
         client.force_login(person)
         cookies[name] = {k: v.value for k, v in client.cookies.items()}
-    return World(c, people, tokens, cookies, orders, attachments, master=_drive(c, None, Status.REGISTERED))
+    return World(
+        c, people, tokens, cookies, orders, attachments, master=_drive(c, None, Status.REGISTERED)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +176,11 @@ def world(django_db_setup, django_db_blocker, small_model):
 
     with django_db_blocker.unblock(), transaction.atomic():
         # A stored model, or each registration would train the cold-start one (and roll it back).
-        ModelVersion.objects.create(source=ModelVersion.Source.CORPUS, examples=small_model.info["examples"],
-                                    blob=small_model.to_bytes())
+        ModelVersion.objects.create(
+            source=ModelVersion.Source.CORPUS,
+            examples=small_model.info["examples"],
+            blob=small_model.to_bytes(),
+        )
         selectors._loaded = None
         yield _build()
         transaction.set_rollback(True)
@@ -136,6 +188,7 @@ def world(django_db_setup, django_db_blocker, small_model):
 
 
 # --- the endpoints, found -----------------------------------------------------------------------
+
 
 def _patterns(resolvers=None, prefix="", namespace=""):
     for p in resolvers if resolvers is not None else get_resolver().url_patterns:
@@ -145,7 +198,10 @@ def _patterns(resolvers=None, prefix="", namespace=""):
                 continue  # the API by its schema below; the admin site by its own rule (is_staff)
             yield from _patterns(p.url_patterns, prefix + str(p.pattern), ns)
         elif isinstance(p, URLPattern):
-            yield (f"{namespace}{p.name}" if p.name else prefix + str(p.pattern)), (p.callback, prefix + str(p.pattern))
+            yield (
+                (f"{namespace}{p.name}" if p.name else prefix + str(p.pattern)),
+                (p.callback, prefix + str(p.pattern)),
+            )
 
 
 SITE = {name: view for name, (view, _) in _patterns()}
@@ -159,7 +215,9 @@ def _api_operations():
         for path, view in router.path_operations.items():
             for op in view.operations:
                 for method in op.methods:
-                    marked[method.lower(), re.sub(r"/+$", "", f"/api/v1{prefix}{path}")] = getattr(op.view_func, "capability", None)
+                    marked[method.lower(), re.sub(r"/+$", "", f"/api/v1{prefix}{path}")] = getattr(
+                        op.view_func, "capability", None
+                    )
     schema = api.get_openapi_schema()
     return {(m, p): marked.get((m, p)) for p, methods in schema["paths"].items() for m in methods}
 
@@ -168,14 +226,27 @@ API = _api_operations()
 
 
 def test_every_endpoint_is_covered_by_the_table():
-    unmarked = [name for name, view in SITE.items() if getattr(view, "capability", None) is None and name not in PUBLIC]
-    unmarked += [f"{m.upper()} {p}" for (m, p), cap in API.items() if cap is None and p not in API_PUBLIC]
-    assert not unmarked, f"give these endpoints a capability (@requires) or list them in PUBLIC: {unmarked}"
-    assert set(PUBLIC) <= set(SITE), f"PUBLIC names endpoints that no longer exist: {set(PUBLIC) - set(SITE)}"
-    assert {c for c in SITE.values() if hasattr(c, "capability")} and all(c in PERMISSIONS for c in API.values() if c)
+    unmarked = [
+        name
+        for name, view in SITE.items()
+        if getattr(view, "capability", None) is None and name not in PUBLIC
+    ]
+    unmarked += [
+        f"{m.upper()} {p}" for (m, p), cap in API.items() if cap is None and p not in API_PUBLIC
+    ]
+    assert not unmarked, (
+        f"give these endpoints a capability (@requires) or list them in PUBLIC: {unmarked}"
+    )
+    assert set(PUBLIC) <= set(SITE), (
+        f"PUBLIC names endpoints that no longer exist: {set(PUBLIC) - set(SITE)}"
+    )
+    assert {c for c in SITE.values() if hasattr(c, "capability")} and all(
+        c in PERMISSIONS for c in API.values() if c
+    )
 
 
 # --- what the table expects ----------------------------------------------------------------------
+
 
 def _sees(w: World, user: User, order) -> bool:
     if may(user, Capability.SEE_CITY):
@@ -186,14 +257,20 @@ def _sees(w: World, user: User, order) -> bool:
     return any(u is not None and u.path.startswith(user.unit.path) for u in units)
 
 
-def _expected(w: World, persona: str, capability: Capability, order=None, action: Action | None = None) -> str:
+def _expected(
+    w: World, persona: str, capability: Capability, order=None, action: Action | None = None
+) -> str:
     """'login' | 'forbidden' | 'hidden' | 'state' | 'ok', by the tables alone."""
     if persona == "anonymous":
         return "login"
     user = w.people[persona]
     if not may(user, capability):
         return "forbidden"
-    if order is not None and PERMISSIONS[capability].orders == Orders.VISIBLE and not _sees(w, user, order):
+    if (
+        order is not None
+        and PERMISSIONS[capability].orders == Orders.VISIBLE
+        and not _sees(w, user, order)
+    ):
         return "hidden"
     if action is None:
         return "ok"
@@ -204,9 +281,12 @@ def _expected(w: World, persona: str, capability: Capability, order=None, action
         return "forbidden"
     reach = TRANSITIONS[action].reach
     cohandlers = {u.pk for u in order.cohandlers.all()}
-    within = {Reach.VISIBLE: True, Reach.UNIT: user.unit_id == order.unit_id,
-              Reach.HANDLING: user.unit_id in (order.unit_id, order.handling_unit_id),
-              Reach.CO_UNIT: user.unit_id in cohandlers}[reach]
+    within = {
+        Reach.VISIBLE: True,
+        Reach.UNIT: user.unit_id == order.unit_id,
+        Reach.HANDLING: user.unit_id in (order.unit_id, order.handling_unit_id),
+        Reach.CO_UNIT: user.unit_id in cohandlers,
+    }[reach]
     if not within:
         return "forbidden"
     return "state" if action in GUARDS else "ok"
@@ -221,8 +301,20 @@ GUARDS = {
 }
 
 ANSWERS = {
-    "page": {"login": {302}, "forbidden": {403}, "hidden": {404}, "state": {409}, "ok": set(range(200, 400)) | {400, 422}},
-    "api": {"login": {401}, "forbidden": {403}, "hidden": {404}, "state": {409}, "ok": set(range(200, 300)) | {400, 422}},
+    "page": {
+        "login": {302},
+        "forbidden": {403},
+        "hidden": {404},
+        "state": {409},
+        "ok": set(range(200, 400)) | {400, 422},
+    },
+    "api": {
+        "login": {401},
+        "forbidden": {403},
+        "hidden": {404},
+        "state": {409},
+        "ok": set(range(200, 300)) | {400, 422},
+    },
 }
 
 
@@ -237,7 +329,8 @@ def _client(w: World, persona: str, channel: str) -> Client:
 
 def _assert(response, channel: str, expected: str, where: str):
     assert response.status_code in ANSWERS[channel][expected], (
-        f"{where}: expected {expected}, got {response.status_code} {response.content[:300]!r}")
+        f"{where}: expected {expected}, got {response.status_code} {response.content[:300]!r}"
+    )
     if channel == "page" and expected == "login":
         assert "/login/" in response["Location"]
 
@@ -267,16 +360,28 @@ PARAMETERS = {"kind": "daily"}
 @pytest.mark.parametrize("name,persona,relation", list(_site_cases()))
 def test_each_page_answers_as_the_table_says(world, name, persona, relation):
     capability = SITE[name].capability
-    order = world.orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED] if relation else None
+    order = (
+        world.orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED]
+        if relation
+        else None
+    )
     kwargs = {}
     for key in re.findall(r"<(?:\w+:)?(\w+)>", ROUTES[name]):
-        kwargs[key] = {"number": order.number if order else None, "pk": world.attachments.get(relation)}.get(key) or PARAMETERS[key]
+        kwargs[key] = {
+            "number": order.number if order else None,
+            "pk": world.attachments.get(relation),
+        }.get(key) or PARAMETERS[key]
     url = reverse(name, kwargs=kwargs)
     client = _client(world, persona, "page")
     response = client.get(url)
     if response.status_code == 405:  # a form that only takes posts: an empty one
         response = client.post(url, {})
-    _assert(response, "page", _expected(world, persona, capability, order), f"{persona} {name} {relation}")
+    _assert(
+        response,
+        "page",
+        _expected(world, persona, capability, order),
+        f"{persona} {name} {relation}",
+    )
 
 
 def _api_cases():
@@ -285,7 +390,13 @@ def _api_cases():
             continue  # the schema's own pages; the actions are walked below
         for persona in PERSONAS:
             for relation in RELATIONS if "{number}" in path else [None]:
-                yield pytest.param(method, path, persona, relation, id=f"{persona}-{method.upper()} {path}-{relation}")
+                yield pytest.param(
+                    method,
+                    path,
+                    persona,
+                    relation,
+                    id=f"{persona}-{method.upper()} {path}-{relation}",
+                )
 
 
 def _fill(schema: dict, components: dict):
@@ -296,7 +407,11 @@ def _fill(schema: dict, components: dict):
         return _fill(schema["allOf"][0], components)
     kind = schema.get("type")
     if kind == "object":
-        return {k: _fill(v, components) for k, v in schema.get("properties", {}).items() if k in schema.get("required", [])}
+        return {
+            k: _fill(v, components)
+            for k, v in schema.get("properties", {}).items()
+            if k in schema.get("required", [])
+        }
     if kind == "array":
         return [_fill(schema["items"], components)]
     return {"string": "小区门口垃圾三天没人清运", "integer": 1, "boolean": True}.get(kind, "")
@@ -304,16 +419,31 @@ def _fill(schema: dict, components: dict):
 
 @pytest.mark.parametrize("method,path,persona,relation", list(_api_cases()))
 def test_each_api_operation_answers_as_the_table_says(world, method, path, persona, relation):
-    order = world.orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED] if relation else None
+    order = (
+        world.orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED]
+        if relation
+        else None
+    )
     url = path.replace("{number}", order.number) if order else path
     client = _client(world, persona, "api")
     if method == "get":
         response = client.get(url)
     else:
         schema = api.get_openapi_schema()
-        body_schema = schema["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
-        response = client.post(url, _fill(body_schema, schema["components"]["schemas"]), content_type="application/json")
-    _assert(response, "api", _expected(world, persona, API[method, path], order), f"{persona} {method} {path} {relation}")
+        body_schema = schema["paths"][path][method]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]
+        response = client.post(
+            url,
+            _fill(body_schema, schema["components"]["schemas"]),
+            content_type="application/json",
+        )
+    _assert(
+        response,
+        "api",
+        _expected(world, persona, API[method, path], order),
+        f"{persona} {method} {path} {relation}",
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS[1:])
@@ -333,21 +463,33 @@ def test_the_admin_site_lets_in_exactly_those_the_table_says(world, persona):
 def _action_state(action: Action) -> Status:
     """The first state the action may be taken from, one with a unit if it can have one."""
     sources = TRANSITIONS[action].sources
-    return next((s for s in UNIT_STATES if s in sources), None) or next(s for s in Status if s in sources)
+    return next((s for s in UNIT_STATES if s in sources), None) or next(
+        s for s in Status if s in sources
+    )
 
 
 def _action_relations(action: Action) -> list[str]:
     state = _action_state(action)
     if state not in UNIT_STATES:
         return ["unassigned", "wrong-state"]  # before dispatch no unit owns the order
-    return ["own", "sibling", "parent", "child", *(["cohandled"] if state == Status.ACCEPTED else []), "wrong-state"]
+    return [
+        "own",
+        "sibling",
+        "parent",
+        "child",
+        *(["cohandled"] if state == Status.ACCEPTED else []),
+        "wrong-state",
+    ]
 
 
 def _action_order(w: World, action: Action, relation: str):
     """The order of ``relation`` in the state the action is walked from; 'wrong-state' is the
     unit's own order in a state the action may not be taken from."""
     if relation == "wrong-state":
-        return w.orders["own", Status.DISPATCHED if Status.CLOSED in TRANSITIONS[action].sources else Status.CLOSED]
+        return w.orders[
+            "own",
+            Status.DISPATCHED if Status.CLOSED in TRANSITIONS[action].sources else Status.CLOSED,
+        ]
     return w.orders[relation, _action_state(action)]
 
 
@@ -356,20 +498,40 @@ def _body(w: World, action: Action, order) -> dict:
     from hotline.api.orders import ACTIONS
 
     c = w.city
-    values = {"unit": c.districts[1].pk, "sub_unit": c.team.pk, "days": 3, "solved": True, "resolved": True,
-              "satisfaction": "satisfied", "master": w.master.number}
+    values = {
+        "unit": c.districts[1].pk,
+        "sub_unit": c.team.pk,
+        "days": 3,
+        "solved": True,
+        "resolved": True,
+        "satisfaction": "satisfied",
+        "master": w.master.number,
+    }
     schema = ACTIONS[action][0]
-    return {name: values.get(name, "已核实处理，测试") for name, info in schema.model_fields.items()
-            if info.is_required()}
+    return {
+        name: values.get(name, "已核实处理，测试")
+        for name, info in schema.model_fields.items()
+        if info.is_required()
+    }
 
 
 def _action_cases():
     for action in [a for a in Action if a != Action.REGISTER]:
         for persona in PERSONAS:
             # Before signing in the order cannot matter: the anonymous walk takes one.
-            for relation in _action_relations(action)[:1] if persona == "anonymous" else _action_relations(action):
+            for relation in (
+                _action_relations(action)[:1]
+                if persona == "anonymous"
+                else _action_relations(action)
+            ):
                 for channel in ("page", "api"):
-                    yield pytest.param(action, persona, relation, channel, id=f"{persona}-{channel}-{action}-{relation}")
+                    yield pytest.param(
+                        action,
+                        persona,
+                        relation,
+                        channel,
+                        id=f"{persona}-{channel}-{action}-{relation}",
+                    )
 
 
 @pytest.mark.parametrize("action,persona,relation,channel", list(_action_cases()))
@@ -379,10 +541,19 @@ def test_each_action_answers_as_the_tables_say(world, action, persona, relation,
     body = _body(world, action, order)
     client = _client(world, persona, channel)
     if channel == "api":
-        response = client.post(f"/api/v1/orders/{order.number}/{action}", body, content_type="application/json")
+        response = client.post(
+            f"/api/v1/orders/{order.number}/{action}", body, content_type="application/json"
+        )
     else:
         form = {k: ("on" if v is True else v) for k, v in body.items()}
         response = client.post(reverse("web:order_action", args=[order.number, action]), form)
-    _assert(response, channel, expected, f"{persona} {channel} {action} on the {relation} order ({order.status})")
+    _assert(
+        response,
+        channel,
+        expected,
+        f"{persona} {channel} {action} on the {relation} order ({order.status})",
+    )
     if expected == "ok":
-        assert response.status_code < 400, f"{persona} {channel} {action} {relation}: {response.content[:300]!r}"
+        assert response.status_code < 400, (
+            f"{persona} {channel} {action} {relation}: {response.content[:300]!r}"
+        )

@@ -7,7 +7,9 @@ from hotline.org.roles import STAFF_ROLES, Role
 
 
 def test_registering_is_granted_to_the_staff_roles_of_the_register_transition():
-    assert PERMISSIONS[Capability.REGISTER].all_roles == TRANSITIONS[Action.REGISTER].roles & set(STAFF_ROLES)
+    assert PERMISSIONS[Capability.REGISTER].all_roles == TRANSITIONS[Action.REGISTER].roles & set(
+        STAFF_ROLES
+    )
 
 
 def test_an_anonymous_visitor_has_no_capability():

@@ -14,40 +14,75 @@ from hotline.sla.services import save_policy
 from hotline.sla.worktime import Span, SpanUnit
 
 K = DeadlineKind
-WD, WH, D, H, MIN = (SpanUnit.WORKING_DAYS, SpanUnit.WORKING_HOURS, SpanUnit.CALENDAR_DAYS,
-                     SpanUnit.CALENDAR_HOURS, SpanUnit.CALENDAR_MINUTES)
+WD, WH, D, H, MIN = (
+    SpanUnit.WORKING_DAYS,
+    SpanUnit.WORKING_HOURS,
+    SpanUnit.CALENDAR_DAYS,
+    SpanUnit.CALENDAR_HOURS,
+    SpanUnit.CALENDAR_MINUTES,
+)
 
 
 def spans(**kinds: tuple[int, SpanUnit]) -> dict[DeadlineKind, Span]:
     return {K(kind): Span(amount, unit) for kind, (amount, unit) in kinds.items()}
 
 
-ALL_KINDS = dict(accept=(2, WH), contact=(1, WD), finish=(5, WD), reopen_finish=(3, WD), visit=(3, WD))
+ALL_KINDS = dict(
+    accept=(2, WH), contact=(1, WD), finish=(5, WD), reopen_finish=(3, WD), visit=(3, WD)
+)
 BASE = PolicySpec(spans=spans(**ALL_KINDS), name="base")
 COMPLAINT = PolicySpec(order_type="complaint", spans=spans(finish=(7, WD)), name="complaint")
-CONSULTATION = PolicySpec(order_type="consultation", spans=spans(finish=(1, WD)), name="consultation")
-BUILDING = PolicySpec(category="01.02", spans=spans(finish=(15, WD), visit=(4, WD)), name="building")
-COMPLAINT_BUILDING = PolicySpec(order_type="complaint", category="01.02", spans=spans(finish=(12, WD)),
-                                name="complaint-building")
+CONSULTATION = PolicySpec(
+    order_type="consultation", spans=spans(finish=(1, WD)), name="consultation"
+)
+BUILDING = PolicySpec(
+    category="01.02", spans=spans(finish=(15, WD), visit=(4, WD)), name="building"
+)
+COMPLAINT_BUILDING = PolicySpec(
+    order_type="complaint",
+    category="01.02",
+    spans=spans(finish=(12, WD)),
+    name="complaint-building",
+)
 URGENT = PolicySpec(urgency="urgent", spans=spans(accept=(30, MIN), finish=(1, D)), name="urgent")
-URGENT_CONSULTATION = PolicySpec(order_type="consultation", urgency="urgent", spans=spans(finish=(4, H)),
-                                 name="urgent-consultation")
-POLICIES = [BASE, COMPLAINT, CONSULTATION, BUILDING, COMPLAINT_BUILDING, URGENT, URGENT_CONSULTATION]
+URGENT_CONSULTATION = PolicySpec(
+    order_type="consultation",
+    urgency="urgent",
+    spans=spans(finish=(4, H)),
+    name="urgent-consultation",
+)
+POLICIES = [
+    BASE,
+    COMPLAINT,
+    CONSULTATION,
+    BUILDING,
+    COMPLAINT_BUILDING,
+    URGENT,
+    URGENT_CONSULTATION,
+]
 
 
 def chosen(policies=POLICIES, *, order_type="complaint", category="01.02", urgency="normal"):
-    return {k: (span, p.name) for k, (span, p) in
-            resolve_spans(policies, order_type=order_type, category=category, urgency=urgency).items()}
+    return {
+        k: (span, p.name)
+        for k, (span, p) in resolve_spans(
+            policies, order_type=order_type, category=category, urgency=urgency
+        ).items()
+    }
 
 
 # -- pure resolution -----------------------------------------------------------------------------------
+
 
 def test_urgency_beats_type_and_category():
     assert chosen(urgency="urgent")[K.FINISH] == (Span(1, D), "urgent")
 
 
 def test_urgency_with_type_beats_urgency_alone():
-    assert chosen(order_type="consultation", urgency="urgent")[K.FINISH] == (Span(4, H), "urgent-consultation")
+    assert chosen(order_type="consultation", urgency="urgent")[K.FINISH] == (
+        Span(4, H),
+        "urgent-consultation",
+    )
 
 
 def test_type_beats_category():
@@ -89,7 +124,9 @@ def test_every_deadline_kind_is_resolved():
 
 
 def test_a_kind_no_covering_policy_sets_raises_no_policy_naming_the_kind():
-    partial = PolicySpec(spans=spans(accept=(2, WH), contact=(1, WD), finish=(5, WD), reopen_finish=(3, WD)))
+    partial = PolicySpec(
+        spans=spans(accept=(2, WH), contact=(1, WD), finish=(5, WD), reopen_finish=(3, WD))
+    )
     with pytest.raises(NoPolicy, match="visit"):
         resolve_spans([partial, BUILDING], order_type="help", category="02.01", urgency="normal")
 
@@ -101,12 +138,14 @@ def test_no_policy_at_all_raises_no_policy():
 
 # -- the default policies (migration 0002) --------------------------------------------------------------
 
+
 def defaults(order_type, category, urgency="normal"):
     return selectors.spans_for(order_type=order_type, category=category, urgency=urgency)
 
 
 def test_a_normal_complaint_is_accepted_in_2_working_hours_contacted_in_1_and_finished_in_5_working_days(
-        db):
+    db,
+):
     s = defaults("complaint", "14.99")
     assert (s[K.ACCEPT], s[K.CONTACT], s[K.FINISH]) == (Span(2, WH), Span(1, WD), Span(5, WD))
 
@@ -150,6 +189,7 @@ def test_urgent_and_critical_orders_are_visited_within_1_working_day(db, urgency
 
 
 # -- editing policies -------------------------------------------------------------------------------------
+
 
 def new_policy(**fields) -> SlaPolicy:
     # A scope no default policy uses, so that only the error under test can arise.
@@ -201,6 +241,7 @@ def test_a_valid_policy_is_saved(db):
 
 
 # -- the cache of the rules in force ------------------------------------------------------------------------
+
 
 def test_a_saved_policy_takes_effect_at_once(db):
     assert defaults("report", "14.99")[K.FINISH] == Span(5, WD)

@@ -29,12 +29,17 @@ def close(y, m, d) -> datetime:
 
 # -- the calendar itself ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("day", [date(2026, 2, d) for d in range(15, 24)] + [date(2026, 10, d) for d in range(1, 8)])
+
+@pytest.mark.parametrize(
+    "day", [date(2026, 2, d) for d in range(15, 24)] + [date(2026, 10, d) for d in range(1, 8)]
+)
 def test_official_holidays_are_not_working_days(day):
     assert not CAL.is_workday(day)
 
 
-@pytest.mark.parametrize("day", [date(2026, 2, 14), date(2026, 2, 28), date(2026, 9, 20), date(2026, 10, 10)])
+@pytest.mark.parametrize(
+    "day", [date(2026, 2, 14), date(2026, 2, 28), date(2026, 9, 20), date(2026, 10, 10)]
+)
 def test_weekend_make_up_days_are_working_days(day):
     assert day.weekday() >= 5
     assert CAL.is_workday(day)
@@ -48,12 +53,16 @@ def test_an_ordinary_weekend_is_not_a_working_day_and_an_ordinary_weekday_is():
 
 # -- N working days -----------------------------------------------------------------------------
 
+
 def test_one_working_day_ends_at_the_close_of_office_hours_on_the_next_working_day():
     assert CAL.add_working_days(at(2026, 3, 3, 10), 1) == close(2026, 3, 4)
 
 
 def test_the_hour_of_the_start_does_not_matter_for_a_working_day_deadline():
-    early, late = CAL.add_working_days(at(2026, 3, 3, 0, 5), 2), CAL.add_working_days(at(2026, 3, 3, 23, 50), 2)
+    early, late = (
+        CAL.add_working_days(at(2026, 3, 3, 0, 5), 2),
+        CAL.add_working_days(at(2026, 3, 3, 23, 50), 2),
+    )
     assert early == late == close(2026, 3, 5)
 
 
@@ -102,20 +111,27 @@ def test_working_days_end_at_the_close_of_custom_office_hours():
 
 # -- working hours --------------------------------------------------------------------------------
 
+
 def test_working_hours_inside_the_morning_run_on_the_clock():
     assert CAL.deadline(at(2026, 3, 3, 10), Span(2, SpanUnit.WORKING_HOURS)) == at(2026, 3, 3, 12)
 
 
 def test_working_hours_skip_the_lunch_break():
-    assert CAL.deadline(at(2026, 3, 3, 11), Span(2, SpanUnit.WORKING_HOURS)) == at(2026, 3, 3, 14, 30)
+    assert CAL.deadline(at(2026, 3, 3, 11), Span(2, SpanUnit.WORKING_HOURS)) == at(
+        2026, 3, 3, 14, 30
+    )
 
 
 def test_working_hours_started_in_the_lunch_break_start_counting_at_half_past_one():
-    assert CAL.deadline(at(2026, 3, 3, 12, 30), Span(1, SpanUnit.WORKING_HOURS)) == at(2026, 3, 3, 14, 30)
+    assert CAL.deadline(at(2026, 3, 3, 12, 30), Span(1, SpanUnit.WORKING_HOURS)) == at(
+        2026, 3, 3, 14, 30
+    )
 
 
 def test_working_hours_carry_over_the_evening_into_the_next_morning():
-    assert CAL.deadline(at(2026, 3, 3, 16, 30), Span(2, SpanUnit.WORKING_HOURS)) == at(2026, 3, 4, 10)
+    assert CAL.deadline(at(2026, 3, 3, 16, 30), Span(2, SpanUnit.WORKING_HOURS)) == at(
+        2026, 3, 4, 10
+    )
 
 
 def test_working_hours_started_in_the_evening_start_the_next_morning():
@@ -123,11 +139,15 @@ def test_working_hours_started_in_the_evening_start_the_next_morning():
 
 
 def test_working_hours_carry_over_the_weekend():
-    assert CAL.deadline(at(2026, 3, 6, 16, 30), Span(2, SpanUnit.WORKING_HOURS)) == at(2026, 3, 9, 10)
+    assert CAL.deadline(at(2026, 3, 6, 16, 30), Span(2, SpanUnit.WORKING_HOURS)) == at(
+        2026, 3, 9, 10
+    )
 
 
 def test_working_hours_carry_over_national_day():
-    assert CAL.deadline(at(2026, 9, 30, 17), Span(2, SpanUnit.WORKING_HOURS)) == at(2026, 10, 8, 10, 30)
+    assert CAL.deadline(at(2026, 9, 30, 17), Span(2, SpanUnit.WORKING_HOURS)) == at(
+        2026, 10, 8, 10, 30
+    )
 
 
 def test_working_hours_run_on_a_make_up_sunday():
@@ -139,6 +159,7 @@ def test_working_hours_ending_exactly_at_noon_end_at_noon():
 
 
 # -- calendar spans -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("span", "due"),
@@ -153,11 +174,14 @@ def test_calendar_spans_run_on_the_clock_past_office_hours_and_into_the_weekend(
 
 
 def test_calendar_spans_run_through_a_public_holiday_at_night():
-    assert CAL.deadline(at(2026, 10, 1, 23, 55), Span(10, SpanUnit.CALENDAR_MINUTES)) == at(2026, 10, 2, 0, 5)
+    assert CAL.deadline(at(2026, 10, 1, 23, 55), Span(10, SpanUnit.CALENDAR_MINUTES)) == at(
+        2026, 10, 2, 0, 5
+    )
     assert CAL.deadline(at(2026, 10, 1, 10), Span(1, SpanUnit.CALENDAR_DAYS)) == at(2026, 10, 2, 10)
 
 
 # -- overrides entered by the centre -------------------------------------------------------------------
+
 
 def test_a_local_rest_day_entered_as_data_is_skipped():
     cal = WorkCalendar({date(2026, 3, 4): False})
@@ -168,7 +192,9 @@ def test_a_local_rest_day_entered_as_data_is_skipped():
 def test_an_extra_workday_entered_as_data_is_counted():
     cal = WorkCalendar({date(2026, 3, 7): True})
     assert cal.add_working_days(at(2026, 3, 6, 10), 1) == close(2026, 3, 7)
-    assert cal.deadline(at(2026, 3, 6, 17), Span(1, SpanUnit.WORKING_HOURS)) == at(2026, 3, 7, 9, 30)
+    assert cal.deadline(at(2026, 3, 6, 17), Span(1, SpanUnit.WORKING_HOURS)) == at(
+        2026, 3, 7, 9, 30
+    )
 
 
 def test_an_override_beats_the_official_holiday_and_the_official_make_up_day():
@@ -184,6 +210,7 @@ def test_overrides_of_one_calendar_do_not_leak_into_another():
 
 
 # -- years the official calendar does not cover ---------------------------------------------------------
+
 
 def test_a_year_the_official_calendar_does_not_cover_falls_back_to_monday_to_friday(monkeypatch):
     monkeypatch.setattr(worktime, "_warned_years", set())
@@ -205,6 +232,7 @@ def test_an_uncovered_year_is_warned_about_once(monkeypatch, caplog):
 
 
 # -- working minutes between two moments ------------------------------------------------------------------
+
 
 def test_a_full_working_day_has_seven_working_hours():
     assert CAL.working_minutes_between(at(2026, 3, 3), at(2026, 3, 4)) == 420
@@ -228,12 +256,16 @@ def test_working_minutes_between_an_end_before_the_start_are_zero():
 
 
 def test_working_minutes_between_do_not_depend_on_the_timezone_of_the_arguments():
-    start, end = at(2026, 3, 3, 11), at(2026, 3, 4, 10)  # 11-12, 13:30-17:30, then 9-10 the next day
+    start, end = (
+        at(2026, 3, 3, 11),
+        at(2026, 3, 4, 10),
+    )  # 11-12, 13:30-17:30, then 9-10 the next day
     assert CAL.working_minutes_between(start, end) == 60 + 240 + 60
     assert CAL.working_minutes_between(start.astimezone(UTC), end.astimezone(UTC)) == 60 + 240 + 60
 
 
 # -- the 80 % warning point -------------------------------------------------------------------------------
+
 
 def test_the_warning_point_of_working_hours_is_not_brought_forward_by_a_weekend():
     start = at(2026, 3, 6, 16, 30)  # Friday; 2 working hours → Monday 10:00
@@ -268,6 +300,7 @@ def test_the_warning_point_follows_the_fraction_asked_for():
 
 # -- refusals -----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("amount", [0, -1, -30])
 def test_a_span_refuses_an_amount_that_is_not_positive(amount):
     with pytest.raises(ValueError, match="positive"):
@@ -275,7 +308,10 @@ def test_a_span_refuses_an_amount_that_is_not_positive(amount):
 
 
 def test_only_working_day_and_working_hour_spans_run_on_working_time():
-    assert {u for u in SpanUnit if Span(1, u).on_working_time} == {SpanUnit.WORKING_DAYS, SpanUnit.WORKING_HOURS}
+    assert {u for u in SpanUnit if Span(1, u).on_working_time} == {
+        SpanUnit.WORKING_DAYS,
+        SpanUnit.WORKING_HOURS,
+    }
 
 
 def test_a_span_reads_in_chinese():
@@ -302,7 +338,9 @@ def test_invalid_office_hours_are_refused(hours):
 # -- properties -----------------------------------------------------------------------------------------------
 
 moments = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 31, 23, 59), timezones=st.just(SHANGHAI)
+    min_value=datetime(2025, 1, 1),
+    max_value=datetime(2026, 12, 31, 23, 59),
+    timezones=st.just(SHANGHAI),
 )
 spans = st.builds(Span, st.integers(min_value=1, max_value=40), st.sampled_from(list(SpanUnit)))
 props = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -315,14 +353,21 @@ def test_a_deadline_is_never_before_its_start(start, span):
 
 
 @props
-@given(start=moments, n=st.integers(min_value=1, max_value=30), more=st.integers(min_value=1, max_value=10))
+@given(
+    start=moments,
+    n=st.integers(min_value=1, max_value=30),
+    more=st.integers(min_value=1, max_value=10),
+)
 def test_more_working_days_end_later(start, n, more):
     assert CAL.add_working_days(start, n) < CAL.add_working_days(start, n + more)
 
 
 @props
-@given(start=moments, later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20)),
-       n=st.integers(min_value=1, max_value=30))
+@given(
+    start=moments,
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20)),
+    n=st.integers(min_value=1, max_value=30),
+)
 def test_a_later_start_never_ends_earlier(start, later, n):
     assert CAL.add_working_days(start, n) <= CAL.add_working_days(start + later, n)
 

@@ -32,20 +32,35 @@ def _at(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else ""
 
 
-def good_row(i: int, rnd: random.Random, *, units: list[str], categories: list[str], places: list[str],
-             end: datetime) -> dict[str, str]:
+def good_row(
+    i: int,
+    rnd: random.Random,
+    *,
+    units: list[str],
+    categories: list[str],
+    places: list[str],
+    end: datetime,
+) -> dict[str, str]:
     """Row ``i`` (numbered from 0): most orders closed after a visit, some answered on the spot,
     some closed without a visit, a few still open or cancelled."""
-    registered = (end - timedelta(minutes=30_000 + rnd.randrange(500_000))).replace(second=0, microsecond=0)
+    registered = (end - timedelta(minutes=30_000 + rnd.randrange(500_000))).replace(
+        second=0, microsecond=0
+    )
     row = dict.fromkeys(HEADERS, "")
-    row.update({
-        "工单编号": f"L{i:09d}", "登记时间": _at(registered), "渠道": rnd.choice(["电话", "微信", "web", "网站"]),
-        "诉求类型": rnd.choice(["投诉", "求助", "咨询", "complaint"]), "分类": rnd.choice(categories),
-        "紧急程度": rnd.choice(["一般", "一般", "紧急"]),
-        "诉求内容": f"{rnd.choice(places)}附近{rnd.choice(['垃圾没人清运', '夜间施工噪音扰民', '路灯不亮', '下水道堵塞'])}，请尽快处理。第{i}号",
-        "来电人": rnd.choice(["张先生", "李女士", "王先生", ""]), "联系电话": f"13{rnd.randrange(10**9):09d}",
-        "地址": f"{rnd.choice(places)}{rnd.randrange(1, 30)}栋",
-    })
+    row.update(
+        {
+            "工单编号": f"L{i:09d}",
+            "登记时间": _at(registered),
+            "渠道": rnd.choice(["电话", "微信", "web", "网站"]),
+            "诉求类型": rnd.choice(["投诉", "求助", "咨询", "complaint"]),
+            "分类": rnd.choice(categories),
+            "紧急程度": rnd.choice(["一般", "一般", "紧急"]),
+            "诉求内容": f"{rnd.choice(places)}附近{rnd.choice(['垃圾没人清运', '夜间施工噪音扰民', '路灯不亮', '下水道堵塞'])}，请尽快处理。第{i}号",
+            "来电人": rnd.choice(["张先生", "李女士", "王先生", ""]),
+            "联系电话": f"13{rnd.randrange(10**9):09d}",
+            "地址": f"{rnd.choice(places)}{rnd.randrange(1, 30)}栋",
+        }
+    )
     shape = rnd.random()
     if shape < 0.12:  # answered on the spot
         row.update({"办理结果": "已答复政策", "办结时间": _at(registered + timedelta(minutes=5))})
@@ -59,7 +74,9 @@ def good_row(i: int, rnd: random.Random, *, units: list[str], categories: list[s
     row.update({"承办单位": rnd.choice(units), "派单时间": _at(steps[0])})
     if shape < 0.16:
         return row
-    row.update({"签收时间": _at(steps[1]), "先行联系时间": _at(steps[2]) if rnd.random() < 0.8 else ""})
+    row.update(
+        {"签收时间": _at(steps[1]), "先行联系时间": _at(steps[2]) if rnd.random() < 0.8 else ""}
+    )
     if shape < 0.18:
         return row
     row.update({"回复时间": _at(steps[3]), "办理结果": "已处理完毕"})
@@ -68,7 +85,12 @@ def good_row(i: int, rnd: random.Random, *, units: list[str], categories: list[s
         return row
     row.update({"办结时间": _at(steps[4])})
     if shape > 0.25:
-        row.update({"满意度": rnd.choice(["满意", "基本满意", "不满意", "satisfied"]), "是否解决": rnd.choice(["是", "否"])})
+        row.update(
+            {
+                "满意度": rnd.choice(["满意", "基本满意", "不满意", "satisfied"]),
+                "是否解决": rnd.choice(["是", "否"]),
+            }
+        )
     return row
 
 

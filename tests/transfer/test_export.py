@@ -33,12 +33,25 @@ def test_an_export_imports_into_an_empty_installation_and_exports_the_same(city,
     personal = personal_data(city)  # its user outlives the rollback below
     with transaction.atomic():  # the orders exist only until the export is written
         with clock.frozen_at(PAST):
-            for state in (Status.CLOSED, Status.PENDING_VISIT, Status.REPLIED, Status.ACCEPTED, Status.DISPATCHED,
-                          Status.REGISTERED, Status.CANCELLED):
+            for state in (
+                Status.CLOSED,
+                Status.PENDING_VISIT,
+                Status.REPLIED,
+                Status.ACCEPTED,
+                Status.DISPATCHED,
+                Status.REGISTERED,
+                Status.CANCELLED,
+            ):
                 factories.order_in(state, city)
-            services.answer_on_the_spot(order=factories.register(city, category_code="", order_type="consultation"),
-                                        actor=city.operator, answer="已告知办理地点", category_code="14.01")
-            factories.register(city, confidential=True, channel="wechat", urgency="urgent", title="举报")
+            services.answer_on_the_spot(
+                order=factories.register(city, category_code="", order_type="consultation"),
+                actor=city.operator,
+                answer="已告知办理地点",
+                category_code="14.01",
+            )
+            factories.register(
+                city, confidential=True, channel="wechat", urgency="urgent", title="举报"
+            )
         run("export", "--out", first, *personal)
         transaction.set_rollback(True)
     run("import", first)
@@ -65,7 +78,12 @@ def test_an_export_of_full_phones_says_who_and_why_and_is_recorded(city, tmp_pat
         export(tmp_path, "--personal-data")
     export(tmp_path, *personal_data(city))
     record = PersonalDataAccess.objects.get()
-    assert (record.user, record.channel, record.what, record.order) == (city.dispatcher, "export", "导出 1 个工单的来电人电话", None)
+    assert (record.user, record.channel, record.what, record.order) == (
+        city.dispatcher,
+        "export",
+        "导出 1 个工单的来电人电话",
+        None,
+    )
     assert record.purpose == "迁移到新系统"
 
 
@@ -73,9 +91,15 @@ def test_an_excel_export_has_real_time_cells(city, tmp_path):
     with clock.frozen_at(PAST):
         number = factories.register(city).number
     run("export", "--out", tmp_path / "orders.xlsx")
-    header, row = load_workbook(tmp_path / "orders.xlsx", read_only=True).active.iter_rows(values_only=True)
+    header, row = load_workbook(tmp_path / "orders.xlsx", read_only=True).active.iter_rows(
+        values_only=True
+    )
     cells = dict(zip(header, row, strict=True))
-    assert (cells["工单编号"], cells["登记时间"], cells["状态"]) == (number, datetime(2026, 2, 2, 9, 30), "已登记")
+    assert (cells["工单编号"], cells["登记时间"], cells["状态"]) == (
+        number,
+        datetime(2026, 2, 2, 9, 30),
+        "已登记",
+    )
 
 
 def test_the_status_filter_takes_a_label_or_a_code(city, tmp_path):
@@ -103,14 +127,19 @@ def test_since_and_until_are_local_days_both_included(city, tmp_path):
     for day in (1, 2, 3):
         with clock.frozen_at(datetime(2026, 2, day, 23, 30, tzinfo=SHANGHAI)):
             numbers.append(factories.register(city).number)
-    assert [r["工单编号"] for r in export(tmp_path, "--since", "2026-02-02", "--until", "2026-02-02")] == [numbers[1]]
+    assert [
+        r["工单编号"] for r in export(tmp_path, "--since", "2026-02-02", "--until", "2026-02-02")
+    ] == [numbers[1]]
 
 
-@pytest.mark.parametrize(("option", "value", "message"), [
-    ("--status", "处理中", "--status「处理中」：无效的取值"),
-    ("--unit", "不存在的单位", "--unit「不存在的单位」：没有这个单位"),
-    ("--category", "99.99", "--category「99.99」：没有这个分类编码"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--status", "处理中", "--status「处理中」：无效的取值"),
+        ("--unit", "不存在的单位", "--unit「不存在的单位」：没有这个单位"),
+        ("--category", "99.99", "--category「99.99」：没有这个分类编码"),
+    ],
+)
 def test_a_bad_filter_is_refused_with_the_reason(city, tmp_path, option, value, message):
     with pytest.raises(CommandError, match=message):
         export(tmp_path, option, value)

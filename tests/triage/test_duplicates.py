@@ -13,7 +13,13 @@ from hotline.triage import duplicates as dup
 from hotline.triage.selectors import probable_duplicates, repeat_calls
 from tests import factories
 
-MESSAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "tipdm2020" / "messages_with_votes.jsonl"
+MESSAGES = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "data"
+    / "tipdm2020"
+    / "messages_with_votes.jsonl"
+)
 
 
 def test_the_same_words_are_fully_alike_and_unrelated_words_not_at_all():
@@ -40,12 +46,17 @@ def test_the_place_counts_most_for_the_same_address_or_caller_then_community_the
 
 def test_a_score_is_higher_the_more_recent_and_within_zero_and_one():
     window = timedelta(days=7)
-    fresh, old = dup.duplicate_score(1, 1, timedelta(0), window), dup.duplicate_score(1, 1, timedelta(days=6), window)
+    fresh, old = (
+        dup.duplicate_score(1, 1, timedelta(0), window),
+        dup.duplicate_score(1, 1, timedelta(days=6), window),
+    )
     assert fresh == 1.0 and 0 < old < fresh
     assert dup.duplicate_score(0, 0, timedelta(days=30), window) == 0.0
 
 
-@pytest.mark.skipif(not MESSAGES.exists(), reason="the shared real messages are not beside the project")
+@pytest.mark.skipif(
+    not MESSAGES.exists(), reason="the shared real messages are not beside the project"
+)
 def test_real_messages_about_one_problem_are_more_alike_than_messages_about_others():
     # Real posts by different people about the same estate's problem (a title word they share),
     # against posts about anything else: the pairs within the topic must score far higher.
@@ -54,27 +65,41 @@ def test_real_messages_about_one_problem_are_more_alike_than_messages_about_othe
     others = [r for r in rows if "伊景园" not in r["text"]][:300]
     assert len(topic) >= 10
     grams = [dup.bigrams(r["text"]) for r in topic]
-    within = [dup.text_likeness(a, b) for i, a in enumerate(grams) for b in grams[i + 1:]]
+    within = [dup.text_likeness(a, b) for i, a in enumerate(grams) for b in grams[i + 1 :]]
     across = [dup.text_likeness(a, dup.bigrams(o["text"])) for a in grams for o in others]
     assert sorted(within)[len(within) // 2] > 3 * sorted(across)[len(across) // 2]
 
 
 # --- the search over orders -----------------------------------------------------------------------
 
+
 def area(address):
     return area_index().resolve(address)
 
 
 def test_an_open_order_at_the_same_place_with_like_words_is_suggested(city):
-    first = factories.register(city, text="东城1路11小区门口垃圾三天没人清运，味道很大", address="东城1路11小区3栋")
-    found = probable_duplicates(text="11小区门口的垃圾一直没人清运", area=area("东城1路11小区5栋"), address="东城1路11小区5栋")
+    first = factories.register(
+        city, text="东城1路11小区门口垃圾三天没人清运，味道很大", address="东城1路11小区3栋"
+    )
+    found = probable_duplicates(
+        text="11小区门口的垃圾一直没人清运",
+        area=area("东城1路11小区5栋"),
+        address="东城1路11小区5栋",
+    )
     assert [o.pk for o, _ in found] == [first.pk]
     assert found[0][1] >= 0.45
 
 
 def test_another_problem_at_the_same_place_is_not_a_duplicate(city):
-    factories.register(city, text="东城1路11小区门口垃圾三天没人清运，味道很大", address="东城1路11小区3栋")
-    assert probable_duplicates(text="小区里有人遛狗不拴绳，孩子被吓哭了", area=area("东城1路11小区3栋")) == []
+    factories.register(
+        city, text="东城1路11小区门口垃圾三天没人清运，味道很大", address="东城1路11小区3栋"
+    )
+    assert (
+        probable_duplicates(
+            text="小区里有人遛狗不拴绳，孩子被吓哭了", area=area("东城1路11小区3栋")
+        )
+        == []
+    )
 
 
 def test_the_same_words_at_another_street_are_not_a_duplicate(city):
@@ -92,7 +117,9 @@ def test_orders_older_than_the_window_or_finished_as_duplicates_are_left_out(cit
 
 
 def test_the_same_caller_is_found_even_without_a_place(city):
-    first = factories.register(city, text="物业不给修电梯，电梯坏了一个月", caller_phone="13912345678", address="")
+    first = factories.register(
+        city, text="物业不给修电梯，电梯坏了一个月", caller_phone="13912345678", address=""
+    )
     found = probable_duplicates(text="电梯坏了一个月物业不修", phone="13912345678")
     assert [o.pk for o, _ in found] == [first.pk]
 

@@ -15,7 +15,9 @@ def test_the_model_names_the_category_of_a_clear_request(small_model):
 
 
 def test_a_request_in_traditional_characters_is_understood_alike(small_model):
-    simplified, traditional = small_model.predict(["楼上邻居家暖气不热，屋里太冷了", "樓上鄰居家暖氣不熱，屋裡太冷了"])
+    simplified, traditional = small_model.predict(
+        ["楼上邻居家暖气不热，屋里太冷了", "樓上鄰居家暖氣不熱，屋裡太冷了"]
+    )
     assert simplified.category.label == traditional.category.label == "04.04"
 
 
@@ -28,7 +30,9 @@ def test_the_top_three_are_distinct_and_ranked_with_the_best_first(small_model):
 
 
 def test_a_gas_leak_is_critical_and_a_question_is_a_consultation(small_model):
-    leak, question = small_model.predict(["楼道里燃气味特别浓，怀疑燃气泄漏了，快来人", "请问公租房怎么申请，需要什么材料"])
+    leak, question = small_model.predict(
+        ["楼道里燃气味特别浓，怀疑燃气泄漏了，快来人", "请问公租房怎么申请，需要什么材料"]
+    )
     assert leak.urgency.label == "critical"
     assert question.order_type.label == "consultation"
 
@@ -50,7 +54,10 @@ def test_a_model_stored_in_an_older_format_is_refused(small_model):
 
 
 def test_type_and_urgency_are_learnt_only_from_examples_that_have_them():
-    examples = [Example(f"垃圾没人清运{i}", "02.01", "complaint" if i % 2 else "", "normal") for i in range(20)]
+    examples = [
+        Example(f"垃圾没人清运{i}", "02.01", "complaint" if i % 2 else "", "normal")
+        for i in range(20)
+    ]
     examples += [Example(f"路灯坏了不亮{i}", "03.03", "help", "") for i in range(20)]
     model = train(examples)
     assert set(model.heads["order_type"].classes_) == {"complaint", "help"}
@@ -77,13 +84,20 @@ def test_the_compiled_heads_give_scikit_learns_probabilities_to_the_last_bit(sma
 def test_a_two_class_head_is_compiled_to_the_same_probabilities():
     import numpy as np
 
-    examples = [Example(f"垃圾没人清运{i}", "02.01", "complaint" if i % 3 else "help") for i in range(30)]
-    examples += [Example(f"路灯坏了不亮{i}", "03.03", "help" if i % 3 else "complaint") for i in range(30)]
+    examples = [
+        Example(f"垃圾没人清运{i}", "02.01", "complaint" if i % 3 else "help") for i in range(30)
+    ]
+    examples += [
+        Example(f"路灯坏了不亮{i}", "03.03", "help" if i % 3 else "complaint") for i in range(30)
+    ]
     model = train(examples)
     features = model.vectorizer.transform([normalise(e.text) for e in examples])
     for name in ("category", "order_type"):
         assert len(model.heads[name].classes_) == 2
-        assert np.array_equal(model._compiled()[name].predict_proba(features), model.heads[name].predict_proba(features))
+        assert np.array_equal(
+            model._compiled()[name].predict_proba(features),
+            model.heads[name].predict_proba(features),
+        )
 
 
 def test_the_compiled_heads_are_not_stored_with_the_model(small_model):
@@ -96,5 +110,7 @@ def test_text_without_traditional_characters_is_left_as_it_is_by_the_folding():
     from hotline.triage.variants import _converter, to_simplified
 
     # OpenCC's phrase table turns the simplified 打坏 into 打坯: text with nothing to fold is not converted
-    assert to_simplified("玻璃被打坏了") == "玻璃被打坏了" != _converter("t2s").convert("玻璃被打坏了")
+    assert (
+        to_simplified("玻璃被打坏了") == "玻璃被打坏了" != _converter("t2s").convert("玻璃被打坏了")
+    )
     assert to_simplified("電梯壞了") == "电梯坏了"

@@ -17,7 +17,9 @@ def test_a_suggestion_names_category_type_urgency_and_the_unit_with_confidences(
     s = selectors.suggest("小区门口的下水道堵了好几天，污水都漫到路上了", "东城1路11小区")
     assert s["model"] == model_in_use.pk
     assert s["category"]["code"] == "03.04" and s["category"]["name"] == "下水道堵塞"
-    assert [c["code"] for c in s["category"]["top3"]][0] == "03.04" and len(s["category"]["top3"]) == 3
+    assert [c["code"] for c in s["category"]["top3"]][0] == "03.04" and len(
+        s["category"]["top3"]
+    ) == 3
     assert 0 < s["category"]["confidence"] <= 1 and 0 < s["order_type"]["confidence"] <= 1
     assert s["urgency"]["value"] == "normal"
     assert s["unit"]["name"] == "水务局"
@@ -33,23 +35,34 @@ def test_a_local_problem_without_an_address_has_no_unit_yet(city, model_in_use):
     assert selectors.suggest("门口垃圾好几天没人清运，垃圾桶都满了")["unit"] is None
 
 
-def test_with_no_model_at_all_the_cold_start_model_is_trained_and_stored(db, monkeypatch, small_model):
+def test_with_no_model_at_all_the_cold_start_model_is_trained_and_stored(
+    db, monkeypatch, small_model
+):
     selectors._loaded = None
-    monkeypatch.setattr("hotline.triage.services.train", lambda examples, progress=None: small_model)
+    monkeypatch.setattr(
+        "hotline.triage.services.train", lambda examples, progress=None: small_model
+    )
     version, model = selectors.current_model()
     assert ModelVersion.objects.get(pk=version).source == ModelVersion.Source.CORPUS
-    assert model.predict(["路灯坏了"])[0].category.label == small_model.predict(["路灯坏了"])[0].category.label
+    assert (
+        model.predict(["路灯坏了"])[0].category.label
+        == small_model.predict(["路灯坏了"])[0].category.label
+    )
 
 
 def test_a_newly_trained_model_is_used_without_a_restart(city, model_in_use, small_model):
     assert selectors.current_model()[0] == model_in_use.pk
-    newer = ModelVersion.objects.create(source=ModelVersion.Source.HISTORY, examples=1, blob=small_model.to_bytes())
+    newer = ModelVersion.objects.create(
+        source=ModelVersion.Source.HISTORY, examples=1, blob=small_model.to_bytes()
+    )
     forget("triage.")  # what another process sees within a minute, this one at once
     assert selectors.current_model()[0] == newer.pk
 
 
 def test_a_deactivated_model_is_no_longer_used(city, model_in_use, small_model):
-    newer = ModelVersion.objects.create(source=ModelVersion.Source.HISTORY, examples=1, blob=small_model.to_bytes())
+    newer = ModelVersion.objects.create(
+        source=ModelVersion.Source.HISTORY, examples=1, blob=small_model.to_bytes()
+    )
     newer.active = False
     newer.save()
     forget("triage.")
@@ -58,25 +71,42 @@ def test_a_deactivated_model_is_no_longer_used(city, model_in_use, small_model):
 
 def test_registering_stores_the_suggestions_beside_the_operators_choice(city, model_in_use):
     order = services.register_with_suggestions(
-        actor=city.operator, text="小区门口的下水道堵了好几天，污水都漫到路上了", address="东城1路11小区",
-        category_code="03.05", order_type="help", caller_phone="13812345678")
+        actor=city.operator,
+        text="小区门口的下水道堵了好几天，污水都漫到路上了",
+        address="东城1路11小区",
+        category_code="03.05",
+        order_type="help",
+        caller_phone="13812345678",
+    )
     order = WorkOrder.objects.get(pk=order.pk)
     assert order.category.code == "03.05"  # the operator's choice wins
     assert order.suggestions["category"]["code"] == "03.04"
 
 
 def test_a_citizens_request_takes_the_suggested_type_and_urgency(city, model_in_use):
-    order = services.register_with_suggestions(actor=None, channel="web", text="楼道里燃气味特别浓，怀疑燃气泄漏了",
-                                               address="东城1路11小区")
+    order = services.register_with_suggestions(
+        actor=None,
+        channel="web",
+        text="楼道里燃气味特别浓，怀疑燃气泄漏了",
+        address="东城1路11小区",
+    )
     assert order.urgency == "critical"
     assert order.order_type == order.suggestions["order_type"]["value"]
 
 
-def test_the_acceptance_rate_compares_the_suggestion_with_the_category_finally_settled(city, model_in_use):
+def test_the_acceptance_rate_compares_the_suggestion_with_the_category_finally_settled(
+    city, model_in_use
+):
     start = clock.now() - timedelta(minutes=1)
-    kept = services.register_with_suggestions(actor=city.operator, text="下水道堵了，污水漫到路上", address="东城1路",
-                                              category_code="03.04")
-    changed = services.register_with_suggestions(actor=city.operator, text="下水道又堵了，污水横流", address="东城1路")
+    kept = services.register_with_suggestions(
+        actor=city.operator,
+        text="下水道堵了，污水漫到路上",
+        address="东城1路",
+        category_code="03.04",
+    )
+    changed = services.register_with_suggestions(
+        actor=city.operator, text="下水道又堵了，污水横流", address="东城1路"
+    )
     orders.dispatch_order(order=changed, actor=city.dispatcher, category_code="03.05")
     rates = selectors.suggestion_acceptance(since=start, until=clock.now() + timedelta(minutes=1))
     assert rates["03.04"] == {"orders": 1, "accepted": 1, "rate": 1.0}
@@ -84,9 +114,13 @@ def test_the_acceptance_rate_compares_the_suggestion_with_the_category_finally_s
     assert kept.suggestions and changed.suggestions
 
 
-def test_training_from_history_learns_the_settled_category_and_measures_itself(city, model_in_use, monkeypatch):
+def test_training_from_history_learns_the_settled_category_and_measures_itself(
+    city, model_in_use, monkeypatch
+):
     for _ in range(12):
-        order = factories.register(city, text="小区里的路灯晚上都不亮，黑漆漆的", category_code="", address="东城1路")
+        order = factories.register(
+            city, text="小区里的路灯晚上都不亮，黑漆漆的", category_code="", address="东城1路"
+        )
         orders.dispatch_order(order=order, actor=city.dispatcher, category_code="03.03")
     factories.register(city, text="这个不算", category_code="03.01")  # registered only: not settled
     seen = {}
@@ -99,7 +133,10 @@ def test_training_from_history_learns_the_settled_category_and_measures_itself(c
     monkeypatch.setattr("hotline.triage.services.train", fake_train)
     version = services.train_from_history(holdout=0.25)
     assert {e.category for e in seen["examples"]} == {"03.03"} and len(seen["examples"]) == 9
-    assert version.source == ModelVersion.Source.HISTORY and version.metrics["category"]["examples"] == 3
+    assert (
+        version.source == ModelVersion.Source.HISTORY
+        and version.metrics["category"]["examples"] == 3
+    )
 
 
 def test_training_from_history_without_settled_orders_says_so(city, model_in_use):
@@ -112,17 +149,25 @@ def test_units_that_dispatchers_consistently_chose_are_learnt(city, model_in_use
     for _ in range(6):
         order = factories.register(city, text="垃圾清运", address="东城1路", category_code="02.01")
         orders.dispatch_order(order=order, actor=city.dispatcher, unit=target)
-    monkeypatch.setattr("hotline.triage.services.train", lambda examples, progress=None: selectors.current_model()[1])
+    monkeypatch.setattr(
+        "hotline.triage.services.train",
+        lambda examples, progress=None: selectors.current_model()[1],
+    )
     version = services.train_from_history(holdout=0)
     model = selectors.TriageModel.from_bytes(bytes(version.blob))
     assert model.info["units"] == {f"02.01@{city.streets[0].pk}": target.pk}
 
 
-def test_routing_that_only_repeats_the_catalogue_is_not_stored_as_learnt(city, model_in_use, monkeypatch):
+def test_routing_that_only_repeats_the_catalogue_is_not_stored_as_learnt(
+    city, model_in_use, monkeypatch
+):
     for _ in range(6):
         order = factories.register(city, text="垃圾清运", address="东城1路", category_code="02.01")
         orders.dispatch_order(order=order, actor=city.dispatcher)  # the catalogue's street
-    monkeypatch.setattr("hotline.triage.services.train", lambda examples, progress=None: selectors.current_model()[1])
+    monkeypatch.setattr(
+        "hotline.triage.services.train",
+        lambda examples, progress=None: selectors.current_model()[1],
+    )
     version = services.train_from_history(holdout=0)
     assert selectors.TriageModel.from_bytes(bytes(version.blob)).info["units"] == {}
 

@@ -65,6 +65,10 @@ def test_each_role_lands_on_its_queue_with_the_counts(city, client):
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.handler())
     page = client.get("/").content.decode()
-    assert "本单位待签收和办理中的工单（1）" in page and order.number in page and "红牌（超期）" in page
+    assert (
+        "本单位待签收和办理中的工单（1）" in page
+        and order.number in page
+        and "红牌（超期）" in page
+    )
     client.force_login(city.visitor)
     assert order.number not in client.get("/").content.decode()

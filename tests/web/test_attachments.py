@@ -26,28 +26,50 @@ def upload(name, content):
 
 def reply(client, city, order, *files):
     client.force_login(city.handler())
-    return client.post(f"/orders/{order.number}/reply/", {
-        "version": order.version, "result": "已清运完毕", "solved": "on", "attachments": list(files)})
+    return client.post(
+        f"/orders/{order.number}/reply/",
+        {
+            "version": order.version,
+            "result": "已清运完毕",
+            "solved": "on",
+            "attachments": list(files),
+        },
+    )
 
 
 def test_a_reply_keeps_its_photos_and_the_centre_can_open_them(city, client):
     order = factories.order_in(Status.ACCEPTED, city)
-    assert reply(client, city, order, upload("现场.png", PNG), upload("说明.pdf", PDF)).status_code == 302
+    assert (
+        reply(client, city, order, upload("现场.png", PNG), upload("说明.pdf", PDF)).status_code
+        == 302
+    )
     photo, document = Attachment.objects.order_by("pk")
-    assert (photo.name, photo.content_type, document.content_type) == ("现场.png", "image/png", "application/pdf")
+    assert (photo.name, photo.content_type, document.content_type) == (
+        "现场.png",
+        "image/png",
+        "application/pdf",
+    )
     client.force_login(city.dispatcher)
     page = client.get(f"/orders/{order.number}/").content.decode()
     assert "现场.png" in page
     served = client.get(f"/orders/{order.number}/files/{photo.pk}/")
     assert served["Content-Type"] == "image/png" and b"".join(served.streaming_content) == PNG
-    assert "attachment" in client.get(f"/orders/{order.number}/files/{document.pk}/")["Content-Disposition"]
+    assert (
+        "attachment"
+        in client.get(f"/orders/{order.number}/files/{document.pk}/")["Content-Disposition"]
+    )
 
 
 def test_a_page_disguised_as_a_photo_is_refused_and_the_reply_is_not_taken(city, client):
     order = factories.order_in(Status.ACCEPTED, city)
-    answer = reply(client, city, order, upload("photo.png", b"<html><script>alert(1)</script></html>"))
+    answer = reply(
+        client, city, order, upload("photo.png", b"<html><script>alert(1)</script></html>")
+    )
     assert answer.status_code == 422 and "不是 JPEG、PNG 图片或 PDF 文件" in answer.content.decode()
-    assert WorkOrder.objects.get(pk=order.pk).status == Status.ACCEPTED and not Attachment.objects.exists()
+    assert (
+        WorkOrder.objects.get(pk=order.pk).status == Status.ACCEPTED
+        and not Attachment.objects.exists()
+    )
 
 
 def test_a_file_over_the_limit_is_refused(city, client):
@@ -58,7 +80,9 @@ def test_a_file_over_the_limit_is_refused(city, client):
 
 def test_too_many_files_at_once_are_refused(city, client):
     order = factories.order_in(Status.ACCEPTED, city)
-    answer = reply(client, city, order, *[upload(f"{i}.png", PNG) for i in range(attachments.MAX_FILES + 1)])
+    answer = reply(
+        client, city, order, *[upload(f"{i}.png", PNG) for i in range(attachments.MAX_FILES + 1)]
+    )
     assert answer.status_code == 422 and not Attachment.objects.exists()
 
 
@@ -66,18 +90,37 @@ def test_another_unit_cannot_open_an_orders_file(city, client):
     order = factories.order_in(Status.ACCEPTED, city)
     reply(client, city, order, upload("现场.png", PNG))
     client.force_login(city.handler(city.streets[2]))
-    assert client.get(f"/orders/{order.number}/files/{Attachment.objects.get().pk}/").status_code == 404
+    assert (
+        client.get(f"/orders/{order.number}/files/{Attachment.objects.get().pk}/").status_code
+        == 404
+    )
 
 
 def test_a_citizen_sends_a_photo_with_the_request(city, client, model_in_use):
-    client.post("/portal/", {"order_type": "help", "text": "东城1路11小区路灯不亮", "address": "东城1路11小区",
-                             "caller_phone": "13912345678", "photo": upload("路灯.png", PNG)})
+    client.post(
+        "/portal/",
+        {
+            "order_type": "help",
+            "text": "东城1路11小区路灯不亮",
+            "address": "东城1路11小区",
+            "caller_phone": "13912345678",
+            "photo": upload("路灯.png", PNG),
+        },
+    )
     photo = Attachment.objects.get()
     assert (photo.order.channel, photo.uploaded_by, photo.name) == ("web", None, "路灯.png")
 
 
 def test_a_portal_request_with_a_bad_file_registers_nothing(city, client, model_in_use):
-    answer = client.post("/portal/", {"order_type": "help", "text": "东城1路11小区路灯不亮", "address": "东城1路11小区",
-                                      "caller_phone": "13912345678", "photo": upload("x.png", b"GIF89a...")})
+    answer = client.post(
+        "/portal/",
+        {
+            "order_type": "help",
+            "text": "东城1路11小区路灯不亮",
+            "address": "东城1路11小区",
+            "caller_phone": "13912345678",
+            "photo": upload("x.png", b"GIF89a..."),
+        },
+    )
     assert "不是 JPEG、PNG 图片或 PDF 文件" in answer.content.decode()
     assert not WorkOrder.objects.exists()

@@ -15,7 +15,9 @@ PO = Path(__file__).resolve().parents[2] / "hotline" / "locale" / "en" / "LC_MES
 
 def catalogue() -> dict[str, str]:
     """msgid → msgstr of the English catalogue (continuation lines joined)."""
-    entries = re.findall(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', PO.read_text(encoding="utf-8"), re.M)
+    entries = re.findall(
+        r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', PO.read_text(encoding="utf-8"), re.M
+    )
 
     def text(lines):
         return "".join(re.findall(r'"(.*)"', lines)).replace('\\"', '"')
@@ -24,13 +26,17 @@ def catalogue() -> dict[str, str]:
 
 
 def test_every_string_has_its_english():
-    untranslated = [msgid for msgid, msgstr in catalogue().items() if not msgstr.strip() and msgid != "次"]
+    untranslated = [
+        msgid for msgid, msgstr in catalogue().items() if not msgstr.strip() and msgid != "次"
+    ]
     assert untranslated == []
 
 
 def test_the_compiled_catalogue_matches_the_source():
     with translation.override("en"):
-        stale = [msgid for msgid, msgstr in catalogue().items() if translation.gettext(msgid) != msgstr]
+        stale = [
+            msgid for msgid, msgstr in catalogue().items() if translation.gettext(msgid) != msgstr
+        ]
     assert stale == [], "run: cd hotline && hotline compilemessages"
 
 
@@ -40,7 +46,11 @@ def test_a_handler_switches_the_console_to_english(client, city):
     client.force_login(city.handler())
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
-    assert "My queue" in page and "Orders to accept and in hand in this unit" in page and "Dispatched" in page
+    assert (
+        "My queue" in page
+        and "Orders to accept and in hand in this unit" in page
+        and "Dispatched" in page
+    )
     assert "待办" not in page
     detail = client.get(f"/orders/{order.number}/").content.decode()
     assert "Accept by" in detail and ">Accept</summary>" in detail

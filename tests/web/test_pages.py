@@ -84,8 +84,15 @@ def test_an_overdue_order_is_marked_red_in_the_list(client, city):
 def test_an_admin_can_open_the_admin_for_every_configuration_model(client, city):
     admin = User.objects.create_superuser("root", password="x", role="admin", unit=city.centre)
     client.force_login(admin)
-    for path in ["org/unit", "org/user", "catalog/category", "catalog/dispatchrule", "sla/slapolicy",
-                 "sla/calendarday", "orders/workorder"]:
+    for path in [
+        "org/unit",
+        "org/user",
+        "catalog/category",
+        "catalog/dispatchrule",
+        "sla/slapolicy",
+        "sla/calendarday",
+        "orders/workorder",
+    ]:
         assert client.get(f"/admin/{path}/").status_code == 200, path
 
 
@@ -99,10 +106,11 @@ def test_the_admin_cannot_edit_orders_behind_the_lifecycle(client, city):
     assert order.status == Status.REGISTERED
 
 
-
 def dashboard_figures(client) -> dict:
     page = client.get("/dashboard/").content.decode()
-    return json.loads(page.split('<script id="figures" type="application/json">')[1].split("</script>")[0])
+    return json.loads(
+        page.split('<script id="figures" type="application/json">')[1].split("</script>")[0]
+    )
 
 
 def test_the_dashboard_counts_the_orders_the_user_may_see(client, city):
@@ -111,7 +119,10 @@ def test_the_dashboard_counts_the_orders_the_user_may_see(client, city):
     client.force_login(city.supervisor)
     figures = dashboard_figures(client)
     assert sum(figures["per_day"]) == 2
-    assert sorted((c["name"], c["value"]) for c in figures["channels"]) == [("电话", 1), ("网站", 1)]
+    assert sorted((c["name"], c["value"]) for c in figures["channels"]) == [
+        ("电话", 1),
+        ("网站", 1),
+    ]
     client.force_login(city.handler(city.streets[2]))
     assert sum(dashboard_figures(client)["per_day"]) == 0
 
@@ -138,10 +149,17 @@ def test_a_missing_page_answers_in_chinese_without_a_trace(client, city, setting
     settings.DEBUG = False
     client.force_login(city.handler())
     answer = client.get(path)
-    assert answer.status_code == 404 and "找不到页面" in answer.content.decode() and "Traceback" not in answer.content.decode()
+    assert (
+        answer.status_code == 404
+        and "找不到页面" in answer.content.decode()
+        and "Traceback" not in answer.content.decode()
+    )
 
 
-@pytest.mark.parametrize(("template", "heading"), [("400.html", "请求有误"), ("403.html", "没有权限"), ("500.html", "系统出错了")])
+@pytest.mark.parametrize(
+    ("template", "heading"),
+    [("400.html", "请求有误"), ("403.html", "没有权限"), ("500.html", "系统出错了")],
+)
 def test_the_error_pages_render_without_a_request(template, heading):
     from django.template.loader import render_to_string
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,35 +14,67 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='LoginThrottle',
+            name="LoginThrottle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('username', '用户名'), ('address', '客户端地址')], max_length=10, verbose_name='类别')),
-                ('key', models.CharField(max_length=150, verbose_name='用户名/地址')),
-                ('failures', models.PositiveIntegerField(default=0, verbose_name='失败次数')),
-                ('window_start', models.DateTimeField(verbose_name='计数开始')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='锁定至')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='过期时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("username", "用户名"), ("address", "客户端地址")],
+                        max_length=10,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("key", models.CharField(max_length=150, verbose_name="用户名/地址")),
+                ("failures", models.PositiveIntegerField(default=0, verbose_name="失败次数")),
+                ("window_start", models.DateTimeField(verbose_name="计数开始")),
+                (
+                    "locked_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="锁定至"),
+                ),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="过期时间")),
             ],
             options={
-                'verbose_name': '登录失败计数',
-                'verbose_name_plural': '登录失败计数',
-                'ordering': ['-window_start'],
-                'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='login_throttle_unique_key')],
+                "verbose_name": "登录失败计数",
+                "verbose_name_plural": "登录失败计数",
+                "ordering": ["-window_start"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scope", "key"), name="login_throttle_unique_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TwoFactor',
+            name="TwoFactor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('secret', models.CharField(max_length=64, verbose_name='密钥')),
-                ('confirmed_at', models.DateTimeField(verbose_name='启用时间')),
-                ('last_step', models.BigIntegerField(default=0)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='two_factor', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("secret", models.CharField(max_length=64, verbose_name="密钥")),
+                ("confirmed_at", models.DateTimeField(verbose_name="启用时间")),
+                ("last_step", models.BigIntegerField(default=0)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="two_factor",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '两步验证',
-                'verbose_name_plural': '两步验证',
+                "verbose_name": "两步验证",
+                "verbose_name_plural": "两步验证",
             },
         ),
     ]

@@ -6,27 +6,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
+        ("api", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('fingerprint', models.CharField(help_text='method, path and body of the first request', max_length=64)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('content_type', models.CharField(max_length=100)),
-                ('body', models.BinaryField()),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        help_text="method, path and body of the first request", max_length=64
+                    ),
+                ),
+                ("status", models.PositiveSmallIntegerField()),
+                ("content_type", models.CharField(max_length=100)),
+                ("body", models.BinaryField()),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='idempotency_key_unique_per_user')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "key"), name="idempotency_key_unique_per_user"
+                    )
+                ],
             },
         ),
     ]

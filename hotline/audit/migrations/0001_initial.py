@@ -6,30 +6,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0003_attachment'),
+        ("orders", "0003_attachment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PersonalDataAccess',
+            name="PersonalDataAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('what', models.CharField(max_length=100, verbose_name='内容')),
-                ('purpose', models.CharField(max_length=100, verbose_name='用途')),
-                ('channel', models.CharField(max_length=20, verbose_name='途径')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.workorder', verbose_name='工单')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='查看人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("what", models.CharField(max_length=100, verbose_name="内容")),
+                ("purpose", models.CharField(max_length=100, verbose_name="用途")),
+                ("channel", models.CharField(max_length=20, verbose_name="途径")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.workorder",
+                        verbose_name="工单",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="查看人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '个人信息查看记录',
-                'verbose_name_plural': '个人信息查看记录',
-                'ordering': ['-at', '-pk'],
+                "verbose_name": "个人信息查看记录",
+                "verbose_name_plural": "个人信息查看记录",
+                "ordering": ["-at", "-pk"],
             },
         ),
     ]

@@ -12,10 +12,14 @@ POSTGRESQL = [
     """CREATE TRIGGER audit_personaldataaccess_append_only BEFORE UPDATE OR DELETE ON audit_personaldataaccess
        FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()""",
 ]
-POSTGRESQL_BACK = ["DROP TRIGGER audit_personaldataaccess_append_only ON audit_personaldataaccess",
-                   "DROP FUNCTION audit_refuse_change()"]
-SQLITE = ["""CREATE TRIGGER audit_personaldataaccess_append_only BEFORE UPDATE ON audit_personaldataaccess
-             BEGIN SELECT RAISE(ABORT, '个人信息查看记录只能追加，不能修改 (audit log is append-only)'); END"""]
+POSTGRESQL_BACK = [
+    "DROP TRIGGER audit_personaldataaccess_append_only ON audit_personaldataaccess",
+    "DROP FUNCTION audit_refuse_change()",
+]
+SQLITE = [
+    """CREATE TRIGGER audit_personaldataaccess_append_only BEFORE UPDATE ON audit_personaldataaccess
+             BEGIN SELECT RAISE(ABORT, '个人信息查看记录只能追加，不能修改 (audit log is append-only)'); END"""
+]
 SQLITE_BACK = ["DROP TRIGGER audit_personaldataaccess_append_only"]
 
 
@@ -23,6 +27,7 @@ def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
             schema_editor.execute(statement)
+
     return run
 
 
@@ -30,6 +35,8 @@ class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
     operations = [
-        migrations.RunPython(_run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-                             _run({"postgresql": POSTGRESQL_BACK, "sqlite": SQLITE_BACK})),
+        migrations.RunPython(
+            _run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
+            _run({"postgresql": POSTGRESQL_BACK, "sqlite": SQLITE_BACK}),
+        ),
     ]

@@ -5,45 +5,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=10, unique=True, verbose_name='编码')),
-                ('group', models.CharField(max_length=50, verbose_name='大类')),
-                ('name', models.CharField(max_length=50, verbose_name='小类')),
-                ('routing', models.CharField(choices=[('local', '属地（地址所在街道）'), ('department', '职能部门'), ('enterprise', '公用企业'), ('hotline', '热线中心直接答复')], max_length=20, verbose_name='派单方式')),
-                ('default_unit', models.CharField(help_text='职能部门或公用企业的名称；属地类为参考', max_length=100, verbose_name='默认承办单位')),
-                ('limit_workdays', models.PositiveSmallIntegerField(verbose_name='办理时限（工作日）')),
-                ('scope', models.TextField(blank=True, verbose_name='适用范围')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=10, unique=True, verbose_name="编码")),
+                ("group", models.CharField(max_length=50, verbose_name="大类")),
+                ("name", models.CharField(max_length=50, verbose_name="小类")),
+                (
+                    "routing",
+                    models.CharField(
+                        choices=[
+                            ("local", "属地（地址所在街道）"),
+                            ("department", "职能部门"),
+                            ("enterprise", "公用企业"),
+                            ("hotline", "热线中心直接答复"),
+                        ],
+                        max_length=20,
+                        verbose_name="派单方式",
+                    ),
+                ),
+                (
+                    "default_unit",
+                    models.CharField(
+                        help_text="职能部门或公用企业的名称；属地类为参考",
+                        max_length=100,
+                        verbose_name="默认承办单位",
+                    ),
+                ),
+                (
+                    "limit_workdays",
+                    models.PositiveSmallIntegerField(verbose_name="办理时限（工作日）"),
+                ),
+                ("scope", models.TextField(blank=True, verbose_name="适用范围")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '诉求分类',
-                'verbose_name_plural': '诉求分类',
-                'ordering': ['code'],
+                "verbose_name": "诉求分类",
+                "verbose_name_plural": "诉求分类",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='DispatchRule',
+            name="DispatchRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.ForeignKey(blank=True, limit_choices_to={'kind__in': ['district', 'street', 'community']}, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.unit', verbose_name='区域')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='catalog.category', verbose_name='分类')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='承办单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind__in": ["district", "street", "community"]},
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="区域",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="catalog.category",
+                        verbose_name="分类",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="承办单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '派单目录',
-                'verbose_name_plural': '派单目录',
-                'constraints': [models.UniqueConstraint(fields=('category', 'area'), name='dispatch_rule_unique')],
+                "verbose_name": "派单目录",
+                "verbose_name_plural": "派单目录",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "area"), name="dispatch_rule_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -15,8 +15,12 @@ def load(apps, schema_editor):
             Category.objects.update_or_create(
                 code=row["code"],
                 defaults=dict(
-                    group=row["group"], name=row["category"], routing=row["routing"],
-                    default_unit=row["default_unit"], limit_workdays=int(row["limit_workdays"]), scope=row["scope"],
+                    group=row["group"],
+                    name=row["category"],
+                    routing=row["routing"],
+                    default_unit=row["default_unit"],
+                    limit_workdays=int(row["limit_workdays"]),
+                    scope=row["scope"],
                 ),
             )
 

@@ -4,26 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RateCount',
+            name="RateCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=40)),
-                ('key', models.CharField(max_length=64)),
-                ('window_start', models.BigIntegerField(help_text='Unix seconds')),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('expires_at', models.BigIntegerField(db_index=True, help_text='Unix seconds; the row is useless after')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=40)),
+                ("key", models.CharField(max_length=64)),
+                ("window_start", models.BigIntegerField(help_text="Unix seconds")),
+                ("count", models.PositiveIntegerField(default=0)),
+                (
+                    "expires_at",
+                    models.BigIntegerField(
+                        db_index=True, help_text="Unix seconds; the row is useless after"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rate count',
-                'constraints': [models.UniqueConstraint(fields=('scope', 'key', 'window_start'), name='core_ratecount_one_per_window')],
+                "verbose_name": "rate count",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scope", "key", "window_start"),
+                        name="core_ratecount_one_per_window",
+                    )
+                ],
             },
         ),
     ]

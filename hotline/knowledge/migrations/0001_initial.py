@@ -6,36 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_default_taxonomy'),
-        ('org', '0002_centre'),
+        ("catalog", "0002_default_taxonomy"),
+        ("org", "0002_centre"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('keywords', models.CharField(blank=True, help_text='以逗号或空格分隔', max_length=300, verbose_name='关键词')),
-                ('body', models.TextField(verbose_name='内容')),
-                ('review_by', models.DateField(blank=True, help_text='到期前要复核内容是否仍然有效', null=True, verbose_name='复核日期')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='生效日期')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='失效日期')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='catalog.category', verbose_name='分类')),
-                ('issuing_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='org.unit', verbose_name='发布单位')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='维护人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                (
+                    "keywords",
+                    models.CharField(
+                        blank=True,
+                        help_text="以逗号或空格分隔",
+                        max_length=300,
+                        verbose_name="关键词",
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="内容")),
+                (
+                    "review_by",
+                    models.DateField(
+                        blank=True,
+                        help_text="到期前要复核内容是否仍然有效",
+                        null=True,
+                        verbose_name="复核日期",
+                    ),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="生效日期")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="失效日期")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="catalog.category",
+                        verbose_name="分类",
+                    ),
+                ),
+                (
+                    "issuing_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="org.unit",
+                        verbose_name="发布单位",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="维护人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '知识库条目',
-                'verbose_name_plural': '知识库条目',
-                'ordering': ['category', 'title'],
+                "verbose_name": "知识库条目",
+                "verbose_name_plural": "知识库条目",
+                "ordering": ["category", "title"],
             },
         ),
     ]

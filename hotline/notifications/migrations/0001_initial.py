@@ -5,37 +5,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0002_append_only_events'),
+        ("orders", "0002_append_only_events"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('receipt', '受理回执'), ('new_order', '新工单提醒'), ('urge', '催办提醒'), ('overdue', '超期提醒'), ('supervised', '督办提醒'), ('survey', '满意度评价')], max_length=20, verbose_name='类型')),
-                ('channel', models.CharField(choices=[('sms', '短信'), ('email', '邮件')], max_length=10, verbose_name='方式')),
-                ('recipient', models.CharField(max_length=254, verbose_name='接收方')),
-                ('to_citizen', models.BooleanField(default=False, verbose_name='发给市民')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='标题')),
-                ('body', models.TextField(verbose_name='内容')),
-                ('status', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送'), ('failed', '发送失败')], default='pending', max_length=10, verbose_name='状态')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='尝试次数')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='下次尝试')),
-                ('last_error', models.TextField(blank=True, verbose_name='最近错误')),
-                ('created_at', models.DateTimeField(verbose_name='生成时间')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='发送时间')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='orders.workorder', verbose_name='工单')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("receipt", "受理回执"),
+                            ("new_order", "新工单提醒"),
+                            ("urge", "催办提醒"),
+                            ("overdue", "超期提醒"),
+                            ("supervised", "督办提醒"),
+                            ("survey", "满意度评价"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("sms", "短信"), ("email", "邮件")],
+                        max_length=10,
+                        verbose_name="方式",
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=254, verbose_name="接收方")),
+                ("to_citizen", models.BooleanField(default=False, verbose_name="发给市民")),
+                ("subject", models.CharField(blank=True, max_length=200, verbose_name="标题")),
+                ("body", models.TextField(verbose_name="内容")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待发送"), ("sent", "已发送"), ("failed", "发送失败")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="尝试次数")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="下次尝试"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="最近错误")),
+                ("created_at", models.DateTimeField(verbose_name="生成时间")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="发送时间")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="messages",
+                        to="orders.workorder",
+                        verbose_name="工单",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知',
-                'verbose_name_plural': '通知',
-                'ordering': ['order', 'created_at', 'pk'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='message_due')],
+                "verbose_name": "通知",
+                "verbose_name_plural": "通知",
+                "ordering": ["order", "created_at", "pk"],
+                "indexes": [models.Index(fields=["status", "next_attempt_at"], name="message_due")],
             },
         ),
     ]

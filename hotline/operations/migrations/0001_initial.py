@@ -4,32 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RetentionRun',
+            name="RetentionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(db_index=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('days', models.PositiveIntegerField(verbose_name='保留天数')),
-                ('cutoff', models.DateTimeField(verbose_name='办结早于')),
-                ('dry_run', models.BooleanField(default=False, verbose_name='仅预览')),
-                ('source', models.CharField(max_length=20, verbose_name='发起')),
-                ('orders', models.PositiveIntegerField(default=0, verbose_name='匿名化工单')),
-                ('events', models.PositiveIntegerField(default=0, verbose_name='清理事件')),
-                ('messages', models.PositiveIntegerField(default=0, verbose_name='清理通知')),
-                ('attachments', models.PositiveIntegerField(default=0, verbose_name='删除附件')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(db_index=True, verbose_name="开始时间")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="结束时间"),
+                ),
+                ("days", models.PositiveIntegerField(verbose_name="保留天数")),
+                ("cutoff", models.DateTimeField(verbose_name="办结早于")),
+                ("dry_run", models.BooleanField(default=False, verbose_name="仅预览")),
+                ("source", models.CharField(max_length=20, verbose_name="发起")),
+                ("orders", models.PositiveIntegerField(default=0, verbose_name="匿名化工单")),
+                ("events", models.PositiveIntegerField(default=0, verbose_name="清理事件")),
+                ("messages", models.PositiveIntegerField(default=0, verbose_name="清理通知")),
+                ("attachments", models.PositiveIntegerField(default=0, verbose_name="删除附件")),
             ],
             options={
-                'verbose_name': '个人信息保留期清理记录',
-                'verbose_name_plural': '个人信息保留期清理记录',
-                'ordering': ['-started_at', '-pk'],
+                "verbose_name": "个人信息保留期清理记录",
+                "verbose_name_plural": "个人信息保留期清理记录",
+                "ordering": ["-started_at", "-pk"],
             },
         ),
     ]

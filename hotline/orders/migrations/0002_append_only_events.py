@@ -18,8 +18,10 @@ POSTGRES = [
 ]
 UNDO = {
     "sqlite": ["DROP TRIGGER IF EXISTS orders_event_no_update;"],
-    "postgresql": ["DROP TRIGGER IF EXISTS orders_event_no_change ON orders_event;",
-                   "DROP FUNCTION IF EXISTS orders_event_append_only();"],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS orders_event_no_change ON orders_event;",
+        "DROP FUNCTION IF EXISTS orders_event_append_only();",
+    ],
 }
 
 

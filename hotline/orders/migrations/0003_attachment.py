@@ -8,29 +8,51 @@ import hotline.orders.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0002_append_only_events'),
+        ("orders", "0002_append_only_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=hotline.orders.models._attachment_path)),
-                ('name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('content_type', models.CharField(max_length=50, verbose_name='类型')),
-                ('size', models.PositiveIntegerField(verbose_name='大小（字节）')),
-                ('uploaded_at', models.DateTimeField(verbose_name='上传时间')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='orders.workorder', verbose_name='工单')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to=hotline.orders.models._attachment_path)),
+                ("name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("content_type", models.CharField(max_length=50, verbose_name="类型")),
+                ("size", models.PositiveIntegerField(verbose_name="大小（字节）")),
+                ("uploaded_at", models.DateTimeField(verbose_name="上传时间")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attachments",
+                        to="orders.workorder",
+                        verbose_name="工单",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '附件',
-                'verbose_name_plural': '附件',
-                'ordering': ['order', 'uploaded_at', 'pk'],
+                "verbose_name": "附件",
+                "verbose_name_plural": "附件",
+                "ordering": ["order", "uploaded_at", "pk"],
             },
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_default_taxonomy'),
-        ('orders', '0004_daily_number_sequences'),
-        ('org', '0004_user_two_factor_required'),
+        ("catalog", "0002_default_taxonomy"),
+        ("orders", "0004_daily_number_sequences"),
+        ("org", "0004_user_two_factor_required"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['address', 'registered_at'], name='order_address_time'),
+            model_name="workorder",
+            index=models.Index(fields=["address", "registered_at"], name="order_address_time"),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(condition=models.Q(('satisfaction', 'unsatisfied')), fields=['closed_at'], name='order_unsatisfied_closed'),
+            model_name="workorder",
+            index=models.Index(
+                condition=models.Q(("satisfaction", "unsatisfied")),
+                fields=["closed_at"],
+                name="order_unsatisfied_closed",
+            ),
         ),
     ]

@@ -4,21 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_default_taxonomy'),
-        ('orders', '0005_page_indexes'),
-        ('org', '0004_user_two_factor_required'),
+        ("catalog", "0002_default_taxonomy"),
+        ("orders", "0005_page_indexes"),
+        ("org", "0004_user_two_factor_required"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='workorder',
-            name='anonymised_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='匿名化时间'),
+            model_name="workorder",
+            name="anonymised_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="匿名化时间"
+            ),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(condition=models.Q(('anonymised_at__isnull', True), ('closed_at__isnull', False)), fields=['closed_at'], name='order_retention_due'),
+            model_name="workorder",
+            index=models.Index(
+                condition=models.Q(("anonymised_at__isnull", True), ("closed_at__isnull", False)),
+                fields=["closed_at"],
+                name="order_retention_due",
+            ),
         ),
     ]

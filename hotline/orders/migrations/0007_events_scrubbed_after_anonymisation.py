@@ -6,11 +6,24 @@ removed. Every other column still cannot change, and deletes are still refused o
 from django.db import migrations
 
 # The columns that must stay as written even on an anonymised order.
-FIXED = ["id", "order_id", "seq", "at", "action", "from_status", "to_status", "actor_id", "actor_role",
-         "actor_unit_id", "unit_id"]
+FIXED = [
+    "id",
+    "order_id",
+    "seq",
+    "at",
+    "action",
+    "from_status",
+    "to_status",
+    "actor_id",
+    "actor_role",
+    "actor_unit_id",
+    "unit_id",
+]
 _SAME = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in FIXED)
 _ROW = ", ".join
-_ANONYMISED = "EXISTS (SELECT 1 FROM orders_workorder WHERE id = OLD.order_id AND anonymised_at IS NOT NULL)"
+_ANONYMISED = (
+    "EXISTS (SELECT 1 FROM orders_workorder WHERE id = OLD.order_id AND anonymised_at IS NOT NULL)"
+)
 
 SQLITE = [
     "DROP TRIGGER IF EXISTS orders_event_no_update;",

@@ -5,20 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0002_centre'),
+        ("org", "0002_centre"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='unit',
-            name='duty_email',
-            field=models.EmailField(blank=True, help_text='接收新工单、催办、超期、督办邮件', max_length=254, verbose_name='值班邮箱'),
+            model_name="unit",
+            name="duty_email",
+            field=models.EmailField(
+                blank=True,
+                help_text="接收新工单、催办、超期、督办邮件",
+                max_length=254,
+                verbose_name="值班邮箱",
+            ),
         ),
         migrations.AddField(
-            model_name='unit',
-            name='duty_phone',
-            field=models.CharField(blank=True, help_text='接收新工单、催办、超期、督办短信', max_length=11, validators=[django.core.validators.RegexValidator('^1[3-9]\\d{9}$', '请填写 11 位手机号码')], verbose_name='值班手机'),
+            model_name="unit",
+            name="duty_phone",
+            field=models.CharField(
+                blank=True,
+                help_text="接收新工单、催办、超期、督办短信",
+                max_length=11,
+                validators=[
+                    django.core.validators.RegexValidator("^1[3-9]\\d{9}$", "请填写 11 位手机号码")
+                ],
+                verbose_name="值班手机",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0003_unit_duty_contacts'),
+        ("org", "0003_unit_duty_contacts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='two_factor_required',
-            field=models.BooleanField(default=False, help_text='勾选后，该用户下次登录时必须设置并使用手机验证器（TOTP）', verbose_name='必须使用两步验证'),
+            model_name="user",
+            name="two_factor_required",
+            field=models.BooleanField(
+                default=False,
+                help_text="勾选后，该用户下次登录时必须设置并使用手机验证器（TOTP）",
+                verbose_name="必须使用两步验证",
+            ),
         ),
     ]

@@ -6,52 +6,233 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True, verbose_name='日期')),
-                ('workday', models.BooleanField(help_text='勾选：调休上班日；不勾选：放假', verbose_name='上班')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(unique=True, verbose_name="日期")),
+                (
+                    "workday",
+                    models.BooleanField(
+                        help_text="勾选：调休上班日；不勾选：放假", verbose_name="上班"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="说明")),
             ],
             options={
-                'verbose_name': '工作日历调整',
-                'verbose_name_plural': '工作日历调整',
-                'ordering': ['day'],
+                "verbose_name": "工作日历调整",
+                "verbose_name_plural": "工作日历调整",
+                "ordering": ["day"],
             },
         ),
         migrations.CreateModel(
-            name='SlaPolicy',
+            name="SlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('order_type', models.CharField(blank=True, choices=[('consultation', '咨询'), ('help', '求助'), ('complaint', '投诉'), ('report', '举报'), ('suggestion', '建议'), ('praise', '表扬')], max_length=20, verbose_name='诉求类型')),
-                ('urgency', models.CharField(blank=True, choices=[('normal', '一般'), ('urgent', '紧急'), ('critical', '特急')], max_length=10, verbose_name='紧急程度')),
-                ('accept_amount', models.IntegerField(blank=True, null=True, verbose_name='签收时限')),
-                ('accept_unit', models.CharField(blank=True, choices=[('wd', '工作日'), ('wh', '工作小时'), ('d', '自然日'), ('h', '小时'), ('min', '分钟')], max_length=4, verbose_name='签收时限单位')),
-                ('contact_amount', models.IntegerField(blank=True, null=True, verbose_name='先行联系时限')),
-                ('contact_unit', models.CharField(blank=True, choices=[('wd', '工作日'), ('wh', '工作小时'), ('d', '自然日'), ('h', '小时'), ('min', '分钟')], max_length=4, verbose_name='先行联系时限单位')),
-                ('finish_amount', models.IntegerField(blank=True, null=True, verbose_name='办结时限')),
-                ('finish_unit', models.CharField(blank=True, choices=[('wd', '工作日'), ('wh', '工作小时'), ('d', '自然日'), ('h', '小时'), ('min', '分钟')], max_length=4, verbose_name='办结时限单位')),
-                ('reopen_finish_amount', models.IntegerField(blank=True, null=True, verbose_name='重办办结时限')),
-                ('reopen_finish_unit', models.CharField(blank=True, choices=[('wd', '工作日'), ('wh', '工作小时'), ('d', '自然日'), ('h', '小时'), ('min', '分钟')], max_length=4, verbose_name='重办办结时限单位')),
-                ('visit_amount', models.IntegerField(blank=True, null=True, verbose_name='回访时限')),
-                ('visit_unit', models.CharField(blank=True, choices=[('wd', '工作日'), ('wh', '工作小时'), ('d', '自然日'), ('h', '小时'), ('min', '分钟')], max_length=4, verbose_name='回访时限单位')),
-                ('category', models.ForeignKey(blank=True, db_column='category_code', null=True, on_delete=django.db.models.deletion.CASCADE, to='catalog.category', to_field='code', verbose_name='分类')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "order_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("consultation", "咨询"),
+                            ("help", "求助"),
+                            ("complaint", "投诉"),
+                            ("report", "举报"),
+                            ("suggestion", "建议"),
+                            ("praise", "表扬"),
+                        ],
+                        max_length=20,
+                        verbose_name="诉求类型",
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        blank=True,
+                        choices=[("normal", "一般"), ("urgent", "紧急"), ("critical", "特急")],
+                        max_length=10,
+                        verbose_name="紧急程度",
+                    ),
+                ),
+                (
+                    "accept_amount",
+                    models.IntegerField(blank=True, null=True, verbose_name="签收时限"),
+                ),
+                (
+                    "accept_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("wd", "工作日"),
+                            ("wh", "工作小时"),
+                            ("d", "自然日"),
+                            ("h", "小时"),
+                            ("min", "分钟"),
+                        ],
+                        max_length=4,
+                        verbose_name="签收时限单位",
+                    ),
+                ),
+                (
+                    "contact_amount",
+                    models.IntegerField(blank=True, null=True, verbose_name="先行联系时限"),
+                ),
+                (
+                    "contact_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("wd", "工作日"),
+                            ("wh", "工作小时"),
+                            ("d", "自然日"),
+                            ("h", "小时"),
+                            ("min", "分钟"),
+                        ],
+                        max_length=4,
+                        verbose_name="先行联系时限单位",
+                    ),
+                ),
+                (
+                    "finish_amount",
+                    models.IntegerField(blank=True, null=True, verbose_name="办结时限"),
+                ),
+                (
+                    "finish_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("wd", "工作日"),
+                            ("wh", "工作小时"),
+                            ("d", "自然日"),
+                            ("h", "小时"),
+                            ("min", "分钟"),
+                        ],
+                        max_length=4,
+                        verbose_name="办结时限单位",
+                    ),
+                ),
+                (
+                    "reopen_finish_amount",
+                    models.IntegerField(blank=True, null=True, verbose_name="重办办结时限"),
+                ),
+                (
+                    "reopen_finish_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("wd", "工作日"),
+                            ("wh", "工作小时"),
+                            ("d", "自然日"),
+                            ("h", "小时"),
+                            ("min", "分钟"),
+                        ],
+                        max_length=4,
+                        verbose_name="重办办结时限单位",
+                    ),
+                ),
+                (
+                    "visit_amount",
+                    models.IntegerField(blank=True, null=True, verbose_name="回访时限"),
+                ),
+                (
+                    "visit_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("wd", "工作日"),
+                            ("wh", "工作小时"),
+                            ("d", "自然日"),
+                            ("h", "小时"),
+                            ("min", "分钟"),
+                        ],
+                        max_length=4,
+                        verbose_name="回访时限单位",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="category_code",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="catalog.category",
+                        to_field="code",
+                        verbose_name="分类",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '时限规则',
-                'verbose_name_plural': '时限规则',
-                'ordering': ['urgency', 'order_type', 'category'],
-                'constraints': [models.UniqueConstraint(models.F('order_type'), django.db.models.functions.comparison.Coalesce('category', models.Value('')), models.F('urgency'), name='sla_policy_unique_scope', violation_error_message='已有适用范围完全相同的时限规则'), models.CheckConstraint(condition=models.Q(('accept_amount__gt', 0), ('accept_amount__isnull', True), _connector='OR'), name='sla_policy_accept_positive'), models.CheckConstraint(condition=models.Q(('contact_amount__gt', 0), ('contact_amount__isnull', True), _connector='OR'), name='sla_policy_contact_positive'), models.CheckConstraint(condition=models.Q(('finish_amount__gt', 0), ('finish_amount__isnull', True), _connector='OR'), name='sla_policy_finish_positive'), models.CheckConstraint(condition=models.Q(('reopen_finish_amount__gt', 0), ('reopen_finish_amount__isnull', True), _connector='OR'), name='sla_policy_reopen_finish_positive'), models.CheckConstraint(condition=models.Q(('visit_amount__gt', 0), ('visit_amount__isnull', True), _connector='OR'), name='sla_policy_visit_positive')],
+                "verbose_name": "时限规则",
+                "verbose_name_plural": "时限规则",
+                "ordering": ["urgency", "order_type", "category"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("order_type"),
+                        django.db.models.functions.comparison.Coalesce(
+                            "category", models.Value("")
+                        ),
+                        models.F("urgency"),
+                        name="sla_policy_unique_scope",
+                        violation_error_message="已有适用范围完全相同的时限规则",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("accept_amount__gt", 0),
+                            ("accept_amount__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="sla_policy_accept_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("contact_amount__gt", 0),
+                            ("contact_amount__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="sla_policy_contact_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("finish_amount__gt", 0),
+                            ("finish_amount__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="sla_policy_finish_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("reopen_finish_amount__gt", 0),
+                            ("reopen_finish_amount__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="sla_policy_reopen_finish_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("visit_amount__gt", 0), ("visit_amount__isnull", True), _connector="OR"
+                        ),
+                        name="sla_policy_visit_positive",
+                    ),
+                ],
             },
         ),
     ]

@@ -11,12 +11,35 @@
 from django.db import migrations
 
 DEFAULTS = [
-    dict(name="默认时限", accept=(2, "wh"), contact=(1, "wd"), finish=(5, "wd"), reopen_finish=(3, "wd"), visit=(3, "wd")),
+    dict(
+        name="默认时限",
+        accept=(2, "wh"),
+        contact=(1, "wd"),
+        finish=(5, "wd"),
+        reopen_finish=(3, "wd"),
+        visit=(3, "wd"),
+    ),
     dict(name="咨询类", order_type="consultation", finish=(1, "wd")),
     dict(name="建议类", order_type="suggestion", finish=(1, "wd")),
     dict(name="表扬类", order_type="praise", finish=(1, "wd")),
-    dict(name="紧急", urgency="urgent", accept=(30, "min"), contact=(2, "h"), finish=(1, "d"), reopen_finish=(1, "d"), visit=(1, "wd")),
-    dict(name="特急", urgency="critical", accept=(10, "min"), contact=(30, "min"), finish=(2, "h"), reopen_finish=(2, "h"), visit=(1, "wd")),
+    dict(
+        name="紧急",
+        urgency="urgent",
+        accept=(30, "min"),
+        contact=(2, "h"),
+        finish=(1, "d"),
+        reopen_finish=(1, "d"),
+        visit=(1, "wd"),
+    ),
+    dict(
+        name="特急",
+        urgency="critical",
+        accept=(10, "min"),
+        contact=(30, "min"),
+        finish=(2, "h"),
+        reopen_finish=(2, "h"),
+        visit=(1, "wd"),
+    ),
 ]
 KINDS = ("accept", "contact", "finish", "reopen_finish", "visit")
 
@@ -26,8 +49,13 @@ def create(apps, schema_editor):
     Category = apps.get_model("catalog", "Category")
     rows = list(DEFAULTS)
     for category in Category.objects.exclude(limit_workdays=5):
-        rows.append(dict(name=f"{category.code} {category.name}", category_id=category.code,
-                         finish=(category.limit_workdays, "wd")))
+        rows.append(
+            dict(
+                name=f"{category.code} {category.name}",
+                category_id=category.code,
+                finish=(category.limit_workdays, "wd"),
+            )
+        )
     for row in rows:
         fields = {k: v for k, v in row.items() if k not in KINDS}
         for kind in KINDS:

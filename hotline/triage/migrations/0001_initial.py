@@ -4,28 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ModelVersion',
+            name="ModelVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='训练时间')),
-                ('source', models.CharField(choices=[('corpus', '生成语料（冷启动）'), ('history', '本中心历史工单')], max_length=20, verbose_name='训练数据')),
-                ('examples', models.PositiveIntegerField(verbose_name='样本数')),
-                ('metrics', models.JSONField(blank=True, default=dict, verbose_name='评估')),
-                ('blob', models.BinaryField(verbose_name='模型')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="训练时间")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("corpus", "生成语料（冷启动）"), ("history", "本中心历史工单")],
+                        max_length=20,
+                        verbose_name="训练数据",
+                    ),
+                ),
+                ("examples", models.PositiveIntegerField(verbose_name="样本数")),
+                ("metrics", models.JSONField(blank=True, default=dict, verbose_name="评估")),
+                ("blob", models.BinaryField(verbose_name="模型")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '分派模型',
-                'verbose_name_plural': '分派模型',
-                'ordering': ['-id'],
+                "verbose_name": "分派模型",
+                "verbose_name_plural": "分派模型",
+                "ordering": ["-id"],
             },
         ),
     ]

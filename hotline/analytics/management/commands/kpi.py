@@ -12,8 +12,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
-        parser.add_argument("--kind", help="only units of this kind (street, department, company, district)")
-        parser.add_argument("--json", dest="as_json", action="store_true", help="one JSON document instead of a table")
+        parser.add_argument(
+            "--kind", help="only units of this kind (street, department, company, district)"
+        )
+        parser.add_argument(
+            "--json",
+            dest="as_json",
+            action="store_true",
+            help="one JSON document instead of a table",
+        )
 
     def handle(self, *args, month: str, kind: str | None, as_json: bool, **options):
         try:
@@ -22,7 +29,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         kinds = selectors.ranked_kinds()
         if kind and kind not in dict(kinds):
-            raise CommandError(f"没有可排名的单位类型「{kind}」；可选：{', '.join(k for k, _ in kinds)}")
+            raise CommandError(
+                f"没有可排名的单位类型「{kind}」；可选：{', '.join(k for k, _ in kinds)}"
+            )
         tables = {k: selectors.unit_ranking(period, k) for k, _ in kinds if not kind or k == kind}
         if as_json:
             self.stdout.write(json.dumps(_document(period, tables), ensure_ascii=False, indent=1))
@@ -30,16 +39,32 @@ class Command(BaseCommand):
             self._table(period, tables, dict(kinds))
 
     def _table(self, period, tables, labels):
-        shown = [r for r in RATES if r.code in ("accepted_in_time_rate", "first_contact_rate",
-                                                "on_time_completion_rate", "resolution_rate", "satisfaction_rate")]
+        shown = [
+            r
+            for r in RATES
+            if r.code
+            in (
+                "accepted_in_time_rate",
+                "first_contact_rate",
+                "on_time_completion_rate",
+                "resolution_rate",
+                "satisfaction_rate",
+            )
+        ]
         for kind, table in tables.items():
             self.stdout.write(f"\n{period} {labels[kind]}排名")
-            self.stdout.write("  ".join(["名次", "单位", "综合得分", *[r.name for r in shown], "派单"]))
+            self.stdout.write(
+                "  ".join(["名次", "单位", "综合得分", *[r.name for r in shown], "派单"])
+            )
             for f in table:
-                cells = [str(f.standing.rank or "—"), f.unit.name, _pct(f.score, 100),
-                         *[_pct(f.rates[r.code]) for r in shown], str(f.counts["dispatched"])]
+                cells = [
+                    str(f.standing.rank or "—"),
+                    f.unit.name,
+                    _pct(f.score, 100),
+                    *[_pct(f.rates[r.code]) for r in shown],
+                    str(f.counts["dispatched"]),
+                ]
                 self.stdout.write("  ".join(cells))
-
 
 
 def _pct(value, scale=1):
@@ -52,12 +77,18 @@ def _document(period: Period, tables: dict) -> dict:
         "weights": selectors.weights(),
         "units": [
             {
-                "unit_id": f.unit.pk, "unit": f.unit.name, "kind": kind,
-                "rank": f.standing.rank, "previous_rank": f.standing.previous_rank, "change": f.standing.change,
-                "score": rounded(f.score, 2), "satisfaction_score": rounded(f.satisfaction_score, 2),
+                "unit_id": f.unit.pk,
+                "unit": f.unit.name,
+                "kind": kind,
+                "rank": f.standing.rank,
+                "previous_rank": f.standing.previous_rank,
+                "change": f.standing.change,
+                "score": rounded(f.score, 2),
+                "satisfaction_score": rounded(f.satisfaction_score, 2),
                 "rates": {code: rounded(v) for code, v in f.rates.items()},
                 "counts": f.counts,
             }
-            for kind, table in tables.items() for f in table
+            for kind, table in tables.items()
+            for f in table
         ],
     }

@@ -15,14 +15,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=["daily", "weekly", "monthly"])
-        parser.add_argument("--date", help="YYYY-MM-DD: the day (daily) or a day of the week (weekly)")
+        parser.add_argument(
+            "--date", help="YYYY-MM-DD: the day (daily) or a day of the week (weekly)"
+        )
         parser.add_argument("--month", help="YYYY-MM (monthly)")
         parser.add_argument("--format", choices=sorted(RENDERERS), default="pdf")
         parser.add_argument("--out", required=True, type=Path, help="the file to write")
-        parser.add_argument("--base-url", default="", help="the console's address, for links to the orders")
+        parser.add_argument(
+            "--base-url", default="", help="the console's address, for links to the orders"
+        )
 
-    def handle(self, *args, kind: str, date: str | None, month: str | None, format: str, out: Path,
-               base_url: str, **options):
+    def handle(
+        self,
+        *args,
+        kind: str,
+        date: str | None,
+        month: str | None,
+        format: str,
+        out: Path,
+        base_url: str,
+        **options,
+    ):
         report = self._build(kind, date, month)
         data = RENDERERS[format](report, base_url=base_url or None)
         partial = out.with_name(out.name + ".partial")
@@ -43,5 +56,7 @@ class Command(BaseCommand):
         try:
             day = dt.date.fromisoformat(day_text)
         except ValueError:
-            raise CommandError(f"日期应写作 YYYY-MM-DD，例如 2026-10-12，而不是「{day_text}」") from None
+            raise CommandError(
+                f"日期应写作 YYYY-MM-DD，例如 2026-10-12，而不是「{day_text}」"
+            ) from None
         return reports.daily_summary(day) if kind == "daily" else reports.weekly_evaluation(day)

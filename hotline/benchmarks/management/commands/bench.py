@@ -69,21 +69,33 @@ class Command(BaseCommand):
         )
 
         for name, defaults, text in (
-            ("quick", load.quick_plan(), "under 3 minutes on two cores, database and peer included "
-             "(part of the test command)"),
-            ("full", load.full_plan(), "by hand: a million orders, every scenario at rising concurrency"),
+            (
+                "quick",
+                load.quick_plan(),
+                "under 3 minutes on two cores, database and peer included "
+                "(part of the test command)",
+            ),
+            (
+                "full",
+                load.full_plan(),
+                "by hand: a million orders, every scenario at rising concurrency",
+            ),
         ):
-            self._bench_arguments(sub.add_parser(
-                name, help=text,
-                description=f"{text[0].upper()}{text[1:]}. Needs DATABASE_URL=postgres://… : on that server it "
-                "creates the scratch database --database (the database DATABASE_URL names is not "
-                "touched), fills it with --orders orders, starts our gunicorn on loopback and plays "
-                "the scenarios at rising concurrency until saturation, then the peer's (django-helpdesk, "
-                "installed once under ~/.cache/hotline-bench). Progress goes to stderr; every level "
-                "goes to --out; the last line on stdout is the headline figures as JSON. Exits 1 "
-                "when an intake check finds rows that do not match the acknowledged requests or the "
-                "peer could not be measured.",
-            ), defaults)
+            self._bench_arguments(
+                sub.add_parser(
+                    name,
+                    help=text,
+                    description=f"{text[0].upper()}{text[1:]}. Needs DATABASE_URL=postgres://… : on that server it "
+                    "creates the scratch database --database (the database DATABASE_URL names is not "
+                    "touched), fills it with --orders orders, starts our gunicorn on loopback and plays "
+                    "the scenarios at rising concurrency until saturation, then the peer's (django-helpdesk, "
+                    "installed once under ~/.cache/hotline-bench). Progress goes to stderr; every level "
+                    "goes to --out; the last line on stdout is the headline figures as JSON. Exits 1 "
+                    "when an intake check finds rows that do not match the acknowledged requests or the "
+                    "peer could not be measured.",
+                ),
+                defaults,
+            )
 
     @staticmethod
     def _bench_arguments(parser, plan: "load.Plan") -> None:
@@ -91,52 +103,121 @@ class Command(BaseCommand):
             try:
                 values = tuple(int(v) for v in text.split(",") if v.strip())
             except ValueError:
-                raise argparse.ArgumentTypeError(f"a comma-separated list of whole numbers, not {text!r}") from None
+                raise argparse.ArgumentTypeError(
+                    f"a comma-separated list of whole numbers, not {text!r}"
+                ) from None
             if not values or min(values) < 1:
-                raise argparse.ArgumentTypeError(f"a comma-separated list of positive numbers, not {text!r}")
+                raise argparse.ArgumentTypeError(
+                    f"a comma-separated list of positive numbers, not {text!r}"
+                )
             return values
 
         def names(text: str) -> tuple[str, ...]:
             return tuple(v.strip() for v in text.split(",") if v.strip())
 
         levels = ",".join(map(str, plan.levels))
-        parser.add_argument("--orders", type=int, default=plan.orders,
-                            help=f"orders generated into the scratch database (default {plan.orders:,})")
-        parser.add_argument("--months", type=int, default=plan.months,
-                            help=f"months of history they span (default {plan.months})")
-        parser.add_argument("--workers", type=int, default=plan.workers,
-                            help=f"gunicorn workers, ours and the peer's (default {plan.workers})")
-        parser.add_argument("--threads", type=int, default=plan.threads,
-                            help="threads per worker (gthread workers when above 1; default 1: sync workers)")
-        parser.add_argument("--levels", type=numbers, default=plan.levels,
-                            help=f"closed-loop concurrencies, in order (default {levels})")
-        parser.add_argument("--duration", type=float, default=plan.duration,
-                            help=f"seconds per level (default {plan.duration:g})")
-        parser.add_argument("--rate", type=float, default=plan.rate,
-                            help=f"open-loop intake check first, orders a second (default {plan.rate:g}; 0: none)")
-        parser.add_argument("--scenarios", type=names, default=plan.scenarios,
-                            help=f"which of ours to play (default {','.join(plan.scenarios)})")
-        parser.add_argument("--peer-tickets", type=int, default=plan.peer_tickets,
-                            help=f"tickets seeded into the peer before its list workload (default {plan.peer_tickets:,})")
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=plan.orders,
+            help=f"orders generated into the scratch database (default {plan.orders:,})",
+        )
+        parser.add_argument(
+            "--months",
+            type=int,
+            default=plan.months,
+            help=f"months of history they span (default {plan.months})",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=plan.workers,
+            help=f"gunicorn workers, ours and the peer's (default {plan.workers})",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=plan.threads,
+            help="threads per worker (gthread workers when above 1; default 1: sync workers)",
+        )
+        parser.add_argument(
+            "--levels",
+            type=numbers,
+            default=plan.levels,
+            help=f"closed-loop concurrencies, in order (default {levels})",
+        )
+        parser.add_argument(
+            "--duration",
+            type=float,
+            default=plan.duration,
+            help=f"seconds per level (default {plan.duration:g})",
+        )
+        parser.add_argument(
+            "--rate",
+            type=float,
+            default=plan.rate,
+            help=f"open-loop intake check first, orders a second (default {plan.rate:g}; 0: none)",
+        )
+        parser.add_argument(
+            "--scenarios",
+            type=names,
+            default=plan.scenarios,
+            help=f"which of ours to play (default {','.join(plan.scenarios)})",
+        )
+        parser.add_argument(
+            "--peer-tickets",
+            type=int,
+            default=plan.peer_tickets,
+            help=f"tickets seeded into the peer before its list workload (default {plan.peer_tickets:,})",
+        )
         parser.add_argument("--no-peer", action="store_true", help="skip the peer")
-        parser.add_argument("--worker", action="store_true",
-                            help="run `hotline worker` beside our server, as in production")
-        parser.add_argument("--profile", type=int, default=plan.profile,
-                            help=f"intake requests profiled in process after the load (default {plan.profile}; 0: none)")
-        parser.add_argument("--corpus-per-category", type=int, default=plan.corpus_per_category,
-                            help="examples per category of the cold-start triage model trained when the scratch "
-                            f"database has none (default {plan.corpus_per_category}, as hotline triage train --from corpus)")
-        parser.add_argument("--database", default=plan.database,
-                            help=f"the scratch database's name (default {plan.database})")
-        parser.add_argument("--keep", action="store_true", help="keep the scratch databases afterwards")
-        parser.add_argument("--reuse", action="store_true",
-                            help="reuse the scratch database when it holds at least --orders orders (and keep it)")
-        parser.add_argument("--seed", type=int, default=plan.seed, help=f"random seed (default {plan.seed})")
-        parser.add_argument("--workdir", type=Path, default=None,
-                            help="servers' logs and working files (default: a new temporary folder)")
-        parser.add_argument("--out", type=Path, default=None,
-                            help="write the whole report (every level, checks, profile) here as JSON "
-                            "(default: report.json in the working folder)")
+        parser.add_argument(
+            "--worker",
+            action="store_true",
+            help="run `hotline worker` beside our server, as in production",
+        )
+        parser.add_argument(
+            "--profile",
+            type=int,
+            default=plan.profile,
+            help=f"intake requests profiled in process after the load (default {plan.profile}; 0: none)",
+        )
+        parser.add_argument(
+            "--corpus-per-category",
+            type=int,
+            default=plan.corpus_per_category,
+            help="examples per category of the cold-start triage model trained when the scratch "
+            f"database has none (default {plan.corpus_per_category}, as hotline triage train --from corpus)",
+        )
+        parser.add_argument(
+            "--database",
+            default=plan.database,
+            help=f"the scratch database's name (default {plan.database})",
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="keep the scratch databases afterwards"
+        )
+        parser.add_argument(
+            "--reuse",
+            action="store_true",
+            help="reuse the scratch database when it holds at least --orders orders (and keep it)",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=plan.seed, help=f"random seed (default {plan.seed})"
+        )
+        parser.add_argument(
+            "--workdir",
+            type=Path,
+            default=None,
+            help="servers' logs and working files (default: a new temporary folder)",
+        )
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help="write the whole report (every level, checks, profile) here as JSON "
+            "(default: report.json in the working folder)",
+        )
 
     def handle(self, *args, subcommand: str, **options):
         if subcommand == "generate":
@@ -145,15 +226,56 @@ class Command(BaseCommand):
             return self._bench(subcommand, **options)
         raise CommandError(f"unknown subcommand {subcommand}")  # argparse refuses it before
 
-    def _bench(self, name, *, orders, months, workers, threads, levels, duration, rate, scenarios, peer_tickets,
-               no_peer, worker, profile, corpus_per_category, database, keep, reuse, seed, workdir, out, **_):
+    def _bench(
+        self,
+        name,
+        *,
+        orders,
+        months,
+        workers,
+        threads,
+        levels,
+        duration,
+        rate,
+        scenarios,
+        peer_tickets,
+        no_peer,
+        worker,
+        profile,
+        corpus_per_category,
+        database,
+        keep,
+        reuse,
+        seed,
+        workdir,
+        out,
+        **_,
+    ):
         if orders < 1 or months < 1 or workers < 1 or threads < 1 or duration <= 0:
-            raise CommandError("--orders, --months, --workers, --threads and --duration must be positive")
+            raise CommandError(
+                "--orders, --months, --workers, --threads and --duration must be positive"
+            )
         make = load.quick_plan if name == "quick" else load.full_plan
-        plan = make(orders=orders, months=months, workers=workers, threads=threads, levels=levels, duration=duration,
-                    rate_duration=duration * (1.5 if name == "full" else 1.0),
-                    rate=rate, scenarios=scenarios, peer=not no_peer, peer_tickets=peer_tickets, worker=worker,
-                    profile=profile, corpus_per_category=corpus_per_category, database=database, keep=keep, reuse=reuse, seed=seed)
+        plan = make(
+            orders=orders,
+            months=months,
+            workers=workers,
+            threads=threads,
+            levels=levels,
+            duration=duration,
+            rate_duration=duration * (1.5 if name == "full" else 1.0),
+            rate=rate,
+            scenarios=scenarios,
+            peer=not no_peer,
+            peer_tickets=peer_tickets,
+            worker=worker,
+            profile=profile,
+            corpus_per_category=corpus_per_category,
+            database=database,
+            keep=keep,
+            reuse=reuse,
+            seed=seed,
+        )
         workdir = workdir or Path(tempfile.mkdtemp(prefix=f"hotline-bench-{name}-"))
 
         def progress(line: str) -> None:
@@ -161,7 +283,9 @@ class Command(BaseCommand):
             sys.stderr.flush()
 
         try:
-            report = load.run_bench(plan, os.environ.get("DATABASE_URL", ""), workdir=workdir, progress=progress)
+            report = load.run_bench(
+                plan, os.environ.get("DATABASE_URL", ""), workdir=workdir, progress=progress
+            )
         except load.Refused as refused:
             raise CommandError(str(refused)) from None
         out = out or workdir / "report.json"
@@ -171,9 +295,13 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(headline, ensure_ascii=False))
         failed = [name for name, check in report["checks"].items() if not check.get("match")]
         if failed:
-            raise CommandError(f"rows and acknowledged requests differ: {', '.join(failed)} (see {out})")
+            raise CommandError(
+                f"rows and acknowledged requests differ: {', '.join(failed)} (see {out})"
+            )
         if plan.peer and not headline.get("peer_intake_orders_per_s"):
-            raise CommandError(f"the peer was not measured: {headline.get('peer_error', 'no figures')}")
+            raise CommandError(
+                f"the peer was not measured: {headline.get('peer_error', 'no figures')}"
+            )
 
     def _generate(self, *, orders, months, end, seed, batch, workers, append, **_):
         def progress(line: str) -> None:

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="what", required=True)
         status = sub.add_parser("status", help="messages pending, sent and failed")
         status.add_argument("--json", action="store_true")
-        retry = sub.add_parser("retry", help="queue failed messages again (after fixing an address or the gateway)")
+        retry = sub.add_parser(
+            "retry", help="queue failed messages again (after fixing an address or the gateway)"
+        )
         retry.add_argument("--order", default="", help="only this order's messages (order number)")
 
     def handle(self, *args, what: str, **options):
@@ -23,7 +25,9 @@ class Command(BaseCommand):
             if options["json"]:
                 self.stdout.write(json.dumps(counts))
             else:
-                self.stdout.write(f"待发送 {counts['pending']}，已发送 {counts['sent']}，发送失败 {counts['failed']}")
+                self.stdout.write(
+                    f"待发送 {counts['pending']}，已发送 {counts['sent']}，发送失败 {counts['failed']}"
+                )
             return
         order = None
         if options["order"]:

@@ -5,8 +5,10 @@ from hotline.operations.backup import BackupError, backup
 
 
 class Command(BaseCommand):
-    help = ("Back up the database into one file: pg_dump's custom format on PostgreSQL, an SQLite copy "
-            "otherwise (docs/operations.md). Attachments and the var folder are not in it.")
+    help = (
+        "Back up the database into one file: pg_dump's custom format on PostgreSQL, an SQLite copy "
+        "otherwise (docs/operations.md). Attachments and the var folder are not in it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, help="the backup file to write")

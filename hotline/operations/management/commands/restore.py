@@ -4,17 +4,24 @@ from hotline.operations.backup import BackupError, restore
 
 
 class Command(BaseCommand):
-    help = ("Restore a backup written by `hotline backup` into the configured database, which must be "
-            "empty unless --clean is given (docs/operations.md).")
+    help = (
+        "Restore a backup written by `hotline backup` into the configured database, which must be "
+        "empty unless --clean is given (docs/operations.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the backup file")
-        parser.add_argument("--clean", action="store_true",
-                            help="replace what the database holds with the backup (otherwise it must be empty)")
+        parser.add_argument(
+            "--clean",
+            action="store_true",
+            help="replace what the database holds with the backup (otherwise it must be empty)",
+        )
 
     def handle(self, *args, file: str, clean: bool, **options):
         try:
             self.stdout.write(restore(file, clean=clean))
         except BackupError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write("请核对：hotline status 的数量与备份前一致，hotline analytics verify --month YYYY-MM 通过")
+        self.stdout.write(
+            "请核对：hotline status 的数量与备份前一致，hotline analytics verify --month YYYY-MM 通过"
+        )

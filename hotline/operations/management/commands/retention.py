@@ -5,13 +5,21 @@ from hotline.operations.services import run_retention
 
 
 class Command(BaseCommand):
-    help = ("Anonymise finished orders older than the retention period (HOTLINE_RETENTION_DAYS): the callers' "
-            "personal data is removed, the statistics stay. The worker runs this once a day.")
+    help = (
+        "Anonymise finished orders older than the retention period (HOTLINE_RETENTION_DAYS): the callers' "
+        "personal data is removed, the statistics stay. The worker runs this once a day."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, help="the retention period in days (default: the setting)")
-        parser.add_argument("--dry-run", action="store_true", help="only count the orders that would be anonymised")
-        parser.add_argument("--batch", type=int, default=200, help="orders per transaction (default 200)")
+        parser.add_argument(
+            "--days", type=int, help="the retention period in days (default: the setting)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="only count the orders that would be anonymised"
+        )
+        parser.add_argument(
+            "--batch", type=int, default=200, help="orders per transaction (default 200)"
+        )
 
     def handle(self, *args, days: int | None, dry_run: bool, batch: int, **options):
         if batch < 1:
@@ -23,7 +31,11 @@ class Command(BaseCommand):
         if run is None:
             self.stdout.write("保留期为 0：个人信息永久保留，未做任何处理")
         elif dry_run:
-            self.stdout.write(f"预览：{run.orders:,} 个在 {run.cutoff:%Y-%m-%d %H:%M} 前办结的工单将被匿名化（未做任何修改）")
+            self.stdout.write(
+                f"预览：{run.orders:,} 个在 {run.cutoff:%Y-%m-%d %H:%M} 前办结的工单将被匿名化（未做任何修改）"
+            )
         else:
-            self.stdout.write(f"已匿名化 {run.orders:,} 个在 {run.cutoff:%Y-%m-%d %H:%M} 前办结的工单："
-                              f"事件 {run.events:,} 条，通知 {run.messages:,} 条，附件 {run.attachments:,} 个")
+            self.stdout.write(
+                f"已匿名化 {run.orders:,} 个在 {run.cutoff:%Y-%m-%d %H:%M} 前办结的工单："
+                f"事件 {run.events:,} 条，通知 {run.messages:,} 条，附件 {run.attachments:,} 个"
+            )

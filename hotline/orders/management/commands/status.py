@@ -22,7 +22,10 @@ class Command(BaseCommand):
             "units": Unit.objects.count(),
             "users": User.objects.count(),
         }
-        by_status = {row["status"]: row["n"] for row in WorkOrder.objects.order_by().values("status").annotate(n=Count("id"))}
+        by_status = {
+            row["status"]: row["n"]
+            for row in WorkOrder.objects.order_by().values("status").annotate(n=Count("id"))
+        }
         figures["orders_by_status"] = by_status
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))

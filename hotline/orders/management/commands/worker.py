@@ -10,15 +10,21 @@ from hotline.orders.services import sweep_overdue
 
 
 class Command(BaseCommand):
-    help = ("Urge overdue orders, escalate them to supervision (催办、督办), deliver notifications and "
-            "keep the statistics rollup current; once a day, anonymise the finished orders past the retention "
-            "period (HOTLINE_RETENTION_DAYS). "
-            "Safe to run several at once.")
+    help = (
+        "Urge overdue orders, escalate them to supervision (催办、督办), deliver notifications and "
+        "keep the statistics rollup current; once a day, anonymise the finished orders past the retention "
+        "period (HOTLINE_RETENTION_DAYS). "
+        "Safe to run several at once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="sweep and deliver once, then exit")
-        parser.add_argument("--interval", type=float, default=30.0, help="seconds between rounds (default 30)")
-        parser.add_argument("--batch", type=int, default=200, help="orders or messages claimed per transaction")
+        parser.add_argument(
+            "--interval", type=float, default=30.0, help="seconds between rounds (default 30)"
+        )
+        parser.add_argument(
+            "--batch", type=int, default=200, help="orders or messages claimed per transaction"
+        )
 
     def handle(self, *args, once: bool, interval: float, batch: int, **options):
         try:
@@ -26,8 +32,12 @@ class Command(BaseCommand):
         except InvalidInput as error:
             raise CommandError(error.message) from None
         while True:
-            total = (_drain(lambda: sweep_overdue(limit=batch), batch) | _drain(lambda: deliver_due(limit=batch), batch)
-                     | _drain(lambda: refresh_rollup(limit=batch), 1) | daily_retention(batch=batch))
+            total = (
+                _drain(lambda: sweep_overdue(limit=batch), batch)
+                | _drain(lambda: deliver_due(limit=batch), batch)
+                | _drain(lambda: refresh_rollup(limit=batch), 1)
+                | daily_retention(batch=batch)
+            )
             if any(total.values()) or once:
                 self.stdout.write(", ".join(f"{key} {n}" for key, n in total.items()))
             if once:

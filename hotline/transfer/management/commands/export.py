@@ -11,24 +11,47 @@ from hotline.transfer import legacy, services
 
 
 class Command(BaseCommand):
-    help = ("导出工单：hotline export orders --out FILE.csv|.xlsx，列与导入相同（导出的文件可以再导入）。"
-            "举报人保密的工单不导出来电人和电话；电话默认脱敏，--personal-data 导出完整号码。")
+    help = (
+        "导出工单：hotline export orders --out FILE.csv|.xlsx，列与导入相同（导出的文件可以再导入）。"
+        "举报人保密的工单不导出来电人和电话；电话默认脱敏，--personal-data 导出完整号码。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("what", choices=["orders"], help="what to export (orders)")
         parser.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.xlsx")
-        parser.add_argument("--format", choices=["csv", "xlsx"], help="default: from the file's ending")
+        parser.add_argument(
+            "--format", choices=["csv", "xlsx"], help="default: from the file's ending"
+        )
         parser.add_argument("--status", default="", help="a status, by code or label (已办结)")
-        parser.add_argument("--unit", default="", help="a unit's name: its orders and those of the units below it")
+        parser.add_argument(
+            "--unit", default="", help="a unit's name: its orders and those of the units below it"
+        )
         parser.add_argument("--category", default="", help="a taxonomy code (03.04)")
         parser.add_argument("--channel", default="", help="a channel, by code or label (微信)")
-        parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="registered on or after this day")
-        parser.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="registered on or before this day")
-        parser.add_argument("--personal-data", action="store_true",
-                            help="phones in full (confidential reporters never); needs --by and --purpose, and is audited")
-        parser.add_argument("--by", default="", metavar="USERNAME", help="who exports personal data (recorded)")
-        parser.add_argument("--purpose", default="", help="why personal data is exported (recorded)")
-        parser.add_argument("--progress-every", type=int, default=100_000, metavar="N", help="a progress line every N rows")
+        parser.add_argument(
+            "--since", type=_day, metavar="YYYY-MM-DD", help="registered on or after this day"
+        )
+        parser.add_argument(
+            "--until", type=_day, metavar="YYYY-MM-DD", help="registered on or before this day"
+        )
+        parser.add_argument(
+            "--personal-data",
+            action="store_true",
+            help="phones in full (confidential reporters never); needs --by and --purpose, and is audited",
+        )
+        parser.add_argument(
+            "--by", default="", metavar="USERNAME", help="who exports personal data (recorded)"
+        )
+        parser.add_argument(
+            "--purpose", default="", help="why personal data is exported (recorded)"
+        )
+        parser.add_argument(
+            "--progress-every",
+            type=int,
+            default=100_000,
+            metavar="N",
+            help="a progress line every N rows",
+        )
 
     def handle(self, *args, out: Path, personal_data: bool, **options):
         started = time.monotonic()
@@ -42,18 +65,34 @@ class Command(BaseCommand):
         if personal_data:
             exporter = User.objects.filter(username=options["by"], is_active=True).first()
             if exporter is None or not options["purpose"].strip():
-                raise CommandError("导出完整电话号码须用 --by 指明导出人（有效用户名）并用 --purpose 写明用途", returncode=2)
+                raise CommandError(
+                    "导出完整电话号码须用 --by 指明导出人（有效用户名）并用 --purpose 写明用途",
+                    returncode=2,
+                )
         try:
-            filters = services.export_filters(**{k: options[k] for k in ("status", "unit", "category", "channel", "since", "until")})
-            count = services.export_orders(out, excel=excel, personal_data=personal_data, progress=progress,
-                                           every=max(1, options["progress_every"]), **filters)
+            filters = services.export_filters(
+                **{
+                    k: options[k]
+                    for k in ("status", "unit", "category", "channel", "since", "until")
+                }
+            )
+            count = services.export_orders(
+                out,
+                excel=excel,
+                personal_data=personal_data,
+                progress=progress,
+                every=max(1, options["progress_every"]),
+                **filters,
+            )
         except (legacy.Problem, legacy.FileProblem) as problem:
             raise CommandError(str(problem), returncode=1) from None
         except OSError as error:
             raise CommandError(f"无法写入 {out}：{error}", returncode=1) from None
         if exporter is not None:
             record_export(exporter, count=count, purpose=options["purpose"].strip())
-        self.stdout.write(f"已导出 {count:,} 个工单到 {out}（{time.monotonic() - started:.1f} 秒）。")
+        self.stdout.write(
+            f"已导出 {count:,} 个工单到 {out}（{time.monotonic() - started:.1f} 秒）。"
+        )
 
 
 def _day(text: str) -> date:
