@@ -1,36 +1,45 @@
 """Replaying an order's events (pure): what its status and deadlines must be.
 
-The order row is a cache of this fold; tests and ``hotline check-orders`` compare the two.
+The order row is a cache of this fold: the tests compare the two for the orders the services, the
+import and the bulk generator write. The import and the generator fold the events they make with
+the same ``Projection.apply``, one at a time.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
-DEADLINE_FIELDS = ("accept", "contact", "finish", "original_finish", "visit")
+from .deadlines import DEADLINE_FIELDS
+
+__all__ = ["DEADLINE_FIELDS", "Projection", "project"]
+
+T = TypeVar("T")
 
 
 @dataclass
-class Projection:
+class Projection(Generic[T]):
     status: str | None = None
     version: int = 0
-    deadlines: dict[str, datetime | None] = field(
-        default_factory=lambda: dict.fromkeys(DEADLINE_FIELDS)
-    )
+    deadlines: dict[str, T | None] = field(default_factory=lambda: dict.fromkeys(DEADLINE_FIELDS))
+
+    def apply(
+        self, seq: int, from_status: str | None, to_status: str, deadlines: Mapping[str, T | None]
+    ) -> None:
+        """Fold one more event: it must follow the last one and start from the current state."""
+        if seq != self.version + 1:
+            raise ValueError(f"event sequence has a gap before #{seq}")
+        if (from_status or None) != self.status:
+            raise ValueError(f"event #{seq} starts from {from_status}, order was {self.status}")
+        self.status, self.version = to_status, seq
+        self.deadlines.update(deadlines)
 
 
-def project(events: Iterable) -> Projection:
+def project(events: Iterable[Any]) -> Projection[datetime]:
     """Fold events (objects with seq, from_status, to_status, payload) in sequence order."""
-    result = Projection()
+    result: Projection[datetime] = Projection()
     for event in sorted(events, key=lambda e: e.seq):
-        if event.seq != result.version + 1:
-            raise ValueError(f"event sequence has a gap before #{event.seq}")
-        if (event.from_status or None) != result.status:
-            raise ValueError(
-                f"event #{event.seq} starts from {event.from_status}, order was {result.status}"
-            )
-        result.status = event.to_status
-        result.version = event.seq
-        for name, value in (event.payload or {}).get("deadlines", {}).items():
-            result.deadlines[name] = datetime.fromisoformat(value) if value else None
+        recorded = (event.payload or {}).get("deadlines", {})
+        deadlines = {k: datetime.fromisoformat(v) if v else None for k, v in recorded.items()}
+        result.apply(event.seq, event.from_status, event.to_status, deadlines)
     return result

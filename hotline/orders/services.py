@@ -37,23 +37,23 @@ from hotline.org.permissions import Capability, may
 from hotline.org.roles import Role
 from hotline.org.selectors import area_index
 from hotline.sla import selectors as sla
-from hotline.sla.policy import DeadlineKind
 
 from . import attachments, workflow
+from .deadlines import (
+    cleared_deadlines,
+    extended_deadlines,
+    next_sweep,
+    round_deadlines,
+    visit_deadlines,
+    waited_deadline,
+    warning_span,
+    warning_start,
+)
 from .models import Attachment, Channel, Event, Satisfaction, WorkOrder
 from .numbers import next_number
 from .signals import event_recorded
 from .validation import clean_coordinate, clean_phone, clean_text, make_title
 from .workflow import Action, Reach, Refusal, Status
-
-# The deadline a unit works against in each state; the worker urges when it passes.
-_DUE_BY_STATUS = {
-    Status.DISPATCHED: "accept",
-    Status.ACCEPTED: "finish",
-    Status.PENDING_VISIT: "visit",
-}
-_URGED_STATES = (Status.DISPATCHED, Status.ACCEPTED)
-
 
 # --- the one write path ----------------------------------------------------------------------
 
@@ -222,10 +222,8 @@ def _set_deadlines(order: WorkOrder, payload: dict, **deadlines: datetime | None
         recorded[name] = value.isoformat() if value else None
 
 
-def _start_round(order: WorkOrder, now: datetime, payload: dict, finish: DeadlineKind) -> None:
+def _start_round(order: WorkOrder, now: datetime, payload: dict, *, reopened: bool) -> None:
     """A unit gets the order (dispatch, reassign, reopen): a fresh set of deadlines."""
-    cal, spans = sla.work_calendar(), _spans(order)
-    finish_at = cal.deadline(now, spans[finish])
     order.dispatched_at, order.accepted_at, order.first_contact_at, order.replied_at = (
         now,
         None,
@@ -233,43 +231,32 @@ def _start_round(order: WorkOrder, now: datetime, payload: dict, finish: Deadlin
         None,
     )
     order.extension_requested_days = None
-    _set_deadlines(
-        order,
-        payload,
-        accept=cal.deadline(now, spans[DeadlineKind.ACCEPT]),
-        contact=cal.deadline(now, spans[DeadlineKind.CONTACT]),
-        finish=finish_at,
-        original_finish=finish_at,
-        visit=None,
-    )
+    deadlines = round_deadlines(now, _spans(order), sla.work_calendar().deadline, reopened=reopened)
+    _set_deadlines(order, payload, **deadlines)
 
 
 def _refresh_due(order: WorkOrder, now: datetime, payload: dict) -> None:
     """Keep ``due_at``/``warn_at`` (what the order waits for) and the worker's ``sweep_at`` current."""
-    kind = _DUE_BY_STATUS.get(Status(order.status))
-    due = getattr(order, f"{kind}_deadline") if kind else None
+    name = waited_deadline(order.status)
+    due = getattr(order, f"{name}_deadline") if name else None
     if due != order.due_at:
         order.due_at = due
         order.warn_at = None
         if due is not None:
-            span_kind = {"accept": DeadlineKind.ACCEPT, "visit": DeadlineKind.VISIT}.get(
-                kind, DeadlineKind.REOPEN_FINISH if order.reopen_count else DeadlineKind.FINISH
+            span = warning_span(order.status, _spans(order), reopened=order.reopen_count > 0)
+            start = warning_start(
+                order.status, dispatched_at=order.dispatched_at, waiting_since=now
             )
-            start = now if kind == "visit" else order.dispatched_at
-            order.warn_at = sla.work_calendar().warning_point(
-                start, due, _spans(order)[span_kind].on_working_time
-            )
-    order.sweep_at = _next_sweep(order)
-
-
-def _next_sweep(order: WorkOrder) -> datetime | None:
-    if order.status not in _URGED_STATES or order.due_at is None:
-        return None
-    if order.urged_deadline != order.due_at:
-        return order.due_at
-    if not order.supervised and order.last_urged_at:
-        return order.last_urged_at + timedelta(hours=settings.HOTLINE_ESCALATE_AFTER_HOURS)
-    return None
+            order.warn_at = sla.work_calendar().warning_point(start, due, span.on_working_time)
+    escalate_after = timedelta(hours=settings.HOTLINE_ESCALATE_AFTER_HOURS)
+    order.sweep_at = next_sweep(
+        order.status,
+        due=order.due_at,
+        urged=order.urged_deadline,
+        supervised=order.supervised,
+        last_urged=order.last_urged_at,
+        escalate=lambda at: at + escalate_after,
+    )
 
 
 # --- intake ------------------------------------------------------------------------------------
@@ -510,7 +497,7 @@ def dispatch_order(
         if cohandlers:  # an order waiting for dispatch has none (approve_return clears them)
             o.cohandlers.set(cohandlers)
         payload.update(unit=target.pk, unit_name=target.name, cohandlers=[u.pk for u in cohandlers])
-        _start_round(o, now, payload, DeadlineKind.FINISH)
+        _start_round(o, now, payload, reopened=False)
         return payload
 
     return _act(
@@ -528,9 +515,7 @@ def reassign_order(*, order: WorkOrder, actor: User, unit: Unit, reason: str) ->
         _check_target(actor, unit, list(o.cohandlers.all()))
         payload = {"unit": unit.pk, "unit_name": unit.name, "previous_unit": o.unit_id}
         o.unit, o.handling_unit = unit, None
-        _start_round(
-            o, now, payload, DeadlineKind.REOPEN_FINISH if o.reopen_count else DeadlineKind.FINISH
-        )
+        _start_round(o, now, payload, reopened=o.reopen_count > 0)
         return payload
 
     return _act(order, actor, Action.REASSIGN, change=change, note=reason)
@@ -562,9 +547,7 @@ def approve_return(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrde
         payload = {"previous_unit": o.unit_id}
         o.unit, o.handling_unit = None, None
         o.cohandlers.clear()
-        _set_deadlines(
-            o, payload, accept=None, contact=None, finish=None, original_finish=None, visit=None
-        )
+        _set_deadlines(o, payload, **cleared_deadlines())
         return payload
 
     return _act(
@@ -656,8 +639,9 @@ def approve_extension(*, order: WorkOrder, actor: User, note: str = "") -> WorkO
     def change(o, now):
         days, o.extension_requested_days = o.extension_requested_days, None
         payload = {"days": days}
+        cal = sla.work_calendar()
         _set_deadlines(
-            o, payload, finish=sla.work_calendar().add_working_days(o.finish_deadline, days)
+            o, payload, **extended_deadlines(o.finish_deadline, days, cal.add_working_days)
         )
         return payload
 
@@ -709,9 +693,7 @@ def approve_reply(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder
 
     def change(o, now):
         payload: dict = {}
-        _set_deadlines(
-            o, payload, visit=sla.work_calendar().deadline(now, _spans(o)[DeadlineKind.VISIT])
-        )
+        _set_deadlines(o, payload, **visit_deadlines(now, _spans(o), sla.work_calendar().deadline))
         return payload
 
     return _act(
@@ -776,7 +758,7 @@ def reopen_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
         o.reopen_count += 1
         o.closed_at, o.resolved, o.satisfaction, o.handling_unit = None, None, "", None
         payload = {"reopen_count": o.reopen_count}
-        _start_round(o, now, payload, DeadlineKind.REOPEN_FINISH)
+        _start_round(o, now, payload, reopened=True)
         return payload
 
     return _act(order, actor, Action.REOPEN, guard=guard, change=change, note=reason)

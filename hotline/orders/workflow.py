@@ -181,3 +181,16 @@ def allowed(action: Action, status: Status | None, role: Role) -> bool:
 def actions_available(status: Status, role: Role) -> list[Action]:
     """The actions a role could take on an order in ``status`` (before reach and guards)."""
     return [a for a in TRANSITIONS if a != Action.REGISTER and allowed(a, status, role)]
+
+
+def next_states() -> dict[tuple[str, str, str], str]:
+    """Every step the table allows, as ``(action, from state, role) → state after``, with ""
+    for the state before registration: for the code that replays whole lives without the
+    services (the import of legacy orders, the bulk generator), which must take only steps the
+    table allows."""
+    return {
+        (rule.action, source, role): rule.target_from(Status(source)) if source else rule.target
+        for rule in TRANSITIONS.values()
+        for source in (rule.sources or {""})
+        for role in rule.roles
+    }

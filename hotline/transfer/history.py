@@ -19,10 +19,11 @@ the worker looks at it next (``sweep_at``).
 from datetime import datetime
 from typing import NamedTuple
 
-from hotline.orders.projection import DEADLINE_FIELDS
-from hotline.orders.workflow import Action, Status
+from hotline.orders import deadlines as steps
+from hotline.orders.projection import DEADLINE_FIELDS, Projection
+from hotline.orders.workflow import Action, Status, next_states
 from hotline.sla.policy import DeadlineKind
-from hotline.sla.worktime import WorkCalendar
+from hotline.sla.worktime import Span, WorkCalendar
 
 from .legacy import Record
 
@@ -38,6 +39,8 @@ COLUMNS = (
 )
 NO_VISIT = "历史工单：原系统无回访记录"
 CANCELLED = "历史工单：原系统已作废"
+# The steps of the transition table, whoever took them: imported events are the system's.
+_STEPS = {(action, source): target for (action, source, _role), target in next_states().items()}
 
 
 class EventRow(NamedTuple):
@@ -53,121 +56,113 @@ class EventRow(NamedTuple):
     payload: dict
 
 
+class _Chain:
+    """The events of one imported order, each a step the transition table allows, folded as the
+    projection folds the events of any order."""
+
+    def __init__(self, r: Record):
+        self.record, self.events, self.fold = r, [], Projection[datetime]()
+
+    def add(
+        self,
+        action: Action,
+        at: datetime,
+        note: str = "",
+        deadlines: dict[str, datetime | None] | None = None,
+        **payload: object,
+    ) -> None:
+        before = self.fold.status or ""
+        to = _STEPS.get((action, before))
+        if to is None:
+            raise AssertionError(f"the table has no step {action} from {before or 'nothing'}")
+        if deadlines is not None:
+            payload["deadlines"] = _iso(deadlines)
+        unit = self.record.unit
+        unit_id = unit.id if unit and action != Action.REGISTER else None  # responsible after it
+        seq = len(self.events) + 1
+        self.fold.apply(seq, before, to, deadlines or {})
+        self.events.append(
+            EventRow(seq, at, action, before, to, unit_id, note, payload | {"imported": True})
+        )
+
+
 def synthesise(
-    r: Record, spans: dict | None, calendar: WorkCalendar
+    r: Record, spans: dict[DeadlineKind, Span] | None, calendar: WorkCalendar
 ) -> tuple[dict, list[EventRow]]:
     """(order columns beyond the row's own, events) for a checked record. ``spans`` are the
     deadline spans of the order (None for an order without a unit)."""
-    events: list[EventRow] = []
-    columns: dict = dict.fromkeys(f"{d}_deadline" for d in DEADLINE_FIELDS) | {
-        "due_at": None,
-        "warn_at": None,
-        "sweep_at": None,
-        "close_reason": "",
-        "resolved": r.resolved,
-    }
-
-    def add(action: Action, at: datetime, to: Status, note: str = "", **payload) -> None:
-        before = events[-1].to_status if events else ""
-        unit_id = (
-            r.unit.id if r.unit and action != Action.REGISTER else None
-        )  # the unit responsible after it
-        events.append(
-            EventRow(
-                len(events) + 1, at, action, before, to, unit_id, note, payload | {"imported": True}
-            )
-        )
-
-    add(Action.REGISTER, r.registered_at, Status.REGISTERED, channel=r.channel)
+    chain = _Chain(r)
+    columns: dict = {"close_reason": "", "resolved": r.resolved}
+    chain.add(Action.REGISTER, r.registered_at, channel=r.channel)
     if r.unit is None:
         if r.status == Status.CLOSED:
             columns["resolved"] = True if r.resolved is None else r.resolved
-            add(Action.ANSWER_ON_THE_SPOT, r.closed_at, Status.CLOSED, r.answer)
+            chain.add(Action.ANSWER_ON_THE_SPOT, r.closed_at, r.answer)
         elif r.status == Status.CANCELLED:
             columns["close_reason"] = r.answer[:200] or CANCELLED
-            add(Action.CANCEL, r.closed_at, Status.CANCELLED, columns["close_reason"])
-        return columns | {"version": len(events)}, events
+            chain.add(Action.CANCEL, r.closed_at, columns["close_reason"])
+    else:
+        assert spans is not None, "an order with a unit has deadline spans"
+        columns["close_reason"] = _handled(chain, r, spans, calendar)
+    fold = chain.fold
+    columns |= {f"{name}_deadline": at for name, at in fold.deadlines.items()}
+    columns |= _waiting_for(r, fold, spans, calendar)
+    return columns | {"version": fold.version}, chain.events
 
-    deadlines = _dispatch_deadlines(r.dispatched_at, spans, calendar)
-    columns.update({f"{name}_deadline": at for name, at in deadlines.items()})
-    add(
+
+def _handled(
+    chain: _Chain, r: Record, spans: dict[DeadlineKind, Span], calendar: WorkCalendar
+) -> str:
+    """The events of an order a unit handled; the close reason, if it was closed unvisited."""
+    chain.add(
         Action.DISPATCH,
         r.dispatched_at,
-        Status.DISPATCHED,
         unit=r.unit.id,
         unit_name=r.unit.name,
         cohandlers=[],
-        deadlines=_iso(deadlines),
+        deadlines=steps.round_deadlines(r.dispatched_at, spans, calendar.deadline, reopened=False),
     )
     if r.accepted_at:
-        add(Action.ACCEPT, r.accepted_at, Status.ACCEPTED)
+        chain.add(Action.ACCEPT, r.accepted_at)
     if r.first_contact_at:
-        add(Action.RECORD_CONTACT, r.first_contact_at, Status.ACCEPTED, first=True)
+        chain.add(Action.RECORD_CONTACT, r.first_contact_at, first=True)
     if r.replied_at:
-        add(
-            Action.REPLY,
-            r.replied_at,
-            Status.REPLIED,
-            r.answer,
-            **({} if r.resolved is None else {"solved": r.resolved}),
-        )
+        solved = {} if r.resolved is None else {"solved": r.resolved}
+        chain.add(Action.REPLY, r.replied_at, r.answer, **solved)
     if r.status in (Status.PENDING_VISIT, Status.CLOSED):
-        visit = columns["visit_deadline"] = calendar.deadline(
-            r.replied_at, spans[DeadlineKind.VISIT]
-        )
-        add(
-            Action.APPROVE_REPLY,
-            r.replied_at,
-            Status.PENDING_VISIT,
-            deadlines=_iso({"visit": visit}),
-        )
+        visit = steps.visit_deadlines(r.replied_at, spans, calendar.deadline)
+        chain.add(Action.APPROVE_REPLY, r.replied_at, deadlines=visit)
     if r.status == Status.CLOSED and r.satisfaction:
-        add(
-            Action.VISIT,
-            r.closed_at,
-            Status.CLOSED,
-            resolved=r.resolved,
-            satisfaction=r.satisfaction,
-        )
+        chain.add(Action.VISIT, r.closed_at, resolved=r.resolved, satisfaction=r.satisfaction)
     elif r.status == Status.CLOSED:
-        columns["close_reason"] = NO_VISIT
-        add(Action.CLOSE, r.closed_at, Status.CLOSED, NO_VISIT)
-    columns.update(_waiting_for(r, columns, spans, calendar))
-    return columns | {"version": len(events)}, events
+        chain.add(Action.CLOSE, r.closed_at, NO_VISIT)
+        return NO_VISIT
+    return ""
 
 
-def _dispatch_deadlines(
-    at: datetime, spans: dict, calendar: WorkCalendar
-) -> dict[str, datetime | None]:
-    finish = calendar.deadline(at, spans[DeadlineKind.FINISH])
-    return {
-        "accept": calendar.deadline(at, spans[DeadlineKind.ACCEPT]),
-        "contact": calendar.deadline(at, spans[DeadlineKind.CONTACT]),
-        "finish": finish,
-        "original_finish": finish,
-        "visit": None,
-    }
-
-
-def _iso(deadlines: dict) -> dict:
+def _iso(deadlines: dict[str, datetime | None]) -> dict[str, str | None]:
     return {name: at.isoformat() if at else None for name, at in deadlines.items()}
 
 
-def _waiting_for(r: Record, columns: dict, spans: dict, calendar: WorkCalendar) -> dict:
+def _waiting_for(
+    r: Record,
+    fold: Projection[datetime],
+    spans: dict[DeadlineKind, Span] | None,
+    calendar: WorkCalendar,
+) -> dict:
     """``due_at``, ``warn_at`` and ``sweep_at`` of an open order, as the services leave them."""
-    waits = {
-        Status.DISPATCHED: ("accept", DeadlineKind.ACCEPT, r.dispatched_at),
-        Status.ACCEPTED: ("finish", DeadlineKind.FINISH, r.dispatched_at),
-        Status.PENDING_VISIT: ("visit", DeadlineKind.VISIT, r.replied_at),
-    }.get(Status(r.status))
-    if waits is None:
-        return {}
-    name, kind, start = waits
-    due = columns[f"{name}_deadline"]
-    warn = calendar.warning_point(start, due, spans[kind].on_working_time)
-    # The worker urges dispatched and accepted orders once their deadline passes.
+    status = fold.status or ""
+    name = steps.waited_deadline(status)
+    if name is None or spans is None:
+        return {"due_at": None, "warn_at": None, "sweep_at": None}
+    due = fold.deadlines[name]
+    span = steps.warning_span(status, spans, reopened=False)
+    start = steps.warning_start(status, dispatched_at=r.dispatched_at, waiting_since=r.replied_at)
+    sweep = steps.next_sweep(
+        status, due=due, urged=None, supervised=False, last_urged=None, escalate=lambda at: at
+    )
     return {
         "due_at": due,
-        "warn_at": warn,
-        "sweep_at": due if r.status != Status.PENDING_VISIT else None,
+        "warn_at": calendar.warning_point(start, due, span.on_working_time),
+        "sweep_at": sweep,
     }
