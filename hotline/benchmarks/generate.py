@@ -33,9 +33,10 @@ import random
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -56,16 +57,30 @@ from hotline.demo.history import (
 )
 from hotline.demo.management.commands.demo import KNOWLEDGE
 from hotline.knowledge.services import import_articles
+from hotline.orders.deadlines import (
+    DEADLINE_FIELDS,
+    URGED_STATES,
+    cleared_deadlines,
+    extended_deadlines,
+    next_sweep,
+    round_deadlines,
+    visit_deadlines,
+    waited_deadline,
+    warning_span,
+    warning_start,
+)
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.numbers import reserve_through
+from hotline.orders.projection import Projection
 from hotline.orders.validation import make_title
+from hotline.orders.workflow import next_states
 from hotline.org.areas import ResolvedArea
 from hotline.org.models import Unit, User
 from hotline.org.roles import Role
 from hotline.org.selectors import area_index
 from hotline.sla import selectors as sla
 from hotline.sla.policy import DeadlineKind
-from hotline.sla.worktime import official_workday
+from hotline.sla.worktime import Span, official_workday
 from hotline.transfer.services import _SqliteWriter, _Table
 
 DEFAULT_BATCH = 5_000
@@ -166,6 +181,8 @@ def load_city() -> DemoCity:
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NULL = "\\N"
+_NO_DEADLINES: dict[str, int | None] = {}
+_NO_DEADLINES: dict[str, int | None] = {}
 
 
 class _Cut(Exception):
@@ -323,6 +340,13 @@ class _Deadlines:
 # --- what the generator needs to know, read once ------------------------------------------------
 
 
+class _Actor(NamedTuple):
+    """Who takes a step: the event's three actor columns as COPY text, and the role."""
+
+    text: str
+    role: str
+
+
 @dataclass
 class _Cat:
     id: int
@@ -356,15 +380,16 @@ class _Unit:
     kind: str
     enforcement: bool
     profile: object
-    handler: str  # "actor_id\trole\tactor_unit_id" of its handler
-    lead: str
+    handler: _Actor
+    lead: _Actor
     teams: dict
 
 
-def _who(user: User | None, role: str) -> str:
+def _who(user: User | None, role: str) -> _Actor:
     if user is None:
-        return f"{_NULL}\t{role}\t{_NULL}"
-    return f"{user.pk}\t{user.role}\t{user.unit_id if user.unit_id else _NULL}"
+        return _Actor(f"{_NULL}\t{role}\t{_NULL}", role)
+    unit = user.unit_id if user.unit_id else _NULL
+    return _Actor(f"{user.pk}\t{user.role}\t{unit}", user.role)
 
 
 def _copy_text(value) -> str:
@@ -567,7 +592,7 @@ class _Plan:
                     else:
                         area = ResolvedArea(p.district_id, p.street_id, p.community_id)
                         self.responsible[key] = responsible_unit(by_id[cat.id], area).pk
-        self.spans: dict[tuple[str, str, str], tuple] = {}
+        self.spans: dict[tuple[str, str, str], dict[DeadlineKind, Span]] = {}
         staff = city.staff
         self.operators = [
             _who(staff[n], Role.OPERATOR) for n in ("operator", "operator2", "operator3")
@@ -580,21 +605,13 @@ class _Plan:
         self.callers = [_phone(rng) for _ in range(max(300, orders // 200))]
         self.hours = list(range(24))
 
-    def spans_of(self, order_type: str, code: str, urgency: str) -> tuple:
-        """(accept, contact, finish, reopen_finish, visit) spans of the policies in force."""
+    def spans_of(self, order_type: str, code: str, urgency: str) -> dict[DeadlineKind, Span]:
+        """The deadline spans of the policies in force."""
         key = (order_type, code, urgency)
         found = self.spans.get(key)
         if found is None:
-            spans = sla.spans_for(order_type=order_type, category=code, urgency=urgency)
-            found = self.spans[key] = tuple(
-                spans[k]
-                for k in (
-                    DeadlineKind.ACCEPT,
-                    DeadlineKind.CONTACT,
-                    DeadlineKind.FINISH,
-                    DeadlineKind.REOPEN_FINISH,
-                    DeadlineKind.VISIT,
-                )
+            found = self.spans[key] = sla.spans_for(
+                order_type=order_type, category=code, urgency=urgency
             )
         return found
 
@@ -643,7 +660,6 @@ class _Master:
 
 
 _FOREVER = 2**62
-_URGED = ("dispatched", "accepted")
 _SATISFACTION = ("satisfied",) * 3 + ("basically",)
 _RETURN_REASONS = ["不属于本单位职责", "地址不在本辖区", "应由产权单位负责"]
 _EXTENSION_REASONS = ["需协调多个部门", "涉及维修工程，需采购材料", "需等待天气条件"]
@@ -651,6 +667,8 @@ _CANCEL_REASONS = ["骚扰电话", "无实质内容", "测试来电"]
 _WAYS = ["电话", "电话", "短信", "上门"]
 _SOLVED = "已到现场处理完毕，问题已解决。"
 _UNSOLVED = "已向市民解释相关政策，问题需纳入计划逐步解决。"
+# Every step the transition table allows: an order's life is a walk through it.
+_STEPS = next_states()
 
 
 class _Maker:
@@ -659,12 +677,13 @@ class _Maker:
     def __init__(self, plan: _Plan, days: list[_Day], first_pk: int):
         self.plan, self.days, self.first_pk = plan, days, first_pk
         self.day_firsts = [d.first for d in days]
-        c = plan.clock
         self.numbers = {d.ordinal: date.fromordinal(d.ordinal).strftime("%Y%m%d") for d in days}
         self.register_payload = {ch: json.dumps({"channel": ch}) for ch, _ in _CHANNELS}
         self.channels = [ch for ch, _ in _CHANNELS]
         self.channel_cum = list(accumulate(w for _, w in _CHANNELS))
-        self.ts, self.iso = c.ts, c.iso
+        self.rng = random.Random()
+        self.ring: list[_Master] = []  # recent orders a duplicate call may be merged into
+        self.events = 0
 
     # -- registration times of a day: drawn for the whole day, whichever batch needs them
     def _times(self, day: _Day) -> list[int]:
@@ -684,10 +703,8 @@ class _Maker:
     def batch(self, index: int, first: int, count: int) -> _Batch:
         self.rng = random.Random(f"{self.plan.seed}:batch:{index}")
         self.events = 0
-        self.ring: list[_Master] = []
-        orders: list[str] = []
-        events: list[str] = []
-        cohandlers: list[str] = []
+        self.ring = []
+        rows = _Rows()
         counters: dict[int, int] = {}
         i = bisect_right(self.day_firsts, first) - 1
         g, stop = first, first + count
@@ -698,15 +715,10 @@ class _Maker:
             prefix, month = self.numbers[day.ordinal], date.fromordinal(day.ordinal).month
             for k in range(g - day.first, upto - day.first):
                 seq = day.base + k + 1
-                self._order(
-                    self.first_pk + day.first + k,
-                    f"{prefix}{seq:05d}",
-                    times[k],
-                    month,
-                    orders,
-                    events,
-                    cohandlers,
-                )
+                pk = self.first_pk + day.first + k
+                life = _Life(self, pk, f"{prefix}{seq:05d}", times[k], month)
+                life.live()
+                self.events += life.write(rows)
                 counters[day.ordinal] = seq
             g = upto
             i += 1
@@ -714,618 +726,570 @@ class _Maker:
             index,
             count,
             self.events,
-            "".join(orders),
-            "".join(events),
-            "".join(cohandlers),
+            "".join(rows.orders),
+            "".join(rows.events),
+            "".join(rows.cohandlers),
             counters,
         )
 
-    def _order(
-        self,
-        pk: int,
-        number: str,
-        t0: int,
-        month: int,
-        order_rows: list,
-        event_rows: list,
-        cohandler_rows: list,
-    ) -> None:
-        P, rng = self.plan, self.rng
-        rand, randrange = rng.random, rng.randrange
-        ts, iso, now, work = self.ts, self.iso, P.now, P.work
-        NULL = _NULL
 
-        # --- the request: a duplicate of a recent call, or a new problem
-        master = None
-        ring = self.ring
+@dataclass
+class _Rows:
+    orders: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    cohandlers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Request:
+    """What the citizen asks, where, and how the call came in."""
+
+    cat: _Cat
+    comm: _Comm
+    place: _Place
+    order_type: str
+    urgency: str
+    text: str
+    confidential: bool
+    master: _Master | None = None
+    t_merge: int = 0
+
+
+class _Life:
+    """One order's life, lived as the demo's are: each step is an action of the transition table
+    (``workflow.next_states``), taken by someone with a role the table allows, folded as the
+    projection folds events (``Projection.apply``) and timed by the worker's sweeps; its
+    deadlines are those of ``orders.deadlines``. ``live`` walks it; ``write`` adds its rows."""
+
+    def __init__(self, maker: _Maker, pk: int, number: str, t0: int, month: int):
+        self.maker, self.P, self.rng = maker, maker.plan, maker.rng
+        self.rand, self.randrange = self.rng.random, self.rng.randrange
+        self.pk, self.pk_s, self.number, self.t0 = pk, str(pk), number, t0
+        self.request = self._draw_request(month)
+        self._draw_caller()
+        r = self.request
+        self.spans = self.P.spans_of(r.order_type, r.cat.code, r.urgency)
+        self.normal = r.urgency == "normal"
+        # The fold of the events so far, and the order's columns as those events leave them.
+        self.fold: Projection[int] = Projection()
+        self.lines: list[str] = []
+        self.last = t0
+        self.category = self.guess
+        self.unit: _Unit | None = None
+        self.handling: _Unit | None = None
+        self.cohandler: _Unit | None = None
+        self.unit_s = _NULL
+        self.dispatched_at = self.accepted_at = self.contact_at = None
+        self.replied_at = self.closed_at = None
+        self.due = self.due_since = None
+        self.extension_days = None
+        self.urge_count, self.last_urged, self.urged = 0, None, None
+        self.supervised, self.supervision_note = False, ""
+        self.answer, self.resolved, self.satisfaction = "", None, ""
+        self.reopen_count, self.duplicate_of = 0, None
+        self.case_number = self.close_reason = ""
+
+    # --- what comes in -----------------------------------------------------------------------
+
+    def _draw_request(self, month: int) -> _Request:
+        """A duplicate of a recent call (merged soon after, while its master is open), or a new
+        problem in a category of the season, at a hot spot or anywhere."""
+        P, rand, randrange, rng, t0 = self.P, self.rand, self.randrange, self.rng, self.t0
+        ring = self.maker.ring
         if ring:
             m = ring[randrange(len(ring))]
             if t0 - m.t0 < 129600 and rand() < DUPLICATE_CHANCE.get(m.code, 0.04):
                 t_merge = t0 + 180 + randrange(2220)
                 if t_merge < m.open_until:
-                    master = m
                     ring.remove(m)
-        if master is not None:
-            cat, comm, place = P.by_code[master.code], master.comm, master.place
-            order_type, urgency = master.order_type, master.urgency
-            text = texts.request_text(rng, cat.code, place.name)
-            confidential = False
+                    cat = P.by_code[m.code]
+                    text = texts.request_text(rng, cat.code, m.place.name)
+                    return _Request(
+                        cat, m.comm, m.place, m.order_type, m.urgency, text, False, m, t_merge
+                    )
+        cat = P.cats[bisect_right(P.cat_cum[month - 1], rand() * P.cat_cum[month - 1][-1])]
+        spots = P.comm_cum.get((cat.code, month))
+        comm = P.comms[
+            bisect_right(spots, rand() * spots[-1]) if spots else randrange(len(P.comms))
+        ]
+        if rand() < 0.2:
+            place = comm.roads[randrange(len(comm.roads))]
+            address = f"{place.name}{randrange(1, 301)}号"
         else:
-            cat = P.cats[bisect_right(P.cat_cum[month - 1], rand() * P.cat_cum[month - 1][-1])]
-            spots = P.comm_cum.get((cat.code, month))
-            comm = P.comms[
-                bisect_right(spots, rand() * spots[-1]) if spots else randrange(len(P.comms))
-            ]
-            if rand() < 0.2:
-                place = comm.roads[randrange(len(comm.roads))]
-                address = f"{place.name}{randrange(1, 301)}号"
-            else:
-                place = comm.compounds[randrange(len(comm.compounds))]
-                address = f"{place.name}{randrange(1, 31)}栋{randrange(1, 7)}单元"
-            place = _Place(address, place.district_id, place.street_id, place.community_id)
-            order_type, urgency = cat.order_type, "normal"
-            text = texts.request_text(rng, cat.code, address)
-            if rand() < 0.12 and (urgent := texts.urgent_text(rng, cat.code, address)):
-                urgency, text = urgent
-                order_type = "help"
-            elif order_type in ("help", "complaint") and rand() < 0.2:
-                order_type = "complaint" if order_type == "help" else "help"
-            confidential = order_type == "report" and rand() < 0.4
-        code = cat.code
-        channel = self.channels[bisect_right(self.channel_cum, rand() * self.channel_cum[-1])]
-        phone = P.callers[randrange(len(P.callers))] if rand() < 0.06 else _phone(rng)
-        caller = (
+            place = comm.compounds[randrange(len(comm.compounds))]
+            address = f"{place.name}{randrange(1, 31)}栋{randrange(1, 7)}单元"
+        place = _Place(address, place.district_id, place.street_id, place.community_id)
+        order_type, urgency = cat.order_type, "normal"
+        text = texts.request_text(rng, cat.code, address)
+        if rand() < 0.12 and (urgent := texts.urgent_text(rng, cat.code, address)):
+            urgency, text = urgent
+            order_type = "help"
+        elif order_type in ("help", "complaint") and rand() < 0.2:
+            order_type = "complaint" if order_type == "help" else "help"
+        confidential = order_type == "report" and rand() < 0.4
+        return _Request(cat, comm, place, order_type, urgency, text, confidential)
+
+    def _draw_caller(self) -> None:
+        """The channel, the caller, and who at the centre takes the order in and sends it on;
+        the category the registration guessed (None: none yet)."""
+        P, rand, randrange, maker = self.P, self.rand, self.randrange, self.maker
+        self.channel = maker.channels[
+            bisect_right(maker.channel_cum, rand() * maker.channel_cum[-1])
+        ]
+        self.phone = P.callers[randrange(len(P.callers))] if rand() < 0.06 else _phone(self.rng)
+        self.caller = (
             ""
             if rand() < 0.04
             else f"{SURNAMES[randrange(len(SURNAMES))]}{'先生' if rand() < 0.5 else '女士'}"
         )
-        citizen = channel in _CITIZEN_CHANNELS
-        operator = P.operators[randrange(3)]
-        dispatcher = P.dispatchers[randrange(2)]
-        guess = cat
-        if citizen or rand() < 0.12:
-            guess = None if citizen or rand() < 0.5 else P.cats[randrange(len(P.cats))]
-        normal = urgency == "normal"
+        self.citizen = self.channel in _CITIZEN_CHANNELS
+        self.operator = P.operators[randrange(3)]
+        self.dispatcher = P.dispatchers[randrange(2)]
+        self.guess: _Cat | None = self.request.cat
+        if self.citizen or rand() < 0.12:
+            self.guess = None if self.citizen or rand() < 0.5 else P.cats[randrange(len(P.cats))]
 
-        # --- the order's columns as its events leave them
-        pk_s = str(pk)
-        lines: list[str] = []
-        status, seq, last = "", 0, t0
-        category = guess
-        unit = handling = None  # _Unit
-        unit_s = NULL
-        cohandler = None
-        dispatched_at = accepted_at = contact_at = replied_at = closed_at = None
-        acc = con = fin = ofin = vis = None
-        due = due_since = None
-        extension_days = None
-        urge_count, last_urged, urged, supervised, supervision_note = 0, None, None, False, ""
-        answer, resolved, satisfaction, reopen_count, duplicate_of = "", None, "", 0, None
-        case_number = close_reason = ""
-        spans = P.spans_of(order_type, code, urgency)
-        first_closed = _FOREVER
+    # --- the steps ---------------------------------------------------------------------------
 
-        def emit(at, action, to, who, note, payload, deadlines=None, unit_to=None):
-            nonlocal status, seq, last, acc, con, fin, ofin, vis, due, due_since, unit_s
-            if at > now:
-                raise _Cut
-            if unit_to is not None:
-                unit_s = unit_to
-            seq += 1
-            lines.append(
-                f"{pk_s}\t{seq}\t{ts(at)}\t{action}\t{status}\t{to}\t{who}\t{unit_s}\t{note}\t{payload}"
-            )
-            status, last = to, at
-            if deadlines is not None:
-                acc, con, fin, ofin, vis = deadlines
-            d = (
-                acc
-                if to == "dispatched"
-                else fin
-                if to == "accepted"
-                else vis
-                if to == "pending_visit"
-                else None
-            )
-            if d != due:
-                due, due_since = d, at
+    def _emit(
+        self,
+        at: int,
+        action: str,
+        who: _Actor,
+        note: str = "",
+        payload: str = "{}",
+        deadlines: dict[str, int | None] | None = None,
+        unit_to: str | None = None,
+    ) -> None:
+        """Take one step of the table at ``at`` (``_Cut`` if that is after the history's end)."""
+        if at > self.P.now:
+            raise _Cut
+        fold = self.fold
+        before = fold.status or ""
+        to = _STEPS.get((action, before, who.role))
+        if to is None:
+            raise AssertionError(f"the table has no step {action} from {before!r} by {who.role}")
+        if unit_to is not None:
+            self.unit_s = unit_to
+        fold.apply(fold.version + 1, before, to, deadlines or _NO_DEADLINES)
+        self.lines.append(
+            f"{self.pk_s}\t{fold.version}\t{self.P.clock.ts(at)}\t{action}\t{before}\t{to}\t"
+            f"{who.text}\t{self.unit_s}\t{note}\t{payload}"
+        )
+        self.last = at
+        name = waited_deadline(to)
+        due = fold.deadlines[name] if name else None
+        if due != self.due:
+            self.due, self.due_since = due, at
 
-        def sweep(until):
-            """What the worker (sweeping every hour) did before ``until``: urge once per missed
-            deadline, supervise when still overdue a day after."""
-            nonlocal urge_count, last_urged, urged, supervised, supervision_note
-            after = (last // 3600 + 1) * 3600  # the worker's first sweep after the last event
-            while status in _URGED and due is not None:
-                if urged != due:
-                    at = max((max(due, due_since) // 3600 + 1) * 3600, after)
-                    if at >= until:
-                        return
-                    emit(
-                        at,
-                        "urge",
-                        status,
-                        P.system,
-                        "系统自动催办：已超时",
-                        f'{{"auto": true, "deadline": "{iso(due)}"}}',
-                    )
-                    urge_count, last_urged, urged = urge_count + 1, at, due
-                elif not supervised and last_urged is not None:
-                    at = max(last_urged + P.escalate + 3600, after)
-                    if at >= until:
-                        return
-                    note = f"催办后 {P.escalate // 3600} 小时仍未办结，系统转督办"
-                    emit(at, "supervise", status, P.system, note, "{}")
-                    supervised, supervision_note = True, note
-                else:
+    def _sweep(self, until: int) -> None:
+        """What the worker (sweeping every hour) did before ``until``: urge once per missed
+        deadline, supervise when still overdue a day after."""
+        P = self.P
+        after = (self.last // 3600 + 1) * 3600  # the worker's first sweep after the last event
+        while self.fold.status in URGED_STATES and self.due is not None:
+            if self.urged != self.due:
+                at = max((max(self.due, self.due_since) // 3600 + 1) * 3600, after)
+                if at >= until:
                     return
-
-        def ev(at, action, to, who, note="", payload="{}", deadlines=None, unit_to=None):
-            if at < last:
-                at = last
-            if status in _URGED:
-                sweep(at)
-            emit(at, action, to, who, note, payload, deadlines, unit_to)
-            return at
-
-        def minutes(low, high):
-            return int((low + rand() * (high - low)) * 60)
-
-        def unit_time(start, low, high):
-            """``low``-``high`` working minutes after ``start`` (units keep office hours); urgent
-            orders have people on duty and are far quicker."""
-            if normal:
-                return work.add(start, minutes(low, high))
-            return start + minutes(low / 8, high / 8)
-
-        def on_the_way(deadline, share):
-            if deadline <= last:
-                return last
-            if not normal:
-                return last + int((deadline - last) * share)
-            a = work.pos(last)
-            return work.at(a + int((work.pos(deadline) - a) * share))
-
-        def changed(payload: str = "") -> str:
-            """The category correction the first classification records ("" if none); the
-            caller corrects ``category`` once the event is written."""
-            if category is cat:
-                return payload
-            old = category.label if category is not None else "null"
-            fragment = f'"changed": {{"category": {{"from": {old}, "to": {cat.label}}}}}'
-            return f"{fragment}, {payload}" if payload else fragment
-
-        def start_round(at, finish_span):
-            """A unit gets the order (dispatch, reopen): fresh deadlines, as ``_start_round``."""
-            dl = P.deadline
-            a, c, f = dl(at, spans[0]), dl(at, spans[1]), dl(at, finish_span)
-            return (a, c, f, f, None), (
-                f'"deadlines": {{"accept": "{iso(a)}", "contact": "{iso(c)}", '
-                f'"finish": "{iso(f)}", "original_finish": "{iso(f)}", "visit": null}}'
-            )
-
-        try:
-            emit(
-                t0,
-                "register",
-                "registered",
-                P.citizen if citizen else operator,
-                "",
-                self.register_payload[channel],
-            )
-            if master is not None:
-                emit(
-                    t_merge,
-                    "merge",
-                    "merged",
-                    dispatcher,
-                    "同一问题重复来电",
-                    f'{{"master": {master.pk}, "master_number": "{master.number}"}}',
-                )
-                duplicate_of, closed_at = master.pk, t_merge
-            elif rand() < 0.01:
-                reason = _CANCEL_REASONS[randrange(3)]
-                at = ev(t0 + minutes(5, 30), "cancel", "cancelled", dispatcher, reason)
-                close_reason, closed_at = reason, at
-            elif (
-                order_type == "praise"
-                or (order_type == "consultation" and rand() < 0.85)
-                or cat.routing == Routing.HOTLINE
-                and order_type != "suggestion"
-            ):
-                answer = f"已按知识库答复市民：{text[:40]}……市民表示清楚。"
-                payload = changed(f'"article": "KB-{code}"')
-                at = ev(
-                    t0 + minutes(2, 8),
-                    "answer_on_the_spot",
-                    "closed",
-                    operator,
-                    _safe(answer),
-                    f"{{{payload}}}",
-                )
-                closed_at, resolved, category = at, True, cat
+                deadline = P.clock.iso(self.due)
+                payload = f'{{"auto": true, "deadline": "{deadline}"}}'
+                self._emit(at, "urge", P.system, "系统自动催办：已超时", payload)
+                self.urge_count, self.last_urged, self.urged = self.urge_count + 1, at, self.due
+            elif not self.supervised and self.last_urged is not None:
+                at = max(self.last_urged + P.escalate + 3600, after)
+                if at >= until:
+                    return
+                note = f"催办后 {P.escalate // 3600} 小时仍未办结，系统转督办"
+                self._emit(at, "supervise", P.system, note)
+                self.supervised, self.supervision_note = True, note
             else:
-                at = t0 + minutes(3, 45)
-                if rand() < 0.08:
-                    ev(at, "review", "pending_dispatch", dispatcher, "", f"{{{changed()}}}")
-                    category = cat
-                    at += minutes(2, 20)
-                unit = P.units[P.responsible[(code, place.street_id, place.community_id)]]
-                co_unit = None
-                if cat.routing == Routing.LOCAL and rand() < 0.04:
-                    co_unit = P.units[P.departments[randrange(len(P.departments))]]
-                deadlines, text_dl = start_round(at, spans[2])
-                co = f"[{co_unit.id}]" if co_unit else "[]"
-                head = changed()
-                payload = (
-                    f'{{{head + ", " if head else ""}"unit": {unit.id}, "unit_name": {unit.name}, '
-                    f'"cohandlers": {co}, {text_dl}}}'
-                )
-                ev(at, "dispatch", "dispatched", dispatcher, "", payload, deadlines, str(unit.id))
-                dispatched_at, cohandler, category = at, co_unit, cat
-                if (
-                    master is None and rand() < 0.5
-                ):  # later calls about the same problem may be merged into it
-                    ring.append(
-                        _Master(t0, pk, number, code, comm, place, order_type, urgency, _FOREVER)
-                    )
-                    if len(ring) > 40:
-                        del ring[0]
-                    entry = ring[-1]
-                else:
-                    entry = None
+                return
 
-                first_round = True
-                while True:
-                    profile = unit.profile
-                    if first_round and rand() < profile.returns:
-                        at = ev(
-                            unit_time(last, 10, 180),
-                            "request_return",
-                            "returned",
-                            unit.handler,
-                            _RETURN_REASONS[randrange(3)],
-                        )
-                        at = last + minutes(20, 240)
-                        if rand() < 0.7:
-                            previous = unit.id
-                            ev(
-                                at,
-                                "approve_return",
-                                "pending_dispatch",
-                                dispatcher,
-                                "同意退回，重新派单",
-                                f'{{"previous_unit": {previous}, "deadlines": {{"accept": null, '
-                                f'"contact": null, '
-                                f'"finish": null, "original_finish": null, "visit": null}}}}',
-                                (None, None, None, None, None),
-                                NULL,
-                            )
-                            unit, handling, cohandler = None, None, None
-                            kind = (
-                                P.streets
-                                if P.units[previous].kind == Unit.Kind.STREET
-                                else P.departments
-                            )
-                            others = [u for u in kind if u != previous]
-                            unit = P.units[others[randrange(len(others))]]
-                            at = last + minutes(5, 40)
-                            deadlines, text_dl = start_round(at, spans[2])
-                            ev(
-                                at,
-                                "dispatch",
-                                "dispatched",
-                                dispatcher,
-                                "",
-                                f'{{"unit": {unit.id}, "unit_name": {unit.name}, '
-                                f'"cohandlers": [], {text_dl}}}',
-                                deadlines,
-                                str(unit.id),
-                            )
-                            dispatched_at = at
-                            profile = unit.profile
-                        else:
-                            ev(
-                                at,
-                                "reject_return",
-                                "dispatched",
-                                dispatcher,
-                                "经核实属于本单位职责，请继续办理",
-                            )
-                    first_round = False
-                    slow = rand() < profile.slow_accept
-                    at = ev(
-                        unit_time(last, 130, 600) if slow else unit_time(last, 3, 100),
-                        "accept",
-                        "accepted",
-                        unit.handler,
-                    )
-                    accepted_at = at
-                    worker = unit
-                    teams = unit.teams
-                    if unit.kind == Unit.Kind.STREET and rand() < 0.35:
-                        if code.startswith("01."):
-                            sub = teams["执法队"]
-                        elif code.startswith("02."):
-                            sub = teams["环卫所"]
-                        elif P.comm_street[comm.id] == unit.id:
-                            sub = comm.id
-                        else:
-                            sub = list(teams.values())[randrange(len(teams))]
-                        sub_unit = P.units[sub]
-                        ev(
-                            last + minutes(5, 60),
-                            "pass_down",
-                            "accepted",
-                            unit.lead,
-                            "",
-                            f'{{"handling_unit": {sub_unit.id}, '
-                            f'"handling_unit_name": {sub_unit.name}}}',
-                        )
-                        worker = handling = sub_unit
-                    if phone:
-                        late = rand() < profile.slow_contact
-                        at = ev(
-                            unit_time(last, 500, 1400) if late else unit_time(last, 5, 300),
-                            "record_contact",
-                            "accepted",
-                            worker.handler,
-                            "",
-                            f'{{"way": "{_WAYS[randrange(4)]}", '
-                            f'"first": {"false" if contact_at else "true"}}}',
-                        )
-                        contact_at = contact_at or at
-                    if cohandler is not None:
-                        ev(
-                            unit_time(last, 60, 900),
-                            "assist",
-                            "accepted",
-                            cohandler.handler,
-                            "已配合现场核查，提供相关资料。",
-                        )
-                    if worker.enforcement and rand() < 0.12:
-                        at = last + minutes(30, 300)
-                        number_ = f"ZF{iso(at)[:10].replace('-', '')}{randrange(10000):04d}"
-                        ev(
-                            at,
-                            "convert_to_case",
-                            "accepted",
-                            worker.handler,
-                            "",
-                            f'{{"case_number": "{number_}"}}',
-                        )
-                        case_number = number_
-                    if rand() < profile.extension + (0.3 if cat.limit_workdays >= 15 else 0):
-                        days = (3, 5, 5, 10)[randrange(4)]
-                        ev(
-                            on_the_way(fin, 0.5),
-                            "request_extension",
-                            "accepted",
-                            unit.lead,
-                            _EXTENSION_REASONS[randrange(3)],
-                            f'{{"days": {days}}}',
-                        )
-                        extension_days = days
-                        at = last + minutes(30, 300)
-                        if rand() < 0.85:
-                            moved = P.deadline.working_days(fin, days)
-                            ev(
-                                at,
-                                "approve_extension",
-                                "accepted",
-                                dispatcher,
-                                "",
-                                f'{{"days": {days}, "deadlines": {{"finish": "{iso(moved)}"}}}}',
-                                (acc, con, moved, ofin, vis),
-                            )
-                            extension_days = None
-                            ev(
-                                on_the_way(ofin, 0.5 + rand() * 0.45),
-                                "stage_reply",
-                                "accepted",
-                                worker.handler,
-                                "已现场查看，正在协调处理，预计延期内办结。",
-                            )
-                        else:
-                            ev(
-                                at,
-                                "deny_extension",
-                                "accepted",
-                                dispatcher,
-                                "时限内可以办结，请抓紧办理",
-                                f'{{"days": {days}}}',
-                            )
-                            extension_days = None
-                    if rand() < 0.005 and not supervised:
-                        note = "群众反映强烈，请主要负责人牵头办理，限期办结"
-                        ev(last + minutes(60, 600), "supervise", "accepted", P.supervisor, note)
-                        supervised, supervision_note = True, note
-                    solved = rand() > profile.unresolved
-                    result = _SOLVED if solved else _UNSOLVED
-                    while True:  # a reply the centre sends back is written again
-                        if rand() < profile.late:
-                            at = (
-                                unit_time(fin, 30, 2400)
-                                if normal
-                                else fin + minutes(30 / 8, 2400 / 8)
-                            )
-                        else:
-                            at = on_the_way(fin, 0.15 + rand() * 0.8)
-                        if at <= last:  # past the deadline already: some time later
-                            at = unit_time(last, 10, 240)
-                        at = ev(
-                            at,
-                            "reply",
-                            "replied",
-                            worker.handler,
-                            result,
-                            '{"solved": true}' if solved else '{"solved": false}',
-                        )
-                        answer, replied_at = result, at
-                        at = last + minutes(20, 300)
-                        if rand() < 0.04:
-                            ev(
-                                at,
-                                "reject_reply",
-                                "accepted",
-                                dispatcher,
-                                "回复内容不完整，请补充处理过程",
-                            )
-                            replied_at = None
-                            continue
-                        visit = P.deadline(at, spans[4])
-                        ev(
-                            at,
-                            "approve_reply",
-                            "pending_visit",
-                            dispatcher,
-                            "",
-                            f'{{"deadlines": {{"visit": "{iso(visit)}"}}}}',
-                            (acc, con, fin, ofin, visit),
-                        )
-                        break
-                    at = last + minutes(60, 2400)
-                    local = (at + P.clock.off) % 86400
-                    if not 32400 <= local < 72000:  # visits between 9:00 and 20:00
-                        morning = at - local + 32400 + minutes(0, 90)
-                        at = morning if local < 32400 else morning + 86400
-                    if not phone or rand() < 0.04:
-                        reason = "无联系方式或三次回访未接通"
-                        at = ev(at, "close", "closed", dispatcher, reason)
-                        close_reason, closed_at = reason, at
-                        first_closed = min(first_closed, at)
-                        break
-                    unsatisfied = rand() < profile.unsatisfied * (3 if not solved else 0.6)
-                    grade = "unsatisfied" if unsatisfied else _SATISFACTION[randrange(4)]
-                    ok = solved and not unsatisfied
-                    at = ev(
-                        at,
-                        "visit",
-                        "closed",
-                        P.visitors[randrange(2)],
-                        "",
-                        f'{{"resolved": {"true" if ok else "false"}, "satisfaction": "{grade}"}}',
-                    )
-                    resolved, satisfaction, closed_at = ok, grade, at
-                    first_closed = min(first_closed, at)
-                    if not unsatisfied or reopen_count >= 1 or rand() < 0.35:
-                        break
-                    at = last + minutes(5, 60)
-                    deadlines, text_dl = start_round(at, spans[3])
-                    ev(
-                        at,
-                        "reopen",
-                        "dispatched",
-                        P.visitors[randrange(2)],
-                        "市民表示问题未解决，不满意",
-                        f'{{"reopen_count": {reopen_count + 1}, {text_dl}}}',
-                        deadlines,
-                    )
-                    reopen_count += 1
-                    closed_at, resolved, satisfaction, handling = None, None, "", None
-                    dispatched_at, accepted_at, contact_at, replied_at = at, None, None, None
-                    extension_days = None
-                if entry is not None:
-                    entry.open_until = first_closed
+    def step(
+        self,
+        at: int,
+        action: str,
+        who: _Actor,
+        note: str = "",
+        payload: str = "{}",
+        deadlines: dict[str, int | None] | None = None,
+        unit_to: str | None = None,
+    ) -> int:
+        """Take a step no earlier than the last one, after what the worker did meanwhile."""
+        at = max(at, self.last)
+        if self.fold.status in URGED_STATES:
+            self._sweep(at)
+        self._emit(at, action, who, note, payload, deadlines, unit_to)
+        return at
+
+    # --- time ----------------------------------------------------------------------------------
+
+    def minutes(self, low: float, high: float) -> int:
+        return int((low + self.rand() * (high - low)) * 60)
+
+    def unit_time(self, start: int, low: float, high: float) -> int:
+        """``low``-``high`` working minutes after ``start`` (units keep office hours); urgent
+        orders have people on duty and are far quicker."""
+        if self.normal:
+            return self.P.work.add(start, self.minutes(low, high))
+        return start + self.minutes(low / 8, high / 8)
+
+    def on_the_way(self, deadline: int, share: float) -> int:
+        """``share`` of the (working) time left until ``deadline``."""
+        last, work = self.last, self.P.work
+        if deadline <= last:
+            return last
+        if not self.normal:
+            return last + int((deadline - last) * share)
+        a = work.pos(last)
+        return work.at(a + int((work.pos(deadline) - a) * share))
+
+    # --- payloads ------------------------------------------------------------------------------
+
+    def changed(self, payload: str = "") -> str:
+        """The category correction the first classification records ("" if none); the caller
+        corrects ``category`` once the event is written."""
+        cat = self.request.cat
+        if self.category is cat:
+            return payload
+        old = self.category.label if self.category is not None else "null"
+        fragment = f'"changed": {{"category": {{"from": {old}, "to": {cat.label}}}}}'
+        return f"{fragment}, {payload}" if payload else fragment
+
+    def recorded(self, deadlines: dict[str, int | None]) -> str:
+        """The ``"deadlines"`` member of a payload, as the services record them."""
+        iso = self.P.clock.iso
+        inner = ", ".join(
+            f'"{k}": "{iso(v)}"' if v is not None else f'"{k}": null' for k, v in deadlines.items()
+        )
+        return f'"deadlines": {{{inner}}}'
+
+    # --- the life ------------------------------------------------------------------------------
+
+    def live(self) -> None:
+        """Register, then merge, cancel, answer on the spot or hand to units; the worker's
+        sweeps until the end of the history."""
+        P, r, rand = self.P, self.request, self.rand
+        try:
+            who = P.citizen if self.citizen else self.operator
+            self._emit(self.t0, "register", who, payload=self.maker.register_payload[self.channel])
+            cat = r.cat
+            if r.master is not None:
+                master = r.master
+                payload = f'{{"master": {master.pk}, "master_number": "{master.number}"}}'
+                self._emit(r.t_merge, "merge", self.dispatcher, "同一问题重复来电", payload)
+                self.duplicate_of, self.closed_at = master.pk, r.t_merge
+            elif rand() < 0.01:
+                reason = _CANCEL_REASONS[self.randrange(3)]
+                at = self.step(self.t0 + self.minutes(5, 30), "cancel", self.dispatcher, reason)
+                self.close_reason, self.closed_at = reason, at
+            elif (
+                r.order_type == "praise"
+                or (r.order_type == "consultation" and rand() < 0.85)
+                or cat.routing == Routing.HOTLINE
+                and r.order_type != "suggestion"
+            ):
+                self._answer_on_the_spot()
+            else:
+                self._handle()
         except _Cut:
             pass
         try:
-            sweep(now + 1)
+            self._sweep(P.now + 1)
         except _Cut:
             pass
 
-        # --- the row
-        warn = sweep_at = None
-        if due is not None:
-            span = (
-                spans[0]
-                if status == "dispatched"
-                else spans[4]
-                if status == "pending_visit"
-                else spans[3]
-                if reopen_count
-                else spans[2]
+    def _answer_on_the_spot(self) -> None:
+        r = self.request
+        answer = f"已按知识库答复市民：{r.text[:40]}……市民表示清楚。"
+        payload = self.changed(f'"article": "KB-{r.cat.code}"')
+        at = self.t0 + self.minutes(2, 8)
+        at = self.step(at, "answer_on_the_spot", self.operator, _safe(answer), f"{{{payload}}}")
+        self.answer, self.closed_at, self.resolved, self.category = answer, at, True, r.cat
+
+    def _handle(self) -> None:
+        """Reviewed perhaps, dispatched to the responsible unit (perhaps with a co-handler), and
+        handled in rounds until visited or closed; a dispatched order may be the master that
+        later calls about the same problem are merged into."""
+        P, r, rand = self.P, self.request, self.rand
+        at = self.t0 + self.minutes(3, 45)
+        if rand() < 0.08:
+            self.step(at, "review", self.dispatcher, "", f"{{{self.changed()}}}")
+            self.category = r.cat
+            at += self.minutes(2, 20)
+        unit = P.units[P.responsible[(r.cat.code, r.place.street_id, r.place.community_id)]]
+        co_unit = None
+        if r.cat.routing == Routing.LOCAL and rand() < 0.04:
+            co_unit = P.units[P.departments[self.randrange(len(P.departments))]]
+        self._dispatch(at, unit, co_unit, self.changed())
+        self.category = r.cat
+        entry = None
+        if r.master is None and rand() < 0.5:
+            entry = _Master(
+                self.t0, self.pk, self.number, r.cat.code, r.comm, r.place, r.order_type,
+                r.urgency, _FOREVER,
+            )  # fmt: skip
+            ring = self.maker.ring
+            ring.append(entry)
+            if len(ring) > 40:
+                del ring[0]
+        self.first_closed = _FOREVER
+        try:
+            first_round = True
+            while self._round(first_round):
+                first_round = False
+        finally:
+            if entry is not None:
+                entry.open_until = self.first_closed
+
+    def _dispatch(self, at: int, unit: _Unit, co_unit: _Unit | None, head: str = "") -> None:
+        deadlines = round_deadlines(at, self.spans, self.P.deadline, reopened=False)
+        co = f"[{co_unit.id}]" if co_unit else "[]"
+        payload = (
+            f'{{{head + ", " if head else ""}"unit": {unit.id}, "unit_name": {unit.name}, '
+            f'"cohandlers": {co}, {self.recorded(deadlines)}}}'
+        )
+        self.step(at, "dispatch", self.dispatcher, "", payload, deadlines, str(unit.id))
+        self.unit, self.cohandler, self.dispatched_at = unit, co_unit, at
+
+    def _round(self, first_round: bool) -> bool:
+        """One unit's handling, from dispatch to the visit; True if the citizen had it reopened."""
+        if first_round and self.rand() < self.unit.profile.returns:
+            self._return()
+        profile = self.unit.profile
+        slow = self.rand() < profile.slow_accept
+        when = self.unit_time(self.last, 130, 600) if slow else self.unit_time(self.last, 3, 100)
+        self.accepted_at = self.step(when, "accept", self.unit.handler)
+        worker = self._pass_down()
+        self._contact_and_assist(worker)
+        self._extension(worker)
+        if self.rand() < 0.005 and not self.supervised:
+            note = "群众反映强烈，请主要负责人牵头办理，限期办结"
+            self.step(self.last + self.minutes(60, 600), "supervise", self.P.supervisor, note)
+            self.supervised, self.supervision_note = True, note
+        solved = self.rand() > profile.unresolved
+        self._reply_until_approved(worker, solved)
+        return self._visit(solved)
+
+    def _return(self) -> None:
+        """The unit asks to give the order back; the centre agrees and sends it to another unit
+        of the same kind, or refuses."""
+        P, unit = self.P, self.unit
+        at = self.unit_time(self.last, 10, 180)
+        self.step(at, "request_return", unit.handler, _RETURN_REASONS[self.randrange(3)])
+        at = self.last + self.minutes(20, 240)
+        if self.rand() >= 0.7:
+            note = "经核实属于本单位职责，请继续办理"
+            self.step(at, "reject_return", self.dispatcher, note)
+            return
+        cleared = cleared_deadlines()
+        payload = f'{{"previous_unit": {unit.id}, {self.recorded(cleared)}}}'
+        note = "同意退回，重新派单"
+        self.step(at, "approve_return", self.dispatcher, note, payload, cleared, _NULL)
+        self.unit = self.handling = self.cohandler = None
+        kind = P.streets if unit.kind == Unit.Kind.STREET else P.departments
+        others = [u for u in kind if u != unit.id]
+        to = P.units[others[self.randrange(len(others))]]
+        self._dispatch(self.last + self.minutes(5, 40), to, None)
+
+    def _pass_down(self) -> _Unit:
+        """A street passes some orders down to its teams or a community (下派); who works it."""
+        P, unit, code = self.P, self.unit, self.request.cat.code
+        if unit.kind != Unit.Kind.STREET or self.rand() >= 0.35:
+            return unit
+        teams = unit.teams
+        if code.startswith("01."):
+            sub = teams["执法队"]
+        elif code.startswith("02."):
+            sub = teams["环卫所"]
+        elif P.comm_street[self.request.comm.id] == unit.id:
+            sub = self.request.comm.id
+        else:
+            sub = list(teams.values())[self.randrange(len(teams))]
+        sub_unit = P.units[sub]
+        payload = f'{{"handling_unit": {sub_unit.id}, "handling_unit_name": {sub_unit.name}}}'
+        self.step(self.last + self.minutes(5, 60), "pass_down", unit.lead, "", payload)
+        self.handling = sub_unit
+        return sub_unit
+
+    def _contact_and_assist(self, worker: _Unit) -> None:
+        """First contact with the caller (先行联系), the co-handler's opinion, and perhaps a
+        complaint turned into an enforcement case (诉转案)."""
+        rand, profile = self.rand, self.unit.profile
+        if self.phone:
+            late = rand() < profile.slow_contact
+            at = self.unit_time(self.last, 500, 1400) if late else self.unit_time(self.last, 5, 300)
+            way = _WAYS[self.randrange(4)]
+            payload = f'{{"way": "{way}", "first": {"false" if self.contact_at else "true"}}}'
+            at = self.step(at, "record_contact", worker.handler, "", payload)
+            self.contact_at = self.contact_at or at
+        if self.cohandler is not None:
+            at = self.unit_time(self.last, 60, 900)
+            self.step(at, "assist", self.cohandler.handler, "已配合现场核查，提供相关资料。")
+        if worker.enforcement and rand() < 0.12:
+            at = self.last + self.minutes(30, 300)
+            number = f"ZF{self.P.clock.iso(at)[:10].replace('-', '')}{self.randrange(10000):04d}"
+            self.step(at, "convert_to_case", worker.handler, "", f'{{"case_number": "{number}"}}')
+            self.case_number = number
+
+    def _extension(self, worker: _Unit) -> None:
+        """Long jobs ask for more working days (申请延期); mostly granted, then a stage reply is
+        due by the original deadline."""
+        P, rand, unit = self.P, self.rand, self.unit
+        if rand() >= unit.profile.extension + (0.3 if self.request.cat.limit_workdays >= 15 else 0):
+            return
+        days = (3, 5, 5, 10)[self.randrange(4)]
+        deadlines = self.fold.deadlines
+        at = self.on_the_way(deadlines["finish"], 0.5)
+        reason = _EXTENSION_REASONS[self.randrange(3)]
+        self.step(at, "request_extension", unit.lead, reason, f'{{"days": {days}}}')
+        self.extension_days = days
+        at = self.last + self.minutes(30, 300)
+        if rand() < 0.85:
+            moved = extended_deadlines(deadlines["finish"], days, P.deadline.working_days)
+            payload = f'{{"days": {days}, {self.recorded(moved)}}}'
+            self.step(at, "approve_extension", self.dispatcher, "", payload, moved)
+            self.extension_days = None
+            at = self.on_the_way(deadlines["original_finish"], 0.5 + rand() * 0.45)
+            note = "已现场查看，正在协调处理，预计延期内办结。"
+            self.step(at, "stage_reply", worker.handler, note)
+        else:
+            note = "时限内可以办结，请抓紧办理"
+            self.step(at, "deny_extension", self.dispatcher, note, f'{{"days": {days}}}')
+            self.extension_days = None
+
+    def _reply_until_approved(self, worker: _Unit, solved: bool) -> None:
+        """The reply, on time or late; the centre sends some back to be written again."""
+        rand, profile = self.rand, self.unit.profile
+        result = _SOLVED if solved else _UNSOLVED
+        while True:
+            finish = self.fold.deadlines["finish"]
+            if rand() < profile.late:
+                if self.normal:
+                    at = self.unit_time(finish, 30, 2400)
+                else:
+                    at = finish + self.minutes(30 / 8, 2400 / 8)
+            else:
+                at = self.on_the_way(finish, 0.15 + rand() * 0.8)
+            if at <= self.last:  # past the deadline already: some time later
+                at = self.unit_time(self.last, 10, 240)
+            payload = '{"solved": true}' if solved else '{"solved": false}'
+            at = self.step(at, "reply", worker.handler, result, payload)
+            self.answer, self.replied_at = result, at
+            at = self.last + self.minutes(20, 300)
+            if rand() < 0.04:
+                self.step(at, "reject_reply", self.dispatcher, "回复内容不完整，请补充处理过程")
+                self.replied_at = None
+                continue
+            visit = visit_deadlines(at, self.spans, self.P.deadline)
+            self.step(
+                at, "approve_reply", self.dispatcher, "", f"{{{self.recorded(visit)}}}", visit
             )
-            start = due_since if status == "pending_visit" else dispatched_at
-            warn = P.cal.warning_point(
-                P.clock.moment(start), P.clock.moment(due), span.on_working_time
-            )
-            if status in _URGED:
-                if urged != due:
-                    sweep_at = due
-                elif not supervised and last_urged is not None:
-                    sweep_at = last_urged + P.escalate
+            return
 
-        def t(x):
-            return NULL if x is None else ts(x)
+    def _visit(self, solved: bool) -> bool:
+        """The return visit (回访) between 9:00 and 20:00, or closing without one; an unsatisfied
+        citizen may have it reopened (重办) once: True then."""
+        P, rand, profile = self.P, self.rand, self.unit.profile
+        at = self.last + self.minutes(60, 2400)
+        local = (at + P.clock.off) % 86400
+        if not 32400 <= local < 72000:
+            morning = at - local + 32400 + self.minutes(0, 90)
+            at = morning if local < 32400 else morning + 86400
+        if not self.phone or rand() < 0.04:
+            reason = "无联系方式或三次回访未接通"
+            at = self.step(at, "close", self.dispatcher, reason)
+            self.close_reason, self.closed_at = reason, at
+            self.first_closed = min(self.first_closed, at)
+            return False
+        unsatisfied = rand() < profile.unsatisfied * (3 if not solved else 0.6)
+        grade = "unsatisfied" if unsatisfied else _SATISFACTION[self.randrange(4)]
+        ok = solved and not unsatisfied
+        payload = f'{{"resolved": {"true" if ok else "false"}, "satisfaction": "{grade}"}}'
+        at = self.step(at, "visit", P.visitors[self.randrange(2)], "", payload)
+        self.resolved, self.satisfaction, self.closed_at = ok, grade, at
+        self.first_closed = min(self.first_closed, at)
+        if not unsatisfied or self.reopen_count >= 1 or rand() < 0.35:
+            return False
+        at = self.last + self.minutes(5, 60)
+        deadlines = round_deadlines(at, self.spans, P.deadline, reopened=True)
+        payload = f'{{"reopen_count": {self.reopen_count + 1}, {self.recorded(deadlines)}}}'
+        note = "市民表示问题未解决，不满意"
+        self.step(at, "reopen", P.visitors[self.randrange(2)], note, payload, deadlines)
+        self.reopen_count += 1
+        self.closed_at, self.resolved, self.satisfaction, self.handling = None, None, "", None
+        self.dispatched_at, self.accepted_at, self.contact_at, self.replied_at = (
+            at,
+            None,
+            None,
+            None,
+        )
+        self.extension_days = None
+        return True
 
-        def i(x):
-            return NULL if x is None else str(x)
+    # --- the rows ------------------------------------------------------------------------------
 
-        hid = handling.id if handling is not None else None
-        title = make_title(text)
+    def _waiting(self) -> tuple[str, str]:
+        """(``warn_at``, ``sweep_at``) as COPY text: the warning point of the deadline the order
+        waits for, and the worker's next look at it."""
+        P, status, due = self.P, self.fold.status, self.due
+        if due is None:
+            return _NULL, _NULL
+        span = warning_span(status, self.spans, reopened=self.reopen_count > 0)
+        start = warning_start(
+            status, dispatched_at=self.dispatched_at, waiting_since=self.due_since
+        )
+        moment = P.clock.moment
+        warn = P.cal.warning_point(moment(start), moment(due), span.on_working_time)
+        sweep = next_sweep(
+            status,
+            due=due,
+            urged=self.urged,
+            supervised=self.supervised,
+            last_urged=self.last_urged,
+            escalate=lambda at: at + P.escalate,
+        )
+        text = warn.astimezone(UTC).replace(tzinfo=None).isoformat(" ") + P.utc_suffix
+        return text, _NULL if sweep is None else P.clock.ts(sweep)
+
+    def write(self, rows: _Rows) -> int:
+        """Add the order's row, its events and its co-handler; the number of events."""
+        P, r, ts = self.P, self.request, self.P.clock.ts
+        warn, sweep_at = self._waiting()
+        deadlines = self.fold.deadlines
+
+        def t(x: int | None) -> str:
+            return _NULL if x is None else ts(x)
+
+        def i(x: int | None) -> str:
+            return _NULL if x is None else str(x)
+
         row = "\t".join(
             (
-                pk_s,
-                number,
-                str(seq),
-                status,
-                channel,
-                order_type,
-                NULL if category is None else str(category.id),
-                urgency,
-                _safe(title),
-                _safe(text),
-                caller,
-                phone,
-                "0" if caller else "1",
-                "1" if confidential else "0",
-                _safe(place.name),
-                i(place.district_id),
-                i(place.street_id),
-                i(place.community_id),
-                unit_s,
-                i(hid),
-                ts(t0),
-                t(dispatched_at),
-                t(accepted_at),
-                t(contact_at),
-                t(replied_at),
-                t(closed_at),
-                t(acc),
-                t(con),
-                t(fin),
-                t(ofin),
-                t(vis),
-                t(due),
-                self._when(warn),
-                t(sweep_at),
-                i(extension_days),
-                str(urge_count),
-                t(last_urged),
-                t(urged),
-                "1" if supervised else "0",
-                supervision_note,
-                _safe(answer),
-                NULL if resolved is None else ("1" if resolved else "0"),
-                satisfaction,
-                str(reopen_count),
-                i(duplicate_of),
-                case_number,
-                close_reason,
+                self.pk_s, self.number, str(self.fold.version), self.fold.status, self.channel,
+                r.order_type, _NULL if self.category is None else str(self.category.id),
+                r.urgency, _safe(make_title(r.text)), _safe(r.text), self.caller, self.phone,
+                "0" if self.caller else "1", "1" if r.confidential else "0", _safe(r.place.name),
+                i(r.place.district_id), i(r.place.street_id), i(r.place.community_id),
+                self.unit_s, i(self.handling.id if self.handling is not None else None),
+                ts(self.t0), t(self.dispatched_at), t(self.accepted_at), t(self.contact_at),
+                t(self.replied_at), t(self.closed_at),
+                *(t(deadlines[name]) for name in DEADLINE_FIELDS),
+                t(self.due), warn, sweep_at, i(self.extension_days), str(self.urge_count),
+                t(self.last_urged), t(self.urged), "1" if self.supervised else "0",
+                self.supervision_note, _safe(self.answer),
+                _NULL if self.resolved is None else ("1" if self.resolved else "0"),
+                self.satisfaction, str(self.reopen_count), i(self.duplicate_of),
+                self.case_number, self.close_reason,
             )
-        )
-        order_rows.append(f"{row}{P.tables.order_rest}\n")
+        )  # fmt: skip
+        rows.orders.append(f"{row}{P.tables.order_rest}\n")
         rest = P.tables.event_rest
-        self.events += len(lines)
-        event_rows.append("".join(f"{line}{rest}\n" for line in lines))
-        if cohandler is not None:
-            cohandler_rows.append(f"{pk_s}\t{cohandler.id}\n")
-
-    def _when(self, moment: datetime | None) -> str:
-        if moment is None:
-            return _NULL
-        text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-        return text + self.plan.utc_suffix
+        rows.events.append("".join(f"{line}{rest}\n" for line in self.lines))
+        if self.cohandler is not None:
+            rows.cohandlers.append(f"{self.pk_s}\t{self.cohandler.id}\n")
+        return len(self.lines)
 
 
 # --- planning the whole run --------------------------------------------------------------------
