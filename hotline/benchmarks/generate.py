@@ -45,18 +45,16 @@ from django.utils import timezone
 from hotline.catalog.models import Category, Routing
 from hotline.catalog.selectors import responsible_unit
 from hotline.demo import texts
-from hotline.demo.city import DEPARTMENT_SLUGS, DISTRICTS, SURNAMES, DemoCity, build_city
+from hotline.demo.city import DEPARTMENT_SLUGS, DISTRICTS, SURNAMES, DemoCity, set_up_city
 from hotline.demo.history import (
-    _CHANNELS,
-    _CITIZEN_CHANNELS,
-    _HOURS,
+    CHANNELS,
+    CITIZEN_CHANNELS,
     DUPLICATE_CHANCE,
     FREQUENCY,
     HOT_SPOTS,
+    HOURS,
     SEASONS,
 )
-from hotline.demo.management.commands.demo import KNOWLEDGE
-from hotline.knowledge.services import import_articles
 from hotline.orders.deadlines import (
     DEADLINE_FIELDS,
     URGED_STATES,
@@ -81,7 +79,7 @@ from hotline.org.selectors import area_index
 from hotline.sla import selectors as sla
 from hotline.sla.policy import DeadlineKind
 from hotline.sla.worktime import Span, official_workday
-from hotline.transfer.services import _SqliteWriter, _Table
+from hotline.transfer.services import SqliteWriter, Table
 
 DEFAULT_BATCH = 5_000
 MAX_PER_DAY = 99_999  # numbers are day + five digits
@@ -119,13 +117,7 @@ def demo_city() -> DemoCity:
     else read back. Refused if the units are not the demo city's."""
     if not Unit.objects.exclude(kind=Unit.Kind.CENTRE).exists():
         with transaction.atomic():
-            city = build_city()
-            import_articles(
-                json.loads(KNOWLEDGE.read_text(encoding="utf-8")),
-                today=timezone.localdate(),
-                owner=city.staff["admin"],
-            )
-        return city
+            return set_up_city()
     return load_city()
 
 
@@ -478,8 +470,8 @@ class _Tables:
     """The three tables' names, columns and the COPY text of the defaulted columns."""
 
     def __init__(self):
-        self.orders = _Table(WorkOrder, ORDER_COLUMNS, None)
-        self.events = _Table(Event, EVENT_COLUMNS, None)
+        self.orders = Table(WorkOrder, ORDER_COLUMNS, None)
+        self.events = Table(Event, EVENT_COLUMNS, None)
         self.order_rest = "".join("\t" + _copy_text(v) for v in self.orders.rest)
         self.event_rest = "".join("\t" + _copy_text(v) for v in self.events.rest)
         through = WorkOrder.cohandlers.through._meta
@@ -678,9 +670,9 @@ class _Maker:
         self.plan, self.days, self.first_pk = plan, days, first_pk
         self.day_firsts = [d.first for d in days]
         self.numbers = {d.ordinal: date.fromordinal(d.ordinal).strftime("%Y%m%d") for d in days}
-        self.register_payload = {ch: json.dumps({"channel": ch}) for ch, _ in _CHANNELS}
-        self.channels = [ch for ch, _ in _CHANNELS]
-        self.channel_cum = list(accumulate(w for _, w in _CHANNELS))
+        self.register_payload = {ch: json.dumps({"channel": ch}) for ch, _ in CHANNELS}
+        self.channels = [ch for ch, _ in CHANNELS]
+        self.channel_cum = list(accumulate(w for _, w in CHANNELS))
         self.rng = random.Random()
         self.ring: list[_Master] = []  # recent orders a duplicate call may be merged into
         self.events = 0
@@ -688,7 +680,7 @@ class _Maker:
     # -- registration times of a day: drawn for the whole day, whichever batch needs them
     def _times(self, day: _Day) -> list[int]:
         rng = random.Random(f"{self.plan.seed}:day:{day.ordinal}")
-        cum = [w * max(0, min(3600, day.limit - h * 3600)) / 3600 for h, w in enumerate(_HOURS)]
+        cum = [w * max(0, min(3600, day.limit - h * 3600)) / 3600 for h, w in enumerate(HOURS)]
         cum = list(accumulate(cum))
         total, hours = cum[-1], self.plan.hours
         out = []
@@ -842,7 +834,7 @@ class _Life:
             if rand() < 0.04
             else f"{SURNAMES[randrange(len(SURNAMES))]}{'先生' if rand() < 0.5 else '女士'}"
         )
-        self.citizen = self.channel in _CITIZEN_CHANNELS
+        self.citizen = self.channel in CITIZEN_CHANNELS
         self.operator = P.operators[randrange(3)]
         self.dispatcher = P.dispatchers[randrange(2)]
         self.guess: _Cat | None = self.request.cat
@@ -1322,8 +1314,8 @@ def _days(
         limit = 86400 if day < end_day else end_seconds
         if limit > 0:
             hours = sum(
-                w * max(0, min(3600, limit - h * 3600)) / 3600 for h, w in enumerate(_HOURS)
-            ) / sum(_HOURS)
+                w * max(0, min(3600, limit - h * 3600)) / 3600 for h, w in enumerate(HOURS)
+            ) / sum(HOURS)
             weights.append(
                 (1.1 if official_workday(day) else 0.72)
                 * (1.1 if day.month in (1, 7, 8, 12) else 1.0)
@@ -1512,7 +1504,7 @@ class _SqliteLoad:
 
     def __init__(self, raw, tables: _Tables, expected: int):
         self.tables = tables
-        self.writer = _SqliteWriter(raw, expected)
+        self.writer = SqliteWriter(raw, expected)
         self.writer.orders, self.writer.events = tables.orders, tables.events
         self.raw = raw
 

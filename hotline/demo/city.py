@@ -6,13 +6,17 @@ every department and utility company that the taxonomy routes to. Units have "pr
 history uses: most work well, a few are slow or careless, as in any real city.
 """
 
+import json
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from hotline.catalog.models import Category, Routing
+from hotline.knowledge.services import import_articles
 from hotline.org.models import Unit, User
 from hotline.org.roles import Role
 
@@ -279,3 +283,15 @@ def logins() -> list[tuple[str, str, str]]:
     """(username, role, unit) of every staff account, the centre's first, then unit by unit."""
     users = User.objects.select_related("unit").order_by("unit__path", "role", "username")
     return [(u.username, Role(u.role).label, u.unit.name if u.unit else "") for u in users]
+
+
+KNOWLEDGE = Path(__file__).resolve().parent / "knowledge.json"
+
+
+def set_up_city() -> DemoCity:
+    """The demo city before any history: its units and staff (``build_city``) and its knowledge
+    base, owned by the administrator."""
+    city = build_city()
+    articles = json.loads(KNOWLEDGE.read_text(encoding="utf-8"))
+    import_articles(articles, today=timezone.localdate(), owner=city.staff["admin"])
+    return city

@@ -98,7 +98,7 @@ DUPLICATE_CHANCE = {
     "07.03": 0.12,
     "01.04": 0.1,
 }
-_HOURS = [
+HOURS = [
     0.3,
     0.2,
     0.1,
@@ -124,7 +124,7 @@ _HOURS = [
     1.2,
     0.6,
 ]
-_CHANNELS = [
+CHANNELS = [
     (Channel.PHONE, 70),
     (Channel.WECHAT, 10),
     (Channel.APP, 8),
@@ -133,7 +133,7 @@ _CHANNELS = [
     (Channel.LETTER, 1),
     (Channel.WALK_IN, 1),
 ]
-_CITIZEN_CHANNELS = {Channel.WECHAT, Channel.APP, Channel.WEB}
+CITIZEN_CHANNELS = {Channel.WECHAT, Channel.APP, Channel.WEB}
 
 
 @dataclass
@@ -240,7 +240,7 @@ class History:
             order_type in ("help", "complaint") and rng.random() < 0.2
         ):  # callers and operators see it either way
             order_type = "complaint" if order_type == "help" else "help"
-        channel = rng.choices([c for c, _ in _CHANNELS], [w for _, w in _CHANNELS])[0]
+        channel = rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
         repeat = rng.random() < 0.06
         return Request(
             at=at,
@@ -263,7 +263,7 @@ class History:
         out: list[Request] = []
         for day, count in self._day_counts():
             for _ in range(count):
-                hour = self.rng.choices(range(24), _HOURS)[0]
+                hour = self.rng.choices(range(24), HOURS)[0]
                 at = datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI) + timedelta(
                     seconds=self.rng.randrange(3600)
                 )
@@ -384,7 +384,7 @@ class History:
         staff = city.staff
         yield req.at
         operator = staff[rng.choice(["operator", "operator2", "operator3"])]
-        actor = None if req.channel in _CITIZEN_CHANNELS else operator
+        actor = None if req.channel in CITIZEN_CHANNELS else operator
         guess = req.code
         if (
             actor is None or rng.random() < 0.12

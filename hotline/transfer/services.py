@@ -269,7 +269,7 @@ _EVENT_COLUMNS = (
 _OURS = re.compile(r"(\d{8})(\d{5})")  # numbers as the services give them: day + sequence
 
 
-class _Table:
+class Table:
     """Rows of one table: the columns the import fills, in the order given, then every other
     column at the model's default (the database has none of its own)."""
 
@@ -301,7 +301,7 @@ class _Table:
         return row
 
 
-class _Writer:
+class Writer:
     """Inserts a batch of orders and their events in bulk, through the database driver itself
     (``insert`` runs on a thread of its own, see ``_Pipeline``)."""
 
@@ -309,14 +309,14 @@ class _Writer:
 
     def __init__(self, cursor, expected: int):
         self.cursor = cursor
-        self.orders = _Table(WorkOrder, _ORDER_COLUMNS, self.adapt_time)
-        self.events = _Table(Event, _EVENT_COLUMNS, self.adapt_time)
+        self.orders = Table(WorkOrder, _ORDER_COLUMNS, self.adapt_time)
+        self.events = Table(Event, _EVENT_COLUMNS, self.adapt_time)
 
     def finish(self) -> None:
         pass
 
 
-class _SqliteWriter(_Writer):
+class SqliteWriter(Writer):
     @staticmethod
     def adapt_time(moment: datetime) -> str:
         # As Django stores it (naive UTC text), without its checks on every one of millions of values.
@@ -363,7 +363,7 @@ class _SqliteWriter(_Writer):
         self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
 
 
-class _PostgresWriter(_Writer):
+class PostgresWriter(Writer):
     def __init__(self, cursor, expected: int):
         super().__init__(cursor, expected)
         # Check foreign keys as rows arrive rather than queueing millions of checks for the commit.
@@ -391,7 +391,7 @@ class _Pipeline:
     while the next is prepared (on PostgreSQL the server's work is most of an import's time).
     The caller must not use the connection until ``close``."""
 
-    def __init__(self, writer: _Writer):
+    def __init__(self, writer: Writer):
         self.writer, self.error = writer, None
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
@@ -429,7 +429,7 @@ def _write(
     counters past the imported numbers."""
     with connection.cursor():  # (also opens the connection: the writer uses the driver's own)
         raw = connection.connection.cursor()
-        writer = (_PostgresWriter if connection.vendor == "postgresql" else _SqliteWriter)(
+        writer = (PostgresWriter if connection.vendor == "postgresql" else SqliteWriter)(
             raw, expected
         )
         taken = writer.ids(expected)  # all taken now: the connection is the writer's from here on

@@ -265,9 +265,7 @@ def test_progress_is_reported_on_stderr(city, tmp_path):
 
 
 def test_an_import_that_fails_midway_leaves_nothing_behind(city, tmp_path, monkeypatch):
-    writer = (
-        transfer._PostgresWriter if connection.vendor == "postgresql" else transfer._SqliteWriter
-    )
+    writer = transfer.PostgresWriter if connection.vendor == "postgresql" else transfer.SqliteWriter
     insert, batches = writer.insert, []
 
     def dies_on_the_second_batch(self, orders, events):

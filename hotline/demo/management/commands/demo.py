@@ -1,8 +1,6 @@
-import json
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -10,13 +8,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hotline.analytics.services import rebuild_rollup
-from hotline.demo.city import CITY, DISTRICTS, PASSWORD, build_city, logins
+from hotline.demo.city import CITY, DISTRICTS, PASSWORD, logins, set_up_city
 from hotline.demo.history import History
-from hotline.knowledge.services import import_articles
 from hotline.orders.models import WorkOrder
 from hotline.org.models import Unit
-
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge.json"
 
 
 class Command(BaseCommand):
@@ -76,12 +71,7 @@ class Command(BaseCommand):
 
         # All or nothing: an interrupted setup leaves the installation empty, ready to try again.
         with transaction.atomic():
-            city = build_city()
-            import_articles(
-                json.loads(KNOWLEDGE.read_text(encoding="utf-8")),
-                today=timezone.localdate(),
-                owner=city.staff["admin"],
-            )
+            city = set_up_city()
             history = History(
                 city, orders=orders, end=timezone.now(), days=days, seed=seed, progress=progress
             )
