@@ -495,7 +495,17 @@ class _Plan:
         self.cal = cal
         self.deadline = _Deadlines(cal, clock)
         self.work = _WorkTime(cal, clock, clock.first_day, len(clock.ldays))
+        self.spans: dict[tuple[str, str, str], dict[DeadlineKind, Span]] = {}
         categories = {c.code: c for c in Category.objects.filter(active=True)}
+        self._categories(categories)
+        self._places(city)
+        self._units(city)
+        self._catalogue(categories)
+        self._people(city, seed, orders)
+        self.hours = list(range(24))
+
+    def _categories(self, categories: dict[str, Category]) -> None:
+        """The categories, and how often each comes up in each month (seasons)."""
         self.cats = [
             _Cat(
                 c.id,
@@ -516,6 +526,9 @@ class _Plan:
             )
             for m in range(12)
         ]
+
+    def _places(self, city: DemoCity) -> None:
+        """The communities with their compounds and roads, and the hot spots of each category."""
         index = area_index()
 
         def place(name: str) -> _Place:
@@ -545,7 +558,9 @@ class _Plan:
                             spots.get(u.name.removesuffix("社区"), 1.0) for u in city.communities
                         )
                     )
-        # The units orders go to, their people and how they work.
+
+    def _units(self, city: DemoCity) -> None:
+        """The units orders go to, their people and how they work."""
         self.units: dict[int, _Unit] = {}
         for u in [
             *city.streets,
@@ -568,7 +583,9 @@ class _Plan:
         self.streets = [u.pk for u in city.streets]
         self.departments = [u.pk for u in city.departments.values()]
         self.comm_street = {u.pk: u.parent_id for u in city.communities}
-        # The dispatch catalogue, asked once per (category, place).
+
+    def _catalogue(self, categories: dict[str, Category]) -> None:
+        """The dispatch catalogue, asked once per (category, place)."""
         self.responsible: dict[tuple[str, int | None, int | None], int] = {}
         by_id = {c.id: c for c in categories.values()}
         for comm in self.comms:
@@ -584,7 +601,9 @@ class _Plan:
                     else:
                         area = ResolvedArea(p.district_id, p.street_id, p.community_id)
                         self.responsible[key] = responsible_unit(by_id[cat.id], area).pk
-        self.spans: dict[tuple[str, str, str], dict[DeadlineKind, Span]] = {}
+
+    def _people(self, city: DemoCity, seed: int, orders: int) -> None:
+        """The centre's staff, the citizen and the system, and the callers who call again."""
         staff = city.staff
         self.operators = [
             _who(staff[n], Role.OPERATOR) for n in ("operator", "operator2", "operator3")
@@ -595,7 +614,6 @@ class _Plan:
         self.citizen, self.system = _who(None, Role.CITIZEN), _who(None, Role.SYSTEM)
         rng = random.Random(f"{seed}:callers")
         self.callers = [_phone(rng) for _ in range(max(300, orders // 200))]
-        self.hours = list(range(24))
 
     def spans_of(self, order_type: str, code: str, urgency: str) -> dict[DeadlineKind, Span]:
         """The deadline spans of the policies in force."""
@@ -1532,6 +1550,44 @@ class _SqliteLoad:
 # --- the run -------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Window:
+    """The history's span: from ``first`` (a local day) to ``end`` (its local moment)."""
+
+    first: date
+    end: datetime
+    now: int  # ``end`` in epoch seconds
+    clock: _Clock
+    utc_suffix: str
+
+
+def _window(end: date | datetime | None, months: int, postgres: bool) -> _Window:
+    tz = timezone.get_default_timezone()
+    if end is None:
+        end_moment = timezone.now()
+    elif isinstance(end, datetime):
+        end_moment = end
+    else:
+        end_moment = datetime.combine(end, datetime.min.time(), tz)
+    end_local = end_moment.astimezone(tz)
+    first = _months_before(end_local.date(), months)
+    utc_suffix = "+00" if postgres else ""
+    clock = _Clock(
+        tz, first - timedelta(days=2), end_local.date() + timedelta(days=200), utc_suffix
+    )
+    return _Window(first, end_local, int(end_moment.timestamp()), clock, utc_suffix)
+
+
+def _day_counters(first: date) -> dict[date, int]:
+    """The numbers already taken on each day of the history (appending)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT day, last FROM orders_dailycounter WHERE day >= %s", [first])
+        return {
+            (d if isinstance(d, date) else date.fromisoformat(d)): last
+            for d, last in cursor.fetchall()
+        }
+
+
 def generate(
     orders: int,
     *,
@@ -1563,20 +1619,7 @@ def generate(
     postgres = connection.vendor == "postgresql"
     if not postgres and connection.vendor != "sqlite":
         raise Refused(f"不支持的数据库：{connection.vendor}")
-    tz = timezone.get_default_timezone()
-    if end is None:
-        end_moment = timezone.now()
-    elif isinstance(end, datetime):
-        end_moment = end
-    else:
-        end_moment = datetime.combine(end, datetime.min.time(), tz)
-    end_local = end_moment.astimezone(tz)
-    now = int(end_moment.timestamp())
-    first = _months_before(end_local.date(), months)
-    utc_suffix = "+00" if postgres else ""
-    clock = _Clock(
-        tz, first - timedelta(days=2), end_local.date() + timedelta(days=200), utc_suffix
-    )
+    window = _window(end, months, postgres)
     if workers is None:
         workers = (
             0 if not postgres or orders < 20_000 else max(1, min(4, (os.cpu_count() or 2) - 1))
@@ -1588,15 +1631,19 @@ def generate(
     with transaction.atomic():
         city = demo_city()
         say(f"演示城市就绪（{time.monotonic() - started:.1f} 秒）")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT day, last FROM orders_dailycounter WHERE day >= %s", [first])
-            counters = {
-                (d if isinstance(d, date) else date.fromisoformat(d)): last
-                for d, last in cursor.fetchall()
-            }
-        seconds = end_local.hour * 3600 + end_local.minute * 60 + end_local.second
-        days = _days(orders, first, end_local.date(), seconds, clock, counters)
-        plan = _Plan(city, now=now, clock=clock, seed=seed, orders=orders, utc_suffix=utc_suffix)
+        e = window.end
+        seconds = e.hour * 3600 + e.minute * 60 + e.second
+        days = _days(
+            orders, window.first, e.date(), seconds, window.clock, _day_counters(window.first)
+        )
+        plan = _Plan(
+            city,
+            now=window.now,
+            clock=window.clock,
+            seed=seed,
+            orders=orders,
+            utc_suffix=window.utc_suffix,
+        )
         raw = connection.connection
         bare = postgres and not WorkOrder.objects.exists()
         load = (
@@ -1604,44 +1651,55 @@ def generate(
             if postgres
             else _SqliteLoad(raw.cursor(), plan.tables, orders)
         )
-        first_pk = load.reserve(orders)
-        maker = _Maker(plan, days, first_pk)
+        maker = _Maker(plan, days, load.reserve(orders))
         specs = [
             (n, start, min(batch, orders - start))
             for n, start in enumerate(range(0, orders, batch))
         ]
         say(
-            f"生成 {orders:,} 个工单：{first} 至 {end_local:%Y-%m-%d %H:%M}，{len(specs)} 批，"
+            f"生成 {orders:,} 个工单：{window.first} 至 {e:%Y-%m-%d %H:%M}，{len(specs)} 批，"
             f"{workers or '本'}{'个' if workers else ''}进程生成，{connection.vendor}"
         )
-        written = events = 0
-        counters_after: dict[int, int] = {}
-        load_started = last_said = time.monotonic()
-        batches = _Batches(maker, specs, workers)
-        try:
-            for made in batches:
-                load.write(made)
-                written += made.orders
-                events += made.events
-                counters_after.update(made.counters)
-                now_t = time.monotonic()
-                if now_t - last_said >= 5 or written == orders:
-                    last_said = now_t
-                    elapsed = now_t - load_started
-                    rate = written / elapsed if elapsed else 0
-                    eta = (orders - written) / rate if rate else 0
-                    say(
-                        f"  {written:>12,} / {orders:,} 工单  {events:>13,} 事件  "
-                        f"{rate:8,.0f} 工单/秒  "
-                        f"{events / elapsed if elapsed else 0:9,.0f} 事件/秒  剩余约 {eta:5.0f} 秒"
-                    )
-        finally:
-            batches.close()
-        say(f"  写入用时 {time.monotonic() - load_started:.1f} 秒")
+        written, events, counters = _write(load, _Batches(maker, specs, workers), orders, say)
         load.finish()
-        reserve_through((date.fromordinal(d), last) for d, last in counters_after.items())
-    started_analyze = time.monotonic()
-    tables = plan.tables
+        reserve_through((date.fromordinal(d), last) for d, last in counters.items())
+    _analyze(plan.tables, say)
+    return Result(written, events, time.monotonic() - started)
+
+
+def _write(
+    load: "_PostgresLoad | _SqliteLoad", batches: _Batches, orders: int, say: Progress
+) -> tuple[int, int, dict[int, int]]:
+    """Feed the batches to the database as they come; (orders, events, last number of each
+    day)."""
+    written = events = 0
+    counters: dict[int, int] = {}
+    load_started = last_said = time.monotonic()
+    try:
+        for made in batches:
+            load.write(made)
+            written += made.orders
+            events += made.events
+            counters.update(made.counters)
+            now_t = time.monotonic()
+            if now_t - last_said >= 5 or written == orders:
+                last_said = now_t
+                elapsed = now_t - load_started
+                rate = written / elapsed if elapsed else 0
+                eta = (orders - written) / rate if rate else 0
+                say(
+                    f"  {written:>12,} / {orders:,} 工单  {events:>13,} 事件  "
+                    f"{rate:8,.0f} 工单/秒  "
+                    f"{events / elapsed if elapsed else 0:9,.0f} 事件/秒  剩余约 {eta:5.0f} 秒"
+                )
+    finally:
+        batches.close()
+    say(f"  写入用时 {time.monotonic() - load_started:.1f} 秒")
+    return written, events, counters
+
+
+def _analyze(tables: _Tables, say: Progress) -> None:
+    started = time.monotonic()
     with connection.cursor() as cursor:
         for table in (
             tables.orders.name,
@@ -1650,5 +1708,4 @@ def generate(
             "orders_dailycounter",
         ):
             cursor.execute(f"ANALYZE {table}")
-    say(f"ANALYZE 用时 {time.monotonic() - started_analyze:.1f} 秒")
-    return Result(written, events, time.monotonic() - started)
+    say(f"ANALYZE 用时 {time.monotonic() - started:.1f} 秒")
