@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from hotline.orders.deadlines import ROUND_STARTS
+from hotline.orders.workflow import Action, Status
 from hotline.sla.worktime import SHANGHAI
 
 # Every counter, in the order of the rollup table's columns. Each is documented where it is set.
@@ -45,8 +47,8 @@ COUNTERS = (
     "reopened",
 )
 
-STARTS_ROUND = {"dispatch", "reassign", "reopen"}
-ENDS_ROUND_FOR_CENTRE = {"reassign", "approve_return", "merge"}
+# A round taken away by the centre's decision leaves the unit's finish cohort.
+ENDS_ROUND_FOR_CENTRE = frozenset({Action.REASSIGN, Action.APPROVE_RETURN, Action.MERGE})
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def fold(order: OrderFacts, events: Sequence[EventFacts]) -> Contributions:
     events = sorted(events, key=lambda e: e.seq)
     if not events:
         return result
-    merged = any(e.action == "merge" for e in events)
+    merged = any(e.action == Action.MERGE for e in events)
     last_unit = events[-1].unit_id
     # Volume and repeat requests (重复诉求率) are dated by registration and attributed to the unit
     # that has the order now (none for orders never dispatched).
@@ -138,7 +140,7 @@ def fold(order: OrderFacts, events: Sequence[EventFacts]) -> Contributions:
         last_unit,
         registered=1,
         merged=int(merged),
-        cancelled=int(events[-1].to_status == "cancelled"),
+        cancelled=int(events[-1].to_status == Status.CANCELLED),
     )
     if merged:
         return result
@@ -150,14 +152,14 @@ def fold(order: OrderFacts, events: Sequence[EventFacts]) -> Contributions:
         if e.action in ENDS_ROUND_FOR_CENTRE and current:
             current.taken_away = True
             current = None
-        if e.action in STARTS_ROUND:
+        if e.action in ROUND_STARTS:
             current = _Round(unit_id=e.unit_id, started=e.at)
             rounds.append(current)
         if current is not None:
             _apply(current, e)
-        if e.action == "answer_on_the_spot":
+        if e.action == Action.ANSWER_ON_THE_SPOT:
             result.add(e.at, e.unit_id, answered=1)
-        elif e.action == "visit":
+        elif e.action == Action.VISIT:
             grade = e.payload.get("satisfaction", "")
             result.add(
                 e.at,
@@ -168,9 +170,9 @@ def fold(order: OrderFacts, events: Sequence[EventFacts]) -> Contributions:
                 basically_satisfied=int(grade == "basically"),
                 unsatisfied=int(grade == "unsatisfied"),
             )
-        elif e.action == "reopen":
+        elif e.action == Action.REOPEN:
             result.add(e.at, e.unit_id, reopened=1)
-        closed_at = e.at if e.to_status == "closed" else None
+        closed_at = e.at if e.to_status == Status.CLOSED else None
     if closed_at is not None:
         result.add(closed_at, last_unit, closed=1)
 
@@ -184,20 +186,20 @@ def _apply(r: _Round, e: EventFacts) -> None:
         if hasattr(r, f"{name}_deadline"):
             setattr(r, f"{name}_deadline", _moment(value))
     match e.action:
-        case "accept":
+        case Action.ACCEPT:
             r.accepted_at = r.accepted_at or e.at
-        case "record_contact":
+        case Action.RECORD_CONTACT:
             r.contacted_at = r.contacted_at or e.at
-        case "request_return":
+        case Action.REQUEST_RETURN:
             r.returns += 1
-        case "approve_extension":
+        case Action.APPROVE_EXTENSION:
             r.extended = True
-        case "stage_reply":
+        case Action.STAGE_REPLY:
             r.first_reply_at = r.first_reply_at or e.at
-        case "reply":
+        case Action.REPLY:
             r.first_reply_at = r.first_reply_at or e.at
             r.final_reply_at = e.at
-        case "reject_reply":
+        case Action.REJECT_REPLY:
             r.final_reply_at = None  # sent back: the unit has not replied until it replies again
 
 

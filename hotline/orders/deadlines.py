@@ -20,7 +20,7 @@ from typing import TypeVar
 from hotline.sla.policy import DeadlineKind
 from hotline.sla.worktime import Span
 
-from .workflow import Status
+from .workflow import Action, Status
 
 T = TypeVar("T")
 
@@ -32,6 +32,9 @@ _WAITED = {
     Status.ACCEPTED: "finish",
     Status.PENDING_VISIT: "visit",
 }
+# The actions that give the order to a unit with a fresh set of deadlines (``round_deadlines``):
+# each starts a round of handling, which the rates count on its own.
+ROUND_STARTS = frozenset({Action.DISPATCH, Action.REASSIGN, Action.REOPEN})
 # The states in which the worker urges (催办) once the deadline passes.
 URGED_STATES = frozenset({Status.DISPATCHED, Status.ACCEPTED})
 
