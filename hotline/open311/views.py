@@ -11,7 +11,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -22,7 +21,8 @@ from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
 from hotline.core import ratelimit
 from hotline.core.errors import InvalidInput
-from hotline.orders.models import Channel, WorkOrder
+from hotline.orders.models import Channel
+from hotline.orders.selectors import published_orders
 from hotline.orders.workflow import FINAL
 from hotline.org.permissions import Capability, may
 from hotline.triage.services import register_with_suggestions
@@ -174,19 +174,9 @@ def _request_document(order) -> dict:
     }
 
 
-def _published():
-    """Orders as the public sees them: confidential reports are never listed."""
-    return (
-        WorkOrder.objects.filter(confidential=False)
-        .select_related("category", "unit")
-        .annotate(updated=Max("events__at"))
-        .order_by("-registered_at")
-    )
-
-
 def _read_requests(request, fmt: str):
     params = request.GET
-    orders = _published()
+    orders = published_orders()
     try:
         if params.get("service_request_id"):
             orders = orders.filter(
@@ -265,10 +255,11 @@ def _post_request(request, fmt: str):
             f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB of fields",
             fmt,
         )
-    if any("\x00" in value for values in data.lists() for value in values[1]):
-        return error(
-            400, "NUL characters are not allowed in a request", fmt
-        )  # PostgreSQL cannot compare them
+    # PostgreSQL cannot compare text holding a NUL; the error names each field that has one.
+    if holding_nul := sorted(
+        name for name, values in data.lists() if any("\x00" in v for v in values)
+    ):
+        return error(400, f"NUL characters are not allowed: {', '.join(holding_nul)}", fmt)
     if limited := _over_limit(request, fmt):
         return limited
     user = user_for_token(data.get("api_key", ""))
@@ -333,7 +324,7 @@ def requests(request, fmt: str):
 
 @require_GET
 def one_request(request, number: str, fmt: str):
-    order = _published().filter(number=number).first()
+    order = published_orders().filter(number=number).first()
     if order is None:
         return error(404, f"service_request_id {number} not found", fmt)
     return respond([_request_document(order)], "service_requests", fmt)
@@ -342,7 +333,7 @@ def one_request(request, number: str, fmt: str):
 @require_GET
 def token(request, token: str, fmt: str):
     """Requests are created at once, so a token is the request's own id."""
-    if not _published().filter(number=token).exists():
+    if not published_orders().filter(number=token).exists():
         return error(404, f"token {token} not found", fmt)
     return respond([{"service_request_id": token, "token": token}], "service_requests", fmt)
 
