@@ -861,7 +861,31 @@ class _Life:
 
     # --- the steps ---------------------------------------------------------------------------
 
-    def _emit(
+    def _sweep(self, until: int) -> None:
+        """What the worker (sweeping every hour) did before ``until``: urge once per missed
+        deadline, supervise when still overdue a day after."""
+        P = self.P
+        after = (self.last // 3600 + 1) * 3600  # the worker's first sweep after the last event
+        while self.fold.status in URGED_STATES and self.due is not None:
+            if self.urged != self.due:
+                at = max((max(self.due, self.due_since) // 3600 + 1) * 3600, after)
+                if at >= until:
+                    return
+                deadline = P.clock.iso(self.due)
+                payload = f'{{"auto": true, "deadline": "{deadline}"}}'
+                self.step(at, "urge", P.system, "系统自动催办：已超时", payload, swept=False)
+                self.urge_count, self.last_urged, self.urged = self.urge_count + 1, at, self.due
+            elif not self.supervised and self.last_urged is not None:
+                at = max(self.last_urged + P.escalate + 3600, after)
+                if at >= until:
+                    return
+                note = f"催办后 {P.escalate // 3600} 小时仍未办结，系统转督办"
+                self.step(at, "supervise", P.system, note, swept=False)
+                self.supervised, self.supervision_note = True, note
+            else:
+                return
+
+    def step(
         self,
         at: int,
         action: str,
@@ -870,11 +894,18 @@ class _Life:
         payload: str = "{}",
         deadlines: dict[str, int | None] | None = None,
         unit_to: str | None = None,
-    ) -> None:
-        """Take one step of the table at ``at`` (``_Cut`` if that is after the history's end)."""
+        *,
+        swept: bool = True,
+    ) -> int:
+        """Take one step of the table, no earlier than the last one and after what the worker did
+        meanwhile (``swept``: the worker's own steps are not swept again); ``_Cut`` if it falls
+        after the history's end."""
+        at = max(at, self.last)
+        fold = self.fold
+        if swept and fold.status in URGED_STATES:
+            self._sweep(at)
         if at > self.P.now:
             raise _Cut
-        fold = self.fold
         before = fold.status or ""
         to = _STEPS.get((action, before, who.role))
         if to is None:
@@ -891,46 +922,6 @@ class _Life:
         due = fold.deadlines[name] if name else None
         if due != self.due:
             self.due, self.due_since = due, at
-
-    def _sweep(self, until: int) -> None:
-        """What the worker (sweeping every hour) did before ``until``: urge once per missed
-        deadline, supervise when still overdue a day after."""
-        P = self.P
-        after = (self.last // 3600 + 1) * 3600  # the worker's first sweep after the last event
-        while self.fold.status in URGED_STATES and self.due is not None:
-            if self.urged != self.due:
-                at = max((max(self.due, self.due_since) // 3600 + 1) * 3600, after)
-                if at >= until:
-                    return
-                deadline = P.clock.iso(self.due)
-                payload = f'{{"auto": true, "deadline": "{deadline}"}}'
-                self._emit(at, "urge", P.system, "系统自动催办：已超时", payload)
-                self.urge_count, self.last_urged, self.urged = self.urge_count + 1, at, self.due
-            elif not self.supervised and self.last_urged is not None:
-                at = max(self.last_urged + P.escalate + 3600, after)
-                if at >= until:
-                    return
-                note = f"催办后 {P.escalate // 3600} 小时仍未办结，系统转督办"
-                self._emit(at, "supervise", P.system, note)
-                self.supervised, self.supervision_note = True, note
-            else:
-                return
-
-    def step(
-        self,
-        at: int,
-        action: str,
-        who: _Actor,
-        note: str = "",
-        payload: str = "{}",
-        deadlines: dict[str, int | None] | None = None,
-        unit_to: str | None = None,
-    ) -> int:
-        """Take a step no earlier than the last one, after what the worker did meanwhile."""
-        at = max(at, self.last)
-        if self.fold.status in URGED_STATES:
-            self._sweep(at)
-        self._emit(at, action, who, note, payload, deadlines, unit_to)
         return at
 
     # --- time ----------------------------------------------------------------------------------
@@ -983,12 +974,12 @@ class _Life:
         P, r, rand = self.P, self.request, self.rand
         try:
             who = P.citizen if self.citizen else self.operator
-            self._emit(self.t0, "register", who, payload=self.maker.register_payload[self.channel])
+            self.step(self.t0, "register", who, payload=self.maker.register_payload[self.channel])
             cat = r.cat
             if r.master is not None:
                 master = r.master
                 payload = f'{{"master": {master.pk}, "master_number": "{master.number}"}}'
-                self._emit(r.t_merge, "merge", self.dispatcher, "同一问题重复来电", payload)
+                self.step(r.t_merge, "merge", self.dispatcher, "同一问题重复来电", payload)
                 self.duplicate_of, self.closed_at = master.pk, r.t_merge
             elif rand() < 0.01:
                 reason = _CANCEL_REASONS[self.randrange(3)]
