@@ -14,6 +14,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from hotline.orders.models import Event, WorkOrder
 from hotline.org.models import Unit
+from hotline.org.selectors import subtree_ids
 
 from . import rates
 from .cohorts import COUNTERS, Contributions, EventFacts, OrderFacts, fold
@@ -321,11 +322,7 @@ def dashboard_rates(unit: Unit | None, *, today: date, months: int = 12) -> dict
     periods[-1] = Period(periods[-1].start, yesterday)
 
     # One query for the year: by month, limited to the unit and the units below it.
-    below = (
-        None
-        if unit is None
-        else list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
-    )
+    below = None if unit is None else subtree_ids(unit)
     per_month = counters(Period(periods[0].start, yesterday), by=("month",), units=below)
     empty = dict.fromkeys(COUNTERS, 0)
     trend = [per_month.get((p.start,), empty) for p in periods]

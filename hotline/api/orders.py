@@ -17,7 +17,7 @@ from hotline.orders.selectors import (
     deadline_mark,
     order_list,
     order_timeline,
-    visible_orders,
+    visible_order,
 )
 from hotline.orders.workflow import Action
 from hotline.orders.workflow import Status as OrderStatus
@@ -207,19 +207,7 @@ def list_orders(request, filters: Query[OrderFilters]):
 
 def _visible(request, number: str) -> WorkOrder:
     try:
-        return (
-            visible_orders(request.user)
-            .select_related(
-                "category",
-                "unit",
-                "handling_unit",
-                "district",
-                "street",
-                "community",
-                "duplicate_of",
-            )
-            .get(number=number)
-        )
+        return visible_order(request.user, number)
     except WorkOrder.DoesNotExist:
         raise Http404(f"没有工单 {number}，或不在您的可见范围内") from None
 

@@ -10,8 +10,10 @@ from hotline.catalog.models import Category
 from hotline.core import clock
 from hotline.knowledge.models import Article
 from hotline.knowledge.selectors import search_articles
+from hotline.orders.selectors import units_in_view
 from hotline.org.models import Unit, User
-from hotline.org.permissions import Capability, may, requires
+from hotline.org.permissions import Capability, requires
+from hotline.org.selectors import dispatch_targets
 from hotline.sla.models import SlaPolicy
 from hotline.sla.policy import DeadlineKind
 
@@ -48,10 +50,20 @@ class UnitPage(Schema):
     items: list[UnitOut]
 
 
+class UnitFilter(Schema):
+    dispatch_targets: bool = Field(
+        False, description="只列出本人可以派单的单位（与工单页面的承办单位选项相同）"
+    )
+
+
 @router.get("/units", response=answers(200, UnitPage), summary="单位")
 @requires(Capability.LIST_UNITS)
-def list_units(request, paging: Query[Paging]):
-    units = Unit.objects.order_by("path")
+def list_units(request, paging: Query[Paging], only: Query[UnitFilter]):
+    units = (
+        dispatch_targets(request.user.unit)
+        if only.dispatch_targets
+        else Unit.objects.order_by("path")
+    )
     return _page(
         units,
         paging,
@@ -88,8 +100,8 @@ class UserPage(Schema):
 def list_users(request, paging: Query[Paging]):
     users = User.objects.filter(is_active=True).order_by("username")
     me = request.user
-    if not may(me, Capability.SEE_CITY):
-        users = users.filter(unit__path__startswith=me.unit.path) if me.unit_id else users.none()
+    if (in_view := units_in_view(me)) is not None:
+        users = users.filter(unit_id__in=in_view)
     return _page(
         users,
         paging,

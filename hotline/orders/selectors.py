@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,23 +16,74 @@ from .models import Channel, Event, WorkOrder
 from .workflow import OPEN, Status
 
 
-def visible_orders(user: User) -> QuerySet[WorkOrder]:
-    """The orders a user may see: all for the centre; for any other unit, the orders of which it
-    or a unit below it is responsible, handling or co-handling. No unit, nothing."""
-    orders = WorkOrder.objects.all()
-    if may(user, Capability.SEE_CITY):
-        return orders
+def units_in_view(user: User | None) -> frozenset[int] | None:
+    """The visibility rule (可见范围): the units whose orders ``user`` may see, being the user's unit
+    and every unit below it. None means every unit: the centre, and the system acting on its own
+    (no user). A user of no unit sees nothing."""
+    if user is None or may(user, Capability.SEE_CITY):
+        return None
     if user.unit_id is None:
+        return frozenset()
+    return frozenset(subtree_ids(user.unit))
+
+
+def can_see(user: User | None, order: WorkOrder) -> bool:
+    """Whether ``user`` may see ``order``: its responsible, handling or a co-handling unit is in
+    the user's view (``units_in_view``)."""
+    units = units_in_view(user)
+    if units is None:
+        return True
+    if order.unit_id in units or order.handling_unit_id in units:
+        return True
+    return any(pk in units for pk in order.cohandlers.values_list("pk", flat=True))
+
+
+def visible_units(user: User) -> QuerySet[Unit]:
+    """The units in ``user``'s view (``units_in_view``), to filter and name them."""
+    units = units_in_view(user)
+    return Unit.objects.all() if units is None else Unit.objects.filter(pk__in=units)
+
+
+def visible_orders(user: User) -> QuerySet[WorkOrder]:
+    """The orders ``user`` may see (``units_in_view``): every list starts here."""
+    orders = WorkOrder.objects.all()
+    units = units_in_view(user)
+    if units is None:
+        return orders
+    if not units:
         return orders.none()
     # Plain lists of ids, so that the database reads three indexes (responsible, handling and
     # co-handling unit) instead of joining every order to its unit's path.
-    units = subtree_ids(user.unit)
+    ids = sorted(units)
     cohandled = list(
-        WorkOrder.cohandlers.through.objects.filter(unit_id__in=units).values_list(
+        WorkOrder.cohandlers.through.objects.filter(unit_id__in=ids).values_list(
             "workorder_id", flat=True
         )
     )
-    return orders.filter(Q(unit_id__in=units) | Q(handling_unit_id__in=units) | Q(pk__in=cohandled))
+    return orders.filter(Q(unit_id__in=ids) | Q(handling_unit_id__in=ids) | Q(pk__in=cohandled))
+
+
+def visible_order(user: User, number: str) -> WorkOrder:
+    """The order numbered ``number`` if ``user`` may see it, with what its page shows; raises
+    WorkOrder.DoesNotExist otherwise, so that an order out of view and a missing one look alike."""
+    return (
+        visible_orders(user)
+        .select_related(
+            "category", "unit", "handling_unit", "district", "street", "community", "duplicate_of"
+        )
+        .get(number=number)
+    )
+
+
+def published_orders() -> QuerySet[WorkOrder]:
+    """Orders as the public sees them (Open311's read): confidential reports are never listed.
+    Newest first, each with the moment of its last event as ``updated``."""
+    return (
+        WorkOrder.objects.filter(confidential=False)
+        .select_related("category", "unit")
+        .annotate(updated=Max("events__at"))
+        .order_by("-registered_at")
+    )
 
 
 def order_list(

@@ -33,9 +33,8 @@ from hotline.core.errors import (
 )
 from hotline.org.areas import ResolvedArea
 from hotline.org.models import Unit, User
-from hotline.org.permissions import Capability, may
 from hotline.org.roles import Role
-from hotline.org.selectors import area_index
+from hotline.org.selectors import area_index, dispatch_refusal
 from hotline.sla import selectors as sla
 
 from . import attachments, workflow
@@ -51,6 +50,7 @@ from .deadlines import (
 )
 from .models import Attachment, Channel, Event, Satisfaction, WorkOrder
 from .numbers import next_number
+from .selectors import can_see
 from .signals import event_recorded
 from .validation import clean_coordinate, clean_phone, clean_text, make_title
 from .workflow import Action, Reach, Refusal, Status
@@ -69,17 +69,6 @@ def _refuse(error, order: WorkOrder, action: Action, reason: str):
         status=str(Status(order.status).label),
         reason=reason,
     )
-
-
-def can_see(actor: User | None, order: WorkOrder) -> bool:
-    """The visibility rule: a unit sees its own orders and those of the units below it; the
-    centre (and the system) sees all."""
-    if actor is None or may(actor, Capability.SEE_CITY):
-        return True
-    if actor.unit is None:
-        return False
-    units = [order.unit, order.handling_unit, *order.cohandlers.all()]
-    return any(u is not None and u.path.startswith(actor.unit.path) for u in units)
 
 
 def _check_reach(actor: User | None, order: WorkOrder, reach: Reach) -> str | None:
@@ -453,15 +442,11 @@ def _apply_corrections(order: WorkOrder, fields: dict) -> dict:
 
 
 def _check_target(actor: User, unit: Unit, cohandlers: list[Unit]) -> None:
-    if unit.kind == Unit.Kind.CENTRE or not unit.active:
-        raise InvalidInput({"unit": _("「%(unit)s」不能作为承办单位") % {"unit": unit}})
-    if actor.unit and not unit.is_within(actor.unit):
-        raise InvalidInput(
-            {
-                "unit": _("「%(unit)s」不在「%(dispatcher)s」的派单范围内")
-                % {"unit": unit, "dispatcher": actor.unit}
-            }
-        )
+    if refusal := dispatch_refusal(actor.unit, unit):
+        raise InvalidInput({"unit": refusal})
+    for cohandler in cohandlers:
+        if refusal := dispatch_refusal(actor.unit, cohandler):
+            raise InvalidInput({"cohandlers": refusal})
     if unit in cohandlers:
         raise InvalidInput({"cohandlers": _("主办单位不能同时是协办单位")})
 

@@ -1,4 +1,7 @@
-"""Read queries of the organisation: the unit tree and the address index."""
+"""Read queries of the organisation: the unit tree, the address index and the dispatch targets."""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from hotline.core.cache import cached
 
@@ -27,7 +30,8 @@ def centre() -> Unit:
     return Unit.objects.get(kind=Unit.Kind.CENTRE)
 
 
-def subtree(unit: Unit):
+def subtree(unit: Unit) -> QuerySet[Unit]:
+    """``unit`` and every unit below it."""
     return Unit.objects.filter(path__startswith=unit.path)
 
 
@@ -36,3 +40,30 @@ def subtree_ids(unit: Unit) -> list[int]:
     return cached(
         f"org.subtree.{unit.pk}", lambda: list(subtree(unit).values_list("id", flat=True))
     )
+
+
+# Orders go to units that answer for them: districts, streets, departments and companies. A
+# community or a team gets its part from its own unit (下派), and the centre only dispatches.
+DISPATCH_KINDS = (Unit.Kind.DISTRICT, Unit.Kind.STREET, Unit.Kind.DEPARTMENT, Unit.Kind.COMPANY)
+
+
+def dispatch_targets(dispatcher_unit: Unit | None) -> QuerySet[Unit]:
+    """The rule for where an order may be dispatched (派单对象), as a responsible or co-handling
+    unit: an active district, street, department or company, within the dispatcher's own unit
+    (the whole city for the centre or for a dispatcher without a unit)."""
+    units = Unit.objects.filter(kind__in=DISPATCH_KINDS, active=True)
+    if dispatcher_unit is not None:
+        units = units.filter(path__startswith=dispatcher_unit.path)
+    return units.order_by("path")
+
+
+def dispatch_refusal(dispatcher_unit: Unit | None, unit: Unit) -> str | None:
+    """Why ``unit`` is not a dispatch target (the rule of ``dispatch_targets``), or None."""
+    if unit.kind not in DISPATCH_KINDS or not unit.active:
+        return _("「%(unit)s」不能作为承办单位") % {"unit": unit}
+    if dispatcher_unit is not None and not unit.is_within(dispatcher_unit):
+        return _("「%(unit)s」不在「%(dispatcher)s」的派单范围内") % {
+            "unit": unit,
+            "dispatcher": dispatcher_unit,
+        }
+    return None

@@ -19,6 +19,7 @@ from hotline.orders import services
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Action
 from hotline.org.models import Unit, User
+from hotline.org.selectors import dispatch_targets
 
 LABELS = {
     "note": _("说明"),
@@ -89,7 +90,7 @@ def _kind(name: str, annotation) -> tuple[str, list]:
     return ("textarea" if name in LONG_TEXT else "text"), []
 
 
-def _unit_choices(name: str, order: WorkOrder) -> list[tuple[str, str]]:
+def _unit_choices(name: str, order: WorkOrder, user: User) -> list[tuple[str, str]]:
     if name == "sub_unit":
         units = (
             Unit.objects.filter(path__startswith=order.unit.path).exclude(pk=order.unit_id)
@@ -101,13 +102,11 @@ def _unit_choices(name: str, order: WorkOrder) -> list[tuple[str, str]]:
             kind__in=[Unit.Kind.DISTRICT, Unit.Kind.STREET, Unit.Kind.COMMUNITY]
         )
     else:
-        units = Unit.objects.exclude(
-            kind__in=[Unit.Kind.CENTRE, Unit.Kind.COMMUNITY, Unit.Kind.TEAM]
-        )
+        units = dispatch_targets(user.unit)
     return [(str(u.pk), u.name) for u in units.filter(active=True).order_by("path")]
 
 
-def form_fields(action: Action, order: WorkOrder) -> list[FormField]:
+def form_fields(action: Action, order: WorkOrder, user: User) -> list[FormField]:
     schema = ACTIONS[action][0]
     fields = []
     for name, info in schema.model_fields.items():
@@ -115,7 +114,7 @@ def form_fields(action: Action, order: WorkOrder) -> list[FormField]:
             continue
         kind, choices = _kind(name, info.annotation)
         if name in UNIT_FIELDS:
-            choices = _unit_choices(name, order)
+            choices = _unit_choices(name, order, user)
         fields.append(FormField(name, LABELS.get(name, name), kind, info.is_required(), choices))
     return fields
 

@@ -22,7 +22,8 @@ from hotline.orders.selectors import (
     queue,
     queue_counts,
     related_orders,
-    visible_orders,
+    visible_order,
+    visible_units,
 )
 from hotline.orders.selectors import order_list as select_orders
 from hotline.orders.workflow import Action, Status
@@ -78,14 +79,7 @@ def order_list(request):
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [(order, deadline_mark(order, now)) for order in page]
-    user = request.user
-    units = (
-        Unit.objects.all()
-        if may(user, Capability.SEE_CITY)
-        else Unit.objects.filter(path__startswith=user.unit.path)
-        if user.unit_id
-        else Unit.objects.none()
-    )
+    units = visible_units(request.user)
     return render(
         request,
         "web/order_list.html",
@@ -106,19 +100,7 @@ def order_list(request):
 
 def _visible_order(user, number: str) -> WorkOrder:
     try:
-        return (
-            visible_orders(user)
-            .select_related(
-                "category",
-                "unit",
-                "handling_unit",
-                "district",
-                "street",
-                "community",
-                "duplicate_of",
-            )
-            .get(number=number)
-        )
+        return visible_order(user, number)
     except WorkOrder.DoesNotExist:
         raise Http404(_("没有这个工单，或不在您的可见范围内")) from None
 
@@ -126,7 +108,10 @@ def _visible_order(user, number: str) -> WorkOrder:
 def _detail_page(
     request, order: WorkOrder, *, failed: Action | None = None, errors=None, status: int = 200
 ):
-    forms = [(a, actions.form_fields(a, order)) for a in services.actions_for(request.user, order)]
+    forms = [
+        (a, actions.form_fields(a, order, request.user))
+        for a in services.actions_for(request.user, order)
+    ]
     caller_phone = reveal_caller(request.user, order, channel="web")[1]
     return render(
         request,

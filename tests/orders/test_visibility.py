@@ -5,6 +5,7 @@ import pytest
 
 from hotline.core.errors import PermissionDenied
 from hotline.orders import selectors, services
+from hotline.orders.selectors import can_see
 from hotline.orders.workflow import Status
 from hotline.org.models import User
 from hotline.org.roles import Role
@@ -85,14 +86,14 @@ def test_a_unit_sees_exactly_its_own_orders_those_below_it_and_those_it_co_handl
     names = {order.pk: name for name, order in orders.items()}
     listed = {names[pk] for pk in selectors.visible_orders(user).values_list("pk", flat=True)}
     assert listed == expected
-    assert {name for name, order in orders.items() if services.can_see(user, order)} == expected
+    assert {name for name, order in orders.items() if can_see(user, order)} == expected
 
 
 def test_a_superuser_outside_any_unit_sees_everything(city):
     orders = _world(city)
     root = User.objects.create_superuser(username="root", password="x", role=Role.ADMIN)
     assert set(selectors.visible_orders(root)) == set(orders.values())
-    assert all(services.can_see(root, order) for order in orders.values())
+    assert all(can_see(root, order) for order in orders.values())
 
 
 def test_sibling_teams_under_one_street_do_not_see_each_others_orders(city):
@@ -104,14 +105,14 @@ def test_sibling_teams_under_one_street_do_not_see_each_others_orders(city):
     )
     for other in look_alikes[1:]:
         assert order not in selectors.visible_orders(city.handler(other))
-        assert not services.can_see(city.handler(other), order)
+        assert not can_see(city.handler(other), order)
     assert set(selectors.visible_orders(city.handler(look_alikes[0]))) == {order}
     assert orders["east1"] not in selectors.visible_orders(city.handler(look_alikes[0]))
 
 
 def test_a_sibling_street_cannot_act_on_an_order_it_cannot_see(city):
     order = factories.order_in(S.DISPATCHED, city)
-    assert not services.can_see(city.handler(city.streets[1]), order)
+    assert not can_see(city.handler(city.streets[1]), order)
     sibling_dispatcher = city.staff(Role.DISPATCHER, city.streets[1])
     with pytest.raises(PermissionDenied) as excinfo:
         services.reassign_order(
