@@ -29,7 +29,7 @@ def held_out_accuracy() -> dict:
     """Train on most of each category's phrases; test on requests built from the phrases held back."""
     from hotline.triage import corpus
     from hotline.triage.evaluation import evaluate
-    from hotline.triage.model import train
+    from hotline.triage.classifier import train
 
     learn, unseen = corpus.split_phrases()
     rng, test_rng = random.Random(1), random.Random(99)
@@ -53,7 +53,7 @@ def compare_learners() -> dict:
     from sklearn.svm import LinearSVC
 
     from hotline.triage import corpus
-    from hotline.triage.model import normalise
+    from hotline.triage.classifier import normalise
 
     learn, unseen = corpus.split_phrases()
     rng, test_rng = random.Random(1), random.Random(99)
@@ -101,7 +101,7 @@ def real_accuracy(model) -> dict | None:
 def training_run(size: int) -> dict:
     """Train on ``size`` generated requests in a child process: wall time and peak memory."""
     code = (
-        "import json, time, resource; from hotline.triage import corpus; from hotline.triage.model import train;"
+        "import json, time, resource; from hotline.triage import corpus; from hotline.triage.classifier import train;"
         f"ex = corpus.generate(per_category={max(1, size // 60)}, seed=5); t = time.perf_counter(); m = train(ex);"
         "print(json.dumps({'examples': len(ex), 'train_s': round(time.perf_counter() - t, 1),"
         "'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), 'features': m.info['features'],"
@@ -131,12 +131,13 @@ def database_figures(orders: int, requests: int) -> dict:
     from hotline.orders.models import WorkOrder
     from hotline.org.selectors import area_index
     from hotline.triage import corpus
-    from hotline.triage.selectors import current_model, probable_duplicates, suggest
+    from hotline.triage.selectors import probable_duplicates, suggest
+    from hotline.triage.services import ensure_model
 
     call_command("migrate", verbosity=0)
     city = build_city()
     started = time.perf_counter()
-    current_model()  # the cold start, timed separately
+    ensure_model()  # the cold start, timed separately
     cold_start_s = time.perf_counter() - started
     _fill(WorkOrder, city, orders)
     rng = random.Random(3)
@@ -209,9 +210,9 @@ def main() -> None:
         report[f"training_{size}"] = training_run(size)
     print(f"latency with {args.orders:,} orders ...", file=sys.stderr, flush=True)
     report["database"] = database_figures(args.orders, args.requests)
-    from hotline.triage.selectors import current_model
+    from hotline.triage.services import ensure_model
 
-    report["real_messages"] = real_accuracy(current_model()[1])
+    report["real_messages"] = real_accuracy(ensure_model()[1])
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(report, ensure_ascii=False))
 

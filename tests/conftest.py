@@ -47,7 +47,7 @@ def city(db):
 def small_model():
     """A triage model trained once per test run on a small corpus (fast, still every category)."""
     from hotline.triage import corpus
-    from hotline.triage.model import train
+    from hotline.triage.classifier import train
 
     return train(corpus.generate(per_category=60, seed=11))
 

@@ -4,8 +4,8 @@ order number."""
 
 from ninja import Field, Router, Schema, Status
 
+from hotline.orders.services import MAX_BATCH, register_batch
 from hotline.org.permissions import Capability, requires
-from hotline.triage.services import MAX_BATCH, register_batch
 
 from .orders import OrderIn, Registered, summary
 from .schemas import answers

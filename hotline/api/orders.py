@@ -5,11 +5,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.http import Http404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from hotline.audit.services import reveal_caller
 from hotline.catalog.choices import OrderType, Urgency
-from hotline.core.errors import Conflict, InvalidInput
+from hotline.core.errors import InvalidInput
 from hotline.notifications.selectors import delivery_log
 from hotline.orders import services
 from hotline.orders.models import Channel, Satisfaction, WorkOrder
@@ -23,7 +23,6 @@ from hotline.orders.workflow import Action
 from hotline.orders.workflow import Status as OrderStatus
 from hotline.org.models import Unit
 from hotline.org.permissions import Capability, requires
-from hotline.triage.services import register_with_suggestions
 
 from .intake import Suggestion
 from .schemas import Count, Flag, Moment, Text, answers
@@ -284,7 +283,7 @@ def register(request, body: OrderIn):
     """Register an order; the triage suggestions are stored beside what the caller chose."""
     data = body.dict()
     data["order_type"], data["urgency"] = data["order_type"] or "", data["urgency"] or ""
-    order = register_with_suggestions(actor=request.user, **data)
+    order = services.register_order(actor=request.user, **data)
     return Status(201, summary(order) | {"suggestions": order.suggestions})
 
 
@@ -444,6 +443,7 @@ ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] =
     Action.SUPERVISE: (Supervise, _as_is, services.supervise_order),
     Action.CONVERT_TO_CASE: (Case, _as_is, services.convert_to_case),
     Action.ASSIST: (Assist, _as_is, services.assist_order),
+    Action.ATTACH: (Note, _as_is, services.attach_files),  # its endpoint takes the files too
 }
 assert set(ACTIONS) == set(Action) - {Action.REGISTER}, (
     "every action after registration has an endpoint"
@@ -454,17 +454,15 @@ def _endpoint(
     action: Action, schema: type[ActionIn], arguments: Callable[[dict], dict], service: Callable
 ):
     def act(request, number: str, body: schema):  # type: ignore[valid-type]
-        order = _visible(request, number)
         data = body.dict()
         version = data.pop("version")
-        if version is not None and version != order.version:
-            raise Conflict(
-                order=order.number,
-                action=action.label,
-                status=OrderStatus(order.status).label,
-                reason=f"工单已更新到第 {order.version} 版（请求基于第 {version} 版），请刷新后重试",
-            )
-        return _detail(request.user, service(order=order, actor=request.user, **arguments(data)))
+        order = service(
+            order=_visible(request, number),
+            actor=request.user,
+            expected_version=version,
+            **arguments(data),
+        )
+        return _detail(request.user, order)
 
     act.__name__ = f"order_{action.value}"
     act = requires(Capability.ACT)(act)
@@ -477,4 +475,31 @@ def _endpoint(
 
 
 for _action, (_schema, _arguments, _service) in ACTIONS.items():
-    _endpoint(_action, _schema, _arguments, _service)
+    if _action != Action.ATTACH:
+        _endpoint(_action, _schema, _arguments, _service)
+
+
+@router.post(
+    "/{number}/attach",
+    response=answers(200, OrderDetail),
+    summary=f"{Action.ATTACH.label}（attach：multipart/form-data，JPEG、PNG 或 PDF）",
+    operation_id="order_attach",
+)
+@requires(Capability.ACT)
+def order_attach(
+    request,
+    number: str,
+    files: File[list[UploadedFile]],
+    version: Form[Count | None] = None,
+    note: Form[str] = "",
+):
+    """Add photos or documents to the order; each is checked by its content, one bad file
+    refuses them all, and the order's timeline names them."""
+    order = services.attach_files(
+        order=_visible(request, number),
+        actor=request.user,
+        files=files,
+        note=note,
+        expected_version=version,
+    )
+    return _detail(request.user, order)

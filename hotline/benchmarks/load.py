@@ -1101,18 +1101,9 @@ def _run(
         report["setup_s"]["generate"] = round(time.monotonic() - step, 1)
         report["generated"] = result.as_dict()
     step = time.monotonic()
-    from hotline.triage.models import ModelVersion
-    from hotline.triage.selectors import current_model
-    from hotline.triage.services import train_from_corpus
+    from hotline.triage.services import ensure_model
 
-    if not ModelVersion.objects.filter(
-        active=True
-    ).exists():  # now, not by each worker on its first request
-        say(
-            f"training the cold-start triage model ({plan.corpus_per_category} examples per category)"
-        )
-        train_from_corpus(per_category=plan.corpus_per_category)
-    version, _ = current_model()
+    version, _ = ensure_model(per_category=plan.corpus_per_category, progress=say)
     report["setup_s"]["model"] = round(time.monotonic() - step, 1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -1478,7 +1469,7 @@ _COMPONENTS = (
     ("total", "hotline/api/middleware.py", "__call__"),
     ("token lookups", "hotline/api/services.py", "user_for_token"),
     ("suggest", "hotline/triage/selectors.py", "suggest"),
-    ("triage model", "hotline/triage/model.py", "predict"),
+    ("triage model", "hotline/triage/classifier.py", "predict"),
     ("duplicate search", "hotline/triage/selectors.py", "probable_duplicates"),
     ("knowledge search", "hotline/knowledge/selectors.py", "best_matches_each"),
     ("register_order", "hotline/orders/services.py", "register_order"),

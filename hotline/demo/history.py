@@ -392,6 +392,7 @@ class History:
             guess = "" if actor is None or rng.random() < 0.5 else rng.choice(list(self.categories))
         order = services.register_order(
             actor=actor,
+            suggestions={},  # the history's calls came in long ago: no suggestions replayed
             text=req.text,
             channel=req.channel,
             order_type=req.order_type,

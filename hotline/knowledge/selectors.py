@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from hotline.core import clock
 from hotline.core.cache import cached
-from hotline.triage.model import normalise
+from hotline.triage.classifier import normalise
 
 from .models import Article
 

@@ -23,9 +23,9 @@ from hotline.core import ratelimit
 from hotline.core.errors import InvalidInput
 from hotline.orders.models import Channel
 from hotline.orders.selectors import published_orders
+from hotline.orders.services import register_order
 from hotline.orders.workflow import FINAL
 from hotline.org.permissions import Capability, may
-from hotline.triage.services import register_with_suggestions
 
 from .formats import error, respond
 
@@ -279,7 +279,7 @@ def _post_request(request, fmt: str):
     }
     name = " ".join(p for p in (data.get("last_name", ""), data.get("first_name", "")) if p)
     try:
-        order = register_with_suggestions(
+        order = register_order(
             actor=user,
             channel=Channel.OPEN311,
             text=data.get("description", ""),

@@ -6,17 +6,21 @@ applies the change, and appends one event — or raises a ``DomainError`` and ch
 
 ``actor`` is a staff ``User``; ``None`` means the citizen (for ``register_order``) or the
 system (the worker's ``urge_order`` / ``supervise_order``). Callers pass the order as they last
-loaded it and get the updated order back.
+loaded it and get the updated order back. Every action also takes ``expected_version`` (the
+version the person or system last saw: an order changed since is a ``Conflict``) and ``files``
+(photos or documents kept with the action, named in its event); see ``Along``.
 
 Refusals and field errors are said in the active language (the request's); what is recorded in
 the events (the system's own notes) stays in Chinese, the language of the record.
 """
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,10 +56,18 @@ from .models import Attachment, Channel, Event, Satisfaction, WorkOrder
 from .numbers import next_number
 from .selectors import can_see
 from .signals import event_recorded
+from .suggestions import Request, Suggestion, chosen_or_suggested, suggest_each
 from .validation import clean_coordinate, clean_phone, clean_text, make_title
 from .workflow import Action, Reach, Refusal, Status
 
 # --- the one write path ----------------------------------------------------------------------
+
+
+class Along(TypedDict, total=False):
+    """What every action takes besides its own arguments."""
+
+    expected_version: int | None  # the version the actor last saw; None: the order as passed
+    files: Sequence[UploadedFile]  # kept with the action; one bad file refuses the action
 
 
 def _role(actor: User | None, default: Role) -> Role:
@@ -112,9 +124,11 @@ def _act(
     guard: Callable[[WorkOrder], str | None] | None = None,
     change: Callable[[WorkOrder, datetime], dict | None] | None = None,
     note: str = "",
+    expected_version: int | None = None,
+    files: Sequence[UploadedFile] = (),
 ) -> WorkOrder:
     """Lock, check, change, record. ``guard`` returns a refusal reason; ``change`` mutates the
-    order and returns the event payload.
+    order and returns the event payload; ``files`` are stored and named in the event.
 
     The row lock is taken on the version alone: if the stored version is the caller's, the
     caller's copy *is* the order as it stands (every write goes through here and bumps the
@@ -122,9 +136,12 @@ def _act(
     columns the action changed are written.
     """
     rule = workflow.TRANSITIONS[action]
+    checked = _checked_files(files)
     with transaction.atomic():
-        if _lock(order) != order.version:
-            raise _refuse(Conflict, order, action, _("工单已被他人更新，请刷新后重试"))
+        stored = _lock(order)
+        seen = order.version if expected_version is None else expected_version
+        if stored != order.version or stored != seen:
+            raise _refuse(Conflict, order, action, _stale(stored, seen))
         work = copy.copy(order)  # the caller's object stays as it was if the action is refused
         refused = workflow.refusal(action, Status(work.status), _role(actor, default_role))
         if refused:
@@ -147,8 +164,52 @@ def _act(
         _refresh_due(work, now, payload)
         work.version += 1
         work.save(update_fields=_changed_columns(work, before))
+        if checked:
+            payload["attachments"] = _store_files(work, actor, checked, now)
         _append_event(work, actor, action, before["status"], now, note, payload, default_role)
     return work
+
+
+def _stale(stored: int | None, seen: int) -> str:
+    """The one answer to a stale copy, on every surface."""
+    return _("工单已被他人更新（现为第 %(stored)s 版，您看到的是第 %(seen)s 版），请刷新后重试") % {
+        "stored": stored,
+        "seen": seen,
+    }
+
+
+def _checked_files(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Each file with its content type, checked by content and size before anything is locked;
+    at most ``attachments.MAX_FILES``, and one bad file refuses them all."""
+    if len(files) > attachments.MAX_FILES:
+        raise InvalidInput(
+            {"attachments": _("一次最多上传 %(count)s 个文件") % {"count": attachments.MAX_FILES}}
+        )
+    checked = []
+    for f in files:
+        head = f.read(16)
+        f.seek(0)
+        checked.append((f, attachments.check_upload(f.name or "", f.size or 0, head)))
+    return checked
+
+
+def _store_files(
+    order: WorkOrder, actor: User | None, checked: list[tuple[UploadedFile, str]], now: datetime
+) -> list[dict]:
+    """Store checked files with the order; what the event records of each."""
+    stored = [
+        Attachment.objects.create(
+            order=order,
+            file=f,
+            name=(f.name or "")[:200],
+            content_type=kind,
+            size=f.size,
+            uploaded_at=now,
+            uploaded_by=actor,
+        )
+        for f, kind in checked
+    ]
+    return [{"id": a.pk, "name": a.name, "content_type": a.content_type} for a in stored]
 
 
 def _lock(order: WorkOrder) -> int | None:
@@ -295,9 +356,9 @@ def register_order(
     actor: User | None,
     text: str,
     channel: str = Channel.PHONE,
-    order_type: str = OrderType.HELP,
+    order_type: str = "",
     category_code: str = "",
-    urgency: str = Urgency.NORMAL,
+    urgency: str = "",
     title: str = "",
     caller_name: str = "",
     caller_phone: str = "",
@@ -307,15 +368,28 @@ def register_order(
     area: Unit | None = None,
     latitude=None,
     longitude=None,
-    suggestions: dict | None = None,
+    suggestions: Suggestion | None = None,
+    files: Sequence[UploadedFile] = (),
 ) -> WorkOrder:
-    """Take in a request (登记). ``actor`` None means the citizen through a channel.
+    """Take in a request (登记): the one way an order comes in, from every channel. ``actor``
+    None means the citizen through a channel.
 
     The text is required; the phone, if given, must be a valid number; an address must lie in
-    the city (or an explicit ``area`` unit is given); the category, if given, must exist.
-    Raises InvalidInput naming each bad field; nothing is written then.
+    the city (or an explicit ``area`` unit is given); the category, if given, must exist; the
+    files are checked as ``attach_files`` checks them. Raises InvalidInput naming each bad field;
+    nothing is written then. The suggestions (``orders.suggestions``) are asked for unless given,
+    stored beside the order, and fill in what a citizen could not choose.
     """
     text = clean_text(text, "text")
+    if suggestions is None:
+        [suggestions] = suggest_each([Request(text, address, caller_phone)])
+    category_code, order_type, urgency = chosen_or_suggested(
+        suggestions,
+        by_citizen=actor is None,
+        category_code=category_code,
+        order_type=order_type,
+        urgency=urgency,
+    )
     fields = dict(
         channel=_choice(channel, Channel, "channel"),
         order_type=_choice(order_type, OrderType, "order_type"),
@@ -330,8 +404,9 @@ def register_order(
         address=clean_text(address, "address", required=False, max_length=200),
         latitude=clean_coordinate(latitude, "latitude", -90, 90),
         longitude=clean_coordinate(longitude, "longitude", -180, 180),
-        suggestions=suggestions or {},
+        suggestions=suggestions,
     )
+    checked = _checked_files(files)
     area_found = _resolve_address(fields["address"], area)
     role = _role(actor, Role.CITIZEN)
     if refused := workflow.refusal(Action.REGISTER, None, role):
@@ -353,10 +428,57 @@ def register_order(
             community_id=area_found.community_id,
             **fields,
         )
-        _append_event(
-            order, actor, Action.REGISTER, "", now, "", {"channel": order.channel}, Role.CITIZEN
-        )
+        payload: dict = {"channel": order.channel}
+        if checked:
+            payload["attachments"] = _store_files(order, actor, checked, now)
+        _append_event(order, actor, Action.REGISTER, "", now, "", payload, Role.CITIZEN)
     return order
+
+
+MAX_BATCH = 100
+
+
+def register_batch(*, actor: User | None, requests: list[dict]) -> list[WorkOrder]:
+    """Register several orders at once (批量登记: what another platform or a branch centre
+    forwards), each exactly as ``register_order`` would, in one transaction: all are registered,
+    or, when any one is refused, none is, and the refusal names the request by its position
+    (``orders.3.address``). At most ``MAX_BATCH`` at a time; the suggestions are made in one pass."""
+    if not 1 <= len(requests) <= MAX_BATCH:
+        raise InvalidInput(
+            {"orders": f"一次登记 1 至 {MAX_BATCH} 个工单，而不是 {len(requests)} 个"}
+        )
+    made = suggest_each(
+        [
+            Request(r.get("text", ""), r.get("address", ""), r.get("caller_phone", ""))
+            for r in requests
+        ]
+    )
+    registered = []
+    with transaction.atomic():
+        for i, (request, suggestion) in enumerate(zip(requests, made, strict=True)):
+            try:
+                registered.append(register_order(actor=actor, suggestions=suggestion, **request))
+            except InvalidInput as refused:
+                raise InvalidInput(
+                    {f"orders.{i}.{field}": message for field, message in refused.errors.items()}
+                ) from None
+    return registered
+
+
+def register_and_answer(
+    *, actor: User, answer: str, article: str = "", **registration: Any
+) -> WorkOrder:
+    """Register a call and close it with the operator's answer on the spot (直接答复), both or
+    neither: ``register_order`` and then ``answer_on_the_spot``, in one transaction."""
+    with transaction.atomic():
+        order = register_order(actor=actor, **registration)
+        return answer_on_the_spot(
+            order=order,
+            actor=actor,
+            answer=answer,
+            article=article,
+            category_code=registration.get("category_code") or None,
+        )
 
 
 def answer_on_the_spot(
@@ -366,6 +488,7 @@ def answer_on_the_spot(
     answer: str,
     article: str = "",
     category_code: str | None = None,
+    **along: Unpack[Along],
 ) -> WorkOrder:
     """Close a consultation with the operator's answer (直接答复); the answer is required. The
     operator may classify the order while answering (``category_code``), so that it counts in
@@ -378,7 +501,7 @@ def answer_on_the_spot(
         o.answer, o.closed_at, o.resolved = answer, now, True
         return payload | ({"article": article} if article else {})
 
-    return _act(order, actor, Action.ANSWER_ON_THE_SPOT, change=change, note=answer)
+    return _act(order, actor, Action.ANSWER_ON_THE_SPOT, change=change, note=answer, **along)
 
 
 def review_order(
@@ -391,6 +514,7 @@ def review_order(
     address: str | None = None,
     area: Unit | None = None,
     note: str = "",
+    **along: Unpack[Along],
 ) -> WorkOrder:
     """Review a registered order (审核), correcting its type, category, urgency or address."""
     corrections = _corrections(order_type, category_code, urgency, address, area)
@@ -400,6 +524,7 @@ def review_order(
         Action.REVIEW,
         change=lambda o, now: _apply_corrections(o, corrections),
         note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
@@ -460,6 +585,7 @@ def dispatch_order(
     category_code: str | None = None,
     urgency: str | None = None,
     note: str = "",
+    **along: Unpack[Along],
 ) -> WorkOrder:
     """Send the order to a unit (派单), with optional co-handling units (协办).
 
@@ -486,11 +612,18 @@ def dispatch_order(
         return payload
 
     return _act(
-        order, actor, Action.DISPATCH, change=change, note=clean_text(note, "note", required=False)
+        order,
+        actor,
+        Action.DISPATCH,
+        change=change,
+        note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
-def reassign_order(*, order: WorkOrder, actor: User, unit: Unit, reason: str) -> WorkOrder:
+def reassign_order(
+    *, order: WorkOrder, actor: User, unit: Unit, reason: str, **along: Unpack[Along]
+) -> WorkOrder:
     """Move the order to another unit (改派); the new unit starts with fresh deadlines."""
     reason = clean_text(reason, "reason")
 
@@ -503,29 +636,40 @@ def reassign_order(*, order: WorkOrder, actor: User, unit: Unit, reason: str) ->
         _start_round(o, now, payload, reopened=o.reopen_count > 0)
         return payload
 
-    return _act(order, actor, Action.REASSIGN, change=change, note=reason)
+    return _act(order, actor, Action.REASSIGN, change=change, note=reason, **along)
 
 
-def accept_order(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+def accept_order(
+    *, order: WorkOrder, actor: User, note: str = "", **along: Unpack[Along]
+) -> WorkOrder:
     """The responsible unit accepts the order (签收)."""
 
     def change(o, now):
         o.accepted_at = now
 
     return _act(
-        order, actor, Action.ACCEPT, change=change, note=clean_text(note, "note", required=False)
+        order,
+        actor,
+        Action.ACCEPT,
+        change=change,
+        note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
 # --- returns -------------------------------------------------------------------------------------
 
 
-def request_return(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+def request_return(
+    *, order: WorkOrder, actor: User, reason: str, **along: Unpack[Along]
+) -> WorkOrder:
     """The unit asks to give the order back (申请退单); a reason is required."""
-    return _act(order, actor, Action.REQUEST_RETURN, note=clean_text(reason, "reason"))
+    return _act(order, actor, Action.REQUEST_RETURN, note=clean_text(reason, "reason"), **along)
 
 
-def approve_return(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+def approve_return(
+    *, order: WorkOrder, actor: User, note: str = "", **along: Unpack[Along]
+) -> WorkOrder:
     """The centre takes the order back for a new dispatch (同意退单)."""
 
     def change(o, now):
@@ -541,18 +685,23 @@ def approve_return(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrde
         Action.APPROVE_RETURN,
         change=change,
         note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
-def reject_return(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+def reject_return(
+    *, order: WorkOrder, actor: User, reason: str, **along: Unpack[Along]
+) -> WorkOrder:
     """The centre refuses the return (驳回退单): the unit keeps the order, deadlines keep running."""
-    return _act(order, actor, Action.REJECT_RETURN, note=clean_text(reason, "reason"))
+    return _act(order, actor, Action.REJECT_RETURN, note=clean_text(reason, "reason"), **along)
 
 
 # --- handling ------------------------------------------------------------------------------------
 
 
-def pass_down(*, order: WorkOrder, actor: User, sub_unit: Unit, note: str = "") -> WorkOrder:
+def pass_down(
+    *, order: WorkOrder, actor: User, sub_unit: Unit, note: str = "", **along: Unpack[Along]
+) -> WorkOrder:
     """Hand the work to a unit below the responsible one (下派); the responsible unit stays."""
 
     def change(o, now):
@@ -567,12 +716,17 @@ def pass_down(*, order: WorkOrder, actor: User, sub_unit: Unit, note: str = "") 
         return {"handling_unit": sub_unit.pk, "handling_unit_name": sub_unit.name}
 
     return _act(
-        order, actor, Action.PASS_DOWN, change=change, note=clean_text(note, "note", required=False)
+        order,
+        actor,
+        Action.PASS_DOWN,
+        change=change,
+        note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
 def record_contact(
-    *, order: WorkOrder, actor: User, way: str = "电话", note: str = ""
+    *, order: WorkOrder, actor: User, way: str = "电话", note: str = "", **along: Unpack[Along]
 ) -> WorkOrder:
     """Record the first contact with the citizen (先行联系); only the first one counts for the rate."""
 
@@ -588,10 +742,13 @@ def record_contact(
         Action.RECORD_CONTACT,
         change=change,
         note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
-def request_extension(*, order: WorkOrder, actor: User, days: int, reason: str) -> WorkOrder:
+def request_extension(
+    *, order: WorkOrder, actor: User, days: int, reason: str, **along: Unpack[Along]
+) -> WorkOrder:
     """Ask for more working days (申请延期); one pending request at a time."""
     reason = clean_text(reason, "reason")
     if not isinstance(days, int) or not 1 <= days <= 60:
@@ -610,6 +767,7 @@ def request_extension(*, order: WorkOrder, actor: User, days: int, reason: str) 
         note=reason,
         change=change,
         guard=lambda o: _("已有待审批的延期申请") if o.extension_requested_days else None,
+        **along,
     )
 
 
@@ -617,7 +775,9 @@ def _pending_extension(o: WorkOrder) -> str | None:
     return None if o.extension_requested_days else _("没有待审批的延期申请")
 
 
-def approve_extension(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+def approve_extension(
+    *, order: WorkOrder, actor: User, note: str = "", **along: Unpack[Along]
+) -> WorkOrder:
     """Grant the pending extension (同意延期): the finish deadline moves by the requested working
     days; the original deadline stays, and a stage reply is still due by it."""
 
@@ -637,10 +797,13 @@ def approve_extension(*, order: WorkOrder, actor: User, note: str = "") -> WorkO
         guard=_pending_extension,
         change=change,
         note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
-def deny_extension(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+def deny_extension(
+    *, order: WorkOrder, actor: User, reason: str, **along: Unpack[Along]
+) -> WorkOrder:
     """Refuse the pending extension (驳回延期); the deadline stays."""
 
     def change(o, now):
@@ -654,15 +817,18 @@ def deny_extension(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
         guard=_pending_extension,
         change=change,
         note=clean_text(reason, "reason"),
+        **along,
     )
 
 
-def stage_reply(*, order: WorkOrder, actor: User, text: str) -> WorkOrder:
+def stage_reply(*, order: WorkOrder, actor: User, text: str, **along: Unpack[Along]) -> WorkOrder:
     """Report progress (阶段性回复); it answers the original finish deadline of an extended order."""
-    return _act(order, actor, Action.STAGE_REPLY, note=clean_text(text, "text"))
+    return _act(order, actor, Action.STAGE_REPLY, note=clean_text(text, "text"), **along)
 
 
-def reply_order(*, order: WorkOrder, actor: User, result: str, solved: bool) -> WorkOrder:
+def reply_order(
+    *, order: WorkOrder, actor: User, result: str, solved: bool, **along: Unpack[Along]
+) -> WorkOrder:
     """The unit replies with the result (回复): what was done and whether the problem is solved."""
     result = clean_text(result, "result")
 
@@ -670,10 +836,12 @@ def reply_order(*, order: WorkOrder, actor: User, result: str, solved: bool) -> 
         o.answer, o.replied_at = result, now
         return {"solved": bool(solved)}
 
-    return _act(order, actor, Action.REPLY, change=change, note=result)
+    return _act(order, actor, Action.REPLY, change=change, note=result, **along)
 
 
-def approve_reply(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder:
+def approve_reply(
+    *, order: WorkOrder, actor: User, note: str = "", **along: Unpack[Along]
+) -> WorkOrder:
     """The centre accepts the reply (回复审核通过); the return visit becomes due."""
 
     def change(o, now):
@@ -687,23 +855,34 @@ def approve_reply(*, order: WorkOrder, actor: User, note: str = "") -> WorkOrder
         Action.APPROVE_REPLY,
         change=change,
         note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
-def reject_reply(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+def reject_reply(
+    *, order: WorkOrder, actor: User, reason: str, **along: Unpack[Along]
+) -> WorkOrder:
     """The centre sends the reply back (回复退回); the finish deadline does not change."""
 
     def change(o, now):
         o.replied_at = None
 
-    return _act(order, actor, Action.REJECT_REPLY, change=change, note=clean_text(reason, "reason"))
+    return _act(
+        order, actor, Action.REJECT_REPLY, change=change, note=clean_text(reason, "reason"), **along
+    )
 
 
 # --- visit, reopen, close --------------------------------------------------------------------------
 
 
 def visit_order(
-    *, order: WorkOrder, actor: User | None, resolved: bool, satisfaction: str, note: str = ""
+    *,
+    order: WorkOrder,
+    actor: User | None,
+    resolved: bool,
+    satisfaction: str,
+    note: str = "",
+    **along: Unpack[Along],
 ) -> WorkOrder:
     """Record the return visit (回访): resolved yes/no and 满意/基本满意/不满意; the order closes.
     ``actor`` None is the citizen rating through the survey link. An unsatisfied citizen's order
@@ -721,10 +900,13 @@ def visit_order(
         default_role=Role.CITIZEN,
         change=change,
         note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
-def reopen_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+def reopen_order(
+    *, order: WorkOrder, actor: User, reason: str, **along: Unpack[Along]
+) -> WorkOrder:
     """Send the order back to the same unit for a second handling (重办), with the reopen
     deadline; a closed order only within the reopen window, and only if a unit handled it."""
     reason = clean_text(reason, "reason")
@@ -746,20 +928,22 @@ def reopen_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
         _start_round(o, now, payload, reopened=True)
         return payload
 
-    return _act(order, actor, Action.REOPEN, guard=guard, change=change, note=reason)
+    return _act(order, actor, Action.REOPEN, guard=guard, change=change, note=reason, **along)
 
 
-def close_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+def close_order(*, order: WorkOrder, actor: User, reason: str, **along: Unpack[Along]) -> WorkOrder:
     """Close without a visit (结案), with the reason recorded (visit declined, unreachable, …)."""
     reason = clean_text(reason, "reason", max_length=200)
 
     def change(o, now):
         o.close_reason, o.closed_at = reason, now
 
-    return _act(order, actor, Action.CLOSE, change=change, note=reason)
+    return _act(order, actor, Action.CLOSE, change=change, note=reason, **along)
 
 
-def merge_order(*, order: WorkOrder, actor: User, master: WorkOrder, note: str = "") -> WorkOrder:
+def merge_order(
+    *, order: WorkOrder, actor: User, master: WorkOrder, note: str = "", **along: Unpack[Along]
+) -> WorkOrder:
     """Merge a duplicate into its master order (并单); the master must be another open order
     that is not itself merged."""
 
@@ -786,23 +970,28 @@ def merge_order(*, order: WorkOrder, actor: User, master: WorkOrder, note: str =
         guard=guard,
         change=change,
         note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
-def cancel_order(*, order: WorkOrder, actor: User, reason: str) -> WorkOrder:
+def cancel_order(
+    *, order: WorkOrder, actor: User, reason: str, **along: Unpack[Along]
+) -> WorkOrder:
     """Void an invalid order (作废: test call, harassment, no content) with a reason."""
     reason = clean_text(reason, "reason", max_length=200)
 
     def change(o, now):
         o.close_reason, o.closed_at = reason, now
 
-    return _act(order, actor, Action.CANCEL, change=change, note=reason)
+    return _act(order, actor, Action.CANCEL, change=change, note=reason, **along)
 
 
 # --- supervision ---------------------------------------------------------------------------------
 
 
-def urge_order(*, order: WorkOrder, actor: User | None, note: str = "") -> WorkOrder:
+def urge_order(
+    *, order: WorkOrder, actor: User | None, note: str = "", **along: Unpack[Along]
+) -> WorkOrder:
     """Urge the unit (催办). ``actor`` None is the system urging an overdue order, which it does
     once per missed deadline."""
 
@@ -827,21 +1016,24 @@ def urge_order(*, order: WorkOrder, actor: User | None, note: str = "") -> WorkO
         change=change,
         note=clean_text(note, "note", required=False)
         or ("系统自动催办：已超时" if actor is None else ""),
+        **along,
     )
 
 
-def supervise_order(*, order: WorkOrder, actor: User | None, instructions: str) -> WorkOrder:
+def supervise_order(
+    *, order: WorkOrder, actor: User | None, instructions: str, **along: Unpack[Along]
+) -> WorkOrder:
     """Put the order under supervision (督办) with the supervisor's instructions."""
     instructions = clean_text(instructions, "instructions")
 
     def change(o, now):
         o.supervised, o.supervision_note = True, instructions
 
-    return _act(order, actor, Action.SUPERVISE, change=change, note=instructions)
+    return _act(order, actor, Action.SUPERVISE, change=change, note=instructions, **along)
 
 
 def convert_to_case(
-    *, order: WorkOrder, actor: User, case_number: str, note: str = ""
+    *, order: WorkOrder, actor: User, case_number: str, note: str = "", **along: Unpack[Along]
 ) -> WorkOrder:
     """Turn the complaint into an enforcement case (诉转案); only an enforcement unit can."""
     case_number = clean_text(case_number, "case_number", max_length=50)
@@ -860,55 +1052,46 @@ def convert_to_case(
         guard=guard,
         change=change,
         note=clean_text(note, "note", required=False),
+        **along,
     )
 
 
-def assist_order(*, order: WorkOrder, actor: User, opinion: str) -> WorkOrder:
+def assist_order(
+    *, order: WorkOrder, actor: User, opinion: str, **along: Unpack[Along]
+) -> WorkOrder:
     """A co-handling unit contributes its part (协办意见), visible to the responsible unit."""
-    return _act(order, actor, Action.ASSIST, note=clean_text(opinion, "opinion"))
+    return _act(order, actor, Action.ASSIST, note=clean_text(opinion, "opinion"), **along)
 
 
 # --- attachments -----------------------------------------------------------------------------------
 
 
-def attach_files(*, order: WorkOrder, actor: User | None, files) -> list[Attachment]:
-    """Add photos or documents to an order (``actor`` None: the citizen with the request).
+def attach_files(
+    *,
+    order: WorkOrder,
+    actor: User,
+    files: Sequence[UploadedFile],
+    note: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """Add photos or documents to an open order on their own (上传附件): anyone on the staff who
+    may see the order. Each a JPEG, PNG or PDF (by content, not name) of at most
+    ``attachments.MAX_BYTES``, at most ``attachments.MAX_FILES`` at a time; one bad file refuses
+    them all. Files that come with another action (a reply, a request) go with that action."""
 
-    At most ``attachments.MAX_FILES`` at a time, each a JPEG, PNG or PDF (by content, not name)
-    of at most ``MAX_BYTES``; one bad file refuses them all. Only someone who may see the order
-    may add to it.
-    """
-    files = list(files)
-    if len(files) > attachments.MAX_FILES:
-        raise InvalidInput(
-            {"attachments": _("一次最多上传 %(count)s 个文件") % {"count": attachments.MAX_FILES}}
-        )
-    if actor is not None and not can_see(actor, order):
-        raise PermissionDenied(
-            order=order.number,
-            action=_("上传附件"),
-            status=str(Status(order.status).label),
-            reason=_("该工单不在本单位的可见范围内"),
-        )
-    checked = []
-    for f in files:
-        head = f.read(16)
-        f.seek(0)
-        checked.append((f, attachments.check_upload(f.name, f.size, head)))
-    now = clock.now()
-    with transaction.atomic():
-        return [
-            Attachment.objects.create(
-                order=order,
-                file=f,
-                name=f.name[:200],
-                content_type=kind,
-                size=f.size,
-                uploaded_at=now,
-                uploaded_by=actor,
-            )
-            for f, kind in checked
-        ]
+    def change(o: WorkOrder, now: datetime) -> None:
+        if not files:  # said after who may attach, so that nobody learns more than a refusal
+            raise InvalidInput({"attachments": _("请选择要上传的文件")})
+
+    return _act(
+        order,
+        actor,
+        Action.ATTACH,
+        change=change,
+        note=clean_text(note, "note", required=False),
+        expected_version=expected_version,
+        files=files,
+    )
 
 
 # --- the worker's sweep ----------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class Action(models.TextChoices):
     SUPERVISE = "supervise", _("督办")
     CONVERT_TO_CASE = "convert_to_case", _("诉转案")
     ASSIST = "assist", _("协办意见")
+    ATTACH = "attach", _("上传附件")
 
 
 class Reach(StrEnum):
@@ -91,6 +92,7 @@ def _t(action, sources, roles, target, reach=Reach.VISIBLE) -> Transition:
 S, R, A = Status, Role, Action
 _UNIT_STAFF = (R.HANDLER, R.LEAD)
 _CENTRE_JUDGES = (R.DISPATCHER, R.SUPERVISOR)
+_WORKING_STAFF = (R.OPERATOR, R.DISPATCHER, R.HANDLER, R.LEAD, R.VISITOR, R.SUPERVISOR)
 
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
@@ -133,6 +135,8 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.SUPERVISE, OPEN, [R.SUPERVISOR, R.SYSTEM], None),
         _t(A.CONVERT_TO_CASE, [S.ACCEPTED], [R.HANDLER], None, Reach.HANDLING),
         _t(A.ASSIST, [S.ACCEPTED], [R.HANDLER], None, Reach.CO_UNIT),
+        # Photos or documents on their own, by anyone working on an order they can see.
+        _t(A.ATTACH, OPEN, _WORKING_STAFF, None),
     ]
 }
 assert set(TRANSITIONS) == set(Action), "every action has exactly one row"

@@ -2,7 +2,6 @@
 sent after the reply. Public pages: every form is rate-limited per client address."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -13,7 +12,6 @@ from hotline.notifications.links import survey_number
 from hotline.orders import services
 from hotline.orders.models import Channel, WorkOrder
 from hotline.orders.workflow import Status
-from hotline.triage.services import register_with_suggestions
 
 from .forms import RateForm, SubmitForm, TrackForm
 from .selectors import order_for_citizen, public_steps
@@ -46,19 +44,17 @@ def submit(request):
         if form.is_valid() and not form.cleaned_data["website"]:
             data = form.cleaned_data
             try:
-                with transaction.atomic():  # the request and its photo, or neither
-                    order = register_with_suggestions(
-                        actor=None,
-                        channel=Channel.WEB,
-                        text=data["text"],
-                        address=data["address"],
-                        order_type=data["order_type"],
-                        caller_name=data["caller_name"],
-                        caller_phone=data["caller_phone"],
-                        confidential=data["confidential"],
-                    )
-                    if data["photo"]:
-                        services.attach_files(order=order, actor=None, files=[data["photo"]])
+                order = services.register_order(
+                    actor=None,
+                    channel=Channel.WEB,
+                    text=data["text"],
+                    address=data["address"],
+                    order_type=data["order_type"],
+                    caller_name=data["caller_name"],
+                    caller_phone=data["caller_phone"],
+                    confidential=data["confidential"],
+                    files=[data["photo"]] if data["photo"] else [],
+                )
             except InvalidInput as error:
                 _form_errors(form, error)
             else:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from hotline.catalog.choices import OrderType, Urgency
 
-from .model import Example
+from .classifier import Example
 from .phrases import CONSULTATIONS, PHRASES, URGENT
 from .variants import to_traditional
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from .model import normalise
+from .classifier import normalise
 
 _PUNCTUATION = set("，。！？、；：,.!?;:（）()【】[]“”\"'《》<> 　")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from .model import Guess
+from .classifier import Guess
 
 
 @dataclass

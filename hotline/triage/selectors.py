@@ -16,46 +16,39 @@ from hotline.core.cache import cached
 from hotline.core.errors import InvalidInput
 from hotline.knowledge.selectors import best_matches_each
 from hotline.orders.models import WorkOrder
+from hotline.orders.suggestions import Request
 from hotline.orders.validation import clean_phone
 from hotline.orders.workflow import Status
 from hotline.org.areas import ResolvedArea
 from hotline.org.selectors import active_unit, area_index
 
 from . import duplicates as dup
-from .model import TriageModel
+from .classifier import TriageModel
 from .models import ModelVersion
 
 log = logging.getLogger(__name__)
 _loaded: tuple[int, TriageModel] | None = None
 
 
-def current_model() -> tuple[int, TriageModel]:
-    """(version, model) of the newest active model. The version in force is looked up at most
-    once a minute per process, and a new one is loaded when it changes; with no model at all,
-    the cold-start model is trained from the generated corpus first (a few seconds)."""
+def current_model() -> tuple[int, TriageModel] | None:
+    """(version, model) of the newest active model, or None when there is none yet (a reader
+    never trains: ``services.ensure_model`` does, at the worker's start and from the commands).
+    The version in force is looked up at most once a minute per process, and a new one is loaded
+    when it changes."""
     global _loaded
     version = cached(
         "triage.version",
         lambda: ModelVersion.objects.filter(active=True).values_list("pk", flat=True).first(),
     )
-    if _loaded is not None and _loaded[0] == version:
-        return _loaded
-    if version is not None:
+    if version is None:
+        return None
+    if _loaded is None or _loaded[0] != version:
+        blob = bytes(ModelVersion.objects.get(pk=version).blob)
         try:
-            _loaded = (
-                version,
-                TriageModel.from_bytes(bytes(ModelVersion.objects.get(pk=version).blob)),
-            )
-            return _loaded
+            _loaded = (version, TriageModel.from_bytes(blob))
         except ValueError:
-            log.warning(
-                "triage model v%s was stored in an older format: training a new one", version
-            )
-    from .services import train_from_corpus
-
-    log.info("no triage model yet: training the cold-start model from the generated corpus")
-    fresh = train_from_corpus()
-    _loaded = (fresh.pk, TriageModel.from_bytes(bytes(fresh.blob)))
+            log.warning("triage model v%s was stored in an older format: train a new one", version)
+            return None
     return _loaded
 
 
@@ -72,47 +65,48 @@ def suggest(text: str, address: str = "", *, phone: str = "", at: datetime | Non
     return suggest_each([Request(text, address, phone)], at=at)[0]
 
 
-class Request(NamedTuple):
-    text: str
-    address: str = ""
-    phone: str = ""
-
-
 def suggest_each(requests: list[Request], *, at: datetime | None = None) -> list[dict]:
-    """``suggest`` for several requests: the model and the knowledge index read them in one pass."""
-    version, model = current_model()
-    predictions = model.predict([r.text for r in requests])
-    articles = best_matches_each([r.text for r in requests], limit=3)
-    names, index = _names(), area_index()
+    """``suggest`` for several requests: the model and the knowledge index read them in one pass.
+    With no model in use yet, the suggestions hold only the duplicates and the articles."""
+    in_use = current_model()
+    texts = [r.text for r in requests]
+    predictions = in_use[1].predict(texts) if in_use else [None] * len(requests)
+    articles = best_matches_each(texts, limit=3)
+    index = area_index()
     suggestions = []
     for request, prediction, matches in zip(requests, predictions, articles, strict=True):
         area = index.resolve(request.address) if request.address else ResolvedArea()
-        category = prediction.category
         duplicates = probable_duplicates(
             text=request.text, area=area, address=request.address, phone=request.phone, at=at
         )
-        suggestions.append(
-            {
-                "model": version,
-                "category": {
-                    "code": category.label,
-                    "name": names.get(category.label, ""),
-                    "confidence": category.confidence,
-                    "top3": [
-                        {"code": c, "name": names.get(c, ""), "confidence": p}
-                        for c, p in category.top
-                    ],
-                },
-                "order_type": _choice(prediction.order_type, OrderType),
-                "urgency": _choice(prediction.urgency, Urgency),
-                "unit": _unit(model, category.label, area),
-                "duplicates": [
-                    {"number": o.number, "score": s, "status": o.status} for o, s in duplicates
-                ],
-                "articles": [m._asdict() for m in matches],
-            }
-        )
+        suggestion = {
+            "model": in_use[0] if in_use else None,
+            "duplicates": [
+                {"number": o.number, "score": s, "status": o.status} for o, s in duplicates
+            ],
+            "articles": [m._asdict() for m in matches],
+        }
+        if in_use and prediction:
+            suggestion |= _predicted(in_use[1], prediction, area)
+        suggestions.append(suggestion)
     return suggestions
+
+
+def _predicted(model: TriageModel, prediction, area: ResolvedArea) -> dict:
+    names, category = _names(), prediction.category
+    return {
+        "category": {
+            "code": category.label,
+            "name": names.get(category.label, ""),
+            "confidence": category.confidence,
+            "top3": [
+                {"code": c, "name": names.get(c, ""), "confidence": p} for c, p in category.top
+            ],
+        },
+        "order_type": _choice(prediction.order_type, OrderType),
+        "urgency": _choice(prediction.urgency, Urgency),
+        "unit": _unit(model, category.label, area),
+    }
 
 
 def _choice(guess, choices) -> dict:

@@ -1,24 +1,23 @@
-"""Training triage models, and registering an order with the suggestions beside it."""
+"""Training triage models: from the generated corpus (the cold start) or the centre's history.
+
+The only writers of models: reading (``selectors``) never trains."""
 
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
-from django.db import transaction
-
 from hotline.catalog.selectors import category_by_code, responsible_unit
 from hotline.core.cache import forget
 from hotline.core.errors import InvalidInput
-from hotline.orders import services as orders
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
 from hotline.org.areas import ResolvedArea
-from hotline.org.models import User
 
 from . import corpus
+from .classifier import Example, TriageModel, train
 from .evaluation import evaluate
-from .model import Example, train
 from .models import ModelVersion
+from .selectors import current_model
 
 Progress = Callable[[str], None]
 _QUIET: Progress = lambda _: None  # noqa: E731
@@ -34,6 +33,19 @@ _SETTLED = [
 ]
 # A learnt routing needs this many orders and this share of them to override the catalogue.
 _MIN_ROUTED, _MIN_SHARE = 5, 0.6
+
+
+def ensure_model(
+    *, per_category: int = 400, progress: Progress = _QUIET
+) -> tuple[int, TriageModel]:
+    """(version, model) in use, training the cold-start model from the corpus first when there is
+    none (a few seconds): at the worker's start, and before a command classifies."""
+    if (in_use := current_model()) is None:
+        progress("no triage model yet: training the cold-start model from the generated corpus")
+        train_from_corpus(per_category=per_category, progress=progress)
+        if (in_use := current_model()) is None:
+            raise RuntimeError("the triage model just trained cannot be loaded")
+    return in_use
 
 
 def train_from_corpus(*, per_category: int = 400, progress: Progress = _QUIET) -> ModelVersion:
@@ -123,95 +135,3 @@ def _store(model, source: str, examples: int, metrics: dict) -> ModelVersion:
     )
     forget("triage.")
     return version
-
-
-def register_with_suggestions(
-    *,
-    actor: User | None,
-    text: str,
-    address: str = "",
-    category_code: str = "",
-    order_type: str = "",
-    urgency: str = "",
-    **fields,
-) -> WorkOrder:
-    """Register an order (``orders.services.register_order``) with the triage suggestions stored
-    beside what was chosen, so that how often each suggestion is taken can be measured.
-
-    What the operator chose always wins. A request that reaches the centre without an operator
-    (portal, apps, Open311) takes the suggested type and urgency, and the suggested category when
-    the model is confident; the dispatcher reviews it either way.
-    """
-    from .selectors import suggest  # the selectors load models, which needs the apps ready
-
-    suggestion = suggest(text, address, phone=fields.get("caller_phone", ""))
-    return _register(
-        actor,
-        suggestion,
-        text=text,
-        address=address,
-        category_code=category_code,
-        order_type=order_type,
-        urgency=urgency,
-        **fields,
-    )
-
-
-MAX_BATCH = 100
-
-
-def register_batch(*, actor: User | None, requests: list[dict]) -> list[WorkOrder]:
-    """Register several orders at once (批量登记: what another platform or a branch centre
-    forwards), each exactly as ``register_with_suggestions`` would, in one transaction: all are
-    registered, or, when any one is refused, none is, and the refusal names the request by its
-    position (``orders.3.address``). At most ``MAX_BATCH`` at a time."""
-    from .selectors import Request, suggest_each
-
-    if not 1 <= len(requests) <= MAX_BATCH:
-        raise InvalidInput(
-            {"orders": f"一次登记 1 至 {MAX_BATCH} 个工单，而不是 {len(requests)} 个"}
-        )
-    suggestions = suggest_each(
-        [
-            Request(r.get("text", ""), r.get("address", ""), r.get("caller_phone", ""))
-            for r in requests
-        ]
-    )
-    registered = []
-    with transaction.atomic():
-        for i, (request, suggestion) in enumerate(zip(requests, suggestions, strict=True)):
-            try:
-                registered.append(_register(actor, suggestion, **request))
-            except InvalidInput as refused:
-                raise InvalidInput(
-                    {f"orders.{i}.{field}": message for field, message in refused.errors.items()}
-                ) from None
-    return registered
-
-
-def _register(
-    actor: User | None,
-    suggestion: dict,
-    *,
-    text: str,
-    address: str = "",
-    category_code: str = "",
-    order_type: str = "",
-    urgency: str = "",
-    **fields,
-) -> WorkOrder:
-    if actor is None:
-        order_type = order_type or suggestion["order_type"]["value"]
-        urgency = urgency or suggestion["urgency"]["value"]
-        if not category_code and suggestion["category"]["confidence"] >= 0.8:
-            category_code = suggestion["category"]["code"]
-    return orders.register_order(
-        actor=actor,
-        text=text,
-        address=address,
-        category_code=category_code,
-        order_type=order_type or "help",
-        urgency=urgency or "normal",
-        suggestions=suggestion,
-        **fields,
-    )

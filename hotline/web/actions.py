@@ -7,15 +7,15 @@ This module only turns that table into form fields and form posts into its typed
 
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from hotline.api.orders import ACTIONS
-from hotline.orders import services
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Action
 from hotline.org.models import Unit, User
@@ -147,14 +147,20 @@ def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, st
 
 
 # Actions whose form also takes photos or documents (the result of the work, shown to the centre).
-WITH_FILES = {Action.REPLY, Action.STAGE_REPLY, Action.RECORD_CONTACT}
+WITH_FILES = {Action.REPLY, Action.STAGE_REPLY, Action.RECORD_CONTACT, Action.ATTACH}
 
 
-def run(action: Action, order: WorkOrder, user: User, body: dict, files=()) -> WorkOrder:
-    """Take the action and keep its files, both or neither."""
+def run(
+    action: Action,
+    order: WorkOrder,
+    user: User,
+    body: dict,
+    *,
+    expected_version: int,
+    files: Sequence[UploadedFile] = (),
+) -> WorkOrder:
+    """Take the action through its service, with the version the page showed and its files."""
     _, arguments, service = ACTIONS[action]
-    with transaction.atomic():
-        order = service(order=order, actor=user, **arguments(body))
-        if files:
-            services.attach_files(order=order, actor=user, files=files)
-    return order
+    return service(
+        order=order, actor=user, expected_version=expected_version, files=files, **arguments(body)
+    )

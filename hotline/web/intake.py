@@ -5,7 +5,6 @@ import re
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -19,7 +18,6 @@ from hotline.orders.models import Channel
 from hotline.orders.selectors import caller_history
 from hotline.org.permissions import Capability, requires
 from hotline.triage.selectors import repeat_calls, suggest
-from hotline.triage.services import register_with_suggestions
 
 
 class IntakeForm(forms.Form):
@@ -60,16 +58,12 @@ def intake(request):
         data = form.cleaned_data
         answer, article = data.pop("answer").strip(), data.pop("article")
         try:
-            with transaction.atomic():  # answered on the spot: registered and answered, or neither
-                order = register_with_suggestions(actor=request.user, **data)
-                if request.POST.get("answer_now"):
-                    order = orders.answer_on_the_spot(
-                        order=order,
-                        actor=request.user,
-                        answer=answer,
-                        article=str(article or ""),
-                        category_code=data["category_code"] or None,
-                    )
+            if request.POST.get("answer_now"):
+                order = orders.register_and_answer(
+                    actor=request.user, answer=answer, article=str(article or ""), **data
+                )
+            else:
+                order = orders.register_order(actor=request.user, **data)
         except InvalidInput as error:
             for field, message in error.errors.items():
                 form.add_error(field if field in form.fields else None, message)

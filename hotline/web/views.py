@@ -176,16 +176,14 @@ def order_action(request, number: str, action: str):
     body, errors = actions.parse(action, request.POST, version)
     if errors:
         return _detail_page(request, order, failed=action, errors=errors, status=422)
-    if version != order.version:
-        errors = {"": _("工单已被他人更新，请查看最新情况后重试")}
-        return _detail_page(request, order, failed=action, errors=errors, status=409)
     try:
         actions.run(
             action,
             order,
             request.user,
             body,
-            request.FILES.getlist("attachments") if action in actions.WITH_FILES else (),
+            expected_version=version,
+            files=request.FILES.getlist("attachments") if action in actions.WITH_FILES else (),
         )
     except InvalidInput as error:
         return _detail_page(request, order, failed=action, errors=error.errors, status=422)

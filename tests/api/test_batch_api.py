@@ -4,7 +4,7 @@ import pytest
 
 from hotline.api.services import create_token
 from hotline.orders.models import Event, WorkOrder
-from hotline.triage.services import MAX_BATCH
+from hotline.orders.services import MAX_BATCH
 
 pytestmark = pytest.mark.usefixtures("model_in_use")
 SEWER = "小区门口的下水道堵了好几天，污水都漫到路上了"

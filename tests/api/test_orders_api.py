@@ -215,3 +215,60 @@ def test_a_moment_with_an_offset_no_time_zone_has_is_a_422(client, city):
         "/api/v1/orders", {"until": "2026-11-16T11:22:46+19:14"}, **auth(city.dispatcher)
     )
     assert response.status_code == 422 and "until" in response.json()["errors"]
+
+
+# --- attachments and stale copies ------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+
+
+@pytest.fixture
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def upload(client, order, user, *files, **fields):
+    return client.post(
+        f"/api/v1/orders/{order.number}/attach", {"files": list(files), **fields}, **auth(user)
+    )
+
+
+@pytest.mark.usefixtures("_media")
+def test_files_are_uploaded_through_the_api_and_named_in_the_timeline(client, city):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    order = factories.order_in(Status.ACCEPTED, city)
+    response = upload(
+        client, order, city.handler(), SimpleUploadedFile("现场.png", PNG), note="现场照片"
+    )
+    assert response.status_code == 200, response.content
+    last = response.json()["timeline"][-1]
+    assert (last["action"], last["note"]) == ("attach", "现场照片")
+    assert [a["name"] for a in last["payload"]["attachments"]] == ["现场.png"]
+    assert order.attachments.count() == 1
+
+
+@pytest.mark.usefixtures("_media")
+def test_an_upload_that_is_not_an_image_or_pdf_is_a_422_and_nothing_is_kept(client, city):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    order = factories.order_in(Status.ACCEPTED, city)
+    response = upload(client, order, city.handler(), SimpleUploadedFile("a.png", b"<html>"))
+    assert response.status_code == 422 and "attachments" in response.json()["errors"]
+    assert not order.attachments.exists()
+    assert WorkOrder.objects.get(pk=order.pk).version == order.version
+
+
+def test_the_page_and_the_api_refuse_a_stale_copy_with_the_same_reason(client, city):
+    order = factories.order_in(Status.DISPATCHED, city)
+    api = post(
+        client,
+        f"/orders/{order.number}/accept",
+        {"version": order.version - 1},
+        auth(city.handler()),
+    )
+    client.force_login(city.handler())
+    page = client.post(f"/orders/{order.number}/accept/", {"version": order.version - 1})
+    reason = api.json()["reason"]
+    assert api.status_code == page.status_code == 409
+    assert "工单已被他人更新" in reason and reason in page.content.decode()

@@ -34,7 +34,7 @@ HOTLINE = str(Path(sys.executable).with_name("hotline"))
 # first request), the test city, and the name of its operator, printed last.
 SETUP = """
 from hotline.triage import corpus
-from hotline.triage.model import train
+from hotline.triage.classifier import train
 from hotline.triage.models import ModelVersion
 from tests.factories import city
 

@@ -7,6 +7,8 @@ refused action must leave untouched.
 
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from hotline.orders import services
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.workflow import Action
@@ -15,6 +17,7 @@ from hotline.org.roles import Role
 from tests.factories import City
 
 A = Action
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 
 # The people of the matrix; SYSTEM stands for actor=None where a service takes it.
 ROLES = [
@@ -104,6 +107,9 @@ CALLS = {
         order=o, actor=a, case_number="ZF-2026-001"
     ),
     A.ASSIST: lambda s, o, a: services.assist_order(order=o, actor=a, opinion="已安排协助清运"),
+    A.ATTACH: lambda s, o, a: services.attach_files(
+        order=o, actor=a, files=[SimpleUploadedFile("现场.png", PNG, "image/png")]
+    ),
 }
 assert set(CALLS) == set(Action) - {A.REGISTER}, "every action on an existing order has a call"
 

@@ -88,6 +88,12 @@ MATRIX: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
     "supervise": (OPEN_STATES, ("supervisor", "system"), None),
     "convert_to_case": (("accepted",), ("handler",), None),
     "assist": (("accepted",), ("handler",), None),
+    # Beyond the reference table: photos or documents on their own, by anyone working on it.
+    "attach": (
+        OPEN_STATES,
+        ("operator", "dispatcher", "handler", "lead", "visitor", "supervisor"),
+        None,
+    ),
 }
 
 # The 中文 column of the actions table (the two extension rulings share 延期审批 there).
@@ -117,6 +123,7 @@ ACTION_LABELS = {
     "supervise": "督办",
     "convert_to_case": "诉转案",
     "assist": "协办意见",
+    "attach": "上传附件",
 }
 
 
@@ -263,6 +270,7 @@ def test_a_handler_of_an_accepted_order_sees_the_handling_actions_in_table_order
         Action.REPLY,
         Action.CONVERT_TO_CASE,
         Action.ASSIST,
+        Action.ATTACH,
     ]
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hotline.triage.model import Example, TriageModel, normalise, train
+from hotline.triage.classifier import Example, TriageModel, normalise, train
 
 
 def test_normalising_folds_traditional_characters_width_case_and_digits():

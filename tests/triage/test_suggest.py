@@ -35,19 +35,34 @@ def test_a_local_problem_without_an_address_has_no_unit_yet(city, model_in_use):
     assert selectors.suggest("门口垃圾好几天没人清运，垃圾桶都满了")["unit"] is None
 
 
-def test_with_no_model_at_all_the_cold_start_model_is_trained_and_stored(
+def test_with_no_model_at_all_a_suggestion_trains_nothing_and_writes_nothing(city):
+    selectors._loaded = None
+    s = selectors.suggest("门口垃圾好几天没人清运，垃圾桶都满了", "东城1路11小区")
+    assert not ModelVersion.objects.exists()
+    assert s["model"] is None and "category" not in s and s["duplicates"] == []
+
+
+def test_a_citizens_request_with_no_model_is_registered_with_the_defaults(city):
+    selectors._loaded = None
+    order = orders.register_order(actor=None, channel="web", text="门口垃圾好几天没人清运")
+    assert (order.order_type, order.urgency, order.category) == ("help", "normal", None)
+    assert not ModelVersion.objects.exists()
+
+
+def test_ensure_model_trains_and_stores_the_cold_start_model_when_there_is_none(
     db, monkeypatch, small_model
 ):
     selectors._loaded = None
     monkeypatch.setattr(
         "hotline.triage.services.train", lambda examples, progress=None: small_model
     )
-    version, model = selectors.current_model()
+    version, model = services.ensure_model()
     assert ModelVersion.objects.get(pk=version).source == ModelVersion.Source.CORPUS
     assert (
         model.predict(["路灯坏了"])[0].category.label
         == small_model.predict(["路灯坏了"])[0].category.label
     )
+    assert services.ensure_model()[0] == version  # the second time, the one in use
 
 
 def test_a_newly_trained_model_is_used_without_a_restart(city, model_in_use, small_model):
@@ -70,7 +85,7 @@ def test_a_deactivated_model_is_no_longer_used(city, model_in_use, small_model):
 
 
 def test_registering_stores_the_suggestions_beside_the_operators_choice(city, model_in_use):
-    order = services.register_with_suggestions(
+    order = orders.register_order(
         actor=city.operator,
         text="小区门口的下水道堵了好几天，污水都漫到路上了",
         address="东城1路11小区",
@@ -84,7 +99,7 @@ def test_registering_stores_the_suggestions_beside_the_operators_choice(city, mo
 
 
 def test_a_citizens_request_takes_the_suggested_type_and_urgency(city, model_in_use):
-    order = services.register_with_suggestions(
+    order = orders.register_order(
         actor=None,
         channel="web",
         text="楼道里燃气味特别浓，怀疑燃气泄漏了",
@@ -98,13 +113,13 @@ def test_the_acceptance_rate_compares_the_suggestion_with_the_category_finally_s
     city, model_in_use
 ):
     start = clock.now() - timedelta(minutes=1)
-    kept = services.register_with_suggestions(
+    kept = orders.register_order(
         actor=city.operator,
         text="下水道堵了，污水漫到路上",
         address="东城1路",
         category_code="03.04",
     )
-    changed = services.register_with_suggestions(
+    changed = orders.register_order(
         actor=city.operator, text="下水道又堵了，污水横流", address="东城1路"
     )
     orders.dispatch_order(order=changed, actor=city.dispatcher, category_code="03.05")

@@ -12,6 +12,7 @@ from hotline.demo.city import CITY, DISTRICTS, PASSWORD, logins, set_up_city
 from hotline.demo.history import History
 from hotline.orders.models import WorkOrder
 from hotline.org.models import Unit
+from hotline.triage.services import ensure_model
 
 
 class Command(BaseCommand):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             )
         else:
             self._build(orders, days, seed)
+        ensure_model(progress=self._say)  # the intake page's suggestions need a model
         self._print_logins()
         if not no_serve:
             self._say(f"Serving on http://{addr}/ (Ctrl-C stops)")

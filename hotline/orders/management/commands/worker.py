@@ -7,12 +7,14 @@ from hotline.core.errors import InvalidInput
 from hotline.notifications.services import deliver_due
 from hotline.operations.services import daily_retention, retention_days
 from hotline.orders.services import sweep_overdue
+from hotline.triage.services import ensure_model
 
 
 class Command(BaseCommand):
     help = (
         "Urge overdue orders, escalate them to supervision (催办、督办), deliver notifications and "
-        "keep the statistics rollup current; once a day, anonymise the finished orders past the retention "
+        "keep the statistics rollup current (training the cold-start triage model first when there "
+        "is none); once a day, anonymise the finished orders past the retention "
         "period (HOTLINE_RETENTION_DAYS). "
         "Safe to run several at once."
     )
@@ -31,6 +33,8 @@ class Command(BaseCommand):
             retention_days()  # a wrong period stops the worker now, not on its first daily run
         except InvalidInput as error:
             raise CommandError(error.message) from None
+        # Suggestions at intake need a model; reading never trains one, so the worker does.
+        ensure_model(progress=lambda step: self.stderr.write(step))
         while True:
             total = (
                 _drain(lambda: sweep_overdue(limit=batch), batch)

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from hotline.catalog.models import Category
 from hotline.triage import services
 from hotline.triage.evaluation import evaluate, format_report
-from hotline.triage.selectors import current_model, suggest
+from hotline.triage.selectors import suggest
 
 
 class Command(BaseCommand):
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         )
 
     def _classify(self, **options):
-        current_model()  # train the cold-start model, if needed, before the first line
+        services.ensure_model(progress=self._say)  # before the first line, not during it
         for number, line in enumerate(sys.stdin, 1):
             if not line.strip():
                 continue
@@ -106,7 +106,7 @@ class Command(BaseCommand):
                 if bad
                 else f"{file} is empty"
             )
-        _, model = current_model()
+        _, model = services.ensure_model(progress=self._say)
         predictions = model.predict([r["text"] for r in rows])
         names = dict(Category.objects.values_list("code", "name"))
         self.stdout.write(
