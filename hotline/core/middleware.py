@@ -1,10 +1,10 @@
 import functools
-import json
 import sys
+from collections.abc import Callable
 
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template import Context, Template
 from django.utils.translation import gettext as _
 
@@ -69,17 +69,25 @@ def _page() -> Template:
     )
 
 
-def machine_error(request, status: int, code: str, message: str) -> HttpResponse | None:
-    """An error as the machines' interfaces answer it, chosen by the address: JSON ``{code,
-    message}`` under /api/, the specification's error list (JSON or XML) under /open311/;
-    None elsewhere, where the caller answers a person."""
-    if request.path.startswith("/api/"):
-        body = json.dumps({"code": code, "message": message}, ensure_ascii=False)
-        return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
-    if request.path.startswith("/open311/"):
-        from hotline.open311.formats import error  # the Open311 app's own document shape
+MachineError = Callable[[HttpRequest, int, str, str], HttpResponse]
+# How each interface for machines says an error, by the start of its addresses. The interface
+# apps register theirs when they are ready, so that the core imports none of them.
+_MACHINE_ERRORS: dict[str, MachineError] = {}
 
-        return error(status, message, "xml" if request.path.endswith(".xml") else "json")
+
+def answer_machines_under(prefix: str, answer: MachineError) -> None:
+    """Errors under ``prefix`` are said by ``answer(request, status, code, message)``."""
+    _MACHINE_ERRORS[prefix] = answer
+
+
+def machine_error(
+    request: HttpRequest, status: int, code: str, message: str
+) -> HttpResponse | None:
+    """An error as the machines' interfaces answer it, chosen by the address (the API's JSON,
+    Open311's error list); None elsewhere, where the caller answers a person."""
+    for prefix, answer in _MACHINE_ERRORS.items():
+        if request.path.startswith(prefix):
+            return answer(request, status, code, message)
     return None
 
 
