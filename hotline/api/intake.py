@@ -52,11 +52,12 @@ class SuggestedArticle(Schema):
 
 
 class Suggestion(Schema):
-    model: int
-    category: SuggestedCategory
-    order_type: Choice
-    urgency: Choice
-    unit: SuggestedUnit | None
+    # Without a model in use yet, only the duplicates and the articles are suggested.
+    model: int | None
+    category: SuggestedCategory | None = None
+    order_type: Choice | None = None
+    urgency: Choice | None = None
+    unit: SuggestedUnit | None = None
     duplicates: list[SuggestedDuplicate]
     articles: list[SuggestedArticle]
 

@@ -351,6 +351,13 @@ def _resolve_address(address: str, area_unit: Unit | None) -> ResolvedArea:
     return resolved
 
 
+def _check_may_register(actor: User | None) -> None:
+    if refused := workflow.refusal(Action.REGISTER, None, _role(actor, Role.CITIZEN)):
+        raise PermissionDenied(
+            order=_("（新）"), action=str(Action.REGISTER.label), status="—", reason=refused[1]
+        )
+
+
 def register_order(
     *,
     actor: User | None,
@@ -408,16 +415,10 @@ def register_order(
     )
     checked = _checked_files(files)
     area_found = _resolve_address(fields["address"], area)
-    role = _role(actor, Role.CITIZEN)
-    if refused := workflow.refusal(Action.REGISTER, None, role):
-        raise PermissionDenied(
-            order=_("（新）"), action=str(Action.REGISTER.label), status="—", reason=refused[1]
-        )
-
+    _check_may_register(actor)
     now = clock.now()
-    with transaction.atomic(
-        savepoint=False
-    ):  # inside a caller's transaction, a failure here fails it whole
+    # Inside a caller's transaction (a batch, an answer on the spot) a failure fails it whole.
+    with transaction.atomic(savepoint=False):
         order = WorkOrder.objects.create(
             number=next_number(timezone.localtime(now).date()),
             status=Status.REGISTERED,

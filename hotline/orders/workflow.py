@@ -135,8 +135,14 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.SUPERVISE, OPEN, [R.SUPERVISOR, R.SYSTEM], None),
         _t(A.CONVERT_TO_CASE, [S.ACCEPTED], [R.HANDLER], None, Reach.HANDLING),
         _t(A.ASSIST, [S.ACCEPTED], [R.HANDLER], None, Reach.CO_UNIT),
-        # Photos or documents on their own, by anyone working on an order they can see.
-        _t(A.ATTACH, OPEN, _WORKING_STAFF, None),
+        # Photos or documents on their own, by anyone working on an order they can see, once a
+        # unit has it (before, they come with the registration or the centre's own actions).
+        _t(
+            A.ATTACH,
+            [S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.REPLIED, S.PENDING_VISIT],
+            _WORKING_STAFF,
+            None,
+        ),
     ]
 }
 assert set(TRANSITIONS) == set(Action), "every action has exactly one row"

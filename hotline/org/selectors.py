@@ -42,16 +42,12 @@ def subtree_ids(unit: Unit) -> list[int]:
     )
 
 
-# Orders go to units that answer for them: districts, streets, departments and companies. A
-# community or a team gets its part from its own unit (下派), and the centre only dispatches.
-DISPATCH_KINDS = (Unit.Kind.DISTRICT, Unit.Kind.STREET, Unit.Kind.DEPARTMENT, Unit.Kind.COMPANY)
-
-
 def dispatch_targets(dispatcher_unit: Unit | None) -> QuerySet[Unit]:
     """The rule for where an order may be dispatched (派单对象), as a responsible or co-handling
-    unit: an active district, street, department or company, within the dispatcher's own unit
-    (the whole city for the centre or for a dispatcher without a unit)."""
-    units = Unit.objects.filter(kind__in=DISPATCH_KINDS, active=True)
+    unit: any active unit but the centre (which only dispatches), within the dispatcher's own
+    unit: the whole city for the centre or a dispatcher without a unit, its own sub-units for a
+    unit's desk."""
+    units = Unit.objects.filter(active=True).exclude(kind=Unit.Kind.CENTRE)
     if dispatcher_unit is not None:
         units = units.filter(path__startswith=dispatcher_unit.path)
     return units.order_by("path")
@@ -59,7 +55,7 @@ def dispatch_targets(dispatcher_unit: Unit | None) -> QuerySet[Unit]:
 
 def dispatch_refusal(dispatcher_unit: Unit | None, unit: Unit) -> str | None:
     """Why ``unit`` is not a dispatch target (the rule of ``dispatch_targets``), or None."""
-    if unit.kind not in DISPATCH_KINDS or not unit.active:
+    if unit.kind == Unit.Kind.CENTRE or not unit.active:
         return _("「%(unit)s」不能作为承办单位") % {"unit": unit}
     if dispatcher_unit is not None and not unit.is_within(dispatcher_unit):
         return _("「%(unit)s」不在「%(dispatcher)s」的派单范围内") % {

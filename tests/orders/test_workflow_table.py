@@ -90,7 +90,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
     "assist": (("accepted",), ("handler",), None),
     # Beyond the reference table: photos or documents on their own, by anyone working on it.
     "attach": (
-        OPEN_STATES,
+        ("dispatched", "returned", "accepted", "replied", "pending_visit"),
         ("operator", "dispatcher", "handler", "lead", "visitor", "supervisor"),
         None,
     ),

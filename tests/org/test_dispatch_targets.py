@@ -44,9 +44,9 @@ def _api_dispatch(client, user, order, unit: Unit) -> int:
     ).status_code
 
 
-def test_the_centre_is_offered_the_districts_streets_departments_and_companies(city):
-    kinds = {u.kind for u in dispatch_targets(city.centre)}
-    assert kinds == {"district", "street", "department", "company"}
+def test_the_centre_is_offered_every_active_unit_but_itself(city):
+    offered = set(dispatch_targets(city.centre))
+    assert offered == set(Unit.objects.filter(active=True).exclude(kind="centre"))
 
 
 def test_the_page_and_the_api_offer_the_centres_dispatcher_the_same_targets(city, client):
@@ -62,27 +62,32 @@ def test_a_districts_dispatcher_is_offered_only_its_own_district(city, client):
     order = factories.order_in(Status.DISPATCHED, city)  # at a street of that district
     offered = _page_targets(client, dispatcher, order, "reassign")
     assert offered == _api_targets(client, dispatcher)
-    assert offered == {district.pk, *(s.pk for s in city.streets if s.parent_id == district.pk)}
+    assert offered == {u.pk for u in Unit.objects.filter(path__startswith=district.path)}
 
 
 def test_the_api_accepts_exactly_what_the_page_offers(city, client):
+    city.communities[-1].active = False
+    city.communities[-1].save()
     offered = {u.pk for u in dispatch_targets(city.centre)}
-    for unit in Unit.objects.exclude(kind="centre"):
+    for unit in Unit.objects.all():
         order = factories.register(city)
         status = _api_dispatch(client, city.dispatcher, order, unit)
         assert (status == 200) == (unit.pk in offered), (unit, status)
 
 
-def test_a_community_cannot_be_dispatched_to_and_nothing_changes(city):
-    order = factories.register(city)
+def test_a_units_desk_cannot_dispatch_outside_its_unit_and_nothing_changes(city):
+    order = factories.order_in(Status.DISPATCHED, city)  # at a street of the first district
+    dispatcher = city.staff(Role.DISPATCHER, city.districts[0])
     with pytest.raises(InvalidInput) as refused:
-        services.dispatch_order(order=order, actor=city.dispatcher, unit=city.communities[0])
-    assert "不能作为承办单位" in refused.value.errors["unit"]
+        services.reassign_order(order=order, actor=dispatcher, unit=city.streets[2], reason="改派")
+    assert "派单范围" in refused.value.errors["unit"]
     order.refresh_from_db()
-    assert order.status == Status.REGISTERED and order.unit_id is None
+    assert order.unit == city.streets[0]
 
 
 def test_a_co_handling_unit_follows_the_same_rule(city):
+    city.team.active = False
+    city.team.save()
     order = factories.register(city)
     with pytest.raises(InvalidInput) as refused:
         services.dispatch_order(
