@@ -12,9 +12,8 @@ from hotline.org.areas import ResolvedArea
 from hotline.org.models import Unit
 from hotline.org.selectors import area_index
 
-TAXONOMY = Path("/work/shared/taxonomy.csv")
-if not TAXONOMY.exists():  # the copy shipped with the app is the same file
-    TAXONOMY = Path(__file__).resolve().parents[2] / "hotline" / "catalog" / "taxonomy.csv"
+# The copy shipped with the app (the default taxonomy beside the project, with its codes kept).
+TAXONOMY = Path(__file__).resolve().parents[2] / "hotline" / "catalog" / "taxonomy.csv"
 
 
 def unit_for(code: str, address: str) -> Unit:

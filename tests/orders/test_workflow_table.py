@@ -1,4 +1,5 @@
-"""The transition table against an expectation matrix transcribed by hand from LIFECYCLE.md.
+"""The transition table against an expectation matrix transcribed by hand from the reference
+table of the lifecycle (../shared/LIFECYCLE.md, beside the project), printed as docs/lifecycle.md.
 
 The matrix below uses plain strings, not the code's enums, so that a change to the table in
 ``hotline.orders.workflow`` that the lifecycle document does not make shows up here.
@@ -70,7 +71,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
     "reply": (("accepted",), ("handler", "lead"), "replied"),
     "approve_reply": (("replied",), ("dispatcher",), "pending_visit"),
     "reject_reply": (("replied",), ("dispatcher",), "accepted"),
-    # DESIGN.md's users table: the citizen "rates" (the survey link after the reply).
+    # The product brief's users table (../shared/DESIGN.md): the citizen "rates" (the survey link after the reply).
     "visit": (("pending_visit",), ("visitor", "citizen"), "closed"),
     "reopen": (("pending_visit", "closed"), ("visitor", "dispatcher"), "dispatched"),
     "close": (("pending_visit",), ("dispatcher",), "closed"),
