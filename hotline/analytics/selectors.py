@@ -145,22 +145,27 @@ class UnitFigures:
     standing: rates.Standing | None = None
 
 
-def weights() -> dict[str, float]:
-    chosen = getattr(settings, "HOTLINE_SCORE_WEIGHTS", None) or rates.DEFAULT_WEIGHTS
-    if unknown := set(chosen) - set(rates.RATE_BY_CODE):
-        raise ImproperlyConfigured(
-            f"HOTLINE_SCORE_WEIGHTS names unknown rates: {', '.join(sorted(unknown))}"
-        )
+def _chosen(setting: str, default: dict[str, float], known, what: str) -> dict[str, float]:
+    """The setting if given, else the default; a key outside ``known`` stops the process."""
+    chosen = getattr(settings, setting, None) or default
+    if unknown := set(chosen) - set(known):
+        raise ImproperlyConfigured(f"{setting} names unknown {what}: {', '.join(sorted(unknown))}")
     return chosen
+
+
+def weights() -> dict[str, float]:
+    """Each rate's weight in the composite score (HOTLINE_SCORE_WEIGHTS)."""
+    return _chosen("HOTLINE_SCORE_WEIGHTS", rates.DEFAULT_WEIGHTS, rates.RATE_BY_CODE, "rates")
 
 
 def grade_points() -> dict[str, float]:
-    chosen = getattr(settings, "HOTLINE_SATISFACTION_POINTS", None) or rates.DEFAULT_GRADE_POINTS
-    if unknown := set(chosen) - set(rates.DEFAULT_GRADE_POINTS):
-        raise ImproperlyConfigured(
-            f"HOTLINE_SATISFACTION_POINTS names unknown grades: {', '.join(sorted(unknown))}"
-        )
-    return chosen
+    """The points of each satisfaction grade (HOTLINE_SATISFACTION_POINTS)."""
+    return _chosen(
+        "HOTLINE_SATISFACTION_POINTS",
+        rates.DEFAULT_GRADE_POINTS,
+        rates.DEFAULT_GRADE_POINTS,
+        "grades",
+    )
 
 
 def figures_for(unit: Unit, counts: Counts) -> UnitFigures:

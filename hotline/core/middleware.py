@@ -65,7 +65,8 @@ RETRY_AFTER_SECONDS = 5
 def _page() -> Template:
     return Template(
         '{% extends "error.html" %}{% block title %}{{ title }}{% endblock %}'
-        "{% block heading %}{{ title }}（503）{% endblock %}{% block message %}{{ message }}{% endblock %}"
+        "{% block heading %}{{ title }}（503）{% endblock %}"
+        "{% block message %}{{ message }}{% endblock %}"
     )
 
 

@@ -135,7 +135,7 @@ def service_definition(request, code: str, fmt: str):
     return respond({"service_code": code, "attributes": _attributes()}, "service_definition", fmt)
 
 
-# --- requests --------------------------------------------------------------------------------------
+# --- requests -------------------------------------------------------------------------------------
 
 _DEFAULT_DAYS, _MAX_RESULTS = 90, 1000
 

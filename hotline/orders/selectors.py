@@ -17,9 +17,9 @@ from .workflow import OPEN, Status
 
 
 def units_in_view(user: User | None) -> frozenset[int] | None:
-    """The visibility rule (可见范围): the units whose orders ``user`` may see, being the user's unit
-    and every unit below it. None means every unit: the centre, and the system acting on its own
-    (no user). A user of no unit sees nothing."""
+    """The visibility rule (可见范围): the units whose orders ``user`` may see, being the user's
+    unit and every unit below it. None means every unit: the centre, and the system acting on
+    its own (no user). A user of no unit sees nothing."""
     if user is None or may(user, Capability.SEE_CITY):
         return None
     if user.unit_id is None:
@@ -216,7 +216,7 @@ def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-# --- the supervisor's dashboard --------------------------------------------------------------------
+# --- the supervisor's dashboard -------------------------------------------------------------------
 
 
 def dashboard_figures(user: User, *, days: int = 90, now: datetime | None = None) -> dict:

@@ -286,7 +286,8 @@ def _start_round(order: WorkOrder, now: datetime, payload: dict, *, reopened: bo
 
 
 def _refresh_due(order: WorkOrder, now: datetime, payload: dict) -> None:
-    """Keep ``due_at``/``warn_at`` (what the order waits for) and the worker's ``sweep_at`` current."""
+    """Keep ``due_at``/``warn_at`` (what the order waits for) and the worker's ``sweep_at``
+    current."""
     name = waited_deadline(order.status)
     due = getattr(order, f"{name}_deadline") if name else None
     if due != order.due_at:
@@ -443,7 +444,8 @@ def register_batch(*, actor: User | None, requests: list[dict]) -> list[WorkOrde
     """Register several orders at once (批量登记: what another platform or a branch centre
     forwards), each exactly as ``register_order`` would, in one transaction: all are registered,
     or, when any one is refused, none is, and the refusal names the request by its position
-    (``orders.3.address``). At most ``MAX_BATCH`` at a time; the suggestions are made in one pass."""
+    (``orders.3.address``). At most ``MAX_BATCH`` at a time; the suggestions are made in one
+    pass."""
     if not 1 <= len(requests) <= MAX_BATCH:
         raise InvalidInput(
             {"orders": f"一次登记 1 至 {MAX_BATCH} 个工单，而不是 {len(requests)} 个"}
@@ -693,7 +695,7 @@ def approve_return(
 def reject_return(
     *, order: WorkOrder, actor: User, reason: str, **along: Unpack[Along]
 ) -> WorkOrder:
-    """The centre refuses the return (驳回退单): the unit keeps the order, deadlines keep running."""
+    """The centre refuses the return (驳回退单): the unit keeps the order, its deadlines run on."""
     return _act(order, actor, Action.REJECT_RETURN, note=clean_text(reason, "reason"), **along)
 
 
@@ -729,7 +731,7 @@ def pass_down(
 def record_contact(
     *, order: WorkOrder, actor: User, way: str = "电话", note: str = "", **along: Unpack[Along]
 ) -> WorkOrder:
-    """Record the first contact with the citizen (先行联系); only the first one counts for the rate."""
+    """Record the first contact with the citizen (先行联系); only the first counts for the rate."""
 
     def change(o, now):
         first = o.first_contact_at is None
@@ -823,7 +825,7 @@ def deny_extension(
 
 
 def stage_reply(*, order: WorkOrder, actor: User, text: str, **along: Unpack[Along]) -> WorkOrder:
-    """Report progress (阶段性回复); it answers the original finish deadline of an extended order."""
+    """Report progress (阶段性回复); it answers the first finish deadline of an extended order."""
     return _act(order, actor, Action.STAGE_REPLY, note=clean_text(text, "text"), **along)
 
 
@@ -873,7 +875,7 @@ def reject_reply(
     )
 
 
-# --- visit, reopen, close --------------------------------------------------------------------------
+# --- visit, reopen, close -------------------------------------------------------------------------
 
 
 def visit_order(
@@ -1064,7 +1066,7 @@ def assist_order(
     return _act(order, actor, Action.ASSIST, note=clean_text(opinion, "opinion"), **along)
 
 
-# --- attachments -----------------------------------------------------------------------------------
+# --- attachments ----------------------------------------------------------------------------------
 
 
 def attach_files(
@@ -1095,7 +1097,7 @@ def attach_files(
     )
 
 
-# --- the worker's sweep ----------------------------------------------------------------------------
+# --- the worker's sweep ---------------------------------------------------------------------------
 
 
 def sweep_overdue(*, limit: int = 200) -> dict[str, int]:

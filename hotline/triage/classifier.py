@@ -226,7 +226,7 @@ def _guesses(head, features, top: int) -> list[Guess]:
 
 
 def _fit_calibrated(features, labels: np.ndarray) -> CalibratedClassifierCV:
-    """A linear classifier fitted on nine tenths of the examples, its scores turned into probabilities
+    """A linear classifier fitted on nine tenths of the examples, its scores made probabilities
     on the remaining tenth (one fit instead of one per fold: training stays quick at scale).
     With too few examples to hold some back, it is calibrated on its own training data."""
     held = np.random.default_rng(0).random(len(labels)) < 0.1

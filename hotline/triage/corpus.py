@@ -191,7 +191,8 @@ def _place(rng: random.Random) -> str:
                 f"{word}{rng.choice(_ROAD)}与{rng.choice(_PLACE_WORDS)}{rng.choice(_ROAD)}交叉口"
             ),
             lambda: (
-                f"{rng.choice('ABCDEFGHJKL')}{rng.randint(1, 9)}{rng.choice(_AREA)}{word}{rng.choice(_ESTATE)}"
+                f"{rng.choice('ABCDEFGHJKL')}{rng.randint(1, 9)}{rng.choice(_AREA)}"
+                f"{word}{rng.choice(_ESTATE)}"
             ),
             lambda: f"{word}街道{rng.choice(_PLACE_WORDS)}社区",
             lambda: f"{word}镇{rng.choice(_PLACE_WORDS)}村{rng.randint(1, 12)}组",
@@ -231,8 +232,11 @@ def _problem_text(rng: random.Random, problem: str, order_type: str) -> str:
                 f"建议解决{place}{problem}的问题。{noise}",
                 f"希望{place}能改善一下，{problem}，建议有关部门统筹考虑。",
                 f"关于{place}{problem}的建议：{ask}",
-                f"{place}{problem}，建议{rng.choice(['加强管理', '尽快规划', '增加投入', '出台措施', '统一整治'])}，希望采纳。",
-                f"希望政府能够考虑一下：{problem}，{rng.choice(['建议尽快解决', '能否改进', '是否可以调整'])}？",
+                f"{place}{problem}，建议"
+                f"{rng.choice(['加强管理', '尽快规划', '增加投入', '出台措施', '统一整治'])}"
+                "，希望采纳。",
+                f"希望政府能够考虑一下：{problem}，"
+                f"{rng.choice(['建议尽快解决', '能否改进', '是否可以调整'])}？",
             ]
         )
     return rng.choice(
@@ -335,7 +339,8 @@ def examples_for(
                 letter = rng.sample(_LETTER, 3)
                 text = (
                     f"{rng.choice(['尊敬的领导：', '领导您好！', ''])}{letter[0]}。{text}"
-                    f"{_join(rng.choice(_NOISE), rng.choice(phrases), rng.choice(_FEELINGS))}。{letter[1]}，{letter[2]}。"
+                    f"{_join(rng.choice(_NOISE), rng.choice(phrases), rng.choice(_FEELINGS))}。"
+                    f"{letter[1]}，{letter[2]}。"
                 )
         yield Example(_finish(rng, text), code, order_type, urgency)
 

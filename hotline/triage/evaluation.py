@@ -93,8 +93,8 @@ def format_report(
     ]
     for label, m in report.per_label.items():
         lines.append(
-            f"  {(label + ' ' + names.get(label, ''))[:20]:<20} {m['support']:>7} {m['precision']:>9.1%} "
-            f"{m['recall']:>7.1%} {m['f1']:>6.3f}"
+            f"  {(label + ' ' + names.get(label, ''))[:20]:<20} {m['support']:>7} "
+            f"{m['precision']:>9.1%} {m['recall']:>7.1%} {m['f1']:>6.3f}"
         )
     if report.confusions:
         lines += ["", "  most frequent confusions (true → guessed: count)"]

@@ -143,7 +143,8 @@ _EPOCH = {
 }
 _CANDIDATES = (
     "SELECT id, number, status, text, address, caller_phone, community_id, street_id, {epoch} "
-    f"FROM {WorkOrder._meta.db_table} WHERE ({{near}}) AND registered_at >= %s AND registered_at <= %s "
+    f"FROM {WorkOrder._meta.db_table} "
+    "WHERE ({near}) AND registered_at >= %s AND registered_at <= %s "
     "AND status NOT IN (%s, %s){exclude} ORDER BY registered_at DESC LIMIT 300"
 )
 

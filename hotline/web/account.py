@@ -1,4 +1,5 @@
-"""A member of staff's own account (我的账户): change the password, turn two-factor login on or off."""
+"""A member of staff's own account (我的账户): change the password, turn two-factor login on or
+off."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash

@@ -120,7 +120,8 @@ def form_fields(action: Action, order: WorkOrder, user: User) -> list[FormField]
 
 
 def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, str]]:
-    """The service's keyword arguments from a form post, or the errors by field (in the user's language)."""
+    """The service's keyword arguments from a form post, or the errors by field (in the user's
+    language)."""
     schema = ACTIONS[action][0]
     data: dict = {"version": version}
     for name, info in schema.model_fields.items():

@@ -21,7 +21,8 @@ class Command(BaseCommand):
             dest="source",
             choices=["history", "corpus"],
             default="history",
-            help="the centre's settled orders (default; with the corpus as a prior) or the corpus alone",
+            help="the centre's settled orders (default; with the corpus as a prior) "
+            "or the corpus alone",
         )
         sub.add_parser(
             "classify",
