@@ -31,6 +31,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -141,7 +142,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "hotline.sqlite3",
+            "NAME": str(VAR_DIR / "hotline.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so two writers queue
                 # instead of failing on a lock upgrade; WAL lets readers run beside a writer.
@@ -280,7 +281,7 @@ HOTLINE_SATISFACTION_POINTS = _weights("HOTLINE_SATISFACTION_POINTS")
 HOTLINE_PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 _NOTIFY = "hotline.notifications.backends."
-_SMS_BACKENDS = {
+_SMS_BACKENDS: dict[str, dict[str, Any]] = {
     "file": {
         "BACKEND": _NOTIFY + "FileBackend",
         "OPTIONS": {"path": VAR_DIR / "outbox" / "sms.jsonl"},
@@ -303,7 +304,7 @@ _SMS_BACKENDS = {
         },
     },
 }
-_EMAIL_BACKENDS = {
+_EMAIL_BACKENDS: dict[str, dict[str, Any]] = {
     "file": {
         "BACKEND": _NOTIFY + "FileBackend",
         "OPTIONS": {"path": VAR_DIR / "outbox" / "email.jsonl"},
@@ -312,7 +313,7 @@ _EMAIL_BACKENDS = {
     "smtp": {"BACKEND": _NOTIFY + "SmtpBackend"},  # EMAIL_HOST, EMAIL_PORT, … below
 }
 # Per channel: HOTLINE_SMS_BACKEND=file|console|http, HOTLINE_EMAIL_BACKEND=file|console|smtp.
-HOTLINE_NOTIFY_BACKENDS = {
+HOTLINE_NOTIFY_BACKENDS: dict[str, dict[str, Any]] = {
     "sms": _SMS_BACKENDS[os.environ.get("HOTLINE_SMS_BACKEND", "file")],
     "email": _EMAIL_BACKENDS[os.environ.get("HOTLINE_EMAIL_BACKEND", "file")],
 }

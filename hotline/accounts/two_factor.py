@@ -95,7 +95,7 @@ def verify(*, user, code: str) -> bool:
     code = clean_code(code)
     device = TwoFactor.objects.filter(user=user).first()
     step = None if device is None else _step_of(device.secret, code)
-    if step is None:
+    if device is None or step is None:
         return False
     # Conditional update: of two requests with the same code, only one moves last_step on.
     return TwoFactor.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step) == 1

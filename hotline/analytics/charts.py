@@ -20,6 +20,7 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from .report import Chart
 
@@ -223,7 +224,7 @@ def _draw_bars_or_lines(fig, lay: Layout) -> None:
 
 def _draw_pie(fig, lay: Layout) -> None:
     ax = fig.add_subplot()
-    values = next(iter(lay.series.values()))
+    values = [v or 0.0 for v in next(iter(lay.series.values()))]  # a slice of nothing is empty
     total = sum(values)
     wedges, _ = ax.pie(
         values,
@@ -322,8 +323,8 @@ def echarts_option(chart: Chart) -> dict:
         }
         return option
     several = len(lay.series) > 1
-    category = {"type": "category", "data": lay.labels}
-    value_axis = {"type": "value"}
+    category: dict[str, Any] = {"type": "category", "data": lay.labels}
+    value_axis: dict[str, Any] = {"type": "value"}
     if lay.horizontal:
         category |= {"inverse": True, "axisTick": {"show": False}}
         x_axis, y_axis = value_axis, category

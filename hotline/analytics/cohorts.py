@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from hotline.orders.deadlines import ROUND_STARTS
 from hotline.orders.workflow import Action, Status
@@ -69,7 +70,7 @@ class EventFacts:
     action: str
     to_status: str
     unit_id: int | None
-    payload: dict
+    payload: dict[str, Any]
 
 
 @dataclass

@@ -8,6 +8,7 @@ The composite score and the ranking follow the Beijing practice of three rates (
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
 
 Counts = Mapping[str, int]
 
@@ -128,7 +129,11 @@ RATES: tuple[Rate, ...] = (
 RATE_BY_CODE = {r.code: r for r in RATES}
 
 # Points per grade of the satisfaction score (满意度得分); settings may override them.
-DEFAULT_GRADE_POINTS = {"satisfied": 100, "basically_satisfied": 80, "unsatisfied": 0}
+DEFAULT_GRADE_POINTS: dict[str, float] = {
+    "satisfied": 100,
+    "basically_satisfied": 80,
+    "unsatisfied": 0,
+}
 # The composite score's weights (综合得分, 三率): 响应率 20 %, 解决率 40 %, 满意率 40 %.
 DEFAULT_WEIGHTS = {"first_contact_rate": 0.2, "resolution_rate": 0.4, "satisfaction_rate": 0.4}
 
@@ -152,17 +157,23 @@ def composite_score(
     shared by the others, so a unit is neither punished nor rewarded for having nothing to judge.
     None if none of the weighted rates has a cohort.
     """
-    present = {code: w for code, w in weights.items() if rates.get(code) is not None}
-    total_weight = sum(present.values())
+    present = {
+        code: (rate, w) for code, w in weights.items() if (rate := rates.get(code)) is not None
+    }
+    total_weight = sum(w for _, w in present.values())
     if not total_weight:
         return None
-    return 100 * sum(rates[code] * w for code, w in present.items()) / total_weight
+    return 100 * sum(rate * w for rate, w in present.values()) / total_weight
 
 
 def all_rates(counts: Counts) -> dict[str, float | None]:
     return {r.code: r.of(counts) for r in RATES}
 
 
+@overload
+def rounded(value: float, places: int = 4) -> float: ...
+@overload
+def rounded(value: None, places: int = 4) -> None: ...
 def rounded(value: float | None, places: int = 4) -> float | None:
     """Half-up rounding, as people do it on paper (Python's round() would round half to even)."""
     if value is None:

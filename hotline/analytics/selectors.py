@@ -19,6 +19,7 @@ from hotline.org.selectors import subtree_ids
 from . import rates
 from .cohorts import COUNTERS, Contributions, EventFacts, OrderFacts, fold
 from .models import Cell
+from .rates import Standing
 
 DIMENSIONS = ("day", "unit_id", "category_id", "street_id", "channel")
 # Coarser days, summed by the database: the Monday of the week, the first of the month.
@@ -142,7 +143,7 @@ class UnitFigures:
     rates: dict[str, float | None]
     satisfaction_score: float | None
     score: float | None
-    standing: rates.Standing | None = None
+    standing: Standing | None = None
 
 
 def _chosen(setting: str, default: dict[str, float], known, what: str) -> dict[str, float]:
@@ -151,6 +152,10 @@ def _chosen(setting: str, default: dict[str, float], known, what: str) -> dict[s
     if unknown := set(chosen) - set(known):
         raise ImproperlyConfigured(f"{setting} names unknown {what}: {', '.join(sorted(unknown))}")
     return chosen
+
+
+def _rank(figures: UnitFigures) -> int | None:
+    return figures.standing.rank if figures.standing else None
 
 
 def weights() -> dict[str, float]:
@@ -212,9 +217,7 @@ def unit_rankings(
         standings = {s.unit_id: s for s in rates.rank(scores, previous)}
         for f in table:
             f.standing = standings[f.unit.pk]
-        tables[kind] = sorted(
-            table, key=lambda f: (f.standing.rank is None, f.standing.rank or 0, f.unit.path)
-        )
+        tables[kind] = sorted(table, key=lambda f: (_rank(f) is None, _rank(f) or 0, f.unit.path))
     return tables
 
 
@@ -354,9 +357,9 @@ def dashboard_rates(unit: Unit | None, *, today: date, months: int = 12) -> dict
         result["ranking"] = [
             {
                 "unit": f.unit.name,
-                "rank": f.standing.rank,
+                "rank": _rank(f),
                 "score": rates.rounded(f.score, 1),
-                "change": f.standing.change,
+                "change": f.standing.change if f.standing else None,
             }
             for f in table
         ]

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jieba
 import numpy as np
@@ -170,7 +171,14 @@ def _apart(a: frozenset[str], b: frozenset[str], same_place: float) -> bool:
     return bool(a and b) and _dice(a, b) < same_place
 
 
-def _alike_groups(vectors, places, *, link, cohesion, same_place) -> list[list[int]]:
+def _alike_groups(
+    vectors: Any,
+    places: Sequence[frozenset[str]],
+    *,
+    link: float,
+    cohesion: float,
+    same_place: float,
+) -> list[list[int]]:
     n = vectors.shape[0]
     search = NearestNeighbors(metric="cosine", algorithm="brute").fit(vectors)
     _, neighbours = search.radius_neighbors(vectors, radius=1 - link)
@@ -210,11 +218,13 @@ def _alike_groups(vectors, places, *, link, cohesion, same_place) -> list[list[i
     return groups
 
 
-def _issue(messages, group, vectors, vocabulary, terms) -> HotIssue:
+def _issue(
+    messages: Sequence[Message], group: list[int], vectors: Any, vocabulary: Any, terms: int
+) -> HotIssue:
     chosen = [messages[i] for i in group]
     times = [m.at for m in chosen if m.at is not None]
     if len(times) == len(chosen):
-        chosen.sort(key=lambda m: m.at)
+        chosen = [m for _, m in sorted(zip(times, chosen, strict=True), key=lambda t: t[0])]
     senders = {
         ("user", m.user) if m.user is not None else ("text", m.title.strip(), m.text.strip())
         for m in chosen
@@ -234,6 +244,6 @@ def _issue(messages, group, vectors, vocabulary, terms) -> HotIssue:
     )
 
 
-def _heat(issue: HotIssue) -> tuple:
+def _heat(issue: HotIssue) -> tuple[int, int, timedelta, str]:
     span = issue.span if issue.span is not None else timedelta.max
     return (-issue.size, -issue.messages, span, str(issue.ids[0]))

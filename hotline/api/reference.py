@@ -218,9 +218,9 @@ def _article(a: Article, score: float | None = None) -> dict:
     return {
         "id": a.pk,
         "title": a.title,
-        "category": a.category.code if a.category_id else None,
+        "category": a.category.code if a.category else None,
         "path": a.path,
-        "issuing_unit": a.issuing_unit.name if a.issuing_unit_id else None,
+        "issuing_unit": a.issuing_unit.name if a.issuing_unit else None,
         "keywords": a.keywords,
         "body": a.body,
         "review_by": a.review_by,

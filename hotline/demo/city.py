@@ -273,7 +273,7 @@ def _create_staff(city: DemoCity) -> None:
     for user in User.objects.select_related("unit").filter(
         username__in=[u.username for u in users]
     ):
-        if user.role in (Role.HANDLER, Role.LEAD):
+        if user.role in (Role.HANDLER, Role.LEAD) and user.unit_id is not None:
             (city.handlers if user.role == Role.HANDLER else city.leads)[user.unit_id] = user
         else:
             city.staff[user.username] = user
@@ -282,7 +282,7 @@ def _create_staff(city: DemoCity) -> None:
 def logins() -> list[tuple[str, str, str]]:
     """(username, role, unit) of every staff account, the centre's first, then unit by unit."""
     users = User.objects.select_related("unit").order_by("unit__path", "role", "username")
-    return [(u.username, Role(u.role).label, u.unit.name if u.unit else "") for u in users]
+    return [(u.username, str(Role(u.role).label), u.unit.name if u.unit else "") for u in users]
 
 
 KNOWLEDGE = Path(__file__).resolve().parent / "knowledge.json"

@@ -52,4 +52,4 @@ class Article(models.Model):
     @property
     def path(self) -> str:
         """The category path, e.g. 劳动社保 / 社会保险."""
-        return f"{self.category.group} / {self.category.name}" if self.category_id else ""
+        return f"{self.category.group} / {self.category.name}" if self.category else ""

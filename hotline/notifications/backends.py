@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 from django.core import mail
@@ -166,5 +167,5 @@ class MemoryBackend(Backend):
 
 
 def backend_for(channel: str) -> Backend:
-    config = settings.HOTLINE_NOTIFY_BACKENDS[channel]
+    config = cast(dict[str, Any], settings.HOTLINE_NOTIFY_BACKENDS[channel])
     return import_string(config["BACKEND"])(**config.get("OPTIONS", {}))

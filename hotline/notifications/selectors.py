@@ -11,7 +11,8 @@ def delivery_log(order: WorkOrder, citizen_phone: str) -> list[Message]:
     records a view in full); a unit's duty contacts as they are."""
     messages = list(Message.objects.filter(order=order).order_by("created_at", "pk"))
     for m in messages:
-        m.shown_recipient = citizen_phone if m.to_citizen else m.recipient
+        # What the page and the API show of the recipient: the citizen's phone as the viewer may see it.
+        m.shown_recipient = citizen_phone if m.to_citizen else m.recipient  # type: ignore[attr-defined]
     return messages
 
 

@@ -7,6 +7,7 @@ that holds an order.
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -50,7 +51,7 @@ def enqueue_for_event(order: WorkOrder, event: Event) -> list[Message]:
     )
     if not recipients:
         return []
-    context = {"order": order, "event": event}
+    context: dict[str, Any] = {"order": order, "event": event}
     if rule.audience == Audience.CITIZEN:
         context |= {
             "tracking_url": links.tracking_url(order.number),
@@ -102,7 +103,8 @@ def deliver_due(*, limit: int = 100) -> dict[str, int]:
     done = {"sent": 0, "retrying": 0, "failed": 0}
     down: dict[str, str] = {}  # channel → why it is skipped for the rest of this batch
     backends: dict[str, Backend] = {}
-    sent, unsent = [], []
+    sent: list[Message] = []
+    unsent: list[Message] = []
     try:
         for message in _claim(limit):
             outcome = _attempt(message, backends, down)

@@ -104,7 +104,7 @@ def _pg_command(tool: Tool) -> tuple[list[str], dict[str, str]]:
 
 def _server_major() -> int:
     connection.ensure_connection()
-    return connection.pg_version // 10000
+    return int(connection.pg_version) // 10000  # type: ignore[attr-defined]  # PostgreSQL only
 
 
 def _run(args: list[str], env: dict[str, str], what: str) -> None:

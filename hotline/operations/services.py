@@ -23,6 +23,7 @@ history is not a new action, and ``RetentionRun`` records each run for administr
 import logging
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -77,7 +78,7 @@ def _anonymise(order: WorkOrder, now: datetime) -> dict[str, int] | None:
     """Anonymise one order inside the caller's transaction; None when another run took it first."""
     names = [order.caller_name]
     clean = lambda text: scrub.scrub_in_text(text, names=names, address=order.address)  # noqa: E731
-    fields = {f: clean(getattr(order, f)) for f in TEXT_FIELDS}
+    fields: dict[str, Any] = {f: clean(getattr(order, f)) for f in TEXT_FIELDS}
     fields |= {
         "caller_name": "",
         "caller_phone": anonymous_phone(order),

@@ -9,8 +9,17 @@ class EventInline(admin.TabularInline):
     model = Event
     extra = 0
     can_delete = False
-    fields = ["seq", "at", "action", "from_status", "to_status", "actor", "actor_role", "note"]
-    readonly_fields = fields
+    readonly_fields = (
+        "seq",
+        "at",
+        "action",
+        "from_status",
+        "to_status",
+        "actor",
+        "actor_role",
+        "note",
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -27,7 +27,7 @@ T = TypeVar("T")
 DEADLINE_FIELDS = ("accept", "contact", "finish", "original_finish", "visit")
 
 # The deadline a unit works against in each state, and the span its warning (黄牌) is measured on.
-_WAITED = {
+_WAITED: dict[str, str] = {
     Status.DISPATCHED: "accept",
     Status.ACCEPTED: "finish",
     Status.PENDING_VISIT: "visit",
@@ -81,7 +81,7 @@ def visit_deadlines(
 
 def waited_deadline(status: str) -> str | None:
     """The name of the deadline an order in ``status`` waits for (None: it waits for none)."""
-    return _WAITED.get(status)  # type: ignore[call-overload]  # a Status is its str value
+    return _WAITED.get(status)
 
 
 def warning_start(status: str, *, dispatched_at: T, waiting_since: T) -> T:

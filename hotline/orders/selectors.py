@@ -22,7 +22,7 @@ def units_in_view(user: User | None) -> frozenset[int] | None:
     its own (no user). A user of no unit sees nothing."""
     if user is None or may(user, Capability.SEE_CITY):
         return None
-    if user.unit_id is None:
+    if user.unit is None:
         return frozenset()
     return frozenset(subtree_ids(user.unit))
 

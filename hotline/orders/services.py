@@ -152,10 +152,10 @@ def _act(
                 action,
                 reason,
             )
-        if reason := _check_reach(actor, work, rule.reach):
-            raise _refuse(PermissionDenied, work, action, reason)
-        if guard and (reason := guard(work)):
-            raise _refuse(TransitionNotAllowed, work, action, reason)
+        if out_of_reach := _check_reach(actor, work, rule.reach):
+            raise _refuse(PermissionDenied, work, action, out_of_reach)
+        if guard and (guarded := guard(work)):
+            raise _refuse(TransitionNotAllowed, work, action, guarded)
 
         now = clock.now()
         before = work.__dict__.copy()
@@ -203,7 +203,7 @@ def _store_files(
             file=f,
             name=(f.name or "")[:200],
             content_type=kind,
-            size=f.size,
+            size=f.size or 0,
             uploaded_at=now,
             uploaded_by=actor,
         )
@@ -260,7 +260,7 @@ def _append_event(order, actor, action, before, now, note, payload, default_role
 
 
 def _spans(order: WorkOrder):
-    code = order.category.code if order.category_id else ""
+    code = order.category.code if order.category else ""
     return sla.spans_for(order_type=order.order_type, category=code, urgency=order.urgency)
 
 
@@ -296,7 +296,7 @@ def _refresh_due(order: WorkOrder, now: datetime, payload: dict) -> None:
         if due is not None:
             span = warning_span(order.status, _spans(order), reopened=order.reopen_count > 0)
             start = warning_start(
-                order.status, dispatched_at=order.dispatched_at, waiting_since=now
+                order.status, dispatched_at=order.dispatched_at or now, waiting_since=now
             )
             order.warn_at = sla.work_calendar().warning_point(start, due, span.on_working_time)
     escalate_after = timedelta(hours=settings.HOTLINE_ESCALATE_AFTER_HOURS)
@@ -398,7 +398,7 @@ def register_order(
         order_type=order_type,
         urgency=urgency,
     )
-    fields = dict(
+    fields: dict[str, Any] = dict(
         channel=_choice(channel, Channel, "channel"),
         order_type=_choice(order_type, OrderType, "order_type"),
         urgency=_choice(urgency, Urgency, "urgency"),

@@ -57,4 +57,4 @@ def chosen_or_suggested(
 
 
 def _value(suggestion: Suggestion, name: str) -> str:
-    return (suggestion.get(name) or {}).get("value", "")
+    return str((suggestion.get(name) or {}).get("value", ""))

@@ -5,6 +5,7 @@ which roles, within which reach of the order, and what state follows. The servic
 before they change anything; the tests walk it exhaustively; the docs print it.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -85,7 +86,13 @@ class Transition:
         return self.target or status
 
 
-def _t(action, sources, roles, target, reach=Reach.VISIBLE) -> Transition:
+def _t(
+    action: Action,
+    sources: Iterable[Status],
+    roles: Iterable[Role],
+    target: Status | None,
+    reach: Reach = Reach.VISIBLE,
+) -> Transition:
     return Transition(action, frozenset(sources), frozenset(roles), target, reach)
 
 
@@ -193,7 +200,7 @@ def actions_available(status: Status, role: Role) -> list[Action]:
     return [a for a in TRANSITIONS if a != Action.REGISTER and allowed(a, status, role)]
 
 
-def next_states() -> dict[tuple[str, str, str], str]:
+def next_states() -> dict[tuple[str, str, str], Status | None]:
     """Every step the table allows, as ``(action, from state, role) → state after``, with ""
     for the state before registration: for the code that replays whole lives without the
     services (the import of legacy orders, the bulk generator), which must take only steps the

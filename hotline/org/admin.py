@@ -22,7 +22,7 @@ class StaffAdmin(UserAdmin):
     list_select_related = ["unit", "two_factor"]
     autocomplete_fields = ["unit"]
     fieldsets = [
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("岗位", {"fields": ["unit", "role", "phone"]}),
         ("登录安全", {"fields": ["two_factor_required", "two_factor_on"]}),
     ]

@@ -66,7 +66,7 @@ class Unit(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
-        path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
         if path != self.path:
             old = self.path
             Unit.objects.filter(pk=self.pk).update(path=path)
@@ -80,7 +80,7 @@ class Unit(models.Model):
             raise ValidationError({"parent": "热线中心是根单位，不能有上级"})
         if self.kind != self.Kind.CENTRE and not self.parent_id:
             raise ValidationError({"parent": "除热线中心外，每个单位都要有上级单位"})
-        if self.pk and self.parent_id and self.parent.path.startswith(self.path or "\0"):
+        if self.pk and self.parent and self.parent.path.startswith(self.path or "\0"):
             raise ValidationError({"parent": "上级单位不能是本单位或其下级"})
 
     def names(self) -> tuple[str, ...]:

@@ -19,10 +19,13 @@ permission walk in the tests can read it); templates ask ``user|may:"capability"
 """
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -64,10 +67,13 @@ class Orders(StrEnum):
     SUBTREE = "subtree"  # the people of the user's unit and the units below it (the centre: all)
 
 
+StrOrPromise = str | Promise  # a label, translated when it is shown
+
+
 @dataclass(frozen=True)
 class Grant:
     capability: Capability
-    label: str
+    label: StrOrPromise
     roles: frozenset[Role] = frozenset()  # wherever their unit is
     centre_roles: frozenset[Role] = frozenset()  # only when their unit is the centre
     superuser: bool = False  # a Django superuser has it whatever the role
@@ -82,11 +88,18 @@ class Grant:
         )
 
 
-def _g(capability, label, roles=(), centre_roles=(), **extra) -> Grant:
+def _g(
+    capability: Capability,
+    label: StrOrPromise,
+    roles: Iterable[Role] = (),
+    centre_roles: Iterable[Role] = (),
+    **extra: Any,
+) -> Grant:
     return Grant(capability, label, frozenset(roles), frozenset(centre_roles), **extra)
 
 
 C, R = Capability, Role
+View = TypeVar("View", bound=Callable[..., Any])
 _EVERYONE = STAFF_ROLES
 # Who may ask for a lifecycle action at all: the roles some action after registration names.
 _ACTORS = [
@@ -129,18 +142,18 @@ PERMISSIONS: dict[Capability, Grant] = {
 assert set(PERMISSIONS) == set(Capability), "every capability has exactly one row"
 
 
-def at_centre(user) -> bool:
+def at_centre(user: Any) -> bool:
     return user.unit_id is not None and user.unit.kind == CENTRE
 
 
-def may(user, capability: Capability | str) -> bool:
+def may(user: Any, capability: Capability | str) -> bool:
     """Whether ``user`` (anonymous included) has ``capability`` by the table. For capabilities
     bounded by orders, this is only the first question: the order must also be within reach."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     grant = PERMISSIONS[Capability(capability)]
     if grant.staff_flag:
-        return user.is_staff
+        return bool(user.is_staff)
     if grant.superuser and user.is_superuser:
         return True
     role = user.role
@@ -168,18 +181,18 @@ def refusal(capability: Capability) -> str:
     return gettext("「%(what)s」仅限%(who)s") % {"what": grant.label, "who": who(capability)}
 
 
-def requires(capability: Capability):
+def requires(capability: Capability) -> Callable[[View], View]:
     """Refuse (403) a view to whoever lacks ``capability``; the view is marked with it, so that
     every endpoint can be checked against this table. Put it under ``login_required`` on pages."""
 
-    def decorate(view):
+    def decorate(view: View) -> View:
         @functools.wraps(view)
-        def checked(request, *args, **kwargs):
+        def checked(request: Any, *args: Any, **kwargs: Any) -> Any:
             if not may(request.user, capability):
                 raise PermissionDenied(refusal(capability))
             return view(request, *args, **kwargs)
 
-        checked.capability = capability
-        return checked
+        checked.capability = capability  # type: ignore[attr-defined]  # read by the walk
+        return cast(View, checked)
 
     return decorate

@@ -44,4 +44,4 @@ def public_steps(order: WorkOrder) -> list[tuple[Event, str]]:
     events = (
         order.events.filter(action__in=list(PUBLIC_STEPS)).select_related("unit").order_by("seq")
     )
-    return [(e, PUBLIC_STEPS[Action(e.action)]) for e in events]
+    return [(e, str(PUBLIC_STEPS[Action(e.action)])) for e in events]

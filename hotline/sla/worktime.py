@@ -59,7 +59,7 @@ _warned_years: set[int] = set()
 
 def official_workday(day: date) -> bool:
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         if day.year not in _warned_years:
             _warned_years.add(day.year)

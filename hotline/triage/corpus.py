@@ -304,6 +304,7 @@ def examples_for(
     for _ in range(count):
         roll = rng.random()
         urgency = Urgency.NORMAL
+        order_type: str
         if code == "14.04":
             order_type, text = (
                 OrderType.PRAISE,

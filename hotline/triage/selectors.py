@@ -4,7 +4,7 @@ how often suggestions were taken."""
 import logging
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -180,7 +180,8 @@ def probable_duplicates(
         phone = clean_phone(phone)  # as the orders store it
     except InvalidInput:
         phone = ""  # not a number anyone called from (or still being typed)
-    near, params = [], []
+    near: list[str] = []
+    params: list[Any] = []
     if area.community_id:
         near.append("community_id = %s")
         params.append(area.community_id)
@@ -252,7 +253,8 @@ def suggestion_acceptance(*, since: datetime, until: datetime) -> dict[str, dict
         .exclude(suggestions={})
         .values_list("category__code", "suggestions__category__code")
     )
-    totals, kept = Counter(), Counter()
+    totals: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
     for final, suggested in rows:
         totals[final] += 1
         kept[final] += final == suggested

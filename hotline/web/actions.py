@@ -19,6 +19,7 @@ from hotline.api.orders import ACTIONS
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Action
 from hotline.org.models import Unit, User
+from hotline.org.permissions import StrOrPromise
 from hotline.org.selectors import dispatch_targets
 
 LABELS = {
@@ -65,7 +66,7 @@ ERRORS = {
 @dataclass
 class FormField:
     name: str
-    label: str
+    label: StrOrPromise
     kind: str  # text | textarea | checkbox | select | multiselect
     required: bool
     choices: list[tuple[str, str]] = field(default_factory=list)
@@ -93,8 +94,8 @@ def _kind(name: str, annotation) -> tuple[str, list]:
 def _unit_choices(name: str, order: WorkOrder, user: User) -> list[tuple[str, str]]:
     if name == "sub_unit":
         units = (
-            Unit.objects.filter(path__startswith=order.unit.path).exclude(pk=order.unit_id)
-            if order.unit_id
+            Unit.objects.filter(path__startswith=order.unit.path).exclude(pk=order.unit.pk)
+            if order.unit
             else Unit.objects.none()
         )
     elif name == "area":
@@ -119,7 +120,7 @@ def form_fields(action: Action, order: WorkOrder, user: User) -> list[FormField]
     return fields
 
 
-def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, str]]:
+def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, StrOrPromise]]:
     """The service's keyword arguments from a form post, or the errors by field (in the user's
     language)."""
     schema = ACTIONS[action][0]

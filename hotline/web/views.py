@@ -174,7 +174,7 @@ def order_action(request, number: str, action: str):
         int(request.POST["version"]) if request.POST.get("version", "").isdigit() else order.version
     )
     body, errors = actions.parse(action, request.POST, version)
-    if errors:
+    if body is None:
         return _detail_page(request, order, failed=action, errors=errors, status=422)
     try:
         actions.run(

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,9 +13,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--out", required=True, help="the backup file to write")
+        parser.add_argument("--out", type=Path, required=True, help="the backup file to write")
 
-    def handle(self, *args, out: str, **options):
+    def handle(self, *args, out: Path, **options):
         try:
             self.stdout.write(backup(out))
         except BackupError as error:

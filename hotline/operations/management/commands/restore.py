@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.operations.backup import BackupError, restore
@@ -10,14 +12,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="the backup file")
+        parser.add_argument("file", type=Path, help="the backup file")
         parser.add_argument(
             "--clean",
             action="store_true",
             help="replace what the database holds with the backup (otherwise it must be empty)",
         )
 
-    def handle(self, *args, file: str, clean: bool, **options):
+    def handle(self, *args, file: Path, clean: bool, **options):
         try:
             self.stdout.write(restore(file, clean=clean))
         except BackupError as error:
