@@ -61,12 +61,13 @@ class _Chain:
     projection folds the events of any order."""
 
     def __init__(self, r: Record):
-        self.record, self.events, self.fold = r, [], Projection[datetime]()
+        self.record, self.fold = r, Projection[datetime]()
+        self.events: list[EventRow] = []
 
     def add(
         self,
         action: Action,
-        at: datetime,
+        at: datetime | None,
         note: str = "",
         deadlines: dict[str, datetime | None] | None = None,
         **payload: object,
@@ -82,8 +83,15 @@ class _Chain:
         seq = len(self.events) + 1
         self.fold.apply(seq, before, to, deadlines or {})
         self.events.append(
-            EventRow(seq, at, action, before, to, unit_id, note, payload | {"imported": True})
+            EventRow(seq, _on(at), action, before, to, unit_id, note, payload | {"imported": True})
         )
+
+
+def _on(at: datetime | None) -> datetime:
+    """A moment the checks of ``legacy`` have required for the step that is dated by it."""
+    if at is None:
+        raise AssertionError("a checked record has a time for each of its steps")
+    return at
 
 
 def synthesise(
@@ -114,23 +122,27 @@ def _handled(
     chain: _Chain, r: Record, spans: dict[DeadlineKind, Span], calendar: WorkCalendar
 ) -> str:
     """The events of an order a unit handled; the close reason, if it was closed unvisited."""
+    unit, dispatched_at = r.unit, _on(r.dispatched_at)
+    assert unit is not None, "only an order with a unit is handled"
     chain.add(
         Action.DISPATCH,
-        r.dispatched_at,
-        unit=r.unit.id,
-        unit_name=r.unit.name,
+        dispatched_at,
+        unit=unit.id,
+        unit_name=unit.name,
         cohandlers=[],
-        deadlines=steps.round_deadlines(r.dispatched_at, spans, calendar.deadline, reopened=False),
+        deadlines=steps.round_deadlines(dispatched_at, spans, calendar.deadline, reopened=False),
     )
     if r.accepted_at:
         chain.add(Action.ACCEPT, r.accepted_at)
     if r.first_contact_at:
         chain.add(Action.RECORD_CONTACT, r.first_contact_at, first=True)
     if r.replied_at:
-        solved = {} if r.resolved is None else {"solved": r.resolved}
-        chain.add(Action.REPLY, r.replied_at, r.answer, **solved)
+        if r.resolved is None:
+            chain.add(Action.REPLY, r.replied_at, r.answer)
+        else:
+            chain.add(Action.REPLY, r.replied_at, r.answer, solved=r.resolved)
     if r.status in (Status.PENDING_VISIT, Status.CLOSED):
-        visit = steps.visit_deadlines(r.replied_at, spans, calendar.deadline)
+        visit = steps.visit_deadlines(_on(r.replied_at), spans, calendar.deadline)
         chain.add(Action.APPROVE_REPLY, r.replied_at, deadlines=visit)
     if r.status == Status.CLOSED and r.satisfaction:
         chain.add(Action.VISIT, r.closed_at, resolved=r.resolved, satisfaction=r.satisfaction)
@@ -155,9 +167,11 @@ def _waiting_for(
     name = steps.waited_deadline(status)
     if name is None or spans is None:
         return {"due_at": None, "warn_at": None, "sweep_at": None}
-    due = fold.deadlines[name]
+    due = _on(fold.deadlines[name])
     span = steps.warning_span(status, spans, reopened=False)
-    start = steps.warning_start(status, dispatched_at=r.dispatched_at, waiting_since=r.replied_at)
+    start = steps.warning_start(
+        status, dispatched_at=_on(r.dispatched_at), waiting_since=r.replied_at or due
+    )
     sweep = steps.next_sweep(
         status, due=due, urged=None, supervised=False, last_urged=None, escalate=lambda at: at
     )

@@ -32,6 +32,8 @@ from hotline.core.errors import InvalidInput
 from hotline.orders.models import Channel, Satisfaction
 from hotline.orders.validation import MAX_TEXT, clean_phone, clean_text, make_title
 from hotline.orders.workflow import Status
+from hotline.sla.policy import DeadlineKind
+from hotline.sla.worktime import Span
 
 
 class FileProblem(Exception):
@@ -132,7 +134,10 @@ def layout(headers: Sequence[str], mapping: Mapping[str, str] | None = None) -> 
     the English field names (case and spaces ignored). Headers that match nothing are ignored."""
     given = mapping or {}
     mapping = {_key(h): t for h, t in given.items()}
-    problems, index, named, ignored = [], {}, {}, []
+    problems: list[str] = []
+    index: dict[str, int] = {}
+    named: dict[str, str] = {}
+    ignored: list[str] = []
     present = {_key(h) for h in headers}
     for header in given:
         if _key(header) not in present:
@@ -277,7 +282,7 @@ class Reference:
     units: Lookup
     now: datetime
     tz: tzinfo
-    spans: Callable[[str, str, str], object]
+    spans: Callable[[str, str, str], dict[DeadlineKind, Span]]
 
 
 # What a spreadsheet reads as a formula at the start of a cell; the export puts an apostrophe
@@ -408,7 +413,8 @@ def _parse_time(text: str) -> datetime:
             else "只有日期没有时刻，应为「2026-03-05 09:07」"
         )
     try:
-        return datetime(*(int(part or 0) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise Problem("不是有效的日期时间") from None
 
@@ -530,14 +536,14 @@ def show(value) -> str:
 
 # The times each status needs, with a unit and without one; a status missing here cannot be
 # reached that way.
-_WITH_UNIT = {
+_WITH_UNIT: dict[str, tuple[str, ...]] = {
     Status.DISPATCHED: TIMES[:2],
     Status.ACCEPTED: TIMES[:3],
     Status.REPLIED: (*TIMES[:3], "replied_at"),
     Status.PENDING_VISIT: (*TIMES[:3], "replied_at"),
     Status.CLOSED: (*TIMES[:3], "replied_at", "closed_at"),
 }
-_WITHOUT_UNIT = {
+_WITHOUT_UNIT: dict[str, tuple[str, ...]] = {
     Status.REGISTERED: TIMES[:1],
     Status.CLOSED: ("registered_at", "closed_at"),  # answered on the spot
     Status.CANCELLED: ("registered_at", "closed_at"),
@@ -612,7 +618,7 @@ def _unit_rules(r: Record, ref: Reference) -> Iterator[tuple[str, str]]:
     if r.category is None:
         yield "category", "派单的工单需要分类"
         return
-    if not r.unit.active and r.status != Status.CLOSED:
+    if r.unit is not None and not r.unit.active and r.status != Status.CLOSED:
         yield "unit", f"「{r.unit.name}」已停用，不能承办未办结的工单"
     try:
         ref.spans(r.order_type, r.category.code, r.urgency)

@@ -38,6 +38,8 @@ from hotline.org.models import Unit, User
 from hotline.org.roles import Role
 from hotline.org.selectors import area_index
 from hotline.sla import selectors as sla
+from hotline.sla.policy import DeadlineKind
+from hotline.sla.worktime import Span
 
 from . import history, legacy
 from .legacy import COLUMNS, CategoryRef, FileProblem, Lookup, Record, RowError, UnitRef
@@ -79,7 +81,7 @@ def _reference(now: datetime) -> legacy.Reference:
         categories += [(c.code, ref), (c.name, ref), (f"{c.group}/{c.name}", ref)]
 
     @cache
-    def spans(order_type: str, code: str, urgency: str) -> dict:
+    def spans(order_type: str, code: str, urgency: str) -> dict[DeadlineKind, Span]:
         return sla.spans_for(order_type=order_type, category=code, urgency=urgency)
 
     return legacy.Reference(
@@ -280,9 +282,9 @@ class Table:
         self.columns = [fields[name].column for name in given] + [f.column for f in rest]
         adapters = {"DateTimeField": adapt_time, "JSONField": json.dumps}
         self.adapters = [
-            (i, adapters[fields[name].get_internal_type()])
+            (i, adapt)
             for i, name in enumerate(given)
-            if adapters.get(fields[name].get_internal_type())
+            if (adapt := adapters.get(fields[name].get_internal_type())) is not None
         ]
         self.rest = [
             self._adapt(f.get_default(), adapters.get(f.get_internal_type())) for f in rest
@@ -311,6 +313,9 @@ class Writer:
         self.cursor = cursor
         self.orders = Table(WorkOrder, _ORDER_COLUMNS, self.adapt_time)
         self.events = Table(Event, _EVENT_COLUMNS, self.adapt_time)
+
+    def insert(self, orders: list[list], events: list[list]) -> None:
+        raise NotImplementedError
 
     def finish(self) -> None:
         pass
@@ -392,7 +397,8 @@ class _Pipeline:
     The caller must not use the connection until ``close``."""
 
     def __init__(self, writer: Writer):
-        self.writer, self.error = writer, None
+        self.writer = writer
+        self.error: BaseException | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
         self.thread.start()
@@ -445,7 +451,11 @@ def _write(
             for batch in iter(lambda: list(islice(zip(ids, records, strict=False), BATCH)), []):
                 orders, events = [], []
                 for pk, r in batch:
-                    spans = ref.spans(r.order_type, r.category.code, r.urgency) if r.unit else None
+                    spans = (
+                        ref.spans(r.order_type, r.category.code, r.urgency)
+                        if r.unit and r.category
+                        else None
+                    )
                     columns, chain = history.synthesise(r, spans, calendar)
                     area = areas(r.address) if r.address else _NOWHERE
                     orders.append(
@@ -591,7 +601,7 @@ def _cells(units: dict[int, str], personal_data: bool, excel: bool) -> Callable[
         if order["confidential"]:
             order["caller_name"] = order["caller_phone"] = ""
         elif not personal_data:  # the model's rule, without building a model for every row
-            order["caller_phone"] = WorkOrder.masked_phone.fget(
+            order["caller_phone"] = WorkOrder.masked_phone.fget(  # type: ignore[attr-defined]
                 SimpleNamespace(caller_phone=order["caller_phone"])
             )
         row = []
