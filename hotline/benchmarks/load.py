@@ -569,22 +569,35 @@ def make_fixture(
     """Tokens for the operator and the handlers of the units with the most orders in hand, a
     logged-in session of the dispatcher, random order numbers, and ``bodies`` intake requests
     of the demo city: its texts, addresses in its compounds and roads, callers (some repeat)."""
-    from django.db.models import Count, Max, Min
-
     from hotline.api.services import create_token
     from hotline.benchmarks.generate import load_city
-    from hotline.catalog.models import Category
-    from hotline.demo import texts
-    from hotline.demo.city import SURNAMES
-    from hotline.demo.history import FREQUENCY
+    from hotline.org.models import User
+
+    rng = random.Random(seed)
+    city = load_city()
+    operator = User.objects.get(username="operator")
+    chosen = _busiest_handlers(handlers)
+    found = _random_order_numbers(rng, numbers)
+    made = _intake_bodies(rng, city, bodies)
+    return Fixture(
+        operator_token=create_token(user=operator),
+        handler_tokens=[create_token(user=user) for user in chosen],
+        dispatcher_session=_session_for(User.objects.get(username="dispatcher")),
+        numbers=found,
+        bodies=made,
+    )
+
+
+def _busiest_handlers(handlers: int) -> list:
+    """Active handlers of the ``handlers`` units with the most orders dispatched or accepted
+    (the first ``handlers`` active handlers when no unit has any)."""
+    from django.db.models import Count
+
     from hotline.orders.models import WorkOrder
     from hotline.orders.workflow import Status
     from hotline.org.models import User
     from hotline.org.roles import Role
 
-    rng = random.Random(seed)
-    city = load_city()
-    operator = User.objects.get(username="operator")
     busy = (
         WorkOrder.objects.filter(
             status__in=[Status.DISPATCHED, Status.ACCEPTED], unit__isnull=False
@@ -601,17 +614,37 @@ def make_fixture(
         chosen = list(
             User.objects.filter(role=Role.HANDLER, is_active=True).order_by("pk")[:handlers]
         )
+    return chosen
+
+
+def _random_order_numbers(rng: random.Random, numbers: int) -> list[str]:
+    """The numbers of the orders found among ``numbers`` random ids, shuffled."""
+    from django.db.models import Max, Min
+
+    from hotline.orders.models import WorkOrder
+
     bounds = WorkOrder.objects.aggregate(low=Min("id"), high=Max("id"))
-    found: list[str] = []
-    if bounds["low"] is not None:
-        ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(numbers)]
-        found = list(WorkOrder.objects.filter(pk__in=ids).values_list("number", flat=True))
-        rng.shuffle(found)
+    if bounds["low"] is None:
+        return []
+    ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(numbers)]
+    found = list(WorkOrder.objects.filter(pk__in=ids).values_list("number", flat=True))
+    rng.shuffle(found)
+    return found
+
+
+def _intake_bodies(rng: random.Random, city, bodies: int) -> list[dict]:
+    """``bodies`` intake requests of ``city``: categories as often as the demo's history has
+    them, addresses in its compounds or along its roads, a few callers who call again."""
+    from hotline.catalog.models import Category
+    from hotline.demo import texts
+    from hotline.demo.city import SURNAMES
+    from hotline.demo.history import FREQUENCY
+
     codes = list(
         Category.objects.filter(active=True).order_by("code").values_list("code", flat=True)
     )
     weights = [FREQUENCY.get(code, 1) for code in codes]
-    callers = [f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" for _ in range(300)]
+    callers = [_phone_number(rng) for _ in range(300)]
     made = []
     for _ in range(bodies):
         community = rng.choice(city.communities)
@@ -620,11 +653,7 @@ def make_fixture(
         else:
             address = f"{rng.choice(city.compounds[community.pk])}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
         code = rng.choices(codes, weights)[0]
-        phone = (
-            rng.choice(callers)
-            if rng.random() < 0.06
-            else f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-        )
+        phone = rng.choice(callers) if rng.random() < 0.06 else _phone_number(rng)
         made.append(
             {
                 "text": texts.request_text(rng, code, address),
@@ -634,13 +663,12 @@ def make_fixture(
                 "channel": "phone",
             }
         )
-    return Fixture(
-        operator_token=create_token(user=operator),
-        handler_tokens=[create_token(user=user) for user in chosen],
-        dispatcher_session=_session_for(User.objects.get(username="dispatcher")),
-        numbers=found,
-        bodies=made,
-    )
+    return made
+
+
+def _phone_number(rng: random.Random) -> str:
+    """A mainland mobile number."""
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
 
 def _session_for(user) -> str:
