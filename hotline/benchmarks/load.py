@@ -569,22 +569,35 @@ def make_fixture(
     """Tokens for the operator and the handlers of the units with the most orders in hand, a
     logged-in session of the dispatcher, random order numbers, and ``bodies`` intake requests
     of the demo city: its texts, addresses in its compounds and roads, callers (some repeat)."""
-    from django.db.models import Count, Max, Min
-
     from hotline.api.services import create_token
     from hotline.benchmarks.generate import load_city
-    from hotline.catalog.models import Category
-    from hotline.demo import texts
-    from hotline.demo.city import SURNAMES
-    from hotline.demo.history import FREQUENCY
+    from hotline.org.models import User
+
+    rng = random.Random(seed)
+    city = load_city()
+    operator = User.objects.get(username="operator")
+    chosen = _busiest_handlers(handlers)
+    found = _random_order_numbers(rng, numbers)
+    made = _intake_bodies(rng, city, bodies)
+    return Fixture(
+        operator_token=create_token(user=operator),
+        handler_tokens=[create_token(user=user) for user in chosen],
+        dispatcher_session=_session_for(User.objects.get(username="dispatcher")),
+        numbers=found,
+        bodies=made,
+    )
+
+
+def _busiest_handlers(handlers: int) -> list:
+    """Active handlers of the ``handlers`` units with the most orders dispatched or accepted
+    (the first ``handlers`` active handlers when no unit has any)."""
+    from django.db.models import Count
+
     from hotline.orders.models import WorkOrder
     from hotline.orders.workflow import Status
     from hotline.org.models import User
     from hotline.org.roles import Role
 
-    rng = random.Random(seed)
-    city = load_city()
-    operator = User.objects.get(username="operator")
     busy = (
         WorkOrder.objects.filter(
             status__in=[Status.DISPATCHED, Status.ACCEPTED], unit__isnull=False
@@ -601,17 +614,37 @@ def make_fixture(
         chosen = list(
             User.objects.filter(role=Role.HANDLER, is_active=True).order_by("pk")[:handlers]
         )
+    return chosen
+
+
+def _random_order_numbers(rng: random.Random, numbers: int) -> list[str]:
+    """The numbers of the orders found among ``numbers`` random ids, shuffled."""
+    from django.db.models import Max, Min
+
+    from hotline.orders.models import WorkOrder
+
     bounds = WorkOrder.objects.aggregate(low=Min("id"), high=Max("id"))
-    found: list[str] = []
-    if bounds["low"] is not None:
-        ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(numbers)]
-        found = list(WorkOrder.objects.filter(pk__in=ids).values_list("number", flat=True))
-        rng.shuffle(found)
+    if bounds["low"] is None:
+        return []
+    ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(numbers)]
+    found = list(WorkOrder.objects.filter(pk__in=ids).values_list("number", flat=True))
+    rng.shuffle(found)
+    return found
+
+
+def _intake_bodies(rng: random.Random, city, bodies: int) -> list[dict]:
+    """``bodies`` intake requests of ``city``: categories as often as the demo's history has
+    them, addresses in its compounds or along its roads, a few callers who call again."""
+    from hotline.catalog.models import Category
+    from hotline.demo import texts
+    from hotline.demo.city import SURNAMES
+    from hotline.demo.history import FREQUENCY
+
     codes = list(
         Category.objects.filter(active=True).order_by("code").values_list("code", flat=True)
     )
     weights = [FREQUENCY.get(code, 1) for code in codes]
-    callers = [f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" for _ in range(300)]
+    callers = [_phone_number(rng) for _ in range(300)]
     made = []
     for _ in range(bodies):
         community = rng.choice(city.communities)
@@ -620,11 +653,7 @@ def make_fixture(
         else:
             address = f"{rng.choice(city.compounds[community.pk])}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
         code = rng.choices(codes, weights)[0]
-        phone = (
-            rng.choice(callers)
-            if rng.random() < 0.06
-            else f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-        )
+        phone = rng.choice(callers) if rng.random() < 0.06 else _phone_number(rng)
         made.append(
             {
                 "text": texts.request_text(rng, code, address),
@@ -634,13 +663,12 @@ def make_fixture(
                 "channel": "phone",
             }
         )
-    return Fixture(
-        operator_token=create_token(user=operator),
-        handler_tokens=[create_token(user=user) for user in chosen],
-        dispatcher_session=_session_for(User.objects.get(username="dispatcher")),
-        numbers=found,
-        bodies=made,
-    )
+    return made
+
+
+def _phone_number(rng: random.Random) -> str:
+    """A mainland mobile number."""
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
 
 def _session_for(user) -> str:
@@ -1015,7 +1043,6 @@ def run_bench(
     """Run ``plan`` against a scratch database on the PostgreSQL server of ``database_url`` (the
     database it names is not touched): create and fill ``plan.database``, start our gunicorn,
     play the scenarios, then the peer's; returns {"headline": …, "levels": […], …}."""
-    import threading
     from pathlib import Path
 
     from django.conf import settings
@@ -1035,76 +1062,125 @@ def run_bench(
         "checks": {},
         "setup_s": {},
     }
-
     peer_env: dict = {}
-    if (
-        plan.peer
-    ):  # the peer's first install downloads from the package index: overlap it with our setup
-
-        def install() -> None:
-            from hotline.benchmarks import peer
-
-            started = time.monotonic()
-            try:
-                peer_env["venv"] = peer.ensure_peer_env()
-            except Exception as error:  # noqa: BLE001 - reported with the peer's figures
-                peer_env["error"] = f"{type(error).__name__}: {error}"
-            peer_env["seconds"] = time.monotonic() - started
-
-        installer = threading.Thread(target=install, name="peer-install", daemon=True)
-        installer.start()
-
+    # The peer's first install downloads from the package index: overlap it with our setup.
+    installer = _install_peer_meanwhile(peer_env) if plan.peer else None
     caller_database = settings.DATABASES["default"]["NAME"]
     try:
-        return _run(
-            plan, database_url, workdir, report, peer_env, installer if plan.peer else None, say
-        )
+        return _run(plan, database_url, workdir, report, peer_env, installer, say)
     finally:
         use_database(caller_database)
         if not plan.keep and not plan.reuse:
             drop_database(database_url, plan.database)
 
 
+def _install_peer_meanwhile(peer_env: dict):
+    """A started thread that makes the peer's virtualenv and leaves in ``peer_env`` its path
+    ("venv") or what went wrong ("error"), and the seconds it took."""
+    import threading
+
+    def install() -> None:
+        from hotline.benchmarks import peer
+
+        started = time.monotonic()
+        try:
+            peer_env["venv"] = peer.ensure_peer_env()
+        except Exception as error:  # noqa: BLE001 - reported with the peer's figures
+            peer_env["error"] = f"{type(error).__name__}: {error}"
+        peer_env["seconds"] = time.monotonic() - started
+
+    installer = threading.Thread(target=install, name="peer-install", daemon=True)
+    installer.start()
+    return installer
+
+
 def _run(
     plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, installer, say
 ) -> dict:
-    import platform
+    """The bench in order: the scratch database, the load's fixture, our scenarios, the profile,
+    our headline figures, then the peer's and the comparison; returns the filled ``report``."""
+    bench_url = _prepare_database(plan, database_url, report, say)
+    fixture, headline = _prepare_load(plan, report, say)
+    levels, scenarios = _play_ours(plan, bench_url, workdir, fixture, report, headline, say)
+    if plan.profile and "intake" in plan.scenarios:
+        say(f"profiling {plan.profile} intake requests in this process")
+        report["profile"] = profile_intake(scenarios, plan.profile)
+        headline["intake_profile_ms"] = report["profile"]["components_ms"]
+    headline["db_mb"] = _database_mb()
+    _our_figures(levels, report, headline)
+    if installer is not None:
+        installer.join(timeout=900)
+        headline["peer_install_s"] = round(peer_env.get("seconds", 0.0), 1)
+        _peer_part(database_url, plan, fixture, workdir, peer_env, report, headline, say)
+    _compare(headline)
+    headline["seconds"] = round(say.seconds, 1)
+    report["headline"] = headline
+    played = (
+        levels | report.pop("_peer_levels", {}) | {"intake_at_rate": report.pop("_open_levels", [])}
+    )
+    report["levels"] = [
+        lv.as_dict() | {"server": "peer" if key.startswith("peer_") else "ours"}
+        for key, some in played.items()
+        for lv in some
+    ]
+    return report
 
-    from django.conf import settings
+
+def _seconds_since(started: float) -> float:
+    return round(time.monotonic() - started, 1)
+
+
+def _prepare_database(plan: Plan, database_url: str, report: dict, say) -> str:
+    """Point this process at the scratch database, migrated: the one kept from an earlier run
+    when ``plan.reuse`` finds enough orders in it, else a new one filled with ``plan.orders``
+    orders. Returns its URL."""
     from django.core.management import call_command
-    from django.db import connection
 
-    from hotline.benchmarks import server as ours
-    from hotline.benchmarks.generate import generate
-
-    step = time.monotonic()
+    started = time.monotonic()
     existing = _existing_orders(database_url, plan.database) if plan.reuse else None
-    if existing is not None and existing >= plan.orders:
+    reused = existing is not None and existing >= plan.orders
+    if reused:
         say(f"reusing database {plan.database} with {existing:,} orders")
         bench_url = _with_database(database_url, plan.database)
-        use_database(plan.database)
-        call_command("migrate", verbosity=0)
     else:
         say(f"creating database {plan.database}")
         bench_url = recreate_database(database_url, plan.database)
-        use_database(plan.database)
-        call_command("migrate", verbosity=0)
-        report["setup_s"]["migrate"] = round(time.monotonic() - step, 1)
-        step = time.monotonic()
-        say(f"generating {plan.orders:,} orders over {plan.months} months")
-        result = generate(
-            plan.orders,
-            months=plan.months,
-            seed=plan.seed,
-            progress=lambda line: say("  " + line.strip()),
-        )
-        report["setup_s"]["generate"] = round(time.monotonic() - step, 1)
-        report["generated"] = result.as_dict()
-    step = time.monotonic()
+    use_database(plan.database)
+    call_command("migrate", verbosity=0)
+    if not reused:
+        report["setup_s"]["migrate"] = _seconds_since(started)
+        _fill_database(plan, report, say)
+    return bench_url
+
+
+def _fill_database(plan: Plan, report: dict, say) -> None:
+    """Generate the plan's orders into the (empty) scratch database."""
+    from hotline.benchmarks.generate import generate
+
+    started = time.monotonic()
+    say(f"generating {plan.orders:,} orders over {plan.months} months")
+    result = generate(
+        plan.orders,
+        months=plan.months,
+        seed=plan.seed,
+        progress=lambda line: say("  " + line.strip()),
+    )
+    report["setup_s"]["generate"] = _seconds_since(started)
+    report["generated"] = result.as_dict()
+
+
+def _prepare_load(plan: Plan, report: dict, say) -> tuple[Fixture, dict]:
+    """The triage model (trained when the database has none), fresh planner statistics and
+    the scenarios' fixture; records the machine and returns the fixture and the headline."""
+    import platform
+
+    from django.db import connection
+
     from hotline.triage.services import ensure_model
 
+    started = time.monotonic()
     version, _ = ensure_model(per_category=plan.corpus_per_category, progress=say)
-    report["setup_s"]["model"] = round(time.monotonic() - step, 1)
+    report["setup_s"]["model"] = _seconds_since(started)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("SHOW server_version")
@@ -1115,7 +1191,6 @@ def _run(
         f"{orders_at_start:,} orders; triage model v{version}; {len(fixture.handler_tokens)} handlers, "
         f"{len(fixture.numbers)} order numbers"
     )
-
     report["machine"] = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
@@ -1135,9 +1210,20 @@ def _run(
         "threads": plan.threads,
         "loadavg_before": round(os.getloadavg()[0], 2),
     }
-    levels: dict[str, list[Level]] = {}
+    return fixture, headline
 
-    step = time.monotonic()
+
+def _play_ours(
+    plan: Plan, bench_url: str, workdir, fixture: Fixture, report: dict, headline: dict, say
+) -> tuple[dict[str, list[Level]], Scenarios]:
+    """Start our gunicorn (and ``hotline worker`` if planned) on the scratch database, warm it
+    up, play the fixed-rate intake check and then each scenario's ramp, and stop it. Returns
+    the levels played by scenario, and the scenarios (the profile sends more of them)."""
+    from django.conf import settings
+
+    from hotline.benchmarks import server as ours
+
+    started = time.monotonic()
     server = ours.start_server(
         bench_url,
         workdir=workdir / "ours",
@@ -1150,12 +1236,13 @@ def _run(
         if plan.worker
         else None
     )
-    report["setup_s"]["server"] = round(time.monotonic() - step, 1)
+    report["setup_s"]["server"] = _seconds_since(started)
     say(
         f"our gunicorn: {plan.workers} {'gthread' if plan.threads > 1 else 'sync'} workers at {server.url}"
     )
     scenarios = Scenarios(fixture, seed=plan.seed)
     meter = CpuMeter(server.process.pid)
+    levels: dict[str, list[Level]] = {}
     try:
         _warm_up(server.url, scenarios, plan)
         at_rate = next(
@@ -1171,14 +1258,28 @@ def _run(
         if worker is not None:
             ours.stop_worker(worker)
         ours.stop_server(server)
-    if plan.profile and "intake" in plan.scenarios:
-        say(f"profiling {plan.profile} intake requests in this process")
-        report["profile"] = profile_intake(scenarios, plan.profile)
-        headline["intake_profile_ms"] = report["profile"]["components_ms"]
+    return levels, scenarios
+
+
+def _database_mb() -> int:
+    """The size of the database this process uses, in MiB."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
-        headline["db_mb"] = round(cursor.fetchone()[0] / 2**20)
+        return round(cursor.fetchone()[0] / 2**20)
 
+
+def _cpu_ms(level: Level) -> dict[str, float]:
+    """The server's CPU milliseconds per request of ``level``, by part ({} when not measured)."""
+    if not (level.cpu_s and level.requests):
+        return {}
+    return {part: round(1000 * sec / level.requests, 2) for part, sec in level.cpu_s.items()}
+
+
+def _our_figures(levels: dict[str, list[Level]], report: dict, headline: dict) -> None:
+    """The headline figures of our best level of each scenario, whether the rows written
+    matched the acknowledged requests, and the headline intake figures."""
     for name, played in levels.items():
         best = best_level(played)
         if best is None:
@@ -1191,10 +1292,9 @@ def _run(
             headline[f"{key}_per_s"] = round(best.throughput, 1)
         headline[f"{key}_p50_ms"] = round(best.latency_ms(50), 1)
         headline[f"{key}_p99_ms"] = round(best.latency_ms(99), 1)
-        if best.cpu_s and best.requests:
-            # CPU per request on the server side (app + database): what bounds throughput on this
-            # machine whatever else runs on it
-            cpu = {part: round(1000 * sec / best.requests, 2) for part, sec in best.cpu_s.items()}
+        # CPU per request on the server side (app + database): what bounds throughput on this
+        # machine whatever else runs on it
+        if cpu := _cpu_ms(best):
             headline[f"{name}_cpu_ms"] = cpu
             if sum(cpu.values()):
                 headline[f"{name}_cpu_bound_per_s"] = round(
@@ -1214,11 +1314,10 @@ def _run(
             at_rate["p99_ms"] if at_rate.get("mode") == mode else headline[f"{key}_p99_ms"]
         )
 
-    if plan.peer and installer is not None:
-        installer.join(timeout=900)
-        headline["peer_install_s"] = round(peer_env.get("seconds", 0.0), 1)
-        _peer_part(database_url, plan, fixture, workdir, peer_env, report, headline, say)
 
+def _compare(headline: dict) -> None:
+    """Our figures against the peer's (the ratios), and whether the goal is met: 300 orders a
+    second at the fixed rate, all answered without error, p99 under 250 ms, faster than the peer."""
     if peer := headline.get("peer_intake_orders_per_s"):
         headline["intake_ratio"] = round((headline.get("intake_orders_per_s") or 0) / peer, 2)
         # like for like as well: one order (ticket) a request
@@ -1236,32 +1335,59 @@ def _run(
         and headline.get("intake_ratio", 0) > 1
     )
 
-    headline["seconds"] = round(say.seconds, 1)
-    report["headline"] = headline
-    played = (
-        levels | report.pop("_peer_levels", {}) | {"intake_at_rate": report.pop("_open_levels", [])}
+
+def _warm_level(url: str, make: MakeCall, scenario: str, plan: Plan, duration: float) -> None:
+    """An unmeasured level with as many users as the server has threads in all."""
+    run_level(
+        url,
+        make,
+        scenario=scenario,
+        concurrency=max(2, plan.workers * plan.threads),
+        duration=duration,
+        timeout=30.0,
     )
-    report["levels"] = [
-        lv.as_dict() | {"server": "peer" if key.startswith("peer_") else "ours"}
-        for key, some in played.items()
-        for lv in some
-    ]
-    return report
 
 
 def _warm_up(url: str, scenarios: Scenarios, plan: Plan) -> None:
     """Every worker loads the triage model, the caches and its connection before anything counts."""
-    users = max(2, plan.workers * plan.threads)
     for name in ("intake", "intake_batch", "order_page", "inbox", "dispatcher_queue"):
         if name in plan.scenarios or plan.scenarios == ("mixed",) or "mixed" in plan.scenarios:
-            run_level(
+            _warm_level(
                 url,
                 scenarios.make(name),
-                scenario=name,
-                concurrency=users,
-                duration=plan.warmup if name.startswith("intake") else plan.warmup / 3,
-                timeout=30.0,
+                name,
+                plan,
+                plan.warmup if name.startswith("intake") else plan.warmup / 3,
             )
+
+
+def _ramp_levels(
+    url: str,
+    make: MakeCall,
+    scenario: str,
+    levels: Sequence[int],
+    plan: Plan,
+    say,
+    meter: CpuMeter,
+    *,
+    timeout: float,
+) -> tuple[list[Level], str]:
+    """``ramp`` of ``scenario`` through the concurrencies ``levels``, each level lasting
+    ``plan.duration`` seconds and measuring the server's CPU with ``meter``."""
+    return ramp(
+        lambda c: run_level(
+            url,
+            make,
+            scenario=scenario,
+            concurrency=c,
+            duration=plan.duration,
+            timeout=timeout,
+            meter=meter,
+        ),
+        levels,
+        patience=plan.patience,
+        progress=say,
+    )
 
 
 def _ramp_ours(
@@ -1269,19 +1395,8 @@ def _ramp_ours(
 ) -> list[Level]:
     writes = name in ("intake", "intake_batch", "mixed")
     before = count_orders() if writes else 0
-    played, why = ramp(
-        lambda c: run_level(
-            url,
-            scenarios.make(name),
-            scenario=name,
-            concurrency=c,
-            duration=plan.duration,
-            timeout=plan.timeout,
-            meter=meter,
-        ),
-        plan.levels,
-        patience=plan.patience,
-        progress=say,
+    played, why = _ramp_levels(
+        url, scenarios.make(name), name, plan.levels, plan, say, meter, timeout=plan.timeout
     )
     say(f"  {name}: " + (f"saturated: {why}" if why else "no saturation within the levels"))
     report.setdefault("saturation", {})[name] = why
@@ -1366,15 +1481,46 @@ def _peer_part(
     headline: dict,
     say,
 ) -> None:
+    """The peer's half: start django-helpdesk on its own database of the same server, play its
+    intake and list, stop it and drop its database (unless kept); its figures go into the
+    headline, its levels into ``report["_peer_levels"]``. A failure is reported, not raised."""
+    from hotline.benchmarks import peer as helpdesk
+
+    peer = _start_peer(database_url, plan, workdir, peer_env, report, headline, say)
+    if peer is None:
+        return
+    played: dict[str, list[Level]] = {}
+    try:
+        _play_peer(peer, plan, fixture, played, report, headline, say)
+    except Exception as error:  # noqa: BLE001 - what was measured is kept, the failure reported
+        headline["peer_error"] = _error_text(error)
+        say(f"the peer's workload failed: {error}")
+    finally:
+        helpdesk.stop_peer(peer)
+        if not plan.keep:
+            drop_database(database_url, helpdesk.DATABASE)
+    _peer_figures(played, report, headline)
+    report["_peer_levels"] = played
+
+
+def _error_text(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _start_peer(
+    database_url: str, plan: Plan, workdir, peer_env: dict, report: dict, headline: dict, say
+):
+    """The peer running with as many workers and threads as ours, or None (the reason in the
+    headline's ``peer_error``) when it was not installed or did not start."""
     from hotline.benchmarks import peer as helpdesk
     from hotline.benchmarks.server import free_port
 
     if "error" in peer_env:
         headline["peer_error"] = peer_env["error"]
         say(f"peer not installed: {peer_env['error']}")
-        return
+        return None
     say("starting the peer (django-helpdesk) on the same PostgreSQL server")
-    step = time.monotonic()
+    started = time.monotonic()
     try:
         peer = helpdesk.start_peer(
             database_url,
@@ -1384,82 +1530,69 @@ def _peer_part(
             workdir=workdir / "peer",
         )
     except Exception as error:  # noqa: BLE001 - the run reports it instead of dying
-        headline["peer_error"] = f"{type(error).__name__}: {error}"[:2000]
+        headline["peer_error"] = _error_text(error)
         say(f"the peer did not start: {error}")
-        return
-    report["setup_s"]["peer"] = round(time.monotonic() - step, 1)
-    played: dict[str, list[Level]] = {}
-    try:
-        scenarios = PeerScenarios(peer, fixture.bodies)
-        meter = CpuMeter(peer.process.pid)
-        users = max(2, plan.workers * plan.threads)
-        run_level(
-            peer.url,
-            scenarios.intake,
-            scenario="peer_intake",
-            concurrency=users,
-            duration=plan.warmup,
-            timeout=30.0,
-        )
-        before = peer.count_tickets()
-        played["peer_intake"], why = ramp(
-            lambda c: run_level(
-                peer.url,
-                scenarios.intake,
-                scenario="peer_intake",
-                concurrency=c,
-                duration=plan.duration,
-                timeout=plan.timeout,
-                meter=meter,
-            ),
-            plan.peer_levels,
-            patience=plan.patience,
-            progress=say,
-        )
-        report.setdefault("saturation", {})["peer_intake"] = why
-        ok = sum(lv.ok for lv in played["peer_intake"])
-        rows = peer.count_tickets() - before
-        report["checks"]["peer_intake"] = {"acknowledged": ok, "rows": rows, "match": ok == rows}
-        say(f"  peer intake rows: {rows:,} written, {ok:,} acknowledged")
-        if plan.peer_tickets:
-            helpdesk.seed_tickets(peer, plan.peer_tickets)
-        tickets = peer.count_tickets()
-        headline["peer_tickets"] = tickets
-        say(f"  peer list over {tickets:,} tickets")
-        played["peer_list"], why = ramp(
-            lambda c: run_level(
-                peer.url,
-                scenarios.list,
-                scenario="peer_list",
-                concurrency=c,
-                duration=plan.duration,
-                timeout=plan.timeout * 6,
-                meter=meter,
-            ),
-            plan.peer_list_levels,
-            patience=plan.patience,
-            progress=say,
-        )
-        report["saturation"]["peer_list"] = why
-    except Exception as error:  # noqa: BLE001 - what was measured is kept, the failure reported
-        headline["peer_error"] = f"{type(error).__name__}: {error}"[:2000]
-        say(f"the peer's workload failed: {error}")
-    finally:
-        helpdesk.stop_peer(peer)
-        if not plan.keep:
-            drop_database(database_url, helpdesk.DATABASE)
+        return None
+    report["setup_s"]["peer"] = _seconds_since(started)
+    return peer
+
+
+def _play_peer(
+    peer, plan: Plan, fixture: Fixture, played: dict, report: dict, headline: dict, say
+) -> None:
+    """Warm the peer up, ramp its ticket creation (then count the rows it wrote against the
+    tickets it acknowledged), seed it with ``plan.peer_tickets`` tickets and ramp its list.
+    Each ramp's levels go into ``played`` as soon as it ends."""
+    from hotline.benchmarks import peer as helpdesk
+
+    scenarios = PeerScenarios(peer, fixture.bodies)
+    meter = CpuMeter(peer.process.pid)
+    _warm_level(peer.url, scenarios.intake, "peer_intake", plan, plan.warmup)
+    before = peer.count_tickets()
+    played["peer_intake"], why = _ramp_levels(
+        peer.url,
+        scenarios.intake,
+        "peer_intake",
+        plan.peer_levels,
+        plan,
+        say,
+        meter,
+        timeout=plan.timeout,
+    )
+    report.setdefault("saturation", {})["peer_intake"] = why
+    ok = sum(lv.ok for lv in played["peer_intake"])
+    rows = peer.count_tickets() - before
+    report["checks"]["peer_intake"] = {"acknowledged": ok, "rows": rows, "match": ok == rows}
+    say(f"  peer intake rows: {rows:,} written, {ok:,} acknowledged")
+    if plan.peer_tickets:
+        helpdesk.seed_tickets(peer, plan.peer_tickets)
+    tickets = peer.count_tickets()
+    headline["peer_tickets"] = tickets
+    say(f"  peer list over {tickets:,} tickets")
+    played["peer_list"], why = _ramp_levels(
+        peer.url,
+        scenarios.list,
+        "peer_list",
+        plan.peer_list_levels,
+        plan,
+        say,
+        meter,
+        timeout=plan.timeout * 6,
+    )
+    report["saturation"]["peer_list"] = why
+
+
+def _peer_figures(played: dict[str, list[Level]], report: dict, headline: dict) -> None:
+    """The headline figures of the peer's best level of each workload, and its rows check."""
     for name, levels in played.items():
         best = best_level(levels)
         if best is not None:
             key = "peer_intake_orders" if name == "peer_intake" else name
             headline[f"{key}_per_s"] = round(best.throughput, 1)
             headline[f"{name}_p99_ms"] = round(best.latency_ms(99), 1)
-            if best.cpu_s and best.requests:
-                headline[f"{name}_cpu_ms"] = {
-                    part: round(1000 * sec / best.requests, 2) for part, sec in best.cpu_s.items()
-                }
+            if cpu := _cpu_ms(best):
+                headline[f"{name}_cpu_ms"] = cpu
     headline["peer_rows_match"] = report["checks"].get("peer_intake", {}).get("match")
-    report["_peer_levels"] = played
 
 
 # --- where an intake request's time goes ---------------------------------------------------------

@@ -37,7 +37,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,47 +153,7 @@ def ensure_peer_env(cache_dir: Path | None = None) -> Path:
         if venv.exists():
             log.info("peer virtualenv incomplete or outdated, making it again: %s", venv)
             shutil.rmtree(venv)
-        started = time.monotonic()
-        try:
-            _run(
-                [sys.executable, "-m", "venv", str(venv)],
-                "creating the peer's virtualenv",
-                log_file=root / "install.log",
-                timeout=120,
-            )
-            made = time.monotonic()
-            _run(
-                [
-                    str(_venv_python(venv)),
-                    "-m",
-                    "pip",
-                    "install",
-                    "--disable-pip-version-check",
-                    "--no-input",
-                    "--progress-bar",
-                    "off",
-                    *REQUIREMENTS,
-                ],
-                "pip install of the peer (" + " ".join(REQUIREMENTS) + ")",
-                log_file=root / "install.log",
-                append=True,
-                timeout=INSTALL_TIMEOUT,
-            )
-            installed = time.monotonic()
-            out = _run(
-                [str(_venv_python(venv)), "-c", _VERSIONS_SCRIPT],
-                "importing the installed peer",
-                timeout=60,
-            )
-        except BaseException:
-            shutil.rmtree(venv, ignore_errors=True)
-            raise
-        versions = json.loads(out.strip().splitlines()[-1])
-        seconds = {
-            "venv": round(made - started, 2),
-            "pip": round(installed - made, 2),
-            "total": round(time.monotonic() - started, 2),
-        }
+        versions, seconds = _install(venv, root / "install.log")
         marker.write_text(
             json.dumps(
                 {
@@ -211,6 +172,51 @@ def ensure_peer_env(cache_dir: Path | None = None) -> Path:
             venv,
         )
         return venv
+
+
+def _install(venv: Path, log_file: Path) -> tuple[dict, dict]:
+    """Create the virtualenv ``venv`` and pip install the requirements into it (output in
+    ``log_file``); return the versions installed and the seconds of each step. A failed step
+    leaves no half-made environment behind."""
+    started = time.monotonic()
+    seconds: dict[str, float] = {}
+    try:
+        with _timed(seconds, "venv"):
+            _run(
+                [sys.executable, "-m", "venv", str(venv)],
+                "creating the peer's virtualenv",
+                log_file=log_file,
+                timeout=120,
+            )
+        with _timed(seconds, "pip"):
+            _run(
+                [
+                    str(_venv_python(venv)),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "--progress-bar",
+                    "off",
+                    *REQUIREMENTS,
+                ],
+                "pip install of the peer (" + " ".join(REQUIREMENTS) + ")",
+                log_file=log_file,
+                append=True,
+                timeout=INSTALL_TIMEOUT,
+            )
+        out = _run(
+            [str(_venv_python(venv)), "-c", _VERSIONS_SCRIPT],
+            "importing the installed peer",
+            timeout=60,
+        )
+    except BaseException:
+        shutil.rmtree(venv, ignore_errors=True)
+        raise
+    versions = json.loads(out.strip().splitlines()[-1])
+    seconds["total"] = time.monotonic() - started
+    return versions, {step: round(value, 2) for step, value in seconds.items()}
 
 
 _VERSIONS_SCRIPT = """
@@ -256,45 +262,67 @@ def start_peer(
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     _check_port_free(port)
-
-    step = time.monotonic()
-    venv = ensure_peer_env(cache_dir)
-    timings["env"] = time.monotonic() - step
-
-    step = time.monotonic()
-    peer_database_url = _recreate_database(database_url)
-    timings["createdb"] = time.monotonic() - step
-
+    with _timed(timings, "env"):
+        venv = ensure_peer_env(cache_dir)
+    with _timed(timings, "createdb"):
+        peer_database_url = _recreate_database(database_url)
     _write_site(workdir)
     env = _peer_environ(workdir, peer_database_url, email_backend)
-    python = str(_venv_python(venv))
-
-    step = time.monotonic()
-    _run(
-        [python, "-m", "django", "migrate", "--noinput", "-v", "1"],
-        "migrating the peer",
-        cwd=workdir,
-        env=env,
-        log_file=workdir / "migrate.log",
-        timeout=STEP_TIMEOUT,
+    made = _migrate_and_set_up(str(_venv_python(venv)), workdir, env, timings)
+    with _timed(timings, "gunicorn"):
+        command = _gunicorn_command(venv, workdir, port=port, workers=workers, threads=threads)
+        peer = Peer(
+            url=f"http://127.0.0.1:{port}",
+            token=made["token"],
+            queue_id=made["queue_id"],
+            process=_start_gunicorn(command, workdir, env),
+            database_url=peer_database_url,
+            workdir=workdir,
+            timings=timings,
+        )
+        try:
+            _wait_until_ready(peer)
+        except BaseException:
+            stop_peer(peer)
+            raise
+    log.info(
+        "peer ready at %s (%s)",
+        peer.url,
+        ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()),
     )
-    timings["migrate"] = time.monotonic() - step
+    return peer
 
-    step = time.monotonic()
-    out = _run(
-        [python, "setup_peer.py"],
-        "setting up the peer's user, token and queue",
-        cwd=workdir,
-        env=env,
-        log_file=workdir / "setup.log",
-        timeout=STEP_TIMEOUT,
-    )
-    made = json.loads(out.strip().splitlines()[-1])
-    timings["setup"] = time.monotonic() - step
 
-    step = time.monotonic()
-    gunicorn_log = workdir / "gunicorn.log"
-    command = [
+def _migrate_and_set_up(python: str, workdir: Path, env: dict[str, str], timings: dict) -> dict:
+    """Migrate the peer's database and make its user, token and queue; returns what the setup
+    script made ({"token": …, "queue_id": …})."""
+    with _timed(timings, "migrate"):
+        _run(
+            [python, "-m", "django", "migrate", "--noinput", "-v", "1"],
+            "migrating the peer",
+            cwd=workdir,
+            env=env,
+            log_file=workdir / "migrate.log",
+            timeout=STEP_TIMEOUT,
+        )
+    with _timed(timings, "setup"):
+        out = _run(
+            [python, "setup_peer.py"],
+            "setting up the peer's user, token and queue",
+            cwd=workdir,
+            env=env,
+            log_file=workdir / "setup.log",
+            timeout=STEP_TIMEOUT,
+        )
+        made = json.loads(out.strip().splitlines()[-1])
+    return made
+
+
+def _gunicorn_command(
+    venv: Path, workdir: Path, *, port: int, workers: int, threads: int
+) -> list[str]:
+    """gunicorn serving the peer's site from ``workdir`` on loopback ``port``."""
+    return [
         str(venv / "bin" / "gunicorn"),
         "peer_site.wsgi:application",
         "--bind",
@@ -317,10 +345,14 @@ def start_peer(
         "--error-logfile",
         "-",
     ]
-    with open(gunicorn_log, "wb") as log_file:
+
+
+def _start_gunicorn(command: list[str], workdir: Path, env: dict[str, str]) -> subprocess.Popen:
+    """Start ``command`` in a session of its own, its errors in ``workdir``/gunicorn.log."""
+    with open(workdir / "gunicorn.log", "wb") as log_file:
         # Standard output takes the console e-mail backend's messages: discarded. Errors and
         # gunicorn's own log go to gunicorn.log. A new session, so stop_peer can end the group.
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             cwd=workdir,
             env=env,
@@ -329,27 +361,6 @@ def start_peer(
             stderr=log_file,
             start_new_session=True,
         )
-    peer = Peer(
-        url=f"http://127.0.0.1:{port}",
-        token=made["token"],
-        queue_id=made["queue_id"],
-        process=process,
-        database_url=peer_database_url,
-        workdir=workdir,
-        timings=timings,
-    )
-    try:
-        _wait_until_ready(peer)
-    except BaseException:
-        stop_peer(peer)
-        raise
-    timings["gunicorn"] = time.monotonic() - step
-    log.info(
-        "peer ready at %s (%s)",
-        peer.url,
-        ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()),
-    )
-    return peer
 
 
 def stop_peer(peer: Peer) -> None:
@@ -469,6 +480,14 @@ def _run(
             f"{what} failed with exit status {done.returncode}{where}; last lines:\n{_tail(output)}"
         )
     return done.stdout
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    """Record in ``timings[step]`` the seconds the block took, if it finishes."""
+    started = time.monotonic()
+    yield
+    timings[step] = time.monotonic() - started
 
 
 def _text(data: bytes | str | None) -> str:

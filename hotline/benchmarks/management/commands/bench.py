@@ -23,6 +23,99 @@ def _day(text: str) -> date:
         raise CommandError(f"--end 须为 YYYY-MM-DD 格式的日期，而不是「{text}」") from None
 
 
+def _progress(line: str) -> None:
+    """Show a line of progress on stderr at once."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    """A comma-separated list of positive whole numbers."""
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"a comma-separated list of whole numbers, not {text!r}"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(
+            f"a comma-separated list of positive numbers, not {text!r}"
+        )
+    return values
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """A comma-separated list of names."""
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+# The options of `bench quick|full`, in the order --help lists them: (option, type, the Plan
+# field that gives its default, help). The help's {} shows that default; type bool is a flag.
+_BENCH_OPTIONS = (
+    ("--orders", int, "orders", "orders generated into the scratch database (default {:,})"),
+    ("--months", int, "months", "months of history they span (default {})"),
+    ("--workers", int, "workers", "gunicorn workers, ours and the peer's (default {})"),
+    (
+        "--threads",
+        int,
+        "threads",
+        "threads per worker (gthread workers when above 1; default 1: sync workers)",
+    ),
+    ("--levels", _numbers, "levels", "closed-loop concurrencies, in order (default {})"),
+    ("--duration", float, "duration", "seconds per level (default {:g})"),
+    (
+        "--rate",
+        float,
+        "rate",
+        "open-loop intake check first, orders a second (default {:g}; 0: none)",
+    ),
+    ("--scenarios", _names, "scenarios", "which of ours to play (default {})"),
+    (
+        "--peer-tickets",
+        int,
+        "peer_tickets",
+        "tickets seeded into the peer before its list workload (default {:,})",
+    ),
+    ("--no-peer", bool, None, "skip the peer"),
+    ("--worker", bool, None, "run `hotline worker` beside our server, as in production"),
+    (
+        "--profile",
+        int,
+        "profile",
+        "intake requests profiled in process after the load (default {}; 0: none)",
+    ),
+    (
+        "--corpus-per-category",
+        int,
+        "corpus_per_category",
+        "examples per category of the cold-start triage model trained when the scratch "
+        "database has none (default {}, as hotline triage train --from corpus)",
+    ),
+    ("--database", str, "database", "the scratch database's name (default {})"),
+    ("--keep", bool, None, "keep the scratch databases afterwards"),
+    (
+        "--reuse",
+        bool,
+        None,
+        "reuse the scratch database when it holds at least --orders orders (and keep it)",
+    ),
+    ("--seed", int, "seed", "random seed (default {})"),
+    (
+        "--workdir",
+        Path,
+        None,
+        "servers' logs and working files (default: a new temporary folder)",
+    ),
+    (
+        "--out",
+        Path,
+        None,
+        "write the whole report (every level, checks, profile) here as JSON "
+        "(default: report.json in the working folder)",
+    ),
+)
+
+
 class Command(BaseCommand):
     help = (
         "Benchmarks. `bench generate --orders N` fills the database with N realistic orders "
@@ -99,125 +192,14 @@ class Command(BaseCommand):
 
     @staticmethod
     def _bench_arguments(parser, plan: "load.Plan") -> None:
-        def numbers(text: str) -> tuple[int, ...]:
-            try:
-                values = tuple(int(v) for v in text.split(",") if v.strip())
-            except ValueError:
-                raise argparse.ArgumentTypeError(
-                    f"a comma-separated list of whole numbers, not {text!r}"
-                ) from None
-            if not values or min(values) < 1:
-                raise argparse.ArgumentTypeError(
-                    f"a comma-separated list of positive numbers, not {text!r}"
-                )
-            return values
-
-        def names(text: str) -> tuple[str, ...]:
-            return tuple(v.strip() for v in text.split(",") if v.strip())
-
-        levels = ",".join(map(str, plan.levels))
-        parser.add_argument(
-            "--orders",
-            type=int,
-            default=plan.orders,
-            help=f"orders generated into the scratch database (default {plan.orders:,})",
-        )
-        parser.add_argument(
-            "--months",
-            type=int,
-            default=plan.months,
-            help=f"months of history they span (default {plan.months})",
-        )
-        parser.add_argument(
-            "--workers",
-            type=int,
-            default=plan.workers,
-            help=f"gunicorn workers, ours and the peer's (default {plan.workers})",
-        )
-        parser.add_argument(
-            "--threads",
-            type=int,
-            default=plan.threads,
-            help="threads per worker (gthread workers when above 1; default 1: sync workers)",
-        )
-        parser.add_argument(
-            "--levels",
-            type=numbers,
-            default=plan.levels,
-            help=f"closed-loop concurrencies, in order (default {levels})",
-        )
-        parser.add_argument(
-            "--duration",
-            type=float,
-            default=plan.duration,
-            help=f"seconds per level (default {plan.duration:g})",
-        )
-        parser.add_argument(
-            "--rate",
-            type=float,
-            default=plan.rate,
-            help=f"open-loop intake check first, orders a second (default {plan.rate:g}; 0: none)",
-        )
-        parser.add_argument(
-            "--scenarios",
-            type=names,
-            default=plan.scenarios,
-            help=f"which of ours to play (default {','.join(plan.scenarios)})",
-        )
-        parser.add_argument(
-            "--peer-tickets",
-            type=int,
-            default=plan.peer_tickets,
-            help=f"tickets seeded into the peer before its list workload (default {plan.peer_tickets:,})",
-        )
-        parser.add_argument("--no-peer", action="store_true", help="skip the peer")
-        parser.add_argument(
-            "--worker",
-            action="store_true",
-            help="run `hotline worker` beside our server, as in production",
-        )
-        parser.add_argument(
-            "--profile",
-            type=int,
-            default=plan.profile,
-            help=f"intake requests profiled in process after the load (default {plan.profile}; 0: none)",
-        )
-        parser.add_argument(
-            "--corpus-per-category",
-            type=int,
-            default=plan.corpus_per_category,
-            help="examples per category of the cold-start triage model trained when the scratch "
-            f"database has none (default {plan.corpus_per_category}, as hotline triage train --from corpus)",
-        )
-        parser.add_argument(
-            "--database",
-            default=plan.database,
-            help=f"the scratch database's name (default {plan.database})",
-        )
-        parser.add_argument(
-            "--keep", action="store_true", help="keep the scratch databases afterwards"
-        )
-        parser.add_argument(
-            "--reuse",
-            action="store_true",
-            help="reuse the scratch database when it holds at least --orders orders (and keep it)",
-        )
-        parser.add_argument(
-            "--seed", type=int, default=plan.seed, help=f"random seed (default {plan.seed})"
-        )
-        parser.add_argument(
-            "--workdir",
-            type=Path,
-            default=None,
-            help="servers' logs and working files (default: a new temporary folder)",
-        )
-        parser.add_argument(
-            "--out",
-            type=Path,
-            default=None,
-            help="write the whole report (every level, checks, profile) here as JSON "
-            "(default: report.json in the working folder)",
-        )
+        """Add the options of `bench quick|full` to ``parser``, their defaults from ``plan``."""
+        for option, kind, field, text in _BENCH_OPTIONS:
+            if kind is bool:
+                parser.add_argument(option, action="store_true", help=text)
+                continue
+            default = getattr(plan, field) if field else None
+            shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+            parser.add_argument(option, type=kind, default=default, help=text.format(shown))
 
     def handle(self, *args, subcommand: str, **options):
         if subcommand == "generate":
@@ -226,71 +208,20 @@ class Command(BaseCommand):
             return self._bench(subcommand, **options)
         raise CommandError(f"unknown subcommand {subcommand}")  # argparse refuses it before
 
-    def _bench(
-        self,
-        name,
-        *,
-        orders,
-        months,
-        workers,
-        threads,
-        levels,
-        duration,
-        rate,
-        scenarios,
-        peer_tickets,
-        no_peer,
-        worker,
-        profile,
-        corpus_per_category,
-        database,
-        keep,
-        reuse,
-        seed,
-        workdir,
-        out,
-        **_,
-    ):
-        if orders < 1 or months < 1 or workers < 1 or threads < 1 or duration <= 0:
-            raise CommandError(
-                "--orders, --months, --workers, --threads and --duration must be positive"
-            )
-        make = load.quick_plan if name == "quick" else load.full_plan
-        plan = make(
-            orders=orders,
-            months=months,
-            workers=workers,
-            threads=threads,
-            levels=levels,
-            duration=duration,
-            rate_duration=duration * (1.5 if name == "full" else 1.0),
-            rate=rate,
-            scenarios=scenarios,
-            peer=not no_peer,
-            peer_tickets=peer_tickets,
-            worker=worker,
-            profile=profile,
-            corpus_per_category=corpus_per_category,
-            database=database,
-            keep=keep,
-            reuse=reuse,
-            seed=seed,
-        )
+    def _bench(self, name, *, workdir, out, **options):
+        """Run `bench quick|full` as the options say: the whole report to ``out``, the headline
+        as the last line on stdout; fails when a check or the peer did."""
+        plan = _plan(name, **options)
         workdir = workdir or Path(tempfile.mkdtemp(prefix=f"hotline-bench-{name}-"))
-
-        def progress(line: str) -> None:
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-
         try:
             report = load.run_bench(
-                plan, os.environ.get("DATABASE_URL", ""), workdir=workdir, progress=progress
+                plan, os.environ.get("DATABASE_URL", ""), workdir=workdir, progress=_progress
             )
         except load.Refused as refused:
             raise CommandError(str(refused)) from None
         out = out or workdir / "report.json"
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
-        progress(f"the whole report: {out}")
+        _progress(f"the whole report: {out}")
         headline = report["headline"]
         self.stdout.write(json.dumps(headline, ensure_ascii=False))
         failed = [name for name, check in report["checks"].items() if not check.get("match")]
@@ -304,10 +235,6 @@ class Command(BaseCommand):
             )
 
     def _generate(self, *, orders, months, end, seed, batch, workers, append, **_):
-        def progress(line: str) -> None:
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-
         try:
             result = generate(
                 orders,
@@ -317,8 +244,58 @@ class Command(BaseCommand):
                 batch=batch,
                 append=append,
                 workers=workers,
-                progress=progress,
+                progress=_progress,
             )
         except Refused as refused:
             raise CommandError(str(refused)) from None
         self.stdout.write(json.dumps(result.as_dict()))
+
+
+def _plan(
+    name,
+    *,
+    orders,
+    months,
+    workers,
+    threads,
+    levels,
+    duration,
+    rate,
+    scenarios,
+    peer_tickets,
+    no_peer,
+    worker,
+    profile,
+    corpus_per_category,
+    database,
+    keep,
+    reuse,
+    seed,
+    **_,
+) -> "load.Plan":
+    """The plan of `bench quick` or `bench full` with the options given."""
+    if orders < 1 or months < 1 or workers < 1 or threads < 1 or duration <= 0:
+        raise CommandError(
+            "--orders, --months, --workers, --threads and --duration must be positive"
+        )
+    make = load.quick_plan if name == "quick" else load.full_plan
+    return make(
+        orders=orders,
+        months=months,
+        workers=workers,
+        threads=threads,
+        levels=levels,
+        duration=duration,
+        rate_duration=duration * (1.5 if name == "full" else 1.0),
+        rate=rate,
+        scenarios=scenarios,
+        peer=not no_peer,
+        peer_tickets=peer_tickets,
+        worker=worker,
+        profile=profile,
+        corpus_per_category=corpus_per_category,
+        database=database,
+        keep=keep,
+        reuse=reuse,
+        seed=seed,
+    )
