@@ -121,7 +121,7 @@ def _upsert(changes: list[tuple[tuple, list[int]]]) -> None:
         )
 
 
-# --- rebuild ----------------------------------------------------------------------------------------
+# --- rebuild --------------------------------------------------------------------------------------
 
 
 def rebuild_rollup(*, progress=lambda n: None, batch: int = 20_000) -> int:

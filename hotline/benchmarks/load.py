@@ -767,7 +767,7 @@ class PeerScenarios:
         )
 
 
-# --- checks: what intake acknowledged is what the database holds -----------------------------------
+# --- checks: what intake acknowledged is what the database holds ----------------------------------
 
 
 def retry_unanswered(
@@ -853,7 +853,7 @@ def rows_check(before: int, acknowledged: Sequence[str]) -> dict:
     }
 
 
-# --- the plan of `hotline bench quick|full` ---------------------------------------------------------
+# --- the plan of `hotline bench quick|full` -------------------------------------------------------
 
 
 @dataclass

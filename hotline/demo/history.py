@@ -178,7 +178,7 @@ class History:
         self.callers = [self._phone() for _ in range(300)]  # people who call again and again
         self._spot_weights: dict[tuple[str, int], list[float] | None] = {}
 
-    # --- sampling ----------------------------------------------------------------------------------
+    # --- sampling ---------------------------------------------------------------------------------
 
     def _phone(self) -> str:
         return f"1{self.rng.choice('3456789')}{self.rng.randrange(10**9):09d}"
@@ -293,7 +293,7 @@ class History:
                         break
         return out
 
-    # --- running -----------------------------------------------------------------------------------
+    # --- running ----------------------------------------------------------------------------------
 
     def run(self) -> Counter:
         """Live the year (call it inside one transaction); returns the count of refused steps by
@@ -339,7 +339,7 @@ class History:
             next_sweep += timedelta(hours=1)
         return next_sweep
 
-    # --- one order's life ---------------------------------------------------------------------------
+    # --- one order's life -------------------------------------------------------------------------
 
     def _minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))

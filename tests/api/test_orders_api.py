@@ -147,7 +147,7 @@ def test_every_action_after_registration_has_its_own_endpoint(client, db):
             assert f"/api/v1/orders/{{number}}/{action.value}" in paths
 
 
-# --- Idempotency-Key ---------------------------------------------------------------------------------
+# --- Idempotency-Key ------------------------------------------------------------------------------
 
 
 def test_a_post_retried_with_the_same_key_creates_one_order_and_answers_the_same(client, city):
@@ -217,7 +217,7 @@ def test_a_moment_with_an_offset_no_time_zone_has_is_a_422(client, city):
     assert response.status_code == 422 and "until" in response.json()["errors"]
 
 
-# --- attachments and stale copies ------------------------------------------------------------------
+# --- attachments and stale copies -----------------------------------------------------------------
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 

@@ -20,7 +20,7 @@ def unit_for(code: str, address: str) -> Unit:
     return responsible_unit(category_by_code(code), area_index().resolve(address))
 
 
-# -- default routing ---------------------------------------------------------------------------------
+# -- default routing -------------------------------------------------------------------------------
 
 
 def test_a_local_category_goes_to_the_street_of_the_address(city):
@@ -53,7 +53,7 @@ def test_a_hotline_category_is_answered_by_the_centre(city):
     assert unit_for("14.01", "东城2路") == city.centre
 
 
-# -- the dispatch catalogue ----------------------------------------------------------------------------
+# -- the dispatch catalogue ------------------------------------------------------------------------
 
 
 def rule(code: str, area: Unit | None, unit: Unit) -> DispatchRule:
@@ -107,7 +107,7 @@ def test_a_rule_applies_only_to_its_own_category(city):
     assert unit_for("01.01", "东城2路5号") == city.streets[1]
 
 
-# -- refusals --------------------------------------------------------------------------------------------
+# -- refusals --------------------------------------------------------------------------------------
 
 
 def test_a_local_category_needs_an_address_located_to_a_street(city):
@@ -151,7 +151,7 @@ def test_an_inactive_category_is_refused(db):
         category_by_code("14.99")
 
 
-# -- the taxonomy ---------------------------------------------------------------------------------------
+# -- the taxonomy ----------------------------------------------------------------------------------
 
 
 def taxonomy_rows() -> list[dict[str, str]]:

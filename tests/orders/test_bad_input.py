@@ -27,7 +27,7 @@ def _refused(field, call, order=None):
     return error
 
 
-# --- registration ------------------------------------------------------------------------------------
+# --- registration ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_valid_phone_numbers_are_stored_as_digits(city, typed, stored):
     assert WorkOrder.objects.get(pk=order.pk).caller_phone == stored
 
 
-# --- actions on an order ------------------------------------------------------------------------------
+# --- actions on an order --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("days", [0, -1, -30, 61, 365, "3", 2.5, None])
@@ -280,7 +280,7 @@ def test_dispatching_to_an_inactive_unit_is_refused(city):
     )
 
 
-# --- an illegal transition says what, where and why ------------------------------------------------
+# --- an illegal transition says what, where and why -----------------------------------------------
 
 
 def test_an_illegal_transition_names_the_order_the_action_the_state_and_the_reason(city):

@@ -46,7 +46,7 @@ def reloaded(order):
     return WorkOrder.objects.get(pk=order.pk)
 
 
-# --- deadlines -------------------------------------------------------------------------------------
+# --- deadlines ------------------------------------------------------------------------------------
 
 
 def test_a_complaint_dispatched_before_the_spring_festival_is_due_on_the_fifth_working_day_after(
@@ -299,7 +299,7 @@ def test_a_reassigned_order_starts_over_at_the_new_unit(city):
     assert order.finish_deadline == at(3, 2, 17, 30)  # 02-25, 26, 27, 28 (make-up), 03-02
 
 
-# --- order numbers ---------------------------------------------------------------------------------
+# --- order numbers --------------------------------------------------------------------------------
 
 
 def test_order_numbers_are_the_local_date_and_a_daily_sequence(city):
@@ -362,7 +362,7 @@ def test_the_responsible_unit_cannot_also_be_a_co_handler(city):
     assert snapshot(order) == before
 
 
-# --- the event log ---------------------------------------------------------------------------------
+# --- the event log --------------------------------------------------------------------------------
 
 
 def test_every_action_appends_exactly_one_event_saying_who_did_what_from_which_state(city):
@@ -536,7 +536,7 @@ def test_the_database_refuses_to_delete_an_event(city):
     assert order.events.count() == 2
 
 
-# --- review ----------------------------------------------------------------------------------------
+# --- review ---------------------------------------------------------------------------------------
 
 
 def test_a_review_correcting_the_address_moves_the_order_to_the_new_area(city):

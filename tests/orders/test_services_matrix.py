@@ -296,7 +296,7 @@ def test_an_enforcement_unit_that_does_not_handle_the_order_cannot_convert_it(ci
     )
 
 
-# --- reopening -------------------------------------------------------------------------------------
+# --- reopening ------------------------------------------------------------------------------------
 
 CLOSED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
 
@@ -337,7 +337,7 @@ def test_an_order_answered_on_the_spot_cannot_be_reopened(city):
     )
 
 
-# --- merging ---------------------------------------------------------------------------------------
+# --- merging --------------------------------------------------------------------------------------
 
 
 def test_an_order_cannot_be_merged_into_itself(city):

@@ -102,7 +102,7 @@ def test_area_names_may_be_separated_by_commas_chinese_commas_or_lines():
     assert u.names() == ("和平街道", "和平路", "人民大道", "桂花苑")
 
 
-# -- the unit tree in the database ---------------------------------------------------------------------
+# -- the unit tree in the database -----------------------------------------------------------------
 
 
 @pytest.fixture

@@ -153,10 +153,14 @@ def _build() -> World:
         orders["unassigned", state] = _drive(c, None, state)
     attachments = {}
     for relation in RELATIONS:
-        order = orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED]
-        order = services.attach_files(
-            order=order, actor=c.operator, files=[SimpleUploadedFile("photo.png", PNG, "image/png")]
-        )
+        photo = SimpleUploadedFile("photo.png", PNG, "image/png")
+        if relation == "unassigned":  # before dispatch, files come with the registration
+            order = factories.register(c, files=[photo])
+            orders[relation, Status.REGISTERED] = order
+        else:
+            order = services.attach_files(
+                order=orders[relation, Status.ACCEPTED], actor=c.operator, files=[photo]
+            )
         attachments[relation] = order.attachments.get().pk
     tokens, cookies = {}, {}
     for name, person in people.items():

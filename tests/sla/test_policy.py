@@ -71,7 +71,7 @@ def chosen(policies=POLICIES, *, order_type="complaint", category="01.02", urgen
     }
 
 
-# -- pure resolution -----------------------------------------------------------------------------------
+# -- pure resolution -------------------------------------------------------------------------------
 
 
 def test_urgency_beats_type_and_category():
@@ -136,7 +136,7 @@ def test_no_policy_at_all_raises_no_policy():
         resolve_spans([COMPLAINT], order_type="help", category="02.01", urgency="normal")
 
 
-# -- the default policies (migration 0002) --------------------------------------------------------------
+# -- the default policies (migration 0002) ---------------------------------------------------------
 
 
 def defaults(order_type, category, urgency="normal"):
@@ -188,7 +188,7 @@ def test_urgent_and_critical_orders_are_visited_within_1_working_day(db, urgency
     assert defaults("complaint", "02.01", urgency)[K.VISIT] == Span(1, WD)
 
 
-# -- editing policies -------------------------------------------------------------------------------------
+# -- editing policies ------------------------------------------------------------------------------
 
 
 def new_policy(**fields) -> SlaPolicy:
@@ -240,7 +240,7 @@ def test_a_valid_policy_is_saved(db):
     assert SlaPolicy.objects.get(pk=policy.pk).spec().spans == {K.FINISH: Span(3, WD)}
 
 
-# -- the cache of the rules in force ------------------------------------------------------------------------
+# -- the cache of the rules in force ---------------------------------------------------------------
 
 
 def test_a_saved_policy_takes_effect_at_once(db):

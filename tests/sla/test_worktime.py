@@ -158,7 +158,7 @@ def test_working_hours_ending_exactly_at_noon_end_at_noon():
     assert CAL.add_working_minutes(at(2026, 3, 3, 11), 60) == at(2026, 3, 3, 12)
 
 
-# -- calendar spans -----------------------------------------------------------------------------------
+# -- calendar spans --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ def test_calendar_spans_run_through_a_public_holiday_at_night():
     assert CAL.deadline(at(2026, 10, 1, 10), Span(1, SpanUnit.CALENDAR_DAYS)) == at(2026, 10, 2, 10)
 
 
-# -- overrides entered by the centre -------------------------------------------------------------------
+# -- overrides entered by the centre ---------------------------------------------------------------
 
 
 def test_a_local_rest_day_entered_as_data_is_skipped():
@@ -209,7 +209,7 @@ def test_overrides_of_one_calendar_do_not_leak_into_another():
     assert WorkCalendar().is_workday(date(2026, 3, 4))
 
 
-# -- years the official calendar does not cover ---------------------------------------------------------
+# -- years the official calendar does not cover ----------------------------------------------------
 
 
 def test_a_year_the_official_calendar_does_not_cover_falls_back_to_monday_to_friday(monkeypatch):
@@ -231,7 +231,7 @@ def test_an_uncovered_year_is_warned_about_once(monkeypatch, caplog):
     assert "2031" in warnings[0].getMessage()
 
 
-# -- working minutes between two moments ------------------------------------------------------------------
+# -- working minutes between two moments -----------------------------------------------------------
 
 
 def test_a_full_working_day_has_seven_working_hours():
@@ -264,7 +264,7 @@ def test_working_minutes_between_do_not_depend_on_the_timezone_of_the_arguments(
     assert CAL.working_minutes_between(start.astimezone(UTC), end.astimezone(UTC)) == 60 + 240 + 60
 
 
-# -- the 80 % warning point -------------------------------------------------------------------------------
+# -- the 80 % warning point ------------------------------------------------------------------------
 
 
 def test_the_warning_point_of_working_hours_is_not_brought_forward_by_a_weekend():
@@ -298,7 +298,7 @@ def test_the_warning_point_follows_the_fraction_asked_for():
     assert CAL.warning_point(start, due, on_working_time=True, fraction=0.5) == at(2026, 3, 3, 10)
 
 
-# -- refusals -----------------------------------------------------------------------------------------------
+# -- refusals --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("amount", [0, -1, -30])
@@ -335,7 +335,7 @@ def test_invalid_office_hours_are_refused(hours):
         WorkCalendar(office_hours=hours)
 
 
-# -- properties -----------------------------------------------------------------------------------------------
+# -- properties ------------------------------------------------------------------------------------
 
 moments = st.datetimes(
     min_value=datetime(2025, 1, 1),
