@@ -29,6 +29,7 @@ trap pg_stop EXIT
 
 log "Lint"
 .venv/bin/ruff check hotline tests
+.venv/bin/mypy  # over hotline/, as pyproject.toml configures it
 .venv/bin/hotline makemigrations --check --dry-run >/dev/null || { echo "models and migrations differ: run hotline makemigrations"; exit 1; }
 
 log "Tests on SQLite and on PostgreSQL, and the demo city from scratch (in parallel)"
