@@ -71,7 +71,7 @@ from hotline.orders.models import Event, WorkOrder
 from hotline.orders.numbers import reserve_through
 from hotline.orders.projection import Projection
 from hotline.orders.validation import make_title
-from hotline.orders.workflow import next_states
+from hotline.orders.workflow import Status, next_states
 from hotline.org.areas import ResolvedArea
 from hotline.org.models import Unit, User
 from hotline.org.roles import Role
@@ -173,7 +173,6 @@ def load_city() -> DemoCity:
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NULL = "\\N"
-_NO_DEADLINES: dict[str, int | None] = {}
 _NO_DEADLINES: dict[str, int | None] = {}
 
 
@@ -679,6 +678,8 @@ _SOLVED = "已到现场处理完毕，问题已解决。"
 _UNSOLVED = "已向市民解释相关政策，问题需纳入计划逐步解决。"
 # Every step the transition table allows: an order's life is a walk through it.
 _STEPS = next_states()
+# The deadline each state waits for (``deadlines.waited_deadline``), looked up once per state.
+_WAITED = {status.value: waited_deadline(status) for status in Status}
 
 
 class _Maker:
@@ -900,25 +901,27 @@ class _Life:
         """Take one step of the table, no earlier than the last one and after what the worker did
         meanwhile (``swept``: the worker's own steps are not swept again); ``_Cut`` if it falls
         after the history's end."""
-        at = max(at, self.last)
+        if at < self.last:
+            at = self.last
         fold = self.fold
-        if swept and fold.status in URGED_STATES:
+        before = fold.status or ""
+        if swept and before in URGED_STATES:
             self._sweep(at)
         if at > self.P.now:
             raise _Cut
-        before = fold.status or ""
-        to = _STEPS.get((action, before, who.role))
+        text, role = who
+        to = _STEPS.get((action, before, role))
         if to is None:
-            raise AssertionError(f"the table has no step {action} from {before!r} by {who.role}")
+            raise AssertionError(f"the table has no step {action} from {before!r} by {role}")
         if unit_to is not None:
             self.unit_s = unit_to
         fold.apply(fold.version + 1, before, to, deadlines or _NO_DEADLINES)
         self.lines.append(
             f"{self.pk_s}\t{fold.version}\t{self.P.clock.ts(at)}\t{action}\t{before}\t{to}\t"
-            f"{who.text}\t{self.unit_s}\t{note}\t{payload}"
+            f"{text}\t{self.unit_s}\t{note}\t{payload}"
         )
         self.last = at
-        name = waited_deadline(to)
+        name = _WAITED[to]
         due = fold.deadlines[name] if name else None
         if due != self.due:
             self.due, self.due_since = due, at
