@@ -53,7 +53,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from . import charts
-from .report import Cell, Report, Table
+from .report import Cell, Report, Section, Table
 
 EMPTY = "—"
 
@@ -272,16 +272,14 @@ def _display_width(value, percent: bool) -> int:
 
 
 def to_xlsx(report: Report, *, base_url: str | None = None) -> bytes:
+    """The report as a workbook: a summary sheet, then one sheet per table."""
     import io
 
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.hyperlink import Hyperlink
+    from openpyxl.styles import Font
 
     bold = Font(bold=True)
     link_font = Font(color="0563C1", underline="single")
-    wrap = Alignment(wrap_text=True, vertical="top")
 
     tables = [(section, table) for section in report.sections for table in section.tables]
     summary_name = _("概要")
@@ -290,73 +288,92 @@ def to_xlsx(report: Report, *, base_url: str | None = None) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = summary_name
-    summary.append([_xlsx_text(report.title)])
-    summary["A1"].font = Font(bold=True, size=14)
-    summary.append([_("统计周期"), _xlsx_text(report.period)])
-    summary.append([_("生成时间"), format_datetime(report.generated_at)])
-    summary.append([])
-    if tables:
-        summary.append([_("目录"), _("表"), _("说明")])
-        for cell in summary[summary.max_row]:
-            cell.font = bold
-        for name, (section, table) in zip(names, tables, strict=True):
-            summary.append(
-                [_xlsx_text(section.title), _xlsx_text(table.title), _xlsx_text(table.note)]
-            )
-            target = summary.cell(summary.max_row, 2)
-            quoted = name.replace("'", "''")
-            target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{quoted}'!A1")
-            target.font = link_font
-        summary.append([])
-    if report.definitions:
-        summary.append([_("指标口径")])
-        summary.cell(summary.max_row, 1).font = bold
-        for term, definition in report.definitions:
-            summary.append([_xlsx_text(term), _xlsx_text(definition)])
-            summary.cell(summary.max_row, 2).alignment = wrap
-    summary.column_dimensions["A"].width = 18
-    summary.column_dimensions["B"].width = 70
-    summary.column_dimensions["C"].width = 40
-
-    link_header = _("工单")
+    _write_summary_sheet(summary, report, names, tables, bold=bold, link_font=link_font)
     for name, (_section, table) in zip(names, tables, strict=True):
-        sheet = book.create_sheet(name)
-        width = max([len(table.columns), *(len(row) for row in table.rows)], default=0)
-        has_links = any(table.links)
-        headers = list(table.columns) + [""] * (width - len(table.columns))
-        if has_links:
-            headers.append(link_header)
-        for c, header in enumerate(headers, start=1):
-            cell = sheet.cell(1, c)
-            _put(cell, header)
-            cell.font = bold
-        widths = [charts._width(str(h)) for h in headers]
-        for r, row in enumerate(table.rows, start=2):
-            for c in range(width):
-                value = row[c] if c < len(row) else None
-                cell = sheet.cell(r, c + 1)
-                _put(cell, value)
-                if _finite(value):
-                    if c in table.percent_columns:
-                        cell.number_format = "0.0%"
-                    elif isinstance(value, int):
-                        cell.number_format = "#,##0"
-                    else:
-                        cell.number_format = "#,##0.00"
-                widths[c] = max(widths[c], _display_width(value, c in table.percent_columns))
-            link = table.links[r - 2] if r - 2 < len(table.links) else None
-            if has_links and link:
-                cell = sheet.cell(r, width + 1, _("查看"))
-                cell.hyperlink = _absolute(link, base_url)
-                cell.font = link_font
-        if not table.rows:
-            sheet.cell(2, 1, _("无数据")).font = Font(italic=True, color="7B8794")
-        for c, w in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(c)].width = min(50, max(8, w + 2))
-        sheet.freeze_panes = "A2"
-        if table.rows and headers:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(table.rows) + 1}"
+        _write_table_sheet(book.create_sheet(name), table, base_url, bold=bold, link_font=link_font)
 
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _write_summary_sheet(
+    sheet, report: Report, names: list[str], tables: list[tuple[Section, Table]], *, bold, link_font
+) -> None:
+    """Fill the summary sheet: the report's title, period and generated time, a contents list
+    linking to each table's sheet (``names``, in the order of ``tables``) and the definitions."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    sheet.append([_xlsx_text(report.title)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([_("统计周期"), _xlsx_text(report.period)])
+    sheet.append([_("生成时间"), format_datetime(report.generated_at)])
+    sheet.append([])
+    if tables:
+        sheet.append([_("目录"), _("表"), _("说明")])
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for name, (section, table) in zip(names, tables, strict=True):
+            sheet.append(
+                [_xlsx_text(section.title), _xlsx_text(table.title), _xlsx_text(table.note)]
+            )
+            target = sheet.cell(sheet.max_row, 2)
+            quoted = name.replace("'", "''")
+            target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{quoted}'!A1")
+            target.font = link_font
+        sheet.append([])
+    if report.definitions:
+        wrap = Alignment(wrap_text=True, vertical="top")
+        sheet.append([_("指标口径")])
+        sheet.cell(sheet.max_row, 1).font = bold
+        for term, definition in report.definitions:
+            sheet.append([_xlsx_text(term), _xlsx_text(definition)])
+            sheet.cell(sheet.max_row, 2).alignment = wrap
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 70
+    sheet.column_dimensions["C"].width = 40
+
+
+def _write_table_sheet(sheet, table: Table, base_url: str | None, *, bold, link_font) -> None:
+    """Fill a table's sheet: a bold header row, then the rows with numbers formatted (percent
+    columns as percentages) and each row's link in a last column; columns as wide as their
+    contents (8 to 50), the header frozen and filterable."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    width = max([len(table.columns), *(len(row) for row in table.rows)], default=0)
+    has_links = any(table.links)
+    headers = list(table.columns) + [""] * (width - len(table.columns))
+    if has_links:
+        headers.append(_("工单"))
+    for c, header in enumerate(headers, start=1):
+        cell = sheet.cell(1, c)
+        _put(cell, header)
+        cell.font = bold
+    widths = [charts._width(str(h)) for h in headers]
+    for r, row in enumerate(table.rows, start=2):
+        for c in range(width):
+            value = row[c] if c < len(row) else None
+            cell = sheet.cell(r, c + 1)
+            _put(cell, value)
+            if _finite(value):
+                if c in table.percent_columns:
+                    cell.number_format = "0.0%"
+                elif isinstance(value, int):
+                    cell.number_format = "#,##0"
+                else:
+                    cell.number_format = "#,##0.00"
+            widths[c] = max(widths[c], _display_width(value, c in table.percent_columns))
+        link = table.links[r - 2] if r - 2 < len(table.links) else None
+        if has_links and link:
+            cell = sheet.cell(r, width + 1, _("查看"))
+            cell.hyperlink = _absolute(link, base_url)
+            cell.font = link_font
+    if not table.rows:
+        sheet.cell(2, 1, _("无数据")).font = Font(italic=True, color="7B8794")
+    for c, w in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = min(50, max(8, w + 2))
+    sheet.freeze_panes = "A2"
+    if table.rows and headers:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(table.rows) + 1}"

@@ -195,26 +195,31 @@ def daily_summary(day: date) -> Report:
     last two weeks; the urgent orders registered, the orders overdue at the end of the day and
     the unsatisfied visits."""
     period = Period(day, day)
+    f = _period_filters(period)
+    sections = [
+        _daily_overview_section(period, f),
+        _daily_workload_section(period, f),
+        _daily_attention_section(period),
+        _hot_issues_section(day),
+    ]
+    return Report(
+        f"{day:%Y年%m月%d日} 12345热线日报", str(period), clock.now(), sections, _definitions()
+    )
+
+
+def _daily_overview_section(period: Period, f: dict) -> Section:
+    """一、总体情况: the day's totals in a sentence, its registrations by channel and by type,
+    and a chart of registered against closed over the two weeks up to the day."""
+    day = period.end
     totals = selectors.totals(period)
     registered = _registered(period)
     channels, types = dict(Channel.choices), dict(OrderType.choices)
     by_channel = registered.values_list("channel").annotate(n=Count("pk")).order_by("-n")
     by_type = registered.values_list("order_type").annotate(n=Count("pk")).order_by("-n")
-    categories = _categories()
-    by_category = sorted(
-        selectors.counters(period, by=("category_id",)).items(), key=lambda kv: -kv[1]["registered"]
-    )
-    units = _units()
-    by_unit = sorted(
-        ((k, c) for k, c in selectors.counters(period, by=("unit_id",)).items() if k[0]),
-        key=lambda kv: -kv[1]["dispatched"],
-    )
     fortnight = Period(day - timedelta(days=13), day)
     per_day = selectors.counters(fortnight, by=("day",))
     days = [fortnight.start + timedelta(days=i) for i in range(14)]
-    f = _period_filters(period)
-
-    volume = Section(
+    return Section(
         "一、总体情况",
         (
             f"{day:%Y年%m月%d日}共登记诉求 {totals['registered']:,} 件，办结 {totals['closed']:,} 件，"
@@ -246,7 +251,21 @@ def daily_summary(day: date) -> Report:
             ),
         ],
     )
-    work = Section(
+
+
+def _daily_workload_section(period: Period, f: dict) -> Section:
+    """二、分类与承办单位: the 15 categories most registered in the period, and each unit's
+    dispatched, accepted, due, finished-on-time and visited orders."""
+    categories = _categories()
+    by_category = sorted(
+        selectors.counters(period, by=("category_id",)).items(), key=lambda kv: -kv[1]["registered"]
+    )
+    units = _units()
+    by_unit = sorted(
+        ((k, c) for k, c in selectors.counters(period, by=("unit_id",)).items() if k[0]),
+        key=lambda kv: -kv[1]["dispatched"],
+    )
+    return Section(
         "二、分类与承办单位",
         tables=[
             Table(
@@ -283,9 +302,15 @@ def daily_summary(day: date) -> Report:
             ),
         ],
     )
+
+
+def _daily_attention_section(period: Period) -> Section:
+    """三、需要关注的工单: the urgent orders registered in the period, the open orders that were
+    due before its end (the earliest first), and the orders visited unsatisfied in it."""
     since, until = _bounds(period)
     urgent = (
-        registered.exclude(urgency=Urgency.NORMAL)
+        _registered(period)
+        .exclude(urgency=Urgency.NORMAL)
         .select_related("category", "unit")
         .order_by("registered_at")
     )
@@ -301,7 +326,7 @@ def daily_summary(day: date) -> Report:
         pk__in=list(unsatisfied_ids[:LIST_LIMIT])
     ).select_related("category", "unit")
     urgency = dict(Urgency.choices)
-    lists = Section(
+    return Section(
         "三、需要关注的工单",
         tables=[
             Table(
@@ -322,13 +347,6 @@ def daily_summary(day: date) -> Report:
                 "不满意回访", ["工单编号", "标题", "分类", "承办单位"], *_order_rows(unsatisfied)
             ),
         ],
-    )
-    return Report(
-        f"{day:%Y年%m月%d日} 12345热线日报",
-        str(period),
-        clock.now(),
-        [volume, work, lists, _hot_issues_section(day)],
-        _definitions(),
     )
 
 

@@ -28,12 +28,12 @@ from hotline.core.errors import Conflict, DomainError
 from hotline.notifications.services import deliver_due
 from hotline.orders import services
 from hotline.orders.models import Channel, WorkOrder
-from hotline.org.models import Unit
+from hotline.org.models import Unit, User
 from hotline.sla import selectors as sla
 from hotline.sla.worktime import SHANGHAI, official_workday
 
 from . import texts
-from .city import SURNAMES, DemoCity
+from .city import SURNAMES, DemoCity, Profile
 
 # Relative frequency of each category (1 when not listed) and its seasonal multipliers by month.
 FREQUENCY = {
@@ -155,6 +155,19 @@ class Request:
 
 
 Life = Generator[datetime, None, None]
+# A part of an order's life: yields its moments as a life does, then returns the order.
+Part = Generator[datetime, None, WorkOrder]
+
+
+@dataclass
+class Crew:
+    """Who handles an order in one round: the responsible unit, how it tends to work, its
+    handler (who accepts) and who does the work (the handler, or a sub-unit's once passed down)."""
+
+    unit: Unit
+    profile: Profile
+    handler: User
+    worker: User
 
 
 class History:
@@ -380,10 +393,41 @@ class History:
             return service(order=WorkOrder.objects.get(pk=order.pk), **kwargs)
 
     def _life(self, index: int, req: Request) -> Life:
-        rng, city = self.rng, self.city
-        staff = city.staff
+        """One request from the call on: registered, then merged into the order it repeats,
+        cancelled, answered on the spot, or dispatched and handled until it is closed."""
+        rng, staff = self.rng, self.city.staff
         yield req.at
         operator = staff[rng.choice(["operator", "operator2", "operator3"])]
+        order = self._register(index, req, operator)
+        dispatcher = staff[rng.choice(["dispatcher", "dispatcher2"])]
+        merged = yield from self._merge(index, order, req, dispatcher)
+        if merged:
+            return
+        category = self.categories[req.code]
+        if rng.random() < 0.01:
+            yield order.registered_at + self._minutes(5, 30)
+            services.cancel_order(
+                order=order,
+                actor=dispatcher,
+                reason=rng.choice(["骚扰电话", "无实质内容", "测试来电"]),
+            )
+            return
+        # Most consultations are answered from the knowledge base at once (also those posted online).
+        if (
+            req.order_type == "praise"
+            or (req.order_type == "consultation" and rng.random() < 0.85)
+            or category.routing == Routing.HOTLINE
+            and req.order_type != "suggestion"
+        ):
+            yield from self._answer_on_the_spot(order, req, operator)
+            return
+        order, cohandlers = yield from self._dispatch(order, req, dispatcher)
+        yield from self._handling(order, req, dispatcher, cohandlers)
+
+    def _register(self, index: int, req: Request, operator: User) -> WorkOrder:
+        """Register (登记) the request as an order: entered by the operator who took the call, or
+        by the citizen who posted it online."""
+        rng = self.rng
         actor = None if req.channel in CITIZEN_CHANNELS else operator
         guess = req.code
         if (
@@ -405,45 +449,45 @@ class History:
             address=req.address,
         )
         self.orders[index] = order
-        dispatcher = staff[rng.choice(["dispatcher", "dispatcher2"])]
+        return order
 
-        if req.master is not None and (master := self.orders.get(req.master)) is not None:
-            yield order.registered_at + self._minutes(3, 40)
-            try:
-                self.orders[index] = services.merge_order(
-                    order=order, actor=dispatcher, master=master, note="同一问题重复来电"
-                )
-                return
-            except DomainError:  # the master was already finished: this call is handled on its own
-                pass
+    def _merge(
+        self, index: int, order: WorkOrder, req: Request, dispatcher: User
+    ) -> Generator[datetime, None, bool]:
+        """Merge (并单) a repeated call into the order of the call it repeats, minutes after it
+        came in; returns whether it was merged."""
+        if req.master is None or (master := self.orders.get(req.master)) is None:
+            return False
+        yield order.registered_at + self._minutes(3, 40)
+        try:
+            self.orders[index] = services.merge_order(
+                order=order, actor=dispatcher, master=master, note="同一问题重复来电"
+            )
+        except DomainError:  # the master was already finished: this call is handled on its own
+            return False
+        return True
 
+    def _answer_on_the_spot(self, order: WorkOrder, req: Request, operator: User) -> Life:
+        """The operator answers the request from the knowledge base (直接答复) minutes after
+        registering it."""
+        yield order.registered_at + self._minutes(2, 8)
+        problem = req.text[:40]
+        services.answer_on_the_spot(
+            order=order,
+            actor=operator,
+            answer=f"已按知识库答复市民：{problem}……市民表示清楚。",
+            article=f"KB-{req.code}",
+            category_code=req.code,
+        )
+
+    def _dispatch(
+        self, order: WorkOrder, req: Request, dispatcher: User
+    ) -> Generator[datetime, None, tuple[WorkOrder, list[Unit]]]:
+        """The dispatcher reviews the order now and then (审核) and dispatches it (派单), now and
+        then with a department to help on a local problem; returns the dispatched order and its
+        co-handling units."""
+        rng, city = self.rng, self.city
         category = self.categories[req.code]
-        if rng.random() < 0.01:
-            yield order.registered_at + self._minutes(5, 30)
-            services.cancel_order(
-                order=order,
-                actor=dispatcher,
-                reason=rng.choice(["骚扰电话", "无实质内容", "测试来电"]),
-            )
-            return
-        # Most consultations are answered from the knowledge base at once (also those posted online).
-        if (
-            req.order_type == "praise"
-            or (req.order_type == "consultation" and rng.random() < 0.85)
-            or category.routing == Routing.HOTLINE
-            and req.order_type != "suggestion"
-        ):
-            yield order.registered_at + self._minutes(2, 8)
-            problem = req.text[:40]
-            services.answer_on_the_spot(
-                order=order,
-                actor=operator,
-                answer=f"已按知识库答复市民：{problem}……市民表示清楚。",
-                article=f"KB-{req.code}",
-                category_code=req.code,
-            )
-            return
-
         yield order.registered_at + self._minutes(3, 45)
         if rng.random() < 0.08:
             order = services.review_order(
@@ -464,195 +508,256 @@ class History:
             cohandlers=cohandlers,
             category_code=req.code,
         )
-        yield from self._handling(order, req, dispatcher, cohandlers)
+        return order, cohandlers
 
-    def _handling(self, order: WorkOrder, req: Request, dispatcher, cohandlers: list[Unit]) -> Life:
+    def _handling(
+        self, order: WorkOrder, req: Request, dispatcher: User, cohandlers: list[Unit]
+    ) -> Life:
         """From dispatch to close, round after round (a reopened order is handled again)."""
-        rng, city = self.rng, self.city
-        first_round = True
+        order, cohandlers = yield from self._return(order, dispatcher, cohandlers)
         while True:
             unit = order.unit
-            profile = city.profile(unit)
-            if first_round and rng.random() < profile.returns:
-                yield self._unit_time(order, 10, 180)
-                order = self._retry(
-                    services.request_return,
-                    order,
-                    actor=city.handlers[unit.pk],
-                    reason=rng.choice(["不属于本单位职责", "地址不在本辖区", "应由产权单位负责"]),
-                )
-                yield clock.now() + self._minutes(20, 240)
-                if rng.random() < 0.7:
-                    order = services.approve_return(
-                        order=order, actor=dispatcher, note="同意退回，重新派单"
-                    )
-                    yield clock.now() + self._minutes(5, 40)
-                    others = [
-                        u
-                        for u in (
-                            city.streets
-                            if unit.kind == Unit.Kind.STREET
-                            else city.departments.values()
-                        )
-                        if u.pk != unit.pk
-                    ]
-                    order = services.dispatch_order(
-                        order=order, actor=dispatcher, unit=rng.choice(others)
-                    )
-                    cohandlers = []
-                    unit, profile = order.unit, city.profile(order.unit)
-                else:
-                    order = services.reject_return(
-                        order=order, actor=dispatcher, reason="经核实属于本单位职责，请继续办理"
-                    )
-            first_round = False
-            handler = city.handlers[unit.pk]
-            slow = rng.random() < profile.slow_accept
-            yield self._unit_time(order, 130, 600) if slow else self._unit_time(order, 3, 100)
-            order = self._retry(services.accept_order, order, actor=handler)
-
-            worker = handler
-            teams = city.teams.get(unit.pk)
-            if unit.kind == Unit.Kind.STREET and rng.random() < 0.35:
-                yield clock.now() + self._minutes(5, 60)
-                if teams and req.code.startswith("01."):
-                    sub_unit = teams["执法队"]
-                elif teams and req.code.startswith("02."):
-                    sub_unit = teams["环卫所"]
-                else:
-                    sub_unit = (
-                        req.community
-                        if req.community.parent_id == unit.pk
-                        else rng.choice(list(teams.values()))
-                    )
-                order = self._retry(
-                    services.pass_down, order, actor=city.leads[unit.pk], sub_unit=sub_unit
-                )
-                worker = city.handlers[sub_unit.pk]
-
-            if req.caller_phone:
-                late_contact = rng.random() < profile.slow_contact
-                yield (
-                    self._unit_time(order, 500, 1400)
-                    if late_contact
-                    else self._unit_time(order, 5, 300)
-                )
-                order = self._retry(
-                    services.record_contact,
-                    order,
-                    actor=worker,
-                    way=rng.choice(["电话", "电话", "短信", "上门"]),
-                )
-
-            for co_unit in cohandlers:
-                yield self._unit_time(order, 60, 900)
-                order = self._retry(
-                    services.assist_order,
-                    order,
-                    actor=city.handlers[co_unit.pk],
-                    opinion="已配合现场核查，提供相关资料。",
-                )
-
-            if worker.unit.enforcement and rng.random() < 0.12:
-                yield clock.now() + self._minutes(30, 300)
-                order = self._retry(
-                    services.convert_to_case,
-                    order,
-                    actor=worker,
-                    case_number=f"ZF{clock.now():%Y%m%d}{rng.randrange(10000):04d}",
-                )
-
-            if rng.random() < profile.extension + (
-                0.3 if self.categories[req.code].limit_workdays >= 15 else 0
-            ):
-                yield self._on_the_way_to(order, order.finish_deadline, 0.5)
-                lead = city.leads.get(unit.pk, handler)
-                order = self._retry(
-                    services.request_extension,
-                    order,
-                    actor=lead,
-                    days=rng.choice([3, 5, 5, 10]),
-                    reason=rng.choice(
-                        ["需协调多个部门", "涉及维修工程，需采购材料", "需等待天气条件"]
-                    ),
-                )
-                yield clock.now() + self._minutes(30, 300)
-                if rng.random() < 0.85:
-                    order = self._retry(services.approve_extension, order, actor=dispatcher)
-                    yield self._on_the_way_to(
-                        order, order.original_finish_deadline, rng.uniform(0.5, 0.95)
-                    )
-                    order = self._retry(
-                        services.stage_reply,
-                        order,
-                        actor=worker,
-                        text="已现场查看，正在协调处理，预计延期内办结。",
-                    )
-                else:
-                    order = self._retry(
-                        services.deny_extension,
-                        order,
-                        actor=dispatcher,
-                        reason="时限内可以办结，请抓紧办理",
-                    )
-
-            if rng.random() < 0.005:
-                yield clock.now() + self._minutes(60, 600)
-                order = self._retry(
-                    services.supervise_order,
-                    order,
-                    actor=city.staff["supervisor"],
-                    instructions="群众反映强烈，请主要负责人牵头办理，限期办结",
-                )
-
-            solved = rng.random() > profile.unresolved
-            while True:  # a reply the centre sends back is written again
-                if rng.random() < profile.late:
-                    yield self._unit_time(order, 30, 2400, start=order.finish_deadline)
-                else:
-                    yield self._on_the_way_to(order, order.finish_deadline, rng.uniform(0.15, 0.95))
-                result = (
-                    "已到现场处理完毕，问题已解决。"
-                    if solved
-                    else "已向市民解释相关政策，问题需纳入计划逐步解决。"
-                )
-                order = self._retry(
-                    services.reply_order, order, actor=worker, result=result, solved=solved
-                )
-                yield clock.now() + self._minutes(20, 300)
-                if rng.random() < 0.04:
-                    order = self._retry(
-                        services.reject_reply,
-                        order,
-                        actor=dispatcher,
-                        reason="回复内容不完整，请补充处理过程",
-                    )
-                    continue
-                order = self._retry(services.approve_reply, order, actor=dispatcher)
-                break
-
-            yield self._visiting_hours(clock.now() + self._minutes(60, 2400))
-            visitor = city.staff[rng.choice(["visitor", "visitor2"])]
-            if not req.caller_phone or rng.random() < 0.04:
-                services.close_order(
-                    order=order, actor=dispatcher, reason="无联系方式或三次回访未接通"
-                )
+            handler = self.city.handlers[unit.pk]
+            crew = Crew(unit, self.city.profile(unit), handler, worker=handler)
+            order = yield from self._accept(order, crew)
+            order, crew.worker = yield from self._pass_down(order, req, crew)
+            order = yield from self._contact(order, req, crew)
+            order = yield from self._assist(order, cohandlers)
+            order = yield from self._convert_to_case(order, crew.worker)
+            order = yield from self._extension(order, req, crew, dispatcher)
+            order = yield from self._supervise(order)
+            order, solved = yield from self._reply(order, crew, dispatcher)
+            reopened = yield from self._visit(order, req, crew.profile, dispatcher, solved)
+            if reopened is None:
                 return
-            unsatisfied = rng.random() < (profile.unsatisfied * (3 if not solved else 0.6))
-            satisfaction = (
-                "unsatisfied"
-                if unsatisfied
-                else rng.choices(["satisfied", "basically"], [75, 25])[0]
+            order = reopened
+
+    def _return(
+        self, order: WorkOrder, dispatcher: User, cohandlers: list[Unit]
+    ) -> Generator[datetime, None, tuple[WorkOrder, list[Unit]]]:
+        """Now and then, as its profile says, the unit asks to give a freshly dispatched order
+        back (申请退单); the centre mostly agrees and dispatches it to another unit of the same
+        kind, without co-handlers, or else refuses. Returns the order and its co-handling units."""
+        rng, city = self.rng, self.city
+        unit = order.unit
+        if rng.random() < city.profile(unit).returns:
+            yield self._unit_time(order, 10, 180)
+            order = self._retry(
+                services.request_return,
+                order,
+                actor=city.handlers[unit.pk],
+                reason=rng.choice(["不属于本单位职责", "地址不在本辖区", "应由产权单位负责"]),
             )
-            order = services.visit_order(
-                order=order,
-                actor=visitor,
-                resolved=solved and not unsatisfied,
-                satisfaction=satisfaction,
-            )
-            if not unsatisfied or order.reopen_count >= 1 or rng.random() < 0.35:
-                return
+            yield clock.now() + self._minutes(20, 240)
+            if rng.random() < 0.7:
+                order = services.approve_return(
+                    order=order, actor=dispatcher, note="同意退回，重新派单"
+                )
+                yield clock.now() + self._minutes(5, 40)
+                others = [
+                    u
+                    for u in (
+                        city.streets if unit.kind == Unit.Kind.STREET else city.departments.values()
+                    )
+                    if u.pk != unit.pk
+                ]
+                order = services.dispatch_order(
+                    order=order, actor=dispatcher, unit=rng.choice(others)
+                )
+                cohandlers = []
+            else:
+                order = services.reject_return(
+                    order=order, actor=dispatcher, reason="经核实属于本单位职责，请继续办理"
+                )
+        return order, cohandlers
+
+    def _accept(self, order: WorkOrder, crew: Crew) -> Part:
+        """The unit's handler accepts the order (签收), late now and then as the unit's profile
+        says."""
+        slow = self.rng.random() < crew.profile.slow_accept
+        yield self._unit_time(order, 130, 600) if slow else self._unit_time(order, 3, 100)
+        return self._retry(services.accept_order, order, actor=crew.handler)
+
+    def _pass_down(
+        self, order: WorkOrder, req: Request, crew: Crew
+    ) -> Generator[datetime, None, tuple[WorkOrder, User]]:
+        """A street passes about a third of its orders down (下派): city management to its
+        law-enforcement team, sanitation to its sanitation station, the rest to the community of
+        the address (or a team when the address is not the street's). Returns the order and who
+        does the work."""
+        rng, city, unit = self.rng, self.city, crew.unit
+        worker = crew.handler
+        teams = city.teams.get(unit.pk)
+        if unit.kind == Unit.Kind.STREET and rng.random() < 0.35:
             yield clock.now() + self._minutes(5, 60)
-            order = services.reopen_order(
-                order=order, actor=visitor, reason="市民表示问题未解决，不满意"
+            if teams and req.code.startswith("01."):
+                sub_unit = teams["执法队"]
+            elif teams and req.code.startswith("02."):
+                sub_unit = teams["环卫所"]
+            else:
+                sub_unit = (
+                    req.community
+                    if req.community.parent_id == unit.pk
+                    else rng.choice(list(teams.values()))
+                )
+            order = self._retry(
+                services.pass_down, order, actor=city.leads[unit.pk], sub_unit=sub_unit
             )
+            worker = city.handlers[sub_unit.pk]
+        return order, worker
+
+    def _contact(self, order: WorkOrder, req: Request, crew: Crew) -> Part:
+        """Whoever does the work first contacts a citizen who left a phone number (先行联系),
+        late now and then as the unit's profile says."""
+        rng = self.rng
+        if req.caller_phone:
+            late_contact = rng.random() < crew.profile.slow_contact
+            yield (
+                self._unit_time(order, 500, 1400)
+                if late_contact
+                else self._unit_time(order, 5, 300)
+            )
+            order = self._retry(
+                services.record_contact,
+                order,
+                actor=crew.worker,
+                way=rng.choice(["电话", "电话", "短信", "上门"]),
+            )
+        return order
+
+    def _assist(self, order: WorkOrder, cohandlers: list[Unit]) -> Part:
+        """Each co-handling unit gives its opinion (协办意见)."""
+        for co_unit in cohandlers:
+            yield self._unit_time(order, 60, 900)
+            order = self._retry(
+                services.assist_order,
+                order,
+                actor=self.city.handlers[co_unit.pk],
+                opinion="已配合现场核查，提供相关资料。",
+            )
+        return order
+
+    def _convert_to_case(self, order: WorkOrder, worker: User) -> Part:
+        """Now and then a law-enforcement worker turns the complaint into a case (诉转案)."""
+        rng = self.rng
+        if worker.unit.enforcement and rng.random() < 0.12:
+            yield clock.now() + self._minutes(30, 300)
+            order = self._retry(
+                services.convert_to_case,
+                order,
+                actor=worker,
+                case_number=f"ZF{clock.now():%Y%m%d}{rng.randrange(10000):04d}",
+            )
+        return order
+
+    def _extension(self, order: WorkOrder, req: Request, crew: Crew, dispatcher: User) -> Part:
+        """Now and then, more often for long-running categories, the unit asks for more time
+        (申请延期) halfway to the deadline; the centre mostly agrees, and the worker then sends a
+        stage reply (阶段性回复) before the original deadline, or else refuses."""
+        rng, city = self.rng, self.city
+        if rng.random() < crew.profile.extension + (
+            0.3 if self.categories[req.code].limit_workdays >= 15 else 0
+        ):
+            yield self._on_the_way_to(order, order.finish_deadline, 0.5)
+            lead = city.leads.get(crew.unit.pk, crew.handler)
+            order = self._retry(
+                services.request_extension,
+                order,
+                actor=lead,
+                days=rng.choice([3, 5, 5, 10]),
+                reason=rng.choice(["需协调多个部门", "涉及维修工程，需采购材料", "需等待天气条件"]),
+            )
+            yield clock.now() + self._minutes(30, 300)
+            if rng.random() < 0.85:
+                order = self._retry(services.approve_extension, order, actor=dispatcher)
+                yield self._on_the_way_to(
+                    order, order.original_finish_deadline, rng.uniform(0.5, 0.95)
+                )
+                order = self._retry(
+                    services.stage_reply,
+                    order,
+                    actor=crew.worker,
+                    text="已现场查看，正在协调处理，预计延期内办结。",
+                )
+            else:
+                order = self._retry(
+                    services.deny_extension,
+                    order,
+                    actor=dispatcher,
+                    reason="时限内可以办结，请抓紧办理",
+                )
+        return order
+
+    def _supervise(self, order: WorkOrder) -> Part:
+        """Once in a long while the supervisor takes the order up (督办)."""
+        if self.rng.random() < 0.005:
+            yield clock.now() + self._minutes(60, 600)
+            order = self._retry(
+                services.supervise_order,
+                order,
+                actor=self.city.staff["supervisor"],
+                instructions="群众反映强烈，请主要负责人牵头办理，限期办结",
+            )
+        return order
+
+    def _reply(
+        self, order: WorkOrder, crew: Crew, dispatcher: User
+    ) -> Generator[datetime, None, tuple[WorkOrder, bool]]:
+        """The worker replies (回复) before the finish deadline, or after it now and then as the
+        unit's profile says, and the centre approves the reply; returns the order and whether
+        the problem was solved."""
+        rng = self.rng
+        solved = rng.random() > crew.profile.unresolved
+        while True:  # a reply the centre sends back is written again
+            if rng.random() < crew.profile.late:
+                yield self._unit_time(order, 30, 2400, start=order.finish_deadline)
+            else:
+                yield self._on_the_way_to(order, order.finish_deadline, rng.uniform(0.15, 0.95))
+            result = (
+                "已到现场处理完毕，问题已解决。"
+                if solved
+                else "已向市民解释相关政策，问题需纳入计划逐步解决。"
+            )
+            order = self._retry(
+                services.reply_order, order, actor=crew.worker, result=result, solved=solved
+            )
+            yield clock.now() + self._minutes(20, 300)
+            if rng.random() < 0.04:
+                order = self._retry(
+                    services.reject_reply,
+                    order,
+                    actor=dispatcher,
+                    reason="回复内容不完整，请补充处理过程",
+                )
+                continue
+            return self._retry(services.approve_reply, order, actor=dispatcher), solved
+
+    def _visit(
+        self, order: WorkOrder, req: Request, profile: Profile, dispatcher: User, solved: bool
+    ) -> Generator[datetime, None, WorkOrder | None]:
+        """The visit (回访) after the approved reply: an order whose citizen cannot be reached is
+        closed (结案); otherwise the citizen's satisfaction is recorded, and a citizen who is not
+        satisfied may have the order reopened (重办), once at most. Returns the reopened order, or
+        None when the order's life is over."""
+        rng = self.rng
+        yield self._visiting_hours(clock.now() + self._minutes(60, 2400))
+        visitor = self.city.staff[rng.choice(["visitor", "visitor2"])]
+        if not req.caller_phone or rng.random() < 0.04:
+            services.close_order(order=order, actor=dispatcher, reason="无联系方式或三次回访未接通")
+            return None
+        unsatisfied = rng.random() < (profile.unsatisfied * (3 if not solved else 0.6))
+        satisfaction = (
+            "unsatisfied" if unsatisfied else rng.choices(["satisfied", "basically"], [75, 25])[0]
+        )
+        order = services.visit_order(
+            order=order,
+            actor=visitor,
+            resolved=solved and not unsatisfied,
+            satisfaction=satisfaction,
+        )
+        if not unsatisfied or order.reopen_count >= 1 or rng.random() < 0.35:
+            return None
+        yield clock.now() + self._minutes(5, 60)
+        return services.reopen_order(
+            order=order, actor=visitor, reason="市民表示问题未解决，不满意"
+        )
