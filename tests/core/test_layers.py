@@ -12,12 +12,6 @@ INTERFACES = {"web", "api", "open311", "portal", "accounts"}
 # Tools built on the whole product (the demo city, the benchmarks): they may use any app.
 TOOLS = {"demo", "benchmarks"}
 MAX_FUNCTION_LINES = 80
-# Known debt, still to be split (issue 16): each file's functions over the limit, by name.
-LONG_FOR_NOW = {
-    "analytics/render.py": {"to_xlsx"},
-    "analytics/reports.py": {"daily_summary"},
-    "demo/history.py": {"_life", "_handling"},
-}
 
 
 def _modules():
@@ -116,12 +110,10 @@ def test_reading_never_imports_writing():
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_no_function_is_longer_than_a_screenful(path):
-    known = LONG_FOR_NOW.get(str(path.relative_to(ROOT)), set())
     long = [
         f"{node.name} (line {node.lineno}): {node.end_lineno - node.lineno + 1} lines"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
-        and node.name not in known
     ]
     assert long == []
