@@ -14,7 +14,7 @@ day counters moved past them. The history stops at ``end`` ("now"): the last day
 still open in every state.
 
 Speed: times are whole seconds since the epoch, rows are COPY text built with precomputed
-strings, deadlines are cached per (day, span) or per minute (see ``_Deadlines``), and on
+strings, working time is a running count of seconds (see ``_Deadlines``), and on
 PostgreSQL the text is made in worker processes while the main process streams it with COPY.
 Loading into empty tables drops their secondary indexes and foreign keys and builds them again
 at the end, in the same transaction (much faster than maintaining their 40-odd indexes and
@@ -30,13 +30,14 @@ import multiprocessing
 import os
 import queue
 import random
+import sqlite3
 import time
-from bisect import bisect_right
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import accumulate
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -45,7 +46,14 @@ from django.utils import timezone
 from hotline.catalog.models import Category, Routing
 from hotline.catalog.selectors import responsible_unit
 from hotline.demo import texts
-from hotline.demo.city import DEPARTMENT_SLUGS, DISTRICTS, SURNAMES, DemoCity, set_up_city
+from hotline.demo.city import (
+    DEPARTMENT_SLUGS,
+    DISTRICTS,
+    SURNAMES,
+    DemoCity,
+    Profile,
+    set_up_city,
+)
 from hotline.demo.history import (
     CHANNELS,
     CITIZEN_CHANNELS,
@@ -78,12 +86,16 @@ from hotline.org.roles import Role
 from hotline.org.selectors import area_index
 from hotline.sla import selectors as sla
 from hotline.sla.policy import DeadlineKind
-from hotline.sla.worktime import Span, official_workday
+from hotline.sla.worktime import Span, WorkCalendar, official_workday
 from hotline.transfer.services import SqliteWriter, Table
 
 DEFAULT_BATCH = 5_000
 MAX_PER_DAY = 99_999  # numbers are day + five digits
 Progress = Callable[[str], None]
+_T = TypeVar("_T")
+if TYPE_CHECKING:
+    import psycopg
+    from _typeshed import SupportsLenAndGetItem
 
 
 class Refused(Exception):
@@ -161,9 +173,9 @@ def load_city() -> DemoCity:
             city.slugs[u.pk] = DEPARTMENT_SLUGS.get(u.name, f"unit{u.pk}")
     for user in User.objects.select_related("unit").order_by("username"):
         if user.role == Role.HANDLER:
-            city.handlers.setdefault(user.unit_id, user)
+            city.handlers.setdefault(_unit_of(user), user)
         elif user.role == Role.LEAD:
-            city.leads.setdefault(user.unit_id, user)
+            city.leads.setdefault(_unit_of(user), user)
         else:
             city.staff[user.username] = user
     return city
@@ -174,6 +186,12 @@ def load_city() -> DemoCity:
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NULL = "\\N"
 _NO_DEADLINES: dict[str, int | None] = {}
+
+
+def _unit_of(user: User) -> int:
+    """The unit of a handler or lead (staff of a unit always have one)."""
+    assert user.unit_id is not None, user.username
+    return user.unit_id
 
 
 class _Cut(Exception):
@@ -187,9 +205,10 @@ class _Clock:
     deadlines in payloads (local time, ISO 8601). The local zone must keep one offset (Asia/
     Shanghai has since 1991)."""
 
-    def __init__(self, tz, first_day: date, last_day: date, utc_suffix: str):
+    def __init__(self, tz: tzinfo, first_day: date, last_day: date, utc_suffix: str):
         offsets = {
-            datetime.combine(d, datetime.min.time(), tz).utcoffset() for d in (first_day, last_day)
+            datetime.combine(d, datetime.min.time(), tz).utcoffset() or timedelta()
+            for d in (first_day, last_day)
         }
         if len(offsets) != 1:
             raise Refused(f"时区 {tz} 的 UTC 偏移在这段时间内有变化，生成器只支持固定偏移")
@@ -231,11 +250,11 @@ class _Clock:
 
 
 class _WorkTime:
-    """When people at units act: office hours of working days as a running count of working
-    seconds (``pos``) and back (``at``), so that "200 working minutes later" is two look-ups.
-    Built from the real work calendar; only for the moments of actions, not for deadlines."""
+    """Office hours of working days as a running count of working seconds (``pos``) and back
+    (``at``, ``due``), so that "200 working minutes later" is two look-ups. Built from the real
+    work calendar."""
 
-    def __init__(self, cal, clock: _Clock, first_day: date, days: int):
+    def __init__(self, cal: WorkCalendar, clock: _Clock, first_day: date, days: int):
         self.clock, self.d0 = clock, first_day.toordinal() - _EPOCH_ORDINAL
         self.w: list[int] = []
         self.iv: list[tuple[tuple[int, int], ...]] = []
@@ -276,30 +295,34 @@ class _WorkTime:
         raise ValueError("working time beyond the generator's calendar")
 
     def add(self, t: int, seconds: int) -> int:
+        """When someone at a unit acts ``seconds`` working seconds after ``t``."""
         return self.at(self.pos(t) + seconds)
+
+    def due(self, t: int, seconds: int) -> int:
+        """``WorkCalendar.add_working_minutes`` (``seconds`` > 0): the earliest moment that many
+        working seconds after ``t``, so one that uses up an interval falls at its close, not at
+        the next opening as ``at`` has it."""
+        w = self.pos(t) + seconds
+        i = bisect_left(self.w, w) - 1
+        rem = w - self.w[i]
+        for o, c in self.iv[i]:
+            if rem <= c - o:
+                return o + rem
+            rem -= c - o
+        raise ValueError("working time beyond the generator's calendar")
 
 
 _CALENDAR_UNITS = {"d": 86400, "h": 3600, "min": 60}
 
 
 class _Deadlines:
-    """``WorkCalendar.deadline`` for epoch seconds, with caches that keep it exact.
+    """``WorkCalendar.deadline`` for epoch seconds: working-day deadlines depend only on the
+    local day they start, so they are cached per (day, days); working hours are counted on
+    ``_WorkTime``; calendar spans are plain arithmetic, as in ``WorkCalendar``."""
 
-    A working-day deadline depends only on the local day it starts: cached per (day, days). A
-    working-hour deadline, as a function of its start, rises with slope 1 in office hours, stays
-    flat outside them and only jumps (by a lunch break or a night) where it crosses a closing
-    time; so within one minute, if the deadlines of the minute's two ends are 60 s apart it is
-    the start plus a constant, if they are equal it is that constant, and only otherwise (a few
-    minutes a day) it is computed for the very second. Calendar spans are plain arithmetic, as
-    in ``WorkCalendar``."""
-
-    def __init__(self, cal, clock: _Clock):
-        self.cal, self.clock = cal, clock
+    def __init__(self, cal: WorkCalendar, clock: _Clock, work: _WorkTime):
+        self.cal, self.clock, self.work = cal, clock, work
         self.by_day: dict[tuple[int, int], int] = {}
-        self.by_minute: dict[tuple[int, object], tuple[int, int]] = {}
-
-    def exact(self, t: int, span) -> int:
-        return int(self.cal.deadline(self.clock.moment(t), span).timestamp())
 
     def working_days(self, t: int, days: int) -> int:
         key = (self.clock.local_day(t), days)
@@ -310,22 +333,13 @@ class _Deadlines:
             )
         return found
 
-    def __call__(self, t: int, span) -> int:
+    def __call__(self, t: int, span: Span) -> int:
         unit = span.unit
         if unit == "wd":
             return self.working_days(t, span.amount)
-        if unit in _CALENDAR_UNITS:
-            return t + span.amount * _CALENDAR_UNITS[unit]
-        m = t - t % 60
-        pair = self.by_minute.get((m, span))
-        if pair is None:
-            if len(self.by_minute) > 500_000:
-                self.by_minute.clear()
-            pair = self.by_minute[(m, span)] = (self.exact(m, span), self.exact(m + 60, span))
-        d0, d1 = pair
-        if d1 - d0 == 60:
-            return d0 + t - m
-        return d0 if d1 == d0 else self.exact(t, span)
+        if unit == "wh":
+            return self.work.due(t, span.amount * 3600)
+        return t + span.amount * _CALENDAR_UNITS[unit]
 
 
 # --- what the generator needs to know, read once ------------------------------------------------
@@ -370,10 +384,10 @@ class _Unit:
     name: str
     kind: str
     enforcement: bool
-    profile: object
+    profile: Profile
     handler: _Actor
     lead: _Actor
-    teams: dict
+    teams: dict[str, int]
 
 
 def _who(user: User | None, role: str) -> _Actor:
@@ -383,7 +397,7 @@ def _who(user: User | None, role: str) -> _Actor:
     return _Actor(f"{user.pk}\t{user.role}\t{unit}", user.role)
 
 
-def _copy_text(value) -> str:
+def _copy_text(value: object) -> str:
     if value is None:
         return _NULL
     if isinstance(value, bool):
@@ -468,7 +482,7 @@ EVENT_COLUMNS = (
 class _Tables:
     """The three tables' names, columns and the COPY text of the defaulted columns."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.orders = Table(WorkOrder, ORDER_COLUMNS, None)
         self.events = Table(Event, EVENT_COLUMNS, None)
         self.order_rest = "".join("\t" + _copy_text(v) for v in self.orders.rest)
@@ -492,8 +506,8 @@ class _Plan:
         self.escalate = settings.HOTLINE_ESCALATE_AFTER_HOURS * 3600
         cal = sla.work_calendar()
         self.cal = cal
-        self.deadline = _Deadlines(cal, clock)
         self.work = _WorkTime(cal, clock, clock.first_day, len(clock.ldays))
+        self.deadline = _Deadlines(cal, clock, self.work)
         self.spans: dict[tuple[str, str, str], dict[DeadlineKind, Span]] = {}
         categories = {c.code: c for c in Category.objects.filter(active=True)}
         self._categories(categories)
@@ -537,11 +551,12 @@ class _Plan:
         self.comms = [
             _Comm(
                 u.pk,
-                u.parent_id,
+                street,
                 [place(n) for n in city.compounds[u.pk]],
-                [place(n) for n in city.roads[u.parent_id]],
+                [place(n) for n in city.roads[street]],
             )
             for u in city.communities
+            if (street := u.parent_id) is not None
         ]
         self.comm_cum: dict[tuple[str, int], list[float]] = {}
         for code in {c for _, c, _, _ in HOT_SPOTS}:
@@ -625,6 +640,21 @@ class _Plan:
         return found
 
 
+class _Random(random.Random):
+    """Draws an index as ``int(random() * n)``: as uniform as a history needs, and several times
+    faster than the exact ``randrange`` (a third of the draws of a life are indices)."""
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        if step != 1:
+            raise ValueError("only whole ranges are drawn")
+        if stop is None:
+            return int(self.random() * start)
+        return start + int(self.random() * (stop - start))
+
+    def choice(self, seq: "SupportsLenAndGetItem[_T]") -> _T:
+        return seq[int(self.random() * len(seq))]
+
+
 def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
@@ -676,8 +706,9 @@ _CANCEL_REASONS = ["骚扰电话", "无实质内容", "测试来电"]
 _WAYS = ["电话", "电话", "短信", "上门"]
 _SOLVED = "已到现场处理完毕，问题已解决。"
 _UNSOLVED = "已向市民解释相关政策，问题需纳入计划逐步解决。"
-# Every step the transition table allows: an order's life is a walk through it.
-_STEPS = next_states()
+# Every step the transition table allows: an order's life is a walk through it. States as plain
+# strings: they are written into millions of rows, and an enum member formats several times slower.
+_STEPS = {step: str(to) for step, to in next_states().items() if to is not None}
 # The deadline each state waits for (``deadlines.waited_deadline``), looked up once per state.
 _WAITED = {status.value: waited_deadline(status) for status in Status}
 
@@ -692,7 +723,7 @@ class _Maker:
         self.register_payload = {ch: json.dumps({"channel": ch}) for ch, _ in CHANNELS}
         self.channels = [ch for ch, _ in CHANNELS]
         self.channel_cum = list(accumulate(w for _, w in CHANNELS))
-        self.rng = random.Random()
+        self.rng: random.Random = _Random()
         self.ring: list[_Master] = []  # recent orders a duplicate call may be merged into
         self.events = 0
 
@@ -712,7 +743,7 @@ class _Maker:
         return out
 
     def batch(self, index: int, first: int, count: int) -> _Batch:
-        self.rng = random.Random(f"{self.plan.seed}:batch:{index}")
+        self.rng = _Random(f"{self.plan.seed}:batch:{index}")
         self.events = 0
         self.ring = []
         rows = _Rows()
@@ -772,6 +803,32 @@ class _Life:
     projection folds events (``Projection.apply``) and timed by the worker's sweeps; its
     deadlines are those of ``orders.deadlines``. ``live`` walks it; ``write`` adds its rows."""
 
+    # The columns as a new order has them (class attributes: most lives change a few of them).
+    unit: _Unit  # from the first dispatch on (``unit_s`` says whether it is with one now)
+    handling: _Unit | None = None
+    cohandler: _Unit | None = None
+    unit_s = _NULL
+    dispatched_at: int | None = None
+    accepted_at: int | None = None
+    contact_at: int | None = None
+    replied_at: int | None = None
+    closed_at: int | None = None
+    due: int | None = None
+    due_since: int | None = None
+    extension_days: int | None = None
+    urge_count = 0
+    last_urged: int | None = None
+    urged: int | None = None
+    supervised = False
+    supervision_note = ""
+    answer = ""
+    resolved: bool | None = None
+    satisfaction = ""
+    reopen_count = 0
+    duplicate_of: int | None = None
+    case_number = ""
+    close_reason = ""
+
     def __init__(self, maker: _Maker, pk: int, number: str, t0: int, month: int):
         self.maker, self.P, self.rng = maker, maker.plan, maker.rng
         self.rand, self.randrange = self.rng.random, self.rng.randrange
@@ -786,19 +843,6 @@ class _Life:
         self.lines: list[str] = []
         self.last = t0
         self.category = self.guess
-        self.unit: _Unit | None = None
-        self.handling: _Unit | None = None
-        self.cohandler: _Unit | None = None
-        self.unit_s = _NULL
-        self.dispatched_at = self.accepted_at = self.contact_at = None
-        self.replied_at = self.closed_at = None
-        self.due = self.due_since = None
-        self.extension_days = None
-        self.urge_count, self.last_urged, self.urged = 0, None, None
-        self.supervised, self.supervision_note = False, ""
-        self.answer, self.resolved, self.satisfaction = "", None, ""
-        self.reopen_count, self.duplicate_of = 0, None
-        self.case_number = self.close_reason = ""
 
     # --- what comes in -----------------------------------------------------------------------
 
@@ -869,6 +913,7 @@ class _Life:
         after = (self.last // 3600 + 1) * 3600  # the worker's first sweep after the last event
         while self.fold.status in URGED_STATES and self.due is not None:
             if self.urged != self.due:
+                assert self.due_since is not None  # set with ``due``
                 at = max((max(self.due, self.due_since) // 3600 + 1) * 3600, after)
                 if at >= until:
                     return
@@ -893,7 +938,7 @@ class _Life:
         who: _Actor,
         note: str = "",
         payload: str = "{}",
-        deadlines: dict[str, int | None] | None = None,
+        deadlines: Mapping[str, int | None] | None = None,
         unit_to: str | None = None,
         *,
         swept: bool = True,
@@ -903,11 +948,11 @@ class _Life:
         after the history's end."""
         if at < self.last:
             at = self.last
-        fold = self.fold
+        fold, P = self.fold, self.P
         before = fold.status or ""
         if swept and before in URGED_STATES:
             self._sweep(at)
-        if at > self.P.now:
+        if at > P.now:
             raise _Cut
         text, role = who
         to = _STEPS.get((action, before, role))
@@ -915,10 +960,11 @@ class _Life:
             raise AssertionError(f"the table has no step {action} from {before!r} by {role}")
         if unit_to is not None:
             self.unit_s = unit_to
-        fold.apply(fold.version + 1, before, to, deadlines or _NO_DEADLINES)
+        seq = fold.version + 1
+        fold.apply(seq, before, to, deadlines or _NO_DEADLINES)
         self.lines.append(
-            f"{self.pk_s}\t{fold.version}\t{self.P.clock.ts(at)}\t{action}\t{before}\t{to}\t"
-            f"{text}\t{self.unit_s}\t{note}\t{payload}"
+            f"{self.pk_s}\t{seq}\t{P.clock.ts(at)}\t{action}\t{before}\t{to}\t"
+            f"{text}\t{self.unit_s}\t{note}\t{payload}{P.tables.event_rest}\n"
         )
         self.last = at
         name = _WAITED[to]
@@ -928,6 +974,12 @@ class _Life:
         return at
 
     # --- time ----------------------------------------------------------------------------------
+
+    def _due(self, name: str) -> int:
+        """A deadline the order has now (the table's steps so far have set it)."""
+        due = self.fold.deadlines[name]
+        assert due is not None, name
+        return due
 
     def minutes(self, low: float, high: float) -> int:
         return int((low + self.rand() * (high - low)) * 60)
@@ -961,7 +1013,7 @@ class _Life:
         fragment = f'"changed": {{"category": {{"from": {old}, "to": {cat.label}}}}}'
         return f"{fragment}, {payload}" if payload else fragment
 
-    def recorded(self, deadlines: dict[str, int | None]) -> str:
+    def recorded(self, deadlines: Mapping[str, int | None]) -> str:
         """The ``"deadlines"`` member of a payload, as the services record them."""
         iso = self.P.clock.iso
         inner = ", ".join(
@@ -1091,7 +1143,7 @@ class _Life:
         payload = f'{{"previous_unit": {unit.id}, {self.recorded(cleared)}}}'
         note = "同意退回，重新派单"
         self.step(at, "approve_return", self.dispatcher, note, payload, cleared, _NULL)
-        self.unit = self.handling = self.cohandler = None
+        self.handling = self.cohandler = None
         kind = P.streets if unit.kind == Unit.Kind.STREET else P.departments
         others = [u for u in kind if u != unit.id]
         to = P.units[others[self.randrange(len(others))]]
@@ -1144,18 +1196,18 @@ class _Life:
         if rand() >= unit.profile.extension + (0.3 if self.request.cat.limit_workdays >= 15 else 0):
             return
         days = (3, 5, 5, 10)[self.randrange(4)]
-        deadlines = self.fold.deadlines
-        at = self.on_the_way(deadlines["finish"], 0.5)
+        finish, original = self._due("finish"), self._due("original_finish")
+        at = self.on_the_way(finish, 0.5)
         reason = _EXTENSION_REASONS[self.randrange(3)]
         self.step(at, "request_extension", unit.lead, reason, f'{{"days": {days}}}')
         self.extension_days = days
         at = self.last + self.minutes(30, 300)
         if rand() < 0.85:
-            moved = extended_deadlines(deadlines["finish"], days, P.deadline.working_days)
+            moved = extended_deadlines(finish, days, P.deadline.working_days)
             payload = f'{{"days": {days}, {self.recorded(moved)}}}'
             self.step(at, "approve_extension", self.dispatcher, "", payload, moved)
             self.extension_days = None
-            at = self.on_the_way(deadlines["original_finish"], 0.5 + rand() * 0.45)
+            at = self.on_the_way(original, 0.5 + rand() * 0.45)
             note = "已现场查看，正在协调处理，预计延期内办结。"
             self.step(at, "stage_reply", worker.handler, note)
         else:
@@ -1168,7 +1220,7 @@ class _Life:
         rand, profile = self.rand, self.unit.profile
         result = _SOLVED if solved else _UNSOLVED
         while True:
-            finish = self.fold.deadlines["finish"]
+            finish = self._due("finish")
             if rand() < profile.late:
                 if self.normal:
                     at = self.unit_time(finish, 30, 2400)
@@ -1240,10 +1292,12 @@ class _Life:
         P, status, due = self.P, self.fold.status, self.due
         if due is None:
             return _NULL, _NULL
+        assert status is not None and self.due_since is not None  # an order waits for ``due``
         span = warning_span(status, self.spans, reopened=self.reopen_count > 0)
         start = warning_start(
             status, dispatched_at=self.dispatched_at, waiting_since=self.due_since
         )
+        assert start is not None  # a unit's deadline runs from its dispatch
         moment = P.clock.moment
         warn = P.cal.warning_point(moment(start), moment(due), span.on_working_time)
         sweep = next_sweep(
@@ -1260,37 +1314,38 @@ class _Life:
     def write(self, rows: _Rows) -> int:
         """Add the order's row, its events and its co-handler; the number of events."""
         P, r, ts = self.P, self.request, self.P.clock.ts
+        status = self.fold.status
+        assert status is not None  # every life starts with its registration
         warn, sweep_at = self._waiting()
         deadlines = self.fold.deadlines
-
-        def t(x: int | None) -> str:
-            return _NULL if x is None else ts(x)
+        moments = (
+            self.dispatched_at, self.accepted_at, self.contact_at, self.replied_at, self.closed_at,
+            *[deadlines[name] for name in DEADLINE_FIELDS], self.due,
+        )  # fmt: skip
 
         def i(x: int | None) -> str:
             return _NULL if x is None else str(x)
 
         row = "\t".join(
             (
-                self.pk_s, self.number, str(self.fold.version), self.fold.status, self.channel,
+                self.pk_s, self.number, str(self.fold.version), status, self.channel,
                 r.order_type, _NULL if self.category is None else str(self.category.id),
                 r.urgency, _safe(make_title(r.text)), _safe(r.text), self.caller, self.phone,
                 "0" if self.caller else "1", "1" if r.confidential else "0", _safe(r.place.name),
                 i(r.place.district_id), i(r.place.street_id), i(r.place.community_id),
                 self.unit_s, i(self.handling.id if self.handling is not None else None),
-                ts(self.t0), t(self.dispatched_at), t(self.accepted_at), t(self.contact_at),
-                t(self.replied_at), t(self.closed_at),
-                *(t(deadlines[name]) for name in DEADLINE_FIELDS),
-                t(self.due), warn, sweep_at, i(self.extension_days), str(self.urge_count),
-                t(self.last_urged), t(self.urged), "1" if self.supervised else "0",
-                self.supervision_note, _safe(self.answer),
+                ts(self.t0),
+                *[_NULL if x is None else ts(x) for x in moments],
+                warn, sweep_at, i(self.extension_days), str(self.urge_count),
+                *[_NULL if x is None else ts(x) for x in (self.last_urged, self.urged)],
+                "1" if self.supervised else "0", self.supervision_note, _safe(self.answer),
                 _NULL if self.resolved is None else ("1" if self.resolved else "0"),
                 self.satisfaction, str(self.reopen_count), i(self.duplicate_of),
                 self.case_number, self.close_reason,
             )
         )  # fmt: skip
         rows.orders.append(f"{row}{P.tables.order_rest}\n")
-        rest = P.tables.event_rest
-        rows.events.append("".join(f"{line}{rest}\n" for line in self.lines))
+        rows.events += self.lines
         if self.cohandler is not None:
             rows.cohandlers.append(f"{self.pk_s}\t{self.cohandler.id}\n")
         return len(self.lines)
@@ -1357,14 +1412,21 @@ def _days(
     return out
 
 
-def _worker(maker: _Maker, batches: list[tuple[int, int, int]], out) -> None:
+_Made: TypeAlias = "multiprocessing.Queue[_Batch | BaseException | None]"
+
+
+def _encoded(text: str | bytes) -> bytes:
+    return text.encode() if isinstance(text, str) else text
+
+
+def _worker(maker: _Maker, batches: list[tuple[int, int, int]], out: _Made) -> None:
     """A worker process (forked: it has the plan already): makes its batches in order."""
     try:
         for spec in batches:
             made = maker.batch(*spec)
             # Encoded here rather than by the writer, whose process has the database to feed.
-            made.order_text, made.event_text = made.order_text.encode(), made.event_text.encode()
-            made.cohandler_text = made.cohandler_text.encode()
+            made.order_text, made.event_text = _encoded(made.order_text), _encoded(made.event_text)
+            made.cohandler_text = _encoded(made.cohandler_text)
             out.put(made)
         out.put(None)
     except BaseException as error:  # reported to the parent, which stops
@@ -1379,8 +1441,8 @@ class _Batches:
 
     def __init__(self, maker: _Maker, specs: list[tuple[int, int, int]], workers: int):
         self.maker, self.specs, self.workers = maker, specs, workers
-        self.procs: list = []
-        self.queues: list = []
+        self.procs: list[multiprocessing.process.BaseProcess] = []
+        self.queues: list[_Made] = []
         if workers:
             context = multiprocessing.get_context("fork")
             for w in range(workers):
@@ -1395,7 +1457,7 @@ class _Batches:
                 self.procs.append(p)
                 self.queues.append(q)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[_Batch]:
         for n, spec in enumerate(self.specs):
             if not self.workers:
                 yield self.maker.batch(*spec)
@@ -1412,6 +1474,8 @@ class _Batches:
                         ) from None
             if isinstance(item, BaseException):
                 raise item
+            if item is None:
+                raise RuntimeError(f"generator worker {p.name} ended before its batches")
             yield item
 
     def close(self) -> None:
@@ -1424,12 +1488,18 @@ class _Batches:
 # --- writing -----------------------------------------------------------------------------------
 
 
+def _one(cur: "psycopg.Cursor[Any]") -> tuple[Any, ...]:
+    row = cur.fetchone()
+    assert row is not None  # an aggregate's one row
+    return row
+
+
 class _PostgresLoad:
     """COPY into the tables; into empty tables, without their secondary indexes and foreign keys,
     which are built again at the end (same transaction: an interruption leaves them as they
     were)."""
 
-    def __init__(self, raw, tables: _Tables, bare: bool, progress: Progress):
+    def __init__(self, raw: "psycopg.Connection", tables: _Tables, bare: bool, progress: Progress):
         self.raw, self.tables, self.progress = raw, tables, progress
         self.rebuild: list[str] = []
         names = [tables.orders.name, tables.events.name, tables.cohandlers_name]
@@ -1472,13 +1542,13 @@ class _PostgresLoad:
         cur = self.cur
         cur.execute(f"LOCK TABLE {self.tables.orders.name} IN SHARE ROW EXCLUSIVE MODE")
         cur.execute(f"SELECT pg_get_serial_sequence('{self.tables.orders.name}', 'id')")
-        (sequence,) = cur.fetchone()
+        (sequence,) = _one(cur)
         cur.execute(
             f"SELECT GREATEST(COALESCE(MAX(id), 0), "
             f"(SELECT CASE WHEN is_called THEN last_value ELSE "
             f"last_value - 1 END FROM {sequence})) FROM {self.tables.orders.name}"
         )
-        (last,) = cur.fetchone()
+        (last,) = _one(cur)
         cur.execute("SELECT setval(%s, %s)", [sequence, last + n])
         return last + 1
 
@@ -1514,7 +1584,7 @@ class _SqliteLoad:
     """executemany through the importer's writer (which drops and rebuilds the indexes of a
     large load and takes ids after the largest)."""
 
-    def __init__(self, raw, tables: _Tables, expected: int):
+    def __init__(self, raw: sqlite3.Cursor, tables: _Tables, expected: int):
         self.tables = tables
         self.writer = SqliteWriter(raw, expected)
         self.writer.orders, self.writer.events = tables.orders, tables.events
@@ -1524,7 +1594,8 @@ class _SqliteLoad:
         return self.writer.ids(n)[0]
 
     @staticmethod
-    def _rows(text: str) -> list[list]:
+    def _rows(text: str | bytes) -> list[list[str | None]]:
+        assert isinstance(text, str)  # made in this process: SQLite takes no workers
         return [[None if v == _NULL else v for v in line.split("\t")] for line in text.splitlines()]
 
     def write(self, batch: _Batch) -> None:
