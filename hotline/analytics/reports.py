@@ -7,7 +7,7 @@ appears in a report, only the orders' numbers.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -24,7 +24,7 @@ from hotline.sla.worktime import SHANGHAI
 
 from . import findings, selectors, themes
 from .rates import RATES, rounded
-from .report import Chart, Report, Section, Table
+from .report import Cell, Chart, Report, Section, Table
 from .selectors import Counts, Period
 
 HEADLINE_RATES = (
@@ -93,15 +93,18 @@ def _rate_row(counts: Counts) -> list:
 _RATE_NAMES = [next(r.name for r in RATES if r.code == code) for code in HEADLINE_RATES]
 
 
-def _order_rows(orders: Iterable[WorkOrder], *extra) -> tuple[list[list], list[str]]:
-    rows, links = [], []
+def _order_rows(
+    orders: Iterable[WorkOrder], *extra: Callable[[WorkOrder], Cell]
+) -> tuple[list[list[Cell]], list[str | None]]:
+    rows: list[list[Cell]] = []
+    links: list[str | None] = []
     for o in orders:
         rows.append(
             [
                 o.number,
                 o.title,
-                o.category.name if o.category_id else "未分类",
-                o.unit.name if o.unit_id else "—",
+                o.category.name if o.category is not None else "未分类",
+                o.unit.name if o.unit is not None else "—",
                 *[fn(o) for fn in extra],
             ]
         )
@@ -116,11 +119,14 @@ def ranking_section(title: str, period: Period) -> Section:
     """One ranking table per kind of unit of the same level, with the change of place, and the
     streets' scores as a chart."""
     labels = dict(selectors.ranked_kinds())
-    tables, chart = [], None
+    tables: list[Table] = []
+    chart: Chart | None = None
     for kind, table in selectors.unit_rankings(period).items():
-        rows, links = [], []
+        rows: list[list[Cell]] = []
+        links: list[str | None] = []
         for f in table:
             s = f.standing
+            assert s is not None, "unit_rankings gives every unit of its tables a standing"
             rows.append(
                 [
                     s.rank,
@@ -154,12 +160,12 @@ def ranking_section(title: str, period: Period) -> Section:
             )
         )
         if kind == Unit.Kind.STREET:
-            scored = [f for f in table if f.score is not None]
+            scored = [(f.unit.name, f.score) for f in table if f.score is not None]
             chart = Chart(
                 f"{labels[kind]}综合得分",
                 "bar",
-                [f.unit.name for f in scored],
-                {"综合得分": [round(f.score, 1) for f in scored]},
+                [name for name, _ in scored],
+                {"综合得分": [round(score, 1) for _, score in scored]},
             )
     return Section(title, tables=tables, charts=[chart] if chart else [])
 
@@ -375,7 +381,7 @@ def _hot_issues_section(day: date) -> Section:
         for o in recent
     ]
     issues = themes.discover_hot_issues(messages, top=10)
-    rows = [
+    rows: list[list[Cell]] = [
         [
             i.label,
             i.size,
@@ -491,17 +497,18 @@ def _category_section(period: Period, f: dict) -> Section:
         _by_category(period.year_before()),
     )
     top = sorted(now, key=lambda k: -now[k])[:10]
-    rows = [
+    names = [categories[k].name if k in categories else "未分类" for k in top]
+    rows: list[list[Cell]] = [
         [
             categories[k].code if k in categories else "",
-            categories[k].name if k in categories else "未分类",
+            name,
             now[k],
             before.get(k, 0),
             _change(now[k], before.get(k, 0)),
             year.get(k, 0),
             _change(now[k], year.get(k, 0)),
         ]
-        for k in top
+        for k, name in zip(top, names, strict=True)
     ]
     return Section(
         "二、诉求分类",
@@ -518,8 +525,8 @@ def _category_section(period: Period, f: dict) -> Section:
             Chart(
                 "登记量前十的分类",
                 "bar",
-                [r[1] for r in rows],
-                {"本月": [r[2] for r in rows], "上月": [r[3] for r in rows]},
+                names,
+                {"本月": [now[k] for k in top], "上月": [before.get(k, 0) for k in top]},
             )
         ],
     )
@@ -538,7 +545,7 @@ def _rises_section(period: Period) -> Section:
     categories = _categories()
     rises = findings.sudden_rises(weekly)
     week = Period(last_sunday - timedelta(days=6), last_sunday)
-    rows = [
+    rows: list[list[Cell]] = [
         [
             categories[r.key].name if r.key in categories else "未分类",
             r.current,
@@ -548,7 +555,7 @@ def _rises_section(period: Period) -> Section:
         ]
         for r in rises[:10]
     ]
-    links = [
+    links: list[str | None] = [
         orders_url(
             category=categories[r.key].code if r.key in categories else "", **_period_filters(week)
         )
@@ -576,6 +583,11 @@ def _repeated(orders, field: str, at_least: int):
     return orders.filter(**{f"{field}__in": list(values[:5_000])}).values_list(field, "number")
 
 
+def _parent_name(units: dict[int, Unit], unit: Unit) -> str:
+    parent = units.get(unit.parent_id) if unit.parent_id is not None else None
+    return parent.name if parent is not None else ""
+
+
 def _hot_spot_section(period: Period, f: dict) -> Section:
     registered = _registered(period).exclude(status="cancelled")
     units = _units()
@@ -593,14 +605,7 @@ def _hot_spot_section(period: Period, f: dict) -> Section:
             Table(
                 "诉求最多的社区",
                 ["社区", "所属街道", "登记量"],
-                [
-                    [
-                        units[c].name,
-                        units[units[c].parent_id].name if units[c].parent_id in units else "",
-                        n,
-                    ]
-                    for c, n in communities
-                ],
+                [[units[c].name, _parent_name(units, units[c]), n] for c, n in communities],
                 [orders_url(community=c, **f) for c, _ in communities],
             ),
             Table(
@@ -659,7 +664,7 @@ def _warnings_section(period: Period) -> Section:
     warnings = findings.seasonal_warnings(
         monthly, target, start=(history.start.year, history.start.month)
     )
-    rows = [
+    rows: list[list[Cell]] = [
         [
             categories[w.key].name if w.key in categories else "未分类",
             round(w.level, 1),

@@ -34,7 +34,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import httpx
 
@@ -343,6 +344,7 @@ def run_level(
             headers=headers,
         )
     else:
+        assert rate is not None, "checked above: exactly one of concurrency and rate is given"
         if rate <= 0:
             raise ValueError("rate must be positive")
         run = _open_loop(
@@ -683,6 +685,7 @@ def _session_for(user) -> str:
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session.save()
+    assert request.session.session_key is not None, "a saved session has its key"
     return request.session.session_key
 
 
@@ -888,52 +891,48 @@ class Plan:
     seed: int = 12345
 
 
-def quick_plan(**overrides) -> Plan:
+def quick_plan(**overrides: Any) -> Plan:
     """Under three minutes on two cores, database and peer included: 30,000 orders over the last
     month (the daily volume of a million orders over two years, so intake's duplicate search
     sees as many recent neighbours), two or three short levels per scenario."""
-    return Plan(
-        **(
-            {
-                "name": "quick",
-                "orders": 30_000,
-                "months": 1,
-                "levels": (2, 4, 8),
-                "duration": 4.0,
-                "rate_duration": 4.0,
-                "peer_levels": (2, 4, 8),
-                "peer_list_levels": (2, 4),
-                "peer_tickets": 1000,
-                "warmup": 1.5,
-                "profile": 40,
-            }
-            | overrides
-        )
+    return replace(
+        Plan(
+            name="quick",
+            orders=30_000,
+            months=1,
+            levels=(2, 4, 8),
+            duration=4.0,
+            rate_duration=4.0,
+            peer_levels=(2, 4, 8),
+            peer_list_levels=(2, 4),
+            peer_tickets=1000,
+            warmup=1.5,
+            profile=40,
+        ),
+        **overrides,
     )
 
 
-def full_plan(**overrides) -> Plan:
+def full_plan(**overrides: Any) -> Plan:
     """By hand: a million orders over two years, every scenario at rising concurrency (a ramp
     stops at the second level in a row that shows saturation: one flat level on a shared machine
     may be a neighbour's doing)."""
-    return Plan(
-        **(
-            {
-                "name": "full",
-                "orders": 1_000_000,
-                "months": 24,
-                "levels": (1, 2, 4, 8, 16, 32, 64),
-                "duration": 10.0,
-                "rate_duration": 15.0,
-                "peer_levels": (1, 2, 4, 8, 16, 32),
-                "peer_list_levels": (1, 2, 4, 8),
-                "peer_tickets": 10_000,
-                "warmup": 3.0,
-                "profile": 200,
-                "patience": 1,
-            }
-            | overrides
-        )
+    return replace(
+        Plan(
+            name="full",
+            orders=1_000_000,
+            months=24,
+            levels=(1, 2, 4, 8, 16, 32, 64),
+            duration=10.0,
+            rate_duration=15.0,
+            peer_levels=(1, 2, 4, 8, 16, 32),
+            peer_list_levels=(1, 2, 4, 8),
+            peer_tickets=10_000,
+            warmup=3.0,
+            profile=200,
+            patience=1,
+        ),
+        **overrides,
     )
 
 
@@ -1424,8 +1423,8 @@ def _intake_check(url: str, played: list[Level], before: int, say, name: str) ->
 
 def _faster_intake(levels: dict[str, list[Level]]) -> str | None:
     """The intake scenario that registered the most orders a second, if any was played."""
-    played = {name: best_level(levels[name]) for name in ORDERS_PER_REQUEST if levels.get(name)}
-    played = {name: best for name, best in played.items() if best is not None and best.throughput}
+    best = {name: best_level(levels[name]) for name in ORDERS_PER_REQUEST if levels.get(name)}
+    played = {name: lv for name, lv in best.items() if lv is not None and lv.throughput}
     return max(
         played, key=lambda name: played[name].throughput * ORDERS_PER_REQUEST[name], default=None
     )
@@ -1630,6 +1629,7 @@ def profile_intake(scenarios: Scenarios, n: int) -> dict:
 
     def post(i: int) -> None:
         call = scenarios.intake(10**6 + i)
+        assert call.headers is not None, "an intake call carries the operator's token"
         headers = {
             "HTTP_" + k.upper().replace("-", "_"): v
             for k, v in call.headers.items()
@@ -1654,7 +1654,8 @@ def profile_intake(scenarios: Scenarios, n: int) -> dict:
     for i in range(n):
         post(10_000 + i)
     profiler.disable()
-    stats = pstats.Stats(profiler).stats  # (file, line, name) → (cc, nc, tt, ct, callers)
+    # Stats.stats, the raw table, is not in typeshed's pstats (its public API has no file paths).
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]  # (file, line, name) → (cc, nc, tt, ct, callers)
     components = {}
     for label, suffix, function in _COMPONENTS:
         seconds = sum(

@@ -154,6 +154,19 @@ class Request:
     master: int | None = None  # index of the request this one duplicates
 
 
+def _unit_of(order: WorkOrder) -> Unit:
+    """The unit an order in handling is dispatched to: dispatching sets it and it stays set."""
+    assert order.unit is not None, f"order {order.number} is in handling without a unit"
+    return order.unit
+
+
+def _known_deadline(deadline: datetime | None, order: WorkOrder) -> datetime:
+    """A deadline that the order's state guarantees (dispatch sets the finish deadline, an
+    approved extension keeps the original one)."""
+    assert deadline is not None, f"order {order.number} lacks a deadline its state implies"
+    return deadline
+
+
 Life = Generator[datetime, None, None]
 # A part of an order's life: yields its moments as a life does, then returns the order.
 Part = Generator[datetime, None, WorkOrder]
@@ -240,6 +253,7 @@ class History:
             0
         ]
         if rng.random() < 0.2:
+            assert community.parent_id is not None, "every community lies in a street"
             road = rng.choice(self.city.roads[community.parent_id])
             address = f"{road}{rng.randint(1, 300)}号"
         else:
@@ -516,7 +530,7 @@ class History:
         """From dispatch to close, round after round (a reopened order is handled again)."""
         order, cohandlers = yield from self._return(order, dispatcher, cohandlers)
         while True:
-            unit = order.unit
+            unit = _unit_of(order)
             handler = self.city.handlers[unit.pk]
             crew = Crew(unit, self.city.profile(unit), handler, worker=handler)
             order = yield from self._accept(order, crew)
@@ -539,7 +553,7 @@ class History:
         back (申请退单); the centre mostly agrees and dispatches it to another unit of the same
         kind, without co-handlers, or else refuses. Returns the order and its co-handling units."""
         rng, city = self.rng, self.city
-        unit = order.unit
+        unit = _unit_of(order)
         if rng.random() < city.profile(unit).returns:
             yield self._unit_time(order, 10, 180)
             order = self._retry(
@@ -589,6 +603,7 @@ class History:
         worker = crew.handler
         teams = city.teams.get(unit.pk)
         if unit.kind == Unit.Kind.STREET and rng.random() < 0.35:
+            assert teams is not None, "every street of the demo city has its teams"
             yield clock.now() + self._minutes(5, 60)
             if teams and req.code.startswith("01."):
                 sub_unit = teams["执法队"]
@@ -640,6 +655,7 @@ class History:
     def _convert_to_case(self, order: WorkOrder, worker: User) -> Part:
         """Now and then a law-enforcement worker turns the complaint into a case (诉转案)."""
         rng = self.rng
+        assert worker.unit is not None, "who does the work belongs to a unit"
         if worker.unit.enforcement and rng.random() < 0.12:
             yield clock.now() + self._minutes(30, 300)
             order = self._retry(
@@ -658,7 +674,7 @@ class History:
         if rng.random() < crew.profile.extension + (
             0.3 if self.categories[req.code].limit_workdays >= 15 else 0
         ):
-            yield self._on_the_way_to(order, order.finish_deadline, 0.5)
+            yield self._on_the_way_to(order, _known_deadline(order.finish_deadline, order), 0.5)
             lead = city.leads.get(crew.unit.pk, crew.handler)
             order = self._retry(
                 services.request_extension,
@@ -671,7 +687,9 @@ class History:
             if rng.random() < 0.85:
                 order = self._retry(services.approve_extension, order, actor=dispatcher)
                 yield self._on_the_way_to(
-                    order, order.original_finish_deadline, rng.uniform(0.5, 0.95)
+                    order,
+                    _known_deadline(order.original_finish_deadline, order),
+                    rng.uniform(0.5, 0.95),
                 )
                 order = self._retry(
                     services.stage_reply,
@@ -712,7 +730,9 @@ class History:
             if rng.random() < crew.profile.late:
                 yield self._unit_time(order, 30, 2400, start=order.finish_deadline)
             else:
-                yield self._on_the_way_to(order, order.finish_deadline, rng.uniform(0.15, 0.95))
+                yield self._on_the_way_to(
+                    order, _known_deadline(order.finish_deadline, order), rng.uniform(0.15, 0.95)
+                )
             result = (
                 "已到现场处理完毕，问题已解决。"
                 if solved
