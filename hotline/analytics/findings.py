@@ -16,7 +16,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -268,7 +268,9 @@ def hot_spots(rows: Iterable[tuple[str, Hashable]], *, min_orders: int = 3) -> l
     return _grouped(rows, normalise_place, min_orders)
 
 
-def _grouped(rows, normalise, min_orders: int) -> list[Group]:
+def _grouped(
+    rows: Iterable[tuple[str, Hashable]], normalise: Callable[[str], str], min_orders: int
+) -> list[Group]:
     ids: defaultdict[str, dict] = defaultdict(dict)  # a dict keeps arrival order, once each
     spellings: defaultdict[str, Counter] = defaultdict(Counter)
     for raw, order_id in rows:

@@ -7,11 +7,11 @@ appears in a report, only the orders' numbers.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from hotline.catalog.choices import OrderType, Urgency
@@ -40,11 +40,11 @@ LIST_LIMIT = 50
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def orders_url(**filters) -> str:
+def orders_url(*, numbers: Sequence[str] = (), **filters: Cell) -> str:
     """The console's order list with these filters (see ``web.views.order_list``)."""
-    query = {k: v for k, v in filters.items() if v not in (None, "", [])}
-    if "numbers" in query:
-        query["numbers"] = ",".join(query["numbers"])
+    query = {k: v for k, v in filters.items() if v not in (None, "")}
+    if numbers:
+        query["numbers"] = ",".join(numbers)
     return "/orders/?" + urlencode(query)
 
 
@@ -53,12 +53,12 @@ def _bounds(period: Period) -> tuple[datetime, datetime]:
     return start, datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
 
 
-def _registered(period: Period):
+def _registered(period: Period) -> QuerySet[WorkOrder]:
     since, until = _bounds(period)
     return WorkOrder.objects.filter(registered_at__gte=since, registered_at__lt=until)
 
 
-def _period_filters(period: Period) -> dict:
+def _period_filters(period: Period) -> dict[str, str]:
     return {"since": period.start.isoformat(), "until": period.end.isoformat()}
 
 
@@ -85,7 +85,7 @@ def _definitions() -> list[tuple[str, str]]:
     ]
 
 
-def _rate_row(counts: Counts) -> list:
+def _rate_row(counts: Counts) -> list[float | None]:
     values = {r.code: r.of(counts) for r in RATES}
     return [values[code] for code in HEADLINE_RATES]
 
@@ -213,7 +213,7 @@ def daily_summary(day: date) -> Report:
     )
 
 
-def _daily_overview_section(period: Period, f: dict) -> Section:
+def _daily_overview_section(period: Period, f: dict[str, str]) -> Section:
     """一、总体情况: the day's totals in a sentence, its registrations by channel and by type,
     and a chart of registered against closed over the two weeks up to the day."""
     day = period.end
@@ -259,7 +259,7 @@ def _daily_overview_section(period: Period, f: dict) -> Section:
     )
 
 
-def _daily_workload_section(period: Period, f: dict) -> Section:
+def _daily_workload_section(period: Period, f: dict[str, str]) -> Section:
     """二、分类与承办单位: the 15 categories most registered in the period, and each unit's
     dispatched, accepted, due, finished-on-time and visited orders."""
     categories = _categories()
@@ -374,7 +374,7 @@ def _hot_issues_section(day: date) -> Section:
             o.number,
             o.text,
             o.title,
-            o.community.name if o.community_id else o.address,
+            o.community.name if o.community is not None else o.address,
             o.registered_at,
             o.caller_phone or None,
         )
@@ -489,7 +489,7 @@ def _by_category(period: Period) -> dict[int, int]:
     }
 
 
-def _category_section(period: Period, f: dict) -> Section:
+def _category_section(period: Period, f: dict[str, str]) -> Section:
     categories = _categories()
     now, before, year = (
         _by_category(period),
@@ -569,7 +569,9 @@ def _rises_section(period: Period) -> Section:
     )
 
 
-def _repeated(orders, field: str, at_least: int):
+def _repeated(
+    orders: QuerySet[WorkOrder], field: str, at_least: int
+) -> QuerySet[WorkOrder, tuple[str, str]]:
     """(value, number) of the orders whose ``field`` recurs: the database finds the values that
     occur ``at_least`` times as written, so a month of a large city is not read row by row; the
     finding then merges their spellings (a spelling seen fewer times is not merged in)."""
@@ -588,7 +590,7 @@ def _parent_name(units: dict[int, Unit], unit: Unit) -> str:
     return parent.name if parent is not None else ""
 
 
-def _hot_spot_section(period: Period, f: dict) -> Section:
+def _hot_spot_section(period: Period, f: dict[str, str]) -> Section:
     registered = _registered(period).exclude(status="cancelled")
     units = _units()
     communities = (
@@ -612,7 +614,7 @@ def _hot_spot_section(period: Period, f: dict) -> Section:
                 "同一地址的重复诉求",
                 ["地址", "工单数"],
                 [[g.label, g.orders] for g in places[:15]],
-                [orders_url(numbers=list(g.order_ids[:100])) for g in places[:15]],
+                [orders_url(numbers=list(map(str, g.order_ids[:100]))) for g in places[:15]],
             ),
             Table(
                 "重复来电",
@@ -621,14 +623,14 @@ def _hot_spot_section(period: Period, f: dict) -> Section:
                     [f"来电人{i + 1}", g.orders, "、".join(map(str, g.order_ids[:5]))]
                     for i, g in enumerate(callers[:15])
                 ],
-                [orders_url(numbers=list(g.order_ids[:100])) for g in callers[:15]],
+                [orders_url(numbers=list(map(str, g.order_ids[:100]))) for g in callers[:15]],
                 note="同一号码本月三次及以上来电；报告中不显示号码",
             ),
         ],
     )
 
 
-def _themes_section(period: Period, f: dict) -> Section:
+def _themes_section(period: Period, f: dict[str, str]) -> Section:
     categories = _categories()
     rows = [
         (k[0], k[1], k[2], c["registered"])

@@ -11,7 +11,7 @@ writer anyway), because two of them folding the same order would both apply its 
 
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -124,7 +124,9 @@ def _upsert(changes: list[tuple[tuple, list[int]]]) -> None:
 # --- rebuild --------------------------------------------------------------------------------------
 
 
-def rebuild_rollup(*, progress=lambda n: None, batch: int = 20_000) -> int:
+def rebuild_rollup(
+    *, progress: Callable[[int], None] = lambda n: None, batch: int = 20_000
+) -> int:
     """Recompute every order's contributions and the rollup from the event log; returns orders.
 
     On PostgreSQL it takes the lock before its snapshot (REPEATABLE READ), so it sees everything
@@ -149,7 +151,7 @@ def rebuild_rollup(*, progress=lambda n: None, batch: int = 20_000) -> int:
 
 
 @contextmanager
-def _session_lock():
+def _session_lock() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
@@ -162,7 +164,7 @@ def _session_lock():
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
 
 
-def _write_contributions(progress, batch: int) -> int:
+def _write_contributions(progress: Callable[[int], None], batch: int) -> int:
     orders_done = 0
     for chunk in fold_orders(batch=batch):
         _insert_contributions([(c.order_id, *row) for c in chunk for row in _rows(c)])
