@@ -2,8 +2,9 @@ import argparse
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.audit.services import record_export
 from hotline.org.models import User
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         "举报人保密的工单不导出来电人和电话；电话默认脱敏，--personal-data 导出完整号码。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", choices=["orders"], help="what to export (orders)")
         parser.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.xlsx")
         parser.add_argument(
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             help="a progress line every N rows",
         )
 
-    def handle(self, *args, out: Path, personal_data: bool, **options):
+    def handle(self, *args: Any, out: Path, personal_data: bool, **options: Any) -> None:
         started = time.monotonic()
         excel = (options["format"] or out.suffix.lower().lstrip(".")) == "xlsx"
 

@@ -1,8 +1,9 @@
 import csv
 import time
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.transfer import legacy, services
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         "（--skip-invalid 只导入正确的行），--dry-run 只校验。列与规则见 docs/import-export.md。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", choices=["orders"], help="what to import (orders)")
         parser.add_argument("file", type=Path)
         parser.add_argument(
@@ -50,8 +51,14 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, file: Path, dry_run: bool, skip_invalid: bool, report: Path | None, **options
-    ):
+        self,
+        *args: Any,
+        file: Path,
+        dry_run: bool,
+        skip_invalid: bool,
+        report: Path | None,
+        **options: Any,
+    ) -> None:
         started = time.monotonic()
 
         def progress(text: str) -> None:
