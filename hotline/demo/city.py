@@ -175,7 +175,7 @@ class DemoCity:
         return PROFILES.get(self.slugs.get(unit.pk, ""), GOOD)
 
 
-def _unit(name: str, kind: str, parent: Unit, **extra) -> Unit:
+def _unit(name: str, kind: str, parent: Unit, **extra: object) -> Unit:
     return Unit.objects.create(name=name, kind=kind, parent=parent, **extra)
 
 
@@ -233,7 +233,7 @@ def _create_staff(city: DemoCity) -> None:
     users: list[User] = []
     rng = random.Random(2026)
 
-    def add(username: str, role: Role, unit: Unit, name: str = "", **extra) -> User:
+    def add(username: str, role: Role, unit: Unit, name: str = "", **extra: object) -> User:
         name = name or rng.choice(SURNAMES) + rng.choice(_GIVEN_NAMES)
         user = User(
             username=username, password=password, role=role, unit=unit, first_name=name, **extra

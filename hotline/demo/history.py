@@ -399,7 +399,9 @@ class History:
         morning = local.replace(hour=9, minute=0, second=0) + self._minutes(0, 90)
         return morning if local.hour < 9 else morning + timedelta(days=1)
 
-    def _retry(self, service, order: WorkOrder, **kwargs) -> WorkOrder:
+    def _retry(
+        self, service: Callable[..., WorkOrder], order: WorkOrder, **kwargs: object
+    ) -> WorkOrder:
         # The worker may have urged the order since we last saw it: act on the fresh order.
         try:
             return service(order=order, **kwargs)

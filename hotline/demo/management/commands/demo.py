@@ -1,9 +1,10 @@
 import sys
 import time
 from datetime import date
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from hotline.triage.services import ensure_model
 class Command(BaseCommand):
     help = f"Build the demo city {CITY} with a year of history (once), then serve it on http://127.0.0.1:8000."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="stop after the setup")
         parser.add_argument(
             "--orders", type=int, default=30500, help="orders in the history (default 30500)"
@@ -32,8 +33,15 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, no_serve: bool, orders: int, days: int, seed: int, addr: str, **options
-    ):
+        self,
+        *args: Any,
+        no_serve: bool,
+        orders: int,
+        days: int,
+        seed: int,
+        addr: str,
+        **options: Any,
+    ) -> None:
         if orders < 0 or days < 1:
             raise CommandError("--orders must be 0 or more and --days at least 1")
         self._say("Preparing the database (migrations)")
