@@ -24,6 +24,8 @@ and ``mixed`` (a day in the life). ``PeerScenarios`` does ticket creation and th
 the peer (``peer.py``). The plan of ``hotline bench quick|full`` is ``run_bench`` at the end.
 """
 
+from __future__ import annotations
+
 import asyncio
 import itertools
 import json
@@ -35,9 +37,19 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:  # only for annotations: the bench imports Django and psycopg when it runs
+    import threading
+    from pathlib import Path
+
+    import psycopg
+
+    from hotline.benchmarks.peer import Peer
+    from hotline.demo.city import DemoCity
+    from hotline.org.models import User
 
 DEFAULT_TIMEOUT = 10.0  # seconds per request
 HARD_GRACE = 5.0  # seconds past deadline + timeout after which a level is cut off
@@ -57,14 +69,28 @@ class Call:
     keep: bool = False
 
 
-def json_call(method: str, path: str, body: dict, headers: dict | None = None, **extra) -> Call:
+def json_call(
+    method: str,
+    path: str,
+    body: dict,
+    headers: dict[str, str] | None = None,
+    *,
+    kind: str = "",
+    keep: bool = False,
+) -> Call:
     encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return Call(
-        method, path, encoded, {"Content-Type": "application/json", **(headers or {})}, **extra
+        method,
+        path,
+        encoded,
+        {"Content-Type": "application/json", **(headers or {})},
+        kind=kind,
+        keep=keep,
     )
 
 
 MakeCall = Callable[[int], Call]  # the i-th call of a level (i counts from 0)
+Say = Callable[[str], None]  # a line of the bench's progress
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -320,7 +346,7 @@ def run_level(
     timeout: float = DEFAULT_TIMEOUT,
     headers: dict | None = None,
     max_in_flight: int = 512,
-    meter: "CpuMeter | None" = None,
+    meter: CpuMeter | None = None,
 ) -> Level:
     """Play one level: closed loop with ``concurrency`` users, or open loop at ``rate`` requests a
     second, for ``duration`` seconds; returns when every request has been answered, timed out or
@@ -401,7 +427,7 @@ def ramp(
     budget: float | None = None,
     patience: int = 0,
     progress: Callable[[str], None] | None = None,
-    **rules,
+    **rules: float,
 ) -> tuple[list[Level], str]:
     """Play ``play(concurrency)`` at each of ``concurrencies`` in turn until ``saturation`` (with
     ``rules``) shows at ``patience`` + 1 levels in a row (errors stop at once: more load only
@@ -634,7 +660,7 @@ def _random_order_numbers(rng: random.Random, numbers: int) -> list[str]:
     return found
 
 
-def _intake_bodies(rng: random.Random, city, bodies: int) -> list[dict]:
+def _intake_bodies(rng: random.Random, city: DemoCity, bodies: int) -> list[dict]:
     """``bodies`` intake requests of ``city``: categories as often as the demo's history has
     them, addresses in its compounds or along its roads, a few callers who call again."""
     from hotline.catalog.models import Category
@@ -650,8 +676,9 @@ def _intake_bodies(rng: random.Random, city, bodies: int) -> list[dict]:
     made = []
     for _ in range(bodies):
         community = rng.choice(city.communities)
-        if rng.random() < 0.2 and city.roads.get(community.parent_id):
-            address = f"{rng.choice(city.roads[community.parent_id])}{rng.randint(1, 300)}号"
+        street = community.parent_id
+        if rng.random() < 0.2 and street is not None and city.roads.get(street):
+            address = f"{rng.choice(city.roads[street])}{rng.randint(1, 300)}号"
         else:
             address = f"{rng.choice(city.compounds[community.pk])}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
         code = rng.choices(codes, weights)[0]
@@ -673,7 +700,7 @@ def _phone_number(rng: random.Random) -> str:
     return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
 
-def _session_for(user) -> str:
+def _session_for(user: User) -> str:
     """The key of a new logged-in session of ``user`` (what the login page would have made)."""
     from importlib import import_module
 
@@ -753,7 +780,7 @@ class Scenarios:
 class PeerScenarios:
     """The same intake (ticket creation, same texts) and a list page against the peer."""
 
-    def __init__(self, peer, bodies: list[dict]):
+    def __init__(self, peer: Peer, bodies: list[dict]):
         self.peer = peer
         self.texts = [b["text"] for b in bodies]
         self.headers = dict(peer.headers())
@@ -957,7 +984,7 @@ def _with_database(database_url: str, name: str) -> str:
     return urlunsplit(urlsplit(database_url)._replace(path="/" + name))
 
 
-def _admin(database_url: str):
+def _admin(database_url: str) -> psycopg.Connection[tuple[Any, ...]]:
     import psycopg
 
     return psycopg.connect(database_url, autocommit=True)
@@ -1005,7 +1032,9 @@ def _existing_orders(database_url: str, name: str) -> int | None:
             return None
     try:
         with _admin(_with_database(database_url, name)) as conn:
-            return conn.execute("SELECT count(*) FROM orders_workorder").fetchone()[0]
+            row = conn.execute("SELECT count(*) FROM orders_workorder").fetchone()
+            assert row is not None, "an aggregate has its row"
+            return row[0]
     except psycopg.Error:
         return None
 
@@ -1037,7 +1066,11 @@ class _Clock:
 
 
 def run_bench(
-    plan: Plan, database_url: str, *, workdir, progress: Callable[[str], None] = lambda _: None
+    plan: Plan,
+    database_url: str,
+    *,
+    workdir: str | Path,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> dict:
     """Run ``plan`` against a scratch database on the PostgreSQL server of ``database_url`` (the
     database it names is not touched): create and fill ``plan.database``, start our gunicorn,
@@ -1073,7 +1106,7 @@ def run_bench(
             drop_database(database_url, plan.database)
 
 
-def _install_peer_meanwhile(peer_env: dict):
+def _install_peer_meanwhile(peer_env: dict) -> threading.Thread:
     """A started thread that makes the peer's virtualenv and leaves in ``peer_env`` its path
     ("venv") or what went wrong ("error"), and the seconds it took."""
     import threading
@@ -1094,7 +1127,13 @@ def _install_peer_meanwhile(peer_env: dict):
 
 
 def _run(
-    plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, installer, say
+    plan: Plan,
+    database_url: str,
+    workdir: Path,
+    report: dict,
+    peer_env: dict,
+    installer: threading.Thread | None,
+    say: _Clock,
 ) -> dict:
     """The bench in order: the scratch database, the load's fixture, our scenarios, the profile,
     our headline figures, then the peer's and the comparison; returns the filled ``report``."""
@@ -1129,7 +1168,7 @@ def _seconds_since(started: float) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def _prepare_database(plan: Plan, database_url: str, report: dict, say) -> str:
+def _prepare_database(plan: Plan, database_url: str, report: dict, say: Say) -> str:
     """Point this process at the scratch database, migrated: the one kept from an earlier run
     when ``plan.reuse`` finds enough orders in it, else a new one filled with ``plan.orders``
     orders. Returns its URL."""
@@ -1152,7 +1191,7 @@ def _prepare_database(plan: Plan, database_url: str, report: dict, say) -> str:
     return bench_url
 
 
-def _fill_database(plan: Plan, report: dict, say) -> None:
+def _fill_database(plan: Plan, report: dict, say: Say) -> None:
     """Generate the plan's orders into the (empty) scratch database."""
     from hotline.benchmarks.generate import generate
 
@@ -1168,7 +1207,7 @@ def _fill_database(plan: Plan, report: dict, say) -> None:
     report["generated"] = result.as_dict()
 
 
-def _prepare_load(plan: Plan, report: dict, say) -> tuple[Fixture, dict]:
+def _prepare_load(plan: Plan, report: dict, say: Say) -> tuple[Fixture, dict]:
     """The triage model (trained when the database has none), fresh planner statistics and
     the scenarios' fixture; records the machine and returns the fixture and the headline."""
     import platform
@@ -1213,7 +1252,13 @@ def _prepare_load(plan: Plan, report: dict, say) -> tuple[Fixture, dict]:
 
 
 def _play_ours(
-    plan: Plan, bench_url: str, workdir, fixture: Fixture, report: dict, headline: dict, say
+    plan: Plan,
+    bench_url: str,
+    workdir: Path,
+    fixture: Fixture,
+    report: dict,
+    headline: dict,
+    say: Say,
 ) -> tuple[dict[str, list[Level]], Scenarios]:
     """Start our gunicorn (and ``hotline worker`` if planned) on the scratch database, warm it
     up, play the fixed-rate intake check and then each scenario's ramp, and stop it. Returns
@@ -1366,7 +1411,7 @@ def _ramp_levels(
     scenario: str,
     levels: Sequence[int],
     plan: Plan,
-    say,
+    say: Say,
     meter: CpuMeter,
     *,
     timeout: float,
@@ -1390,7 +1435,13 @@ def _ramp_levels(
 
 
 def _ramp_ours(
-    name: str, url: str, scenarios: Scenarios, plan: Plan, report: dict, say, meter: CpuMeter
+    name: str,
+    url: str,
+    scenarios: Scenarios,
+    plan: Plan,
+    report: dict,
+    say: Say,
+    meter: CpuMeter,
 ) -> list[Level]:
     writes = name in ("intake", "intake_batch", "mixed")
     before = count_orders() if writes else 0
@@ -1404,7 +1455,7 @@ def _ramp_ours(
     return played
 
 
-def _intake_check(url: str, played: list[Level], before: int, say, name: str) -> dict:
+def _intake_check(url: str, played: list[Level], before: int, say: Say, name: str) -> dict:
     kept = [pair for level in played for pair in level.kept]
     unanswered = [call for level in played for call in level.unanswered]
     late = retry_unanswered(url, unanswered) if unanswered else []
@@ -1437,7 +1488,7 @@ def _rate_check(
     mode: str,
     report: dict,
     headline: dict,
-    say,
+    say: Say,
     meter: CpuMeter,
 ) -> None:
     """Intake at a fixed rate of ``plan.rate`` orders a second, open loop: requests go out on
@@ -1474,11 +1525,11 @@ def _peer_part(
     database_url: str,
     plan: Plan,
     fixture: Fixture,
-    workdir,
+    workdir: Path,
     peer_env: dict,
     report: dict,
     headline: dict,
-    say,
+    say: Say,
 ) -> None:
     """The peer's half: start django-helpdesk on its own database of the same server, play its
     intake and list, stop it and drop its database (unless kept); its figures go into the
@@ -1507,8 +1558,14 @@ def _error_text(error: Exception) -> str:
 
 
 def _start_peer(
-    database_url: str, plan: Plan, workdir, peer_env: dict, report: dict, headline: dict, say
-):
+    database_url: str,
+    plan: Plan,
+    workdir: Path,
+    peer_env: dict,
+    report: dict,
+    headline: dict,
+    say: Say,
+) -> Peer | None:
     """The peer running with as many workers and threads as ours, or None (the reason in the
     headline's ``peer_error``) when it was not installed or did not start."""
     from hotline.benchmarks import peer as helpdesk
@@ -1537,7 +1594,7 @@ def _start_peer(
 
 
 def _play_peer(
-    peer, plan: Plan, fixture: Fixture, played: dict, report: dict, headline: dict, say
+    peer: Peer, plan: Plan, fixture: Fixture, played: dict, report: dict, headline: dict, say: Say
 ) -> None:
     """Warm the peer up, ramp its ticket creation (then count the rows it wrote against the
     tickets it acknowledged), seed it with ``plan.peer_tickets`` tickets and ramp its list.
