@@ -1,4 +1,5 @@
-"""The daily summary (日报), weekly evaluation (周评) and monthly analysis (月度分析) as ``Report``s.
+"""The daily summary (日报), weekly evaluation (周评) and monthly analysis (月度分析) as
+``Report``s.
 
 Figures of rates and volumes come from the rollup (``selectors``), lists of orders from the
 orders themselves, and the statistical findings from ``findings``. Each table row that stands for
@@ -228,8 +229,10 @@ def _daily_overview_section(period: Period, f: dict[str, str]) -> Section:
     return Section(
         "一、总体情况",
         (
-            f"{day:%Y年%m月%d日}共登记诉求 {totals['registered']:,} 件，办结 {totals['closed']:,} 件，"
-            f"派单 {totals['dispatched']:,} 次，直接答复 {totals['answered']:,} 件，回访 {totals['visited']:,} 次。"
+            f"{day:%Y年%m月%d日}共登记诉求 {totals['registered']:,} 件，"
+            f"办结 {totals['closed']:,} 件，"
+            f"派单 {totals['dispatched']:,} 次，直接答复 {totals['answered']:,} 件，"
+            f"回访 {totals['visited']:,} 次。"
         ),
         tables=[
             Table(
@@ -417,7 +420,8 @@ def weekly_evaluation(day: date) -> Report:
         "一、本周概况",
         (
             f"本周登记 {totals['registered']:,} 件（上周 {before['registered']:,} 件），"
-            f"办结 {totals['closed']:,} 件，到期 {totals['due']:,} 件，回访 {totals['visited']:,} 次。"
+            f"办结 {totals['closed']:,} 件，到期 {totals['due']:,} 件，"
+            f"回访 {totals['visited']:,} 次。"
         ),
         tables=[_overall_rates(totals, before)],
     )
@@ -445,8 +449,10 @@ def monthly_analysis(period: Period) -> Report:
     overview = Section(
         "一、总体情况",
         (
-            f"{period}共登记诉求 {totals['registered']:,} 件，环比 {_pct_text(_change(totals['registered'], previous['registered']))}，"
-            f"同比 {_pct_text(_change(totals['registered'], last_year['registered']))}；办结 {totals['closed']:,} 件。"
+            f"{period}共登记诉求 {totals['registered']:,} 件，"
+            f"环比 {_pct_text(_change(totals['registered'], previous['registered']))}，"
+            f"同比 {_pct_text(_change(totals['registered'], last_year['registered']))}；"
+            f"办结 {totals['closed']:,} 件。"
         ),
         tables=[_overall_rates(totals, previous)],
         charts=[_daily_chart(period)],

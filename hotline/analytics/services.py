@@ -36,7 +36,8 @@ def mark_stale_between(first_id: int, last_id: int) -> None:
     so marking any other order between them as well costs a refold and nothing else)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Stale._meta.db_table} (order_id) SELECT id FROM {WorkOrder._meta.db_table} "
+            f"INSERT INTO {Stale._meta.db_table} (order_id) "
+            f"SELECT id FROM {WorkOrder._meta.db_table} "
             "WHERE id BETWEEN %s AND %s",
             [first_id, last_id],
         )
@@ -68,7 +69,8 @@ def _took_lock() -> bool:
 
 
 def refresh_rollup(*, limit: int = 500) -> dict[str, int]:
-    """Apply up to ``limit`` stale events (their orders) to the rollup; returns {"rolled up": events}.
+    """Apply up to ``limit`` stale events (their orders) to the rollup; returns
+    {"rolled up": events}.
 
     The difference between an order's new and stored contributions is added to the rollup cells
     (in key order, so two writers never wait on each other crosswise); the stale marks taken are
@@ -186,7 +188,8 @@ def _insert_contributions(rows: list[tuple]) -> None:
                 copy.write(buffer.getvalue())
         else:
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(['%s'] * len(columns))})",
                 rows,
             )
 

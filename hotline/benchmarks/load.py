@@ -680,7 +680,10 @@ def _intake_bodies(rng: random.Random, city: DemoCity, bodies: int) -> list[dict
         if rng.random() < 0.2 and street is not None and city.roads.get(street):
             address = f"{rng.choice(city.roads[street])}{rng.randint(1, 300)}号"
         else:
-            address = f"{rng.choice(city.compounds[community.pk])}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
+            address = (
+                f"{rng.choice(city.compounds[community.pk])}"
+                f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
+            )
         code = rng.choices(codes, weights)[0]
         phone = rng.choice(callers) if rng.random() < 0.06 else _phone_number(rng)
         made.append(
@@ -972,7 +975,8 @@ def _postgres_url(database_url: str) -> str:
 
     if not database_url or urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql"):
         raise Refused(
-            "hotline bench quick|full needs DATABASE_URL=postgres://… (a PostgreSQL server on which it "
+            "hotline bench quick|full needs DATABASE_URL=postgres://… "
+            "(a PostgreSQL server on which it "
             "may create databases); it is " + (repr(database_url) if database_url else "unset")
         )
     return database_url
@@ -999,7 +1003,8 @@ def recreate_database(database_url: str, name: str) -> str:
 
     if urlsplit(database_url).path.lstrip("/") == name:
         raise Refused(
-            f"DATABASE_URL names {name}, the scratch database the bench recreates: point it at another "
+            f"DATABASE_URL names {name}, the scratch database the bench recreates: "
+            "point it at another "
             "database of the same server (e.g. postgres)"
         )
     with _admin(database_url) as conn:
@@ -1226,7 +1231,8 @@ def _prepare_load(plan: Plan, report: dict, say: Say) -> tuple[Fixture, dict]:
     fixture = make_fixture(seed=plan.seed)
     orders_at_start = count_orders()
     say(
-        f"{orders_at_start:,} orders; triage model v{version}; {len(fixture.handler_tokens)} handlers, "
+        f"{orders_at_start:,} orders; triage model v{version}; "
+        f"{len(fixture.handler_tokens)} handlers, "
         f"{len(fixture.numbers)} order numbers"
     )
     report["machine"] = {
@@ -1282,7 +1288,8 @@ def _play_ours(
     )
     report["setup_s"]["server"] = _seconds_since(started)
     say(
-        f"our gunicorn: {plan.workers} {'gthread' if plan.threads > 1 else 'sync'} workers at {server.url}"
+        f"our gunicorn: {plan.workers} {'gthread' if plan.threads > 1 else 'sync'} workers "
+        f"at {server.url}"
     )
     scenarios = Scenarios(fixture, seed=plan.seed)
     meter = CpuMeter(server.process.pid)
@@ -1348,7 +1355,8 @@ def _our_figures(levels: dict[str, list[Level]], report: dict, headline: dict) -
         if name in report["checks"]:
             headline[f"{name}_rows_match"] = report["checks"][name]["match"]
     # The headline intake figure is the faster way in through the API (one order a request, or
-    # batches as another platform forwards them), named in intake_mode; its p99 is at the fixed rate.
+    # batches as another platform forwards them), named in intake_mode; its p99 is at the fixed
+    # rate.
     if mode := _faster_intake(levels):
         headline["intake_mode"] = "single" if mode == "intake" else f"batch of {BATCH}"
         key = _HEADLINE_KEY.get(mode, mode)
@@ -1465,7 +1473,8 @@ def _intake_check(url: str, played: list[Level], before: int, say: Say, name: st
     check["match"] = check["match"] and check["replayed_same"] == check["replayed"]
     say(
         f"  {name} rows: {check['rows']:,} written, {check['acknowledged']:,} acknowledged "
-        f"({check['retried']} retried with their key), lost {check['lost']}, extra {check['extra']}; "
+        f"({check['retried']} retried with their key), "
+        f"lost {check['lost']}, extra {check['extra']}; "
         f"{check['replayed_same']}/{check['replayed']} replays answered alike"
         + ("" if check["match"] else "  MISMATCH")
     )
@@ -1725,7 +1734,8 @@ def profile_intake(scenarios: Scenarios, n: int) -> dict:
         (
             (
                 ct,
-                f"{file.rsplit('/site-packages/', 1)[-1].rsplit('/work/main/', 1)[-1]}:{line}({name})",
+                f"{file.rsplit('/site-packages/', 1)[-1].rsplit('/work/main/', 1)[-1]}"
+                f":{line}({name})",
             )
             for (file, line, name), (_, _, tt, ct, _) in stats.items()
         ),

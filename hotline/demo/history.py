@@ -210,7 +210,8 @@ class History:
         return f"1{self.rng.choice('3456789')}{self.rng.randrange(10**9):09d}"
 
     def _community_weights(self, code: str, month: int) -> list[float] | None:
-        """How likely each community is the place of a ``code`` request in ``month`` (None: evenly)."""
+        """How likely each community is the place of a ``code`` request in ``month`` (None:
+        evenly)."""
         key = (code, month)
         if key not in self._spot_weights:
             spots = [
@@ -257,7 +258,8 @@ class History:
             road = rng.choice(self.city.roads[community.parent_id])
             address = f"{road}{rng.randint(1, 300)}号"
         else:
-            address = f"{rng.choice(self.city.compounds[community.pk])}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
+            compound = rng.choice(self.city.compounds[community.pk])
+            address = f"{compound}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
         order_type, urgency = texts.usual_type(code), "normal"
         text = texts.request_text(rng, code, address)
         if rng.random() < 0.12 and (urgent := texts.urgent_text(rng, code, address)):
@@ -354,7 +356,8 @@ class History:
         return self.refused
 
     def _sweep_until(self, at: datetime, next_sweep: datetime | None) -> datetime:
-        """Let the worker sweep and deliver every simulated hour up to ``at``, as ``hotline worker`` would."""
+        """Let the worker sweep and deliver every simulated hour up to ``at``, as ``hotline worker``
+        would."""
         if next_sweep is None:
             return at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         while next_sweep <= at:
@@ -428,7 +431,8 @@ class History:
                 reason=rng.choice(["骚扰电话", "无实质内容", "测试来电"]),
             )
             return
-        # Most consultations are answered from the knowledge base at once (also those posted online).
+        # Most consultations are answered from the knowledge base at once (also those posted
+        # online).
         if (
             req.order_type == "praise"
             or (req.order_type == "consultation" and rng.random() < 0.85)

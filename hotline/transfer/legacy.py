@@ -15,8 +15,9 @@ Rules a row must follow (each broken rule is one ``RowError``):
   办理中, 派单 → 已派单, else 已登记). Each status needs the times of the steps that lead to it
   and no later ones; the steps are in time order (登记 ≤ 派单 ≤ 签收 ≤ 先行联系 ≤ 回复 ≤ 办结).
   A dispatched order needs a unit and a category; a reply needs its result (办理结果); 是否解决
-  belongs to closed orders, 满意度 to those a unit handled (the visit). Orders closed without a unit were answered on the spot (the
-  result is required); 已作废 orders have no unit. 待派单, 退单待审 and 已并单 are not imported.
+  belongs to closed orders, 满意度 to those a unit handled (the visit). Orders closed without a
+  unit were answered on the spot (the result is required); 已作废 orders have no unit. 待派单,
+  退单待审 and 已并单 are not imported.
 """
 
 import csv
@@ -161,7 +162,8 @@ def layout(headers: Sequence[str], mapping: Mapping[str, str] | None = None) -> 
             ignored.append(str(header))
         elif field in index:
             problems.append(
-                f"第 {index[field] + 1} 列「{named[field]}」和第 {position + 1} 列「{header}」都对应"
+                f"第 {index[field] + 1} 列「{named[field]}」"
+                f"和第 {position + 1} 列「{header}」都对应"
                 f"「{BY_FIELD[field].header}」；请用 --map '{header}=-' 去掉其中一列"
             )
         else:
@@ -384,7 +386,8 @@ def _flag(default: bool | None) -> Callable[[Raw, Reference | None], bool | None
 
 
 _LOOSE_TIME = re.compile(
-    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})(?:\.\d+)?秒?)?)?"
+    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})(?:\.\d+)?秒?)?)?"
 )
 
 

@@ -301,7 +301,10 @@ class Table:
         self.name = model._meta.db_table
         self.columns = [_column(fields[name]) for name in given] + [_column(f) for f in rest]
         # Each adapter takes the values of its column's type.
-        adapters: dict[str, Callable[[Any], object] | None] = {"DateTimeField": adapt_time, "JSONField": json.dumps}
+        adapters: dict[str, Callable[[Any], object] | None] = {
+            "DateTimeField": adapt_time,
+            "JSONField": json.dumps,
+        }
         self.adapters = [
             (i, adapt)
             for i, name in enumerate(given)
@@ -345,7 +348,8 @@ class Writer:
 class SqliteWriter(Writer):
     @staticmethod
     def adapt_time(moment: datetime) -> str:
-        # As Django stores it (naive UTC text), without its checks on every one of millions of values.
+        # As Django stores it (naive UTC text), without its checks on every one of millions of
+        # values.
         return str(moment.astimezone(UTC).replace(tzinfo=None))
 
     def __init__(self, cursor: CursorWrapper, expected: int):
@@ -358,8 +362,8 @@ class SqliteWriter(Writer):
         self.cache_size = cursor.fetchone()[0]
         # The default page cache (2 MB) is far smaller than the indexes a large import grows.
         cursor.execute("PRAGMA cache_size = -262144")
-        # Building an index once at the end is about twice as fast as growing it row by row; worth it
-        # when the import brings more than the tables hold. (DDL is transactional in SQLite: a
+        # Building an index once at the end is about twice as fast as growing it row by row; worth
+        # it when the import brings more than the tables hold. (DDL is transactional in SQLite: a
         # failed import gets its indexes back with the rollback.)
         self.indexes = []
         if expected > stored:
@@ -594,7 +598,8 @@ def export_orders(
     orders = order_list(User(is_superuser=True), **filters).order_by("registered_at", "id")
     if excel and (count := orders.count()) > EXCEL_MAX_ROWS:
         raise FileProblem(
-            f"共 {count:,} 个工单，超过 Excel 一个工作表的 {EXCEL_MAX_ROWS:,} 行：请导出为 CSV 或分段导出"
+            f"共 {count:,} 个工单，超过 Excel 一个工作表的 {EXCEL_MAX_ROWS:,} 行："
+            "请导出为 CSV 或分段导出"
         )
     cells = _cells(unit_names(), personal_data, excel)
     rows = (

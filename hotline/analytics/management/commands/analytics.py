@@ -10,7 +10,10 @@ from hotline.analytics.selectors import Period
 
 
 class Command(BaseCommand):
-    help = "The rollup behind the rates: rebuild it from the event log, apply pending changes, or check it."
+    help = (
+        "The rollup behind the rates: rebuild it from the event log, apply pending changes, "
+        "or check it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="step", required=True)
@@ -59,7 +62,8 @@ class Command(BaseCommand):
                 for key in differing[:20]:
                     self.stderr.write(f"{key}: 汇总 {stored.get(key)} ≠ 重算 {recomputed.get(key)}")
                 self.stderr.write(
-                    f"{period}：{len(differing):,} 个汇总格与事件重算不符（先运行 hotline analytics refresh）"
+                    f"{period}：{len(differing):,} 个汇总格与事件重算不符"
+                    "（先运行 hotline analytics refresh）"
                 )
                 sys.exit(1)
             self.stdout.write(f"{period}：{len(stored):,} 个汇总格全部与事件重算相符")

@@ -9,7 +9,10 @@ from hotline.analytics.selectors import Period, UnitFigures
 
 
 class Command(BaseCommand):
-    help = "The month's rates, satisfaction score, composite score and rank of every ranked unit (考核指标)."
+    help = (
+        "The month's rates, satisfaction score, composite score and rank of every ranked unit "
+        "(考核指标)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", required=True, help="YYYY-MM")

@@ -13,7 +13,10 @@ RENDERERS = {"html": lambda r, **kw: to_html(r, **kw).encode(), "pdf": to_pdf, "
 
 
 class Command(BaseCommand):
-    help = "Write the daily summary (日报), weekly evaluation (周评) or monthly analysis (月度分析) as HTML, PDF or Excel."
+    help = (
+        "Write the daily summary (日报), weekly evaluation (周评) or monthly analysis (月度分析) "
+        "as HTML, PDF or Excel."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=["daily", "weekly", "monthly"])

@@ -179,13 +179,14 @@ class Command(BaseCommand):
                 sub.add_parser(
                     name,
                     help=text,
-                    description=f"{text[0].upper()}{text[1:]}. Needs DATABASE_URL=postgres://… : on that server it "
-                    "creates the scratch database --database (the database DATABASE_URL names is not "
-                    "touched), fills it with --orders orders, starts our gunicorn on loopback and plays "
-                    "the scenarios at rising concurrency until saturation, then the peer's (django-helpdesk, "
-                    "installed once under ~/.cache/hotline-bench). Progress goes to stderr; every level "
-                    "goes to --out; the last line on stdout is the headline figures as JSON. Exits 1 "
-                    "when an intake check finds rows that do not match the acknowledged requests or the "
+                    description=f"{text[0].upper()}{text[1:]}. Needs DATABASE_URL=postgres://… : "
+                    "on that server it creates the scratch database --database (the database "
+                    "DATABASE_URL names is not touched), fills it with --orders orders, starts our "
+                    "gunicorn on loopback and plays the scenarios at rising concurrency until "
+                    "saturation, then the peer's (django-helpdesk, installed once under "
+                    "~/.cache/hotline-bench). Progress goes to stderr; every level goes to --out; "
+                    "the last line on stdout is the headline figures as JSON. Exits 1 when an "
+                    "intake check finds rows that do not match the acknowledged requests or the "
                     "peer could not be measured.",
                 ),
                 defaults,

@@ -49,11 +49,13 @@ class Command(BaseCommand):
         first_district = next(iter(DISTRICTS))
         if Unit.objects.filter(kind=Unit.Kind.DISTRICT, name=first_district).exists():
             self._say(
-                f"The demo city {CITY} is already here ({WorkOrder.objects.count():,} orders): reusing it."
+                f"The demo city {CITY} is already here ({WorkOrder.objects.count():,} orders): "
+                "reusing it."
             )
         elif Unit.objects.exclude(kind=Unit.Kind.CENTRE).exists() or WorkOrder.objects.exists():
             raise CommandError(
-                "This database already holds units or orders of its own; the demo city is only built "
+                "This database already holds units or orders of its own; "
+                "the demo city is only built "
                 "into an empty installation. Point HOTLINE_VAR_DIR or DATABASE_URL at an empty one."
             )
         else:
@@ -67,7 +69,8 @@ class Command(BaseCommand):
     def _build(self, orders: int, days: int, seed: int) -> None:
         started = time.monotonic()
         self._say(
-            f"Building {CITY} and {orders:,} orders over {days} days ({connection.vendor}); this takes a few minutes"
+            f"Building {CITY} and {orders:,} orders over {days} days ({connection.vendor}); "
+            "this takes a few minutes"
         )
         last_month: list[str] = []
 
@@ -76,7 +79,8 @@ class Command(BaseCommand):
             if not last_month or last_month[-1] != month:
                 last_month.append(month)
                 self._say(
-                    f"  history {month}: {done:>7,} orders registered  [{time.monotonic() - started:5.0f} s]"
+                    f"  history {month}: {done:>7,} orders registered  "
+                    f"[{time.monotonic() - started:5.0f} s]"
                 )
 
         # All or nothing: an interrupted setup leaves the installation empty, ready to try again.

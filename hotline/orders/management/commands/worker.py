@@ -52,7 +52,8 @@ class Command(BaseCommand):
 
 
 def _drain(step: Callable[[], dict[str, int]], batch: int) -> dict[str, int]:
-    """Repeat a step until it handles less than a full batch: what is due is done before sleeping."""
+    """Repeat a step until it handles less than a full batch: what is due is done before
+    sleeping."""
     total: dict[str, int] = {}
     while True:
         done = step()

@@ -13,7 +13,8 @@ from hotline.transfer import legacy, services
 
 class Command(BaseCommand):
     help = (
-        "导出工单：hotline export orders --out FILE.csv|.xlsx，列与导入相同（导出的文件可以再导入）。"
+        "导出工单：hotline export orders --out FILE.csv|.xlsx，"
+        "列与导入相同（导出的文件可以再导入）。"
         "举报人保密的工单不导出来电人和电话；电话默认脱敏，--personal-data 导出完整号码。"
     )
 
@@ -38,7 +39,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--personal-data",
             action="store_true",
-            help="phones in full (confidential reporters never); needs --by and --purpose, and is audited",
+            help="phones in full (confidential reporters never); needs --by and --purpose, "
+            "and is audited",
         )
         parser.add_argument(
             "--by", default="", metavar="USERNAME", help="who exports personal data (recorded)"

@@ -12,7 +12,8 @@ SHOWN = 20  # errors printed; the report holds them all
 
 class Command(BaseCommand):
     help = (
-        "导入原系统的工单：hotline import orders FILE（CSV 或 .xlsx）。先校验全部行；有错误时默认不导入任何一行"
+        "导入原系统的工单：hotline import orders FILE（CSV 或 .xlsx）。"
+        "先校验全部行；有错误时默认不导入任何一行"
         "（--skip-invalid 只导入正确的行），--dry-run 只校验。列与规则见 docs/import-export.md。"
     )
 
@@ -23,7 +24,8 @@ class Command(BaseCommand):
             "--map",
             default="",
             metavar="'原表头=字段,…'",
-            help="map other headers to fields (number, 登记时间, …); '原表头=-' leaves a column out",
+            help="map other headers to fields (number, 登记时间, …); "
+            "'原表头=-' leaves a column out",
         )
         parser.add_argument(
             "--map-file", type=Path, help='the same as a JSON object {"原表头": "字段"}'
@@ -93,7 +95,8 @@ class Command(BaseCommand):
         )
         for e in result.errors[:SHOWN]:
             self.stdout.write(
-                f"  第 {e.row} 行「{e.column}」{'「' + e.value[:40] + '」' if e.value else ''}：{e.message}"
+                f"  第 {e.row} 行「{e.column}」"
+                f"{'「' + e.value[:40] + '」' if e.value else ''}：{e.message}"
             )
         if len(result.errors) > SHOWN:
             self.stdout.write(
