@@ -98,7 +98,8 @@ MIDDLEWARE = [
     # A NUL in an address or a query is refused first (PostgreSQL cannot compare text holding one).
     "hotline.core.middleware.refuse_nul",
     "hotline.core.middleware.content_security_policy",
-    "hotline.core.middleware.DatabaseUnavailableMiddleware",  # outside every middleware that uses the database
+    # outside every middleware that uses the database
+    "hotline.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hotline.core.middleware.chinese_unless_chosen",
     "django.middleware.locale.LocaleMiddleware",
@@ -290,7 +291,8 @@ _SMS_BACKENDS: dict[str, dict[str, Any]] = {
     "http": {
         "BACKEND": _NOTIFY + "HttpSmsBackend",
         "OPTIONS": {
-            # e.g. https://sms.example.gov.cn/send with fields {"mobile": "{phone}", "content": "{text}"}
+            # e.g. https://sms.example.gov.cn/send
+            # with fields {"mobile": "{phone}", "content": "{text}"}
             "url": os.environ.get("HOTLINE_SMS_GATEWAY_URL", ""),
             "method": os.environ.get("HOTLINE_SMS_GATEWAY_METHOD", "POST"),
             **(

@@ -20,9 +20,13 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .report import Chart
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
 # The console's red first (see web/dashboard.html), then colours that stay apart in print.
 PALETTE = [
@@ -76,7 +80,7 @@ class Layout:
         )
 
 
-def _number(value) -> float | None:
+def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     value = float(value)
@@ -162,7 +166,7 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def _value_formatter(values):
+def _value_formatter(values: list[float | None]) -> FuncFormatter | None:
     from matplotlib.ticker import FuncFormatter
 
     top = max((abs(v) for v in values if v is not None), default=0)
@@ -171,7 +175,7 @@ def _value_formatter(values):
     return None
 
 
-def _draw_bars_or_lines(fig, lay: Layout) -> None:
+def _draw_bars_or_lines(fig: Figure, lay: Layout) -> None:
     ax = fig.add_subplot()
     n = len(lay.series)
     positions = list(range(len(lay.labels)))
@@ -222,7 +226,7 @@ def _draw_bars_or_lines(fig, lay: Layout) -> None:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, 1.12), ncol=min(n, 5), fontsize=8)
 
 
-def _draw_pie(fig, lay: Layout) -> None:
+def _draw_pie(fig: Figure, lay: Layout) -> None:
     ax = fig.add_subplot()
     values = [v or 0.0 for v in next(iter(lay.series.values()))]  # a slice of nothing is empty
     total = sum(values)

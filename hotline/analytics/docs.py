@@ -40,9 +40,8 @@ straight from the events.
 def rates_markdown() -> str:
     lines = [_INTRO.rstrip("\n")]
     for r in RATES:
-        lines.append(
-            f"| {r.name} | `{r.code}` | {r.definition}{'（越低越好）' if r.lower_is_better else ''} |"
-        )
+        lower = "（越低越好）" if r.lower_is_better else ""
+        lines.append(f"| {r.name} | `{r.code}` | {r.definition}{lower} |")
     weights = "、".join(
         f"{RATE_BY_CODE[code].name} {int(w * 100)}%" for code, w in DEFAULT_WEIGHTS.items()
     )
@@ -51,13 +50,18 @@ def rates_markdown() -> str:
         "",
         "## Composite score and ranking",
         "",
-        f"综合得分 (0–100) = the weighted mean of {weights} (setting `HOTLINE_SCORE_WEIGHTS`). A weighted",
+        f"综合得分 (0–100) = the weighted mean of {weights} "
+        "(setting `HOTLINE_SCORE_WEIGHTS`). A weighted",
         "rate with an empty cohort leaves the score and its weight is shared by the others.",
-        f"满意度得分 = the mean points per rated visit: {points} (setting `HOTLINE_SATISFACTION_POINTS`).",
+        f"满意度得分 = the mean points per rated visit: {points} "
+        "(setting `HOTLINE_SATISFACTION_POINTS`).",
         "",
-        "Units of the same kind (districts, streets, departments, companies), each with its sub-units,",
-        "are ranked by composite score (`hotline kpi --month YYYY-MM`): equal scores, rounded to two",
-        "places, share a place (1, 2, 2, 4); units without a dispatch in the period are not ranked. The",
+        "Units of the same kind (districts, streets, departments, companies), "
+        "each with its sub-units,",
+        "are ranked by composite score (`hotline kpi --month YYYY-MM`): "
+        "equal scores, rounded to two",
+        "places, share a place (1, 2, 2, 4); units without a dispatch in the period "
+        "are not ranked. The",
         "change of place is measured against the previous period.",
         "",
         "## Counters",

@@ -16,7 +16,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -65,8 +65,8 @@ def sudden_rises(
       not a sudden rise worth a line in the report).
 
     The expectation is floored at ``floor`` so that a key silent for weeks can still be flagged when
-    it suddenly gets calls. Keys with fewer than ``min_history`` trailing weeks are skipped: there is
-    nothing to compare with. The order of the weeks within the history does not matter.
+    it suddenly gets calls. Keys with fewer than ``min_history`` trailing weeks are skipped: there
+    is nothing to compare with. The order of the weeks within the history does not matter.
     """
     rises = []
     for key, series in weekly.items():
@@ -258,17 +258,21 @@ def normalise_place(place: str) -> str:
 
 def repeat_callers(rows: Iterable[tuple[str, Hashable]], *, min_orders: int = 3) -> list[Group]:
     """Callers behind at least ``min_orders`` distinct orders, most orders first (then the phone).
-    Rows are (phone, order id); phones are compared after ``normalise_phone``, empty ones skipped."""
+    Rows are (phone, order id); phones are compared after ``normalise_phone``, empty ones
+    skipped."""
     return _grouped(rows, normalise_phone, min_orders)
 
 
 def hot_spots(rows: Iterable[tuple[str, Hashable]], *, min_orders: int = 3) -> list[Group]:
     """Places with at least ``min_orders`` distinct orders, most orders first (then the place).
-    Rows are (place, order id); places are compared after ``normalise_place``, empty ones skipped."""
+    Rows are (place, order id); places are compared after ``normalise_place``, empty ones
+    skipped."""
     return _grouped(rows, normalise_place, min_orders)
 
 
-def _grouped(rows, normalise, min_orders: int) -> list[Group]:
+def _grouped(
+    rows: Iterable[tuple[str, Hashable]], normalise: Callable[[str], str], min_orders: int
+) -> list[Group]:
     ids: defaultdict[str, dict] = defaultdict(dict)  # a dict keeps arrival order, once each
     spellings: defaultdict[str, Counter] = defaultdict(Counter)
     for raw, order_id in rows:

@@ -28,7 +28,10 @@ class _Counters(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self.day} unit {self.unit_id} category {self.category_id} street {self.street_id} {self.channel}"
+        return (
+            f"{self.day} unit {self.unit_id} category {self.category_id} "
+            f"street {self.street_id} {self.channel}"
+        )
 
 
 class Cell(_Counters):

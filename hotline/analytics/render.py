@@ -45,6 +45,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from django.template.loader import render_to_string
@@ -54,6 +55,11 @@ from django.utils.translation import gettext as _
 
 from . import charts
 from .report import Cell, Report, Section, Table
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell as XlsxCell
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
 EMPTY = "—"
 
@@ -256,7 +262,7 @@ def _xlsx_text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-def _put(cell, value) -> None:
+def _put(cell: XlsxCell, value: Cell) -> None:
     """Store ``value`` as itself; text stays text even when it starts with '='."""
     if isinstance(value, str):
         cell.value = _xlsx_text(value)
@@ -267,7 +273,7 @@ def _put(cell, value) -> None:
         cell.value = None
 
 
-def _display_width(value, percent: bool) -> int:
+def _display_width(value: Cell, percent: bool) -> int:
     return charts._width(format_cell(value, percent)) if value is not None else 0
 
 
@@ -298,7 +304,13 @@ def to_xlsx(report: Report, *, base_url: str | None = None) -> bytes:
 
 
 def _write_summary_sheet(
-    sheet, report: Report, names: list[str], tables: list[tuple[Section, Table]], *, bold, link_font
+    sheet: Worksheet,
+    report: Report,
+    names: list[str],
+    tables: list[tuple[Section, Table]],
+    *,
+    bold: Font,
+    link_font: Font,
 ) -> None:
     """Fill the summary sheet: the report's title, period and generated time, a contents list
     linking to each table's sheet (``names``, in the order of ``tables``) and the definitions."""
@@ -335,7 +347,9 @@ def _write_summary_sheet(
     sheet.column_dimensions["C"].width = 40
 
 
-def _write_table_sheet(sheet, table: Table, base_url: str | None, *, bold, link_font) -> None:
+def _write_table_sheet(
+    sheet: Worksheet, table: Table, base_url: str | None, *, bold: Font, link_font: Font
+) -> None:
     """Fill a table's sheet: a bold header row, then the rows with numbers formatted (percent
     columns as percentages) and each row's link in a last column; columns as wide as their
     contents (8 to 50), the header frozen and filterable."""

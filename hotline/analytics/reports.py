@@ -1,4 +1,5 @@
-"""The daily summary (日报), weekly evaluation (周评) and monthly analysis (月度分析) as ``Report``s.
+"""The daily summary (日报), weekly evaluation (周评) and monthly analysis (月度分析) as
+``Report``s.
 
 Figures of rates and volumes come from the rollup (``selectors``), lists of orders from the
 orders themselves, and the statistical findings from ``findings``. Each table row that stands for
@@ -7,11 +8,11 @@ appears in a report, only the orders' numbers.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from hotline.catalog.choices import OrderType, Urgency
@@ -24,7 +25,7 @@ from hotline.sla.worktime import SHANGHAI
 
 from . import findings, selectors, themes
 from .rates import RATES, rounded
-from .report import Chart, Report, Section, Table
+from .report import Cell, Chart, Report, Section, Table
 from .selectors import Counts, Period
 
 HEADLINE_RATES = (
@@ -40,11 +41,11 @@ LIST_LIMIT = 50
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def orders_url(**filters) -> str:
+def orders_url(*, numbers: Sequence[str] = (), **filters: Cell) -> str:
     """The console's order list with these filters (see ``web.views.order_list``)."""
-    query = {k: v for k, v in filters.items() if v not in (None, "", [])}
-    if "numbers" in query:
-        query["numbers"] = ",".join(query["numbers"])
+    query = {k: v for k, v in filters.items() if v not in (None, "")}
+    if numbers:
+        query["numbers"] = ",".join(numbers)
     return "/orders/?" + urlencode(query)
 
 
@@ -53,12 +54,12 @@ def _bounds(period: Period) -> tuple[datetime, datetime]:
     return start, datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
 
 
-def _registered(period: Period):
+def _registered(period: Period) -> QuerySet[WorkOrder]:
     since, until = _bounds(period)
     return WorkOrder.objects.filter(registered_at__gte=since, registered_at__lt=until)
 
 
-def _period_filters(period: Period) -> dict:
+def _period_filters(period: Period) -> dict[str, str]:
     return {"since": period.start.isoformat(), "until": period.end.isoformat()}
 
 
@@ -85,7 +86,7 @@ def _definitions() -> list[tuple[str, str]]:
     ]
 
 
-def _rate_row(counts: Counts) -> list:
+def _rate_row(counts: Counts) -> list[float | None]:
     values = {r.code: r.of(counts) for r in RATES}
     return [values[code] for code in HEADLINE_RATES]
 
@@ -93,15 +94,18 @@ def _rate_row(counts: Counts) -> list:
 _RATE_NAMES = [next(r.name for r in RATES if r.code == code) for code in HEADLINE_RATES]
 
 
-def _order_rows(orders: Iterable[WorkOrder], *extra) -> tuple[list[list], list[str]]:
-    rows, links = [], []
+def _order_rows(
+    orders: Iterable[WorkOrder], *extra: Callable[[WorkOrder], Cell]
+) -> tuple[list[list[Cell]], list[str | None]]:
+    rows: list[list[Cell]] = []
+    links: list[str | None] = []
     for o in orders:
         rows.append(
             [
                 o.number,
                 o.title,
-                o.category.name if o.category_id else "未分类",
-                o.unit.name if o.unit_id else "—",
+                o.category.name if o.category is not None else "未分类",
+                o.unit.name if o.unit is not None else "—",
                 *[fn(o) for fn in extra],
             ]
         )
@@ -116,11 +120,14 @@ def ranking_section(title: str, period: Period) -> Section:
     """One ranking table per kind of unit of the same level, with the change of place, and the
     streets' scores as a chart."""
     labels = dict(selectors.ranked_kinds())
-    tables, chart = [], None
+    tables: list[Table] = []
+    chart: Chart | None = None
     for kind, table in selectors.unit_rankings(period).items():
-        rows, links = [], []
+        rows: list[list[Cell]] = []
+        links: list[str | None] = []
         for f in table:
             s = f.standing
+            assert s is not None, "unit_rankings gives every unit of its tables a standing"
             rows.append(
                 [
                     s.rank,
@@ -154,12 +161,12 @@ def ranking_section(title: str, period: Period) -> Section:
             )
         )
         if kind == Unit.Kind.STREET:
-            scored = [f for f in table if f.score is not None]
+            scored = [(f.unit.name, f.score) for f in table if f.score is not None]
             chart = Chart(
                 f"{labels[kind]}综合得分",
                 "bar",
-                [f.unit.name for f in scored],
-                {"综合得分": [round(f.score, 1) for f in scored]},
+                [name for name, _ in scored],
+                {"综合得分": [round(score, 1) for _, score in scored]},
             )
     return Section(title, tables=tables, charts=[chart] if chart else [])
 
@@ -207,7 +214,7 @@ def daily_summary(day: date) -> Report:
     )
 
 
-def _daily_overview_section(period: Period, f: dict) -> Section:
+def _daily_overview_section(period: Period, f: dict[str, str]) -> Section:
     """一、总体情况: the day's totals in a sentence, its registrations by channel and by type,
     and a chart of registered against closed over the two weeks up to the day."""
     day = period.end
@@ -222,8 +229,10 @@ def _daily_overview_section(period: Period, f: dict) -> Section:
     return Section(
         "一、总体情况",
         (
-            f"{day:%Y年%m月%d日}共登记诉求 {totals['registered']:,} 件，办结 {totals['closed']:,} 件，"
-            f"派单 {totals['dispatched']:,} 次，直接答复 {totals['answered']:,} 件，回访 {totals['visited']:,} 次。"
+            f"{day:%Y年%m月%d日}共登记诉求 {totals['registered']:,} 件，"
+            f"办结 {totals['closed']:,} 件，"
+            f"派单 {totals['dispatched']:,} 次，直接答复 {totals['answered']:,} 件，"
+            f"回访 {totals['visited']:,} 次。"
         ),
         tables=[
             Table(
@@ -253,7 +262,7 @@ def _daily_overview_section(period: Period, f: dict) -> Section:
     )
 
 
-def _daily_workload_section(period: Period, f: dict) -> Section:
+def _daily_workload_section(period: Period, f: dict[str, str]) -> Section:
     """二、分类与承办单位: the 15 categories most registered in the period, and each unit's
     dispatched, accepted, due, finished-on-time and visited orders."""
     categories = _categories()
@@ -368,14 +377,14 @@ def _hot_issues_section(day: date) -> Section:
             o.number,
             o.text,
             o.title,
-            o.community.name if o.community_id else o.address,
+            o.community.name if o.community is not None else o.address,
             o.registered_at,
             o.caller_phone or None,
         )
         for o in recent
     ]
     issues = themes.discover_hot_issues(messages, top=10)
-    rows = [
+    rows: list[list[Cell]] = [
         [
             i.label,
             i.size,
@@ -411,7 +420,8 @@ def weekly_evaluation(day: date) -> Report:
         "一、本周概况",
         (
             f"本周登记 {totals['registered']:,} 件（上周 {before['registered']:,} 件），"
-            f"办结 {totals['closed']:,} 件，到期 {totals['due']:,} 件，回访 {totals['visited']:,} 次。"
+            f"办结 {totals['closed']:,} 件，到期 {totals['due']:,} 件，"
+            f"回访 {totals['visited']:,} 次。"
         ),
         tables=[_overall_rates(totals, before)],
     )
@@ -439,8 +449,10 @@ def monthly_analysis(period: Period) -> Report:
     overview = Section(
         "一、总体情况",
         (
-            f"{period}共登记诉求 {totals['registered']:,} 件，环比 {_pct_text(_change(totals['registered'], previous['registered']))}，"
-            f"同比 {_pct_text(_change(totals['registered'], last_year['registered']))}；办结 {totals['closed']:,} 件。"
+            f"{period}共登记诉求 {totals['registered']:,} 件，"
+            f"环比 {_pct_text(_change(totals['registered'], previous['registered']))}，"
+            f"同比 {_pct_text(_change(totals['registered'], last_year['registered']))}；"
+            f"办结 {totals['closed']:,} 件。"
         ),
         tables=[_overall_rates(totals, previous)],
         charts=[_daily_chart(period)],
@@ -483,7 +495,7 @@ def _by_category(period: Period) -> dict[int, int]:
     }
 
 
-def _category_section(period: Period, f: dict) -> Section:
+def _category_section(period: Period, f: dict[str, str]) -> Section:
     categories = _categories()
     now, before, year = (
         _by_category(period),
@@ -491,17 +503,18 @@ def _category_section(period: Period, f: dict) -> Section:
         _by_category(period.year_before()),
     )
     top = sorted(now, key=lambda k: -now[k])[:10]
-    rows = [
+    names = [categories[k].name if k in categories else "未分类" for k in top]
+    rows: list[list[Cell]] = [
         [
             categories[k].code if k in categories else "",
-            categories[k].name if k in categories else "未分类",
+            name,
             now[k],
             before.get(k, 0),
             _change(now[k], before.get(k, 0)),
             year.get(k, 0),
             _change(now[k], year.get(k, 0)),
         ]
-        for k in top
+        for k, name in zip(top, names, strict=True)
     ]
     return Section(
         "二、诉求分类",
@@ -518,8 +531,8 @@ def _category_section(period: Period, f: dict) -> Section:
             Chart(
                 "登记量前十的分类",
                 "bar",
-                [r[1] for r in rows],
-                {"本月": [r[2] for r in rows], "上月": [r[3] for r in rows]},
+                names,
+                {"本月": [now[k] for k in top], "上月": [before.get(k, 0) for k in top]},
             )
         ],
     )
@@ -538,7 +551,7 @@ def _rises_section(period: Period) -> Section:
     categories = _categories()
     rises = findings.sudden_rises(weekly)
     week = Period(last_sunday - timedelta(days=6), last_sunday)
-    rows = [
+    rows: list[list[Cell]] = [
         [
             categories[r.key].name if r.key in categories else "未分类",
             r.current,
@@ -548,7 +561,7 @@ def _rises_section(period: Period) -> Section:
         ]
         for r in rises[:10]
     ]
-    links = [
+    links: list[str | None] = [
         orders_url(
             category=categories[r.key].code if r.key in categories else "", **_period_filters(week)
         )
@@ -562,7 +575,9 @@ def _rises_section(period: Period) -> Section:
     )
 
 
-def _repeated(orders, field: str, at_least: int):
+def _repeated(
+    orders: QuerySet[WorkOrder], field: str, at_least: int
+) -> QuerySet[WorkOrder, tuple[str, str]]:
     """(value, number) of the orders whose ``field`` recurs: the database finds the values that
     occur ``at_least`` times as written, so a month of a large city is not read row by row; the
     finding then merges their spellings (a spelling seen fewer times is not merged in)."""
@@ -576,7 +591,12 @@ def _repeated(orders, field: str, at_least: int):
     return orders.filter(**{f"{field}__in": list(values[:5_000])}).values_list(field, "number")
 
 
-def _hot_spot_section(period: Period, f: dict) -> Section:
+def _parent_name(units: dict[int, Unit], unit: Unit) -> str:
+    parent = units.get(unit.parent_id) if unit.parent_id is not None else None
+    return parent.name if parent is not None else ""
+
+
+def _hot_spot_section(period: Period, f: dict[str, str]) -> Section:
     registered = _registered(period).exclude(status="cancelled")
     units = _units()
     communities = (
@@ -593,21 +613,14 @@ def _hot_spot_section(period: Period, f: dict) -> Section:
             Table(
                 "诉求最多的社区",
                 ["社区", "所属街道", "登记量"],
-                [
-                    [
-                        units[c].name,
-                        units[units[c].parent_id].name if units[c].parent_id in units else "",
-                        n,
-                    ]
-                    for c, n in communities
-                ],
+                [[units[c].name, _parent_name(units, units[c]), n] for c, n in communities],
                 [orders_url(community=c, **f) for c, _ in communities],
             ),
             Table(
                 "同一地址的重复诉求",
                 ["地址", "工单数"],
                 [[g.label, g.orders] for g in places[:15]],
-                [orders_url(numbers=list(g.order_ids[:100])) for g in places[:15]],
+                [orders_url(numbers=list(map(str, g.order_ids[:100]))) for g in places[:15]],
             ),
             Table(
                 "重复来电",
@@ -616,14 +629,14 @@ def _hot_spot_section(period: Period, f: dict) -> Section:
                     [f"来电人{i + 1}", g.orders, "、".join(map(str, g.order_ids[:5]))]
                     for i, g in enumerate(callers[:15])
                 ],
-                [orders_url(numbers=list(g.order_ids[:100])) for g in callers[:15]],
+                [orders_url(numbers=list(map(str, g.order_ids[:100]))) for g in callers[:15]],
                 note="同一号码本月三次及以上来电；报告中不显示号码",
             ),
         ],
     )
 
 
-def _themes_section(period: Period, f: dict) -> Section:
+def _themes_section(period: Period, f: dict[str, str]) -> Section:
     categories = _categories()
     rows = [
         (k[0], k[1], k[2], c["registered"])
@@ -659,7 +672,7 @@ def _warnings_section(period: Period) -> Section:
     warnings = findings.seasonal_warnings(
         monthly, target, start=(history.start.year, history.start.month)
     )
-    rows = [
+    rows: list[list[Cell]] = [
         [
             categories[w.key].name if w.key in categories else "未分类",
             round(w.level, 1),

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -88,6 +89,15 @@ class Period:
 Counts = dict[str, int]
 
 
+class Filters(TypedDict, total=False):
+    """The slices ``counters`` can be narrowed to."""
+
+    units: Iterable[int] | None
+    categories: Iterable[int] | None
+    streets: Iterable[int] | None
+    channels: Iterable[str] | None
+
+
 def counters(
     period: Period,
     *,
@@ -124,7 +134,7 @@ def counters(
     return {tuple(r[d] for d in by): {n: r[n] or 0 for n in fields} for r in rows}
 
 
-def totals(period: Period, **filters) -> Counts:
+def totals(period: Period, **filters: Unpack[Filters]) -> Counts:
     return counters(period, **filters).get((), dict.fromkeys(COUNTERS, 0))
 
 
@@ -146,7 +156,9 @@ class UnitFigures:
     standing: Standing | None = None
 
 
-def _chosen(setting: str, default: dict[str, float], known, what: str) -> dict[str, float]:
+def _chosen(
+    setting: str, default: dict[str, float], known: Iterable[str], what: str
+) -> dict[str, float]:
     """The setting if given, else the default; a key outside ``known`` stops the process."""
     chosen = getattr(settings, setting, None) or default
     if unknown := set(chosen) - set(known):

@@ -11,7 +11,7 @@ writer anyway), because two of them folding the same order would both apply its 
 
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -36,7 +36,8 @@ def mark_stale_between(first_id: int, last_id: int) -> None:
     so marking any other order between them as well costs a refold and nothing else)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Stale._meta.db_table} (order_id) SELECT id FROM {WorkOrder._meta.db_table} "
+            f"INSERT INTO {Stale._meta.db_table} (order_id) "
+            f"SELECT id FROM {WorkOrder._meta.db_table} "
             "WHERE id BETWEEN %s AND %s",
             [first_id, last_id],
         )
@@ -68,7 +69,8 @@ def _took_lock() -> bool:
 
 
 def refresh_rollup(*, limit: int = 500) -> dict[str, int]:
-    """Apply up to ``limit`` stale events (their orders) to the rollup; returns {"rolled up": events}.
+    """Apply up to ``limit`` stale events (their orders) to the rollup; returns
+    {"rolled up": events}.
 
     The difference between an order's new and stored contributions is added to the rollup cells
     (in key order, so two writers never wait on each other crosswise); the stale marks taken are
@@ -124,7 +126,9 @@ def _upsert(changes: list[tuple[tuple, list[int]]]) -> None:
 # --- rebuild --------------------------------------------------------------------------------------
 
 
-def rebuild_rollup(*, progress=lambda n: None, batch: int = 20_000) -> int:
+def rebuild_rollup(
+    *, progress: Callable[[int], None] = lambda n: None, batch: int = 20_000
+) -> int:
     """Recompute every order's contributions and the rollup from the event log; returns orders.
 
     On PostgreSQL it takes the lock before its snapshot (REPEATABLE READ), so it sees everything
@@ -149,7 +153,7 @@ def rebuild_rollup(*, progress=lambda n: None, batch: int = 20_000) -> int:
 
 
 @contextmanager
-def _session_lock():
+def _session_lock() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
@@ -162,7 +166,7 @@ def _session_lock():
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
 
 
-def _write_contributions(progress, batch: int) -> int:
+def _write_contributions(progress: Callable[[int], None], batch: int) -> int:
     orders_done = 0
     for chunk in fold_orders(batch=batch):
         _insert_contributions([(c.order_id, *row) for c in chunk for row in _rows(c)])
@@ -184,7 +188,8 @@ def _insert_contributions(rows: list[tuple]) -> None:
                 copy.write(buffer.getvalue())
         else:
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(['%s'] * len(columns))})",
                 rows,
             )
 

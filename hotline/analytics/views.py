@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from hotline.org.permissions import Capability, requires
 
 from . import reports
 from .render import body_context, to_pdf, to_xlsx
+from .report import Report
 from .selectors import Period
 
 DOWNLOADS = {
@@ -24,7 +25,7 @@ CACHE_SECONDS = 600
 
 @login_required
 @requires(Capability.READ_REPORTS)
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     last_month = today.replace(day=1) - timedelta(days=1)
     return render(
@@ -41,7 +42,7 @@ def index(request):
 
 @login_required
 @requires(Capability.READ_REPORTS)
-def report(request, kind: str):
+def report(request: HttpRequest, kind: str) -> HttpResponse:
     try:
         built = _cached(kind, request.GET)
     except ValueError as error:
@@ -64,7 +65,7 @@ def report(request, kind: str):
     )
 
 
-def _cached(kind: str, params):
+def _cached(kind: str, params: QueryDict) -> Report:
     """A report is built once per ten minutes: its figures move only as the rollup is refreshed,
     and people page through the same report, its PDF and its workbook in a row."""
     key = f"analytics.report:{kind}:{params.get('month', '')}:{params.get('date', '')}"
@@ -75,7 +76,7 @@ def _cached(kind: str, params):
     return built
 
 
-def _build(kind: str, params):
+def _build(kind: str, params: QueryDict) -> Report:
     if kind == "monthly":
         return reports.monthly_analysis(Period.parse_month(params.get("month", "")))
     if kind not in KINDS:

@@ -24,6 +24,8 @@ and ``mixed`` (a day in the life). ``PeerScenarios`` does ticket creation and th
 the peer (``peer.py``). The plan of ``hotline bench quick|full`` is ``run_bench`` at the end.
 """
 
+from __future__ import annotations
+
 import asyncio
 import itertools
 import json
@@ -34,9 +36,20 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:  # only for annotations: the bench imports Django and psycopg when it runs
+    import threading
+    from pathlib import Path
+
+    import psycopg
+
+    from hotline.benchmarks.peer import Peer
+    from hotline.demo.city import DemoCity
+    from hotline.org.models import User
 
 DEFAULT_TIMEOUT = 10.0  # seconds per request
 HARD_GRACE = 5.0  # seconds past deadline + timeout after which a level is cut off
@@ -56,14 +69,28 @@ class Call:
     keep: bool = False
 
 
-def json_call(method: str, path: str, body: dict, headers: dict | None = None, **extra) -> Call:
+def json_call(
+    method: str,
+    path: str,
+    body: dict,
+    headers: dict[str, str] | None = None,
+    *,
+    kind: str = "",
+    keep: bool = False,
+) -> Call:
     encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return Call(
-        method, path, encoded, {"Content-Type": "application/json", **(headers or {})}, **extra
+        method,
+        path,
+        encoded,
+        {"Content-Type": "application/json", **(headers or {})},
+        kind=kind,
+        keep=keep,
     )
 
 
 MakeCall = Callable[[int], Call]  # the i-th call of a level (i counts from 0)
+Say = Callable[[str], None]  # a line of the bench's progress
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -319,7 +346,7 @@ def run_level(
     timeout: float = DEFAULT_TIMEOUT,
     headers: dict | None = None,
     max_in_flight: int = 512,
-    meter: "CpuMeter | None" = None,
+    meter: CpuMeter | None = None,
 ) -> Level:
     """Play one level: closed loop with ``concurrency`` users, or open loop at ``rate`` requests a
     second, for ``duration`` seconds; returns when every request has been answered, timed out or
@@ -343,6 +370,7 @@ def run_level(
             headers=headers,
         )
     else:
+        assert rate is not None, "checked above: exactly one of concurrency and rate is given"
         if rate <= 0:
             raise ValueError("rate must be positive")
         run = _open_loop(
@@ -399,7 +427,7 @@ def ramp(
     budget: float | None = None,
     patience: int = 0,
     progress: Callable[[str], None] | None = None,
-    **rules,
+    **rules: float,
 ) -> tuple[list[Level], str]:
     """Play ``play(concurrency)`` at each of ``concurrencies`` in turn until ``saturation`` (with
     ``rules``) shows at ``patience`` + 1 levels in a row (errors stop at once: more load only
@@ -632,7 +660,7 @@ def _random_order_numbers(rng: random.Random, numbers: int) -> list[str]:
     return found
 
 
-def _intake_bodies(rng: random.Random, city, bodies: int) -> list[dict]:
+def _intake_bodies(rng: random.Random, city: DemoCity, bodies: int) -> list[dict]:
     """``bodies`` intake requests of ``city``: categories as often as the demo's history has
     them, addresses in its compounds or along its roads, a few callers who call again."""
     from hotline.catalog.models import Category
@@ -648,10 +676,14 @@ def _intake_bodies(rng: random.Random, city, bodies: int) -> list[dict]:
     made = []
     for _ in range(bodies):
         community = rng.choice(city.communities)
-        if rng.random() < 0.2 and city.roads.get(community.parent_id):
-            address = f"{rng.choice(city.roads[community.parent_id])}{rng.randint(1, 300)}号"
+        street = community.parent_id
+        if rng.random() < 0.2 and street is not None and city.roads.get(street):
+            address = f"{rng.choice(city.roads[street])}{rng.randint(1, 300)}号"
         else:
-            address = f"{rng.choice(city.compounds[community.pk])}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
+            address = (
+                f"{rng.choice(city.compounds[community.pk])}"
+                f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
+            )
         code = rng.choices(codes, weights)[0]
         phone = rng.choice(callers) if rng.random() < 0.06 else _phone_number(rng)
         made.append(
@@ -671,7 +703,7 @@ def _phone_number(rng: random.Random) -> str:
     return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
 
-def _session_for(user) -> str:
+def _session_for(user: User) -> str:
     """The key of a new logged-in session of ``user`` (what the login page would have made)."""
     from importlib import import_module
 
@@ -683,6 +715,7 @@ def _session_for(user) -> str:
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session.save()
+    assert request.session.session_key is not None, "a saved session has its key"
     return request.session.session_key
 
 
@@ -750,7 +783,7 @@ class Scenarios:
 class PeerScenarios:
     """The same intake (ticket creation, same texts) and a list page against the peer."""
 
-    def __init__(self, peer, bodies: list[dict]):
+    def __init__(self, peer: Peer, bodies: list[dict]):
         self.peer = peer
         self.texts = [b["text"] for b in bodies]
         self.headers = dict(peer.headers())
@@ -888,52 +921,48 @@ class Plan:
     seed: int = 12345
 
 
-def quick_plan(**overrides) -> Plan:
+def quick_plan(**overrides: Any) -> Plan:
     """Under three minutes on two cores, database and peer included: 30,000 orders over the last
     month (the daily volume of a million orders over two years, so intake's duplicate search
     sees as many recent neighbours), two or three short levels per scenario."""
-    return Plan(
-        **(
-            {
-                "name": "quick",
-                "orders": 30_000,
-                "months": 1,
-                "levels": (2, 4, 8),
-                "duration": 4.0,
-                "rate_duration": 4.0,
-                "peer_levels": (2, 4, 8),
-                "peer_list_levels": (2, 4),
-                "peer_tickets": 1000,
-                "warmup": 1.5,
-                "profile": 40,
-            }
-            | overrides
-        )
+    return replace(
+        Plan(
+            name="quick",
+            orders=30_000,
+            months=1,
+            levels=(2, 4, 8),
+            duration=4.0,
+            rate_duration=4.0,
+            peer_levels=(2, 4, 8),
+            peer_list_levels=(2, 4),
+            peer_tickets=1000,
+            warmup=1.5,
+            profile=40,
+        ),
+        **overrides,
     )
 
 
-def full_plan(**overrides) -> Plan:
+def full_plan(**overrides: Any) -> Plan:
     """By hand: a million orders over two years, every scenario at rising concurrency (a ramp
     stops at the second level in a row that shows saturation: one flat level on a shared machine
     may be a neighbour's doing)."""
-    return Plan(
-        **(
-            {
-                "name": "full",
-                "orders": 1_000_000,
-                "months": 24,
-                "levels": (1, 2, 4, 8, 16, 32, 64),
-                "duration": 10.0,
-                "rate_duration": 15.0,
-                "peer_levels": (1, 2, 4, 8, 16, 32),
-                "peer_list_levels": (1, 2, 4, 8),
-                "peer_tickets": 10_000,
-                "warmup": 3.0,
-                "profile": 200,
-                "patience": 1,
-            }
-            | overrides
-        )
+    return replace(
+        Plan(
+            name="full",
+            orders=1_000_000,
+            months=24,
+            levels=(1, 2, 4, 8, 16, 32, 64),
+            duration=10.0,
+            rate_duration=15.0,
+            peer_levels=(1, 2, 4, 8, 16, 32),
+            peer_list_levels=(1, 2, 4, 8),
+            peer_tickets=10_000,
+            warmup=3.0,
+            profile=200,
+            patience=1,
+        ),
+        **overrides,
     )
 
 
@@ -946,7 +975,8 @@ def _postgres_url(database_url: str) -> str:
 
     if not database_url or urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql"):
         raise Refused(
-            "hotline bench quick|full needs DATABASE_URL=postgres://… (a PostgreSQL server on which it "
+            "hotline bench quick|full needs DATABASE_URL=postgres://… "
+            "(a PostgreSQL server on which it "
             "may create databases); it is " + (repr(database_url) if database_url else "unset")
         )
     return database_url
@@ -958,7 +988,7 @@ def _with_database(database_url: str, name: str) -> str:
     return urlunsplit(urlsplit(database_url)._replace(path="/" + name))
 
 
-def _admin(database_url: str):
+def _admin(database_url: str) -> psycopg.Connection[tuple[Any, ...]]:
     import psycopg
 
     return psycopg.connect(database_url, autocommit=True)
@@ -973,7 +1003,8 @@ def recreate_database(database_url: str, name: str) -> str:
 
     if urlsplit(database_url).path.lstrip("/") == name:
         raise Refused(
-            f"DATABASE_URL names {name}, the scratch database the bench recreates: point it at another "
+            f"DATABASE_URL names {name}, the scratch database the bench recreates: "
+            "point it at another "
             "database of the same server (e.g. postgres)"
         )
     with _admin(database_url) as conn:
@@ -1006,7 +1037,9 @@ def _existing_orders(database_url: str, name: str) -> int | None:
             return None
     try:
         with _admin(_with_database(database_url, name)) as conn:
-            return conn.execute("SELECT count(*) FROM orders_workorder").fetchone()[0]
+            row = conn.execute("SELECT count(*) FROM orders_workorder").fetchone()
+            assert row is not None, "an aggregate has its row"
+            return row[0]
     except psycopg.Error:
         return None
 
@@ -1038,7 +1071,11 @@ class _Clock:
 
 
 def run_bench(
-    plan: Plan, database_url: str, *, workdir, progress: Callable[[str], None] = lambda _: None
+    plan: Plan,
+    database_url: str,
+    *,
+    workdir: str | Path,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> dict:
     """Run ``plan`` against a scratch database on the PostgreSQL server of ``database_url`` (the
     database it names is not touched): create and fill ``plan.database``, start our gunicorn,
@@ -1074,7 +1111,7 @@ def run_bench(
             drop_database(database_url, plan.database)
 
 
-def _install_peer_meanwhile(peer_env: dict):
+def _install_peer_meanwhile(peer_env: dict) -> threading.Thread:
     """A started thread that makes the peer's virtualenv and leaves in ``peer_env`` its path
     ("venv") or what went wrong ("error"), and the seconds it took."""
     import threading
@@ -1095,7 +1132,13 @@ def _install_peer_meanwhile(peer_env: dict):
 
 
 def _run(
-    plan: Plan, database_url: str, workdir, report: dict, peer_env: dict, installer, say
+    plan: Plan,
+    database_url: str,
+    workdir: Path,
+    report: dict,
+    peer_env: dict,
+    installer: threading.Thread | None,
+    say: _Clock,
 ) -> dict:
     """The bench in order: the scratch database, the load's fixture, our scenarios, the profile,
     our headline figures, then the peer's and the comparison; returns the filled ``report``."""
@@ -1130,7 +1173,7 @@ def _seconds_since(started: float) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def _prepare_database(plan: Plan, database_url: str, report: dict, say) -> str:
+def _prepare_database(plan: Plan, database_url: str, report: dict, say: Say) -> str:
     """Point this process at the scratch database, migrated: the one kept from an earlier run
     when ``plan.reuse`` finds enough orders in it, else a new one filled with ``plan.orders``
     orders. Returns its URL."""
@@ -1153,7 +1196,7 @@ def _prepare_database(plan: Plan, database_url: str, report: dict, say) -> str:
     return bench_url
 
 
-def _fill_database(plan: Plan, report: dict, say) -> None:
+def _fill_database(plan: Plan, report: dict, say: Say) -> None:
     """Generate the plan's orders into the (empty) scratch database."""
     from hotline.benchmarks.generate import generate
 
@@ -1169,7 +1212,7 @@ def _fill_database(plan: Plan, report: dict, say) -> None:
     report["generated"] = result.as_dict()
 
 
-def _prepare_load(plan: Plan, report: dict, say) -> tuple[Fixture, dict]:
+def _prepare_load(plan: Plan, report: dict, say: Say) -> tuple[Fixture, dict]:
     """The triage model (trained when the database has none), fresh planner statistics and
     the scenarios' fixture; records the machine and returns the fixture and the headline."""
     import platform
@@ -1188,7 +1231,8 @@ def _prepare_load(plan: Plan, report: dict, say) -> tuple[Fixture, dict]:
     fixture = make_fixture(seed=plan.seed)
     orders_at_start = count_orders()
     say(
-        f"{orders_at_start:,} orders; triage model v{version}; {len(fixture.handler_tokens)} handlers, "
+        f"{orders_at_start:,} orders; triage model v{version}; "
+        f"{len(fixture.handler_tokens)} handlers, "
         f"{len(fixture.numbers)} order numbers"
     )
     report["machine"] = {
@@ -1214,7 +1258,13 @@ def _prepare_load(plan: Plan, report: dict, say) -> tuple[Fixture, dict]:
 
 
 def _play_ours(
-    plan: Plan, bench_url: str, workdir, fixture: Fixture, report: dict, headline: dict, say
+    plan: Plan,
+    bench_url: str,
+    workdir: Path,
+    fixture: Fixture,
+    report: dict,
+    headline: dict,
+    say: Say,
 ) -> tuple[dict[str, list[Level]], Scenarios]:
     """Start our gunicorn (and ``hotline worker`` if planned) on the scratch database, warm it
     up, play the fixed-rate intake check and then each scenario's ramp, and stop it. Returns
@@ -1238,7 +1288,8 @@ def _play_ours(
     )
     report["setup_s"]["server"] = _seconds_since(started)
     say(
-        f"our gunicorn: {plan.workers} {'gthread' if plan.threads > 1 else 'sync'} workers at {server.url}"
+        f"our gunicorn: {plan.workers} {'gthread' if plan.threads > 1 else 'sync'} workers "
+        f"at {server.url}"
     )
     scenarios = Scenarios(fixture, seed=plan.seed)
     meter = CpuMeter(server.process.pid)
@@ -1304,7 +1355,8 @@ def _our_figures(levels: dict[str, list[Level]], report: dict, headline: dict) -
         if name in report["checks"]:
             headline[f"{name}_rows_match"] = report["checks"][name]["match"]
     # The headline intake figure is the faster way in through the API (one order a request, or
-    # batches as another platform forwards them), named in intake_mode; its p99 is at the fixed rate.
+    # batches as another platform forwards them), named in intake_mode; its p99 is at the fixed
+    # rate.
     if mode := _faster_intake(levels):
         headline["intake_mode"] = "single" if mode == "intake" else f"batch of {BATCH}"
         key = _HEADLINE_KEY.get(mode, mode)
@@ -1367,7 +1419,7 @@ def _ramp_levels(
     scenario: str,
     levels: Sequence[int],
     plan: Plan,
-    say,
+    say: Say,
     meter: CpuMeter,
     *,
     timeout: float,
@@ -1391,7 +1443,13 @@ def _ramp_levels(
 
 
 def _ramp_ours(
-    name: str, url: str, scenarios: Scenarios, plan: Plan, report: dict, say, meter: CpuMeter
+    name: str,
+    url: str,
+    scenarios: Scenarios,
+    plan: Plan,
+    report: dict,
+    say: Say,
+    meter: CpuMeter,
 ) -> list[Level]:
     writes = name in ("intake", "intake_batch", "mixed")
     before = count_orders() if writes else 0
@@ -1405,7 +1463,7 @@ def _ramp_ours(
     return played
 
 
-def _intake_check(url: str, played: list[Level], before: int, say, name: str) -> dict:
+def _intake_check(url: str, played: list[Level], before: int, say: Say, name: str) -> dict:
     kept = [pair for level in played for pair in level.kept]
     unanswered = [call for level in played for call in level.unanswered]
     late = retry_unanswered(url, unanswered) if unanswered else []
@@ -1415,7 +1473,8 @@ def _intake_check(url: str, played: list[Level], before: int, say, name: str) ->
     check["match"] = check["match"] and check["replayed_same"] == check["replayed"]
     say(
         f"  {name} rows: {check['rows']:,} written, {check['acknowledged']:,} acknowledged "
-        f"({check['retried']} retried with their key), lost {check['lost']}, extra {check['extra']}; "
+        f"({check['retried']} retried with their key), "
+        f"lost {check['lost']}, extra {check['extra']}; "
         f"{check['replayed_same']}/{check['replayed']} replays answered alike"
         + ("" if check["match"] else "  MISMATCH")
     )
@@ -1424,8 +1483,8 @@ def _intake_check(url: str, played: list[Level], before: int, say, name: str) ->
 
 def _faster_intake(levels: dict[str, list[Level]]) -> str | None:
     """The intake scenario that registered the most orders a second, if any was played."""
-    played = {name: best_level(levels[name]) for name in ORDERS_PER_REQUEST if levels.get(name)}
-    played = {name: best for name, best in played.items() if best is not None and best.throughput}
+    best = {name: best_level(levels[name]) for name in ORDERS_PER_REQUEST if levels.get(name)}
+    played = {name: lv for name, lv in best.items() if lv is not None and lv.throughput}
     return max(
         played, key=lambda name: played[name].throughput * ORDERS_PER_REQUEST[name], default=None
     )
@@ -1438,7 +1497,7 @@ def _rate_check(
     mode: str,
     report: dict,
     headline: dict,
-    say,
+    say: Say,
     meter: CpuMeter,
 ) -> None:
     """Intake at a fixed rate of ``plan.rate`` orders a second, open loop: requests go out on
@@ -1475,11 +1534,11 @@ def _peer_part(
     database_url: str,
     plan: Plan,
     fixture: Fixture,
-    workdir,
+    workdir: Path,
     peer_env: dict,
     report: dict,
     headline: dict,
-    say,
+    say: Say,
 ) -> None:
     """The peer's half: start django-helpdesk on its own database of the same server, play its
     intake and list, stop it and drop its database (unless kept); its figures go into the
@@ -1508,8 +1567,14 @@ def _error_text(error: Exception) -> str:
 
 
 def _start_peer(
-    database_url: str, plan: Plan, workdir, peer_env: dict, report: dict, headline: dict, say
-):
+    database_url: str,
+    plan: Plan,
+    workdir: Path,
+    peer_env: dict,
+    report: dict,
+    headline: dict,
+    say: Say,
+) -> Peer | None:
     """The peer running with as many workers and threads as ours, or None (the reason in the
     headline's ``peer_error``) when it was not installed or did not start."""
     from hotline.benchmarks import peer as helpdesk
@@ -1538,7 +1603,7 @@ def _start_peer(
 
 
 def _play_peer(
-    peer, plan: Plan, fixture: Fixture, played: dict, report: dict, headline: dict, say
+    peer: Peer, plan: Plan, fixture: Fixture, played: dict, report: dict, headline: dict, say: Say
 ) -> None:
     """Warm the peer up, ramp its ticket creation (then count the rows it wrote against the
     tickets it acknowledged), seed it with ``plan.peer_tickets`` tickets and ramp its list.
@@ -1630,6 +1695,7 @@ def profile_intake(scenarios: Scenarios, n: int) -> dict:
 
     def post(i: int) -> None:
         call = scenarios.intake(10**6 + i)
+        assert call.headers is not None, "an intake call carries the operator's token"
         headers = {
             "HTTP_" + k.upper().replace("-", "_"): v
             for k, v in call.headers.items()
@@ -1654,7 +1720,8 @@ def profile_intake(scenarios: Scenarios, n: int) -> dict:
     for i in range(n):
         post(10_000 + i)
     profiler.disable()
-    stats = pstats.Stats(profiler).stats  # (file, line, name) → (cc, nc, tt, ct, callers)
+    # Stats.stats, the raw table, is not in typeshed's pstats (its public API has no file paths).
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]  # (file, line, name) → (cc, nc, tt, ct, callers)
     components = {}
     for label, suffix, function in _COMPONENTS:
         seconds = sum(
@@ -1667,7 +1734,8 @@ def profile_intake(scenarios: Scenarios, n: int) -> dict:
         (
             (
                 ct,
-                f"{file.rsplit('/site-packages/', 1)[-1].rsplit('/work/main/', 1)[-1]}:{line}({name})",
+                f"{file.rsplit('/site-packages/', 1)[-1].rsplit('/work/main/', 1)[-1]}"
+                f":{line}({name})",
             )
             for (file, line, name), (_, _, tt, ct, _) in stats.items()
         ),

@@ -42,6 +42,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +117,19 @@ class Peer:
         import psycopg
 
         with psycopg.connect(self.database_url, autocommit=True) as conn:
-            return conn.execute("SELECT count(*) FROM helpdesk_ticket").fetchone()[0]
+            return _scalar(conn, "SELECT count(*) FROM helpdesk_ticket")
 
     @property
     def log_path(self) -> Path | None:
         return self.workdir / "gunicorn.log" if self.workdir else None
+
+
+def _scalar(conn: psycopg.Connection[Any], query: str) -> Any:
+    """The one value of a query that always has a row: an aggregate, or what the peer's setup
+    made (the ``bench`` user)."""
+    row = conn.execute(query).fetchone()
+    assert row is not None, f"no row for {query}"
+    return row[0]
 
 
 # --- the virtualenv -------------------------------------------------------------------------
@@ -390,8 +402,8 @@ def seed_tickets(peer: Peer, n: int, *, batch: int = 5000) -> None:
         return
     now = datetime.now(UTC)
     with psycopg.connect(peer.database_url) as conn:
-        user_id = conn.execute("SELECT id FROM auth_user WHERE username = 'bench'").fetchone()[0]
-        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM helpdesk_ticket").fetchone()[0]
+        user_id = _scalar(conn, "SELECT id FROM auth_user WHERE username = 'bench'")
+        first = _scalar(conn, "SELECT coalesce(max(id), 0) + 1 FROM helpdesk_ticket")
         for start in range(0, n, batch):
             ids = range(first + start, first + min(n, start + batch))
             tickets = []

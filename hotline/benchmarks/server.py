@@ -119,7 +119,8 @@ def start_server(
         "--backlog",
         "2048",
         "--preload",
-        "--no-control-socket",  # gunicorn 27's control socket is one path per user: runs side by side would share it
+        # gunicorn 27's control socket is one path per user: runs side by side would share it
+        "--no-control-socket",
         "--error-logfile",
         str(log),
         "--log-level",

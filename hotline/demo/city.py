@@ -21,7 +21,11 @@ from hotline.org.models import Unit, User
 from hotline.org.roles import Role
 
 CITY = "江临市"
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _GIVEN_NAMES = [
     "建国",
     "秀英",
@@ -175,7 +179,7 @@ class DemoCity:
         return PROFILES.get(self.slugs.get(unit.pk, ""), GOOD)
 
 
-def _unit(name: str, kind: str, parent: Unit, **extra) -> Unit:
+def _unit(name: str, kind: str, parent: Unit, **extra: object) -> Unit:
     return Unit.objects.create(name=name, kind=kind, parent=parent, **extra)
 
 
@@ -233,7 +237,7 @@ def _create_staff(city: DemoCity) -> None:
     users: list[User] = []
     rng = random.Random(2026)
 
-    def add(username: str, role: Role, unit: Unit, name: str = "", **extra) -> User:
+    def add(username: str, role: Role, unit: Unit, name: str = "", **extra: object) -> User:
         name = name or rng.choice(SURNAMES) + rng.choice(_GIVEN_NAMES)
         user = User(
             username=username, password=password, role=role, unit=unit, first_name=name, **extra

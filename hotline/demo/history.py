@@ -154,6 +154,19 @@ class Request:
     master: int | None = None  # index of the request this one duplicates
 
 
+def _unit_of(order: WorkOrder) -> Unit:
+    """The unit an order in handling is dispatched to: dispatching sets it and it stays set."""
+    assert order.unit is not None, f"order {order.number} is in handling without a unit"
+    return order.unit
+
+
+def _known_deadline(deadline: datetime | None, order: WorkOrder) -> datetime:
+    """A deadline that the order's state guarantees (dispatch sets the finish deadline, an
+    approved extension keeps the original one)."""
+    assert deadline is not None, f"order {order.number} lacks a deadline its state implies"
+    return deadline
+
+
 Life = Generator[datetime, None, None]
 # A part of an order's life: yields its moments as a life does, then returns the order.
 Part = Generator[datetime, None, WorkOrder]
@@ -197,7 +210,8 @@ class History:
         return f"1{self.rng.choice('3456789')}{self.rng.randrange(10**9):09d}"
 
     def _community_weights(self, code: str, month: int) -> list[float] | None:
-        """How likely each community is the place of a ``code`` request in ``month`` (None: evenly)."""
+        """How likely each community is the place of a ``code`` request in ``month`` (None:
+        evenly)."""
         key = (code, month)
         if key not in self._spot_weights:
             spots = [
@@ -240,10 +254,12 @@ class History:
             0
         ]
         if rng.random() < 0.2:
+            assert community.parent_id is not None, "every community lies in a street"
             road = rng.choice(self.city.roads[community.parent_id])
             address = f"{road}{rng.randint(1, 300)}号"
         else:
-            address = f"{rng.choice(self.city.compounds[community.pk])}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
+            compound = rng.choice(self.city.compounds[community.pk])
+            address = f"{compound}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
         order_type, urgency = texts.usual_type(code), "normal"
         text = texts.request_text(rng, code, address)
         if rng.random() < 0.12 and (urgent := texts.urgent_text(rng, code, address)):
@@ -340,7 +356,8 @@ class History:
         return self.refused
 
     def _sweep_until(self, at: datetime, next_sweep: datetime | None) -> datetime:
-        """Let the worker sweep and deliver every simulated hour up to ``at``, as ``hotline worker`` would."""
+        """Let the worker sweep and deliver every simulated hour up to ``at``, as ``hotline worker``
+        would."""
         if next_sweep is None:
             return at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         while next_sweep <= at:
@@ -385,7 +402,9 @@ class History:
         morning = local.replace(hour=9, minute=0, second=0) + self._minutes(0, 90)
         return morning if local.hour < 9 else morning + timedelta(days=1)
 
-    def _retry(self, service, order: WorkOrder, **kwargs) -> WorkOrder:
+    def _retry(
+        self, service: Callable[..., WorkOrder], order: WorkOrder, **kwargs: object
+    ) -> WorkOrder:
         # The worker may have urged the order since we last saw it: act on the fresh order.
         try:
             return service(order=order, **kwargs)
@@ -412,7 +431,8 @@ class History:
                 reason=rng.choice(["骚扰电话", "无实质内容", "测试来电"]),
             )
             return
-        # Most consultations are answered from the knowledge base at once (also those posted online).
+        # Most consultations are answered from the knowledge base at once (also those posted
+        # online).
         if (
             req.order_type == "praise"
             or (req.order_type == "consultation" and rng.random() < 0.85)
@@ -516,7 +536,7 @@ class History:
         """From dispatch to close, round after round (a reopened order is handled again)."""
         order, cohandlers = yield from self._return(order, dispatcher, cohandlers)
         while True:
-            unit = order.unit
+            unit = _unit_of(order)
             handler = self.city.handlers[unit.pk]
             crew = Crew(unit, self.city.profile(unit), handler, worker=handler)
             order = yield from self._accept(order, crew)
@@ -539,7 +559,7 @@ class History:
         back (申请退单); the centre mostly agrees and dispatches it to another unit of the same
         kind, without co-handlers, or else refuses. Returns the order and its co-handling units."""
         rng, city = self.rng, self.city
-        unit = order.unit
+        unit = _unit_of(order)
         if rng.random() < city.profile(unit).returns:
             yield self._unit_time(order, 10, 180)
             order = self._retry(
@@ -589,6 +609,7 @@ class History:
         worker = crew.handler
         teams = city.teams.get(unit.pk)
         if unit.kind == Unit.Kind.STREET and rng.random() < 0.35:
+            assert teams is not None, "every street of the demo city has its teams"
             yield clock.now() + self._minutes(5, 60)
             if teams and req.code.startswith("01."):
                 sub_unit = teams["执法队"]
@@ -640,6 +661,7 @@ class History:
     def _convert_to_case(self, order: WorkOrder, worker: User) -> Part:
         """Now and then a law-enforcement worker turns the complaint into a case (诉转案)."""
         rng = self.rng
+        assert worker.unit is not None, "who does the work belongs to a unit"
         if worker.unit.enforcement and rng.random() < 0.12:
             yield clock.now() + self._minutes(30, 300)
             order = self._retry(
@@ -658,7 +680,7 @@ class History:
         if rng.random() < crew.profile.extension + (
             0.3 if self.categories[req.code].limit_workdays >= 15 else 0
         ):
-            yield self._on_the_way_to(order, order.finish_deadline, 0.5)
+            yield self._on_the_way_to(order, _known_deadline(order.finish_deadline, order), 0.5)
             lead = city.leads.get(crew.unit.pk, crew.handler)
             order = self._retry(
                 services.request_extension,
@@ -671,7 +693,9 @@ class History:
             if rng.random() < 0.85:
                 order = self._retry(services.approve_extension, order, actor=dispatcher)
                 yield self._on_the_way_to(
-                    order, order.original_finish_deadline, rng.uniform(0.5, 0.95)
+                    order,
+                    _known_deadline(order.original_finish_deadline, order),
+                    rng.uniform(0.5, 0.95),
                 )
                 order = self._retry(
                     services.stage_reply,
@@ -712,7 +736,9 @@ class History:
             if rng.random() < crew.profile.late:
                 yield self._unit_time(order, 30, 2400, start=order.finish_deadline)
             else:
-                yield self._on_the_way_to(order, order.finish_deadline, rng.uniform(0.15, 0.95))
+                yield self._on_the_way_to(
+                    order, _known_deadline(order.finish_deadline, order), rng.uniform(0.15, 0.95)
+                )
             result = (
                 "已到现场处理完毕，问题已解决。"
                 if solved

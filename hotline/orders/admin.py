@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from hotline.audit.admin import PersonalDataAdmin
 
@@ -21,7 +22,7 @@ class EventInline(admin.TabularInline):
     )
     fields = readonly_fields
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: WorkOrder | None = None) -> bool:
         return False
 
 

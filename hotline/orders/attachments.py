@@ -2,6 +2,8 @@
 than by their names, and not too large; and the upload handler that refuses an oversized request
 before it is read."""
 
+from typing import IO
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
@@ -47,14 +49,21 @@ class RequestSizeLimit(FileUploadHandler):
     of it is read (Django limits a form's fields, not its files, which it would otherwise stream
     to a temporary file however large). The refusal is Django's 400 page."""
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(
+        self,
+        input_data: IO[bytes],
+        META: dict[str, str],
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
+    ) -> None:
         if content_length > settings.HOTLINE_MAX_REQUEST_BYTES:
             raise RequestDataTooBig(
                 f"request body of {content_length} bytes exceeds HOTLINE_MAX_REQUEST_BYTES"
             )
 
-    def receive_data_chunk(self, raw_data, start):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         return raw_data  # the next handler stores it
 
-    def file_complete(self, file_size):
+    def file_complete(self, file_size: int) -> None:
         return None

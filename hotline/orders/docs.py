@@ -34,6 +34,7 @@ def lifecycle_markdown() -> str:
         roles = ", ".join(r.value for r in Role if r in t.roles)
         target = t.target.value if t.target else "(same)"
         lines.append(
-            f"| {t.action.value} | {t.action.label} | {sources} | {roles} | {_REACH[t.reach]} | {target} |"
+            f"| {t.action.value} | {t.action.label} | {sources} | {roles} "
+            f"| {_REACH[t.reach]} | {target} |"
         )
     return "\n".join(lines) + "\n"

@@ -51,7 +51,8 @@ def next_number(day: date) -> str:
         else:
             cursor.execute(
                 "INSERT INTO orders_dailycounter (day, last) VALUES (%s, 1) "
-                "ON CONFLICT (day) DO UPDATE SET last = orders_dailycounter.last + 1 RETURNING last",
+                "ON CONFLICT (day) DO UPDATE SET last = orders_dailycounter.last + 1 "
+                "RETURNING last",
                 [day],
             )
         (seq,) = cursor.fetchone()
@@ -66,8 +67,10 @@ def reserve_through(lasts: Iterable[tuple[date, int]]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO orders_dailycounter (day, last) VALUES (%s, %s) ON CONFLICT (day) DO UPDATE SET last = "
-            "CASE WHEN excluded.last > orders_dailycounter.last THEN excluded.last ELSE orders_dailycounter.last END",
+            "INSERT INTO orders_dailycounter (day, last) VALUES (%s, %s) "
+            "ON CONFLICT (day) DO UPDATE SET last = "
+            "CASE WHEN excluded.last > orders_dailycounter.last THEN excluded.last "
+            "ELSE orders_dailycounter.last END",
             lasts,
         )
         if connection.vendor != "postgresql":
@@ -91,7 +94,8 @@ def forget_days() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'orders\\_number\\_%%'"
+            "SELECT relname FROM pg_class "
+            "WHERE relkind = 'S' AND relname LIKE 'orders\\_number\\_%%'"
         )
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP SEQUENCE IF EXISTS "{name}"')

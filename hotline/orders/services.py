@@ -22,6 +22,7 @@ from typing import Any, TypedDict, Unpack
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.selectors import category_by_code, responsible_unit
 from hotline.core import clock
 from hotline.core.errors import (
+    ActionRefused,
     Conflict,
     InvalidInput,
     PermissionDenied,
@@ -40,6 +42,8 @@ from hotline.org.models import Unit, User
 from hotline.org.roles import Role
 from hotline.org.selectors import area_index, dispatch_refusal
 from hotline.sla import selectors as sla
+from hotline.sla.policy import DeadlineKind
+from hotline.sla.worktime import Span
 
 from . import attachments, workflow
 from .deadlines import (
@@ -63,6 +67,10 @@ from .workflow import Action, Reach, Refusal, Status
 # --- the one write path ----------------------------------------------------------------------
 
 
+# What an action's event records besides the order's columns: a JSON object.
+Payload = dict[str, Any]
+
+
 class Along(TypedDict, total=False):
     """What every action takes besides its own arguments."""
 
@@ -74,7 +82,9 @@ def _role(actor: User | None, default: Role) -> Role:
     return Role(actor.role) if actor is not None else default
 
 
-def _refuse(error, order: WorkOrder, action: Action, reason: str):
+def _refuse(
+    error: type[ActionRefused], order: WorkOrder, action: Action, reason: str
+) -> ActionRefused:
     return error(
         order=order.number,
         action=str(action.label),
@@ -122,7 +132,7 @@ def _act(
     *,
     default_role: Role = Role.SYSTEM,
     guard: Callable[[WorkOrder], str | None] | None = None,
-    change: Callable[[WorkOrder, datetime], dict | None] | None = None,
+    change: Callable[[WorkOrder, datetime], Payload | None] | None = None,
     note: str = "",
     expected_version: int | None = None,
     files: Sequence[UploadedFile] = (),
@@ -237,7 +247,16 @@ def _changed_columns(order: WorkOrder, before: dict) -> list[str]:
     ]
 
 
-def _append_event(order, actor, action, before, now, note, payload, default_role) -> Event:
+def _append_event(
+    order: WorkOrder,
+    actor: User | None,
+    action: Action,
+    before: str,
+    now: datetime,
+    note: str,
+    payload: Payload,
+    default_role: Role,
+) -> Event:
     event = Event.objects.create(
         order=order,
         seq=order.version,
@@ -259,7 +278,7 @@ def _append_event(order, actor, action, before, now, note, payload, default_role
 # --- deadlines ---------------------------------------------------------------------------------
 
 
-def _spans(order: WorkOrder):
+def _spans(order: WorkOrder) -> dict[DeadlineKind, Span]:
     code = order.category.code if order.category else ""
     return sla.spans_for(order_type=order.order_type, category=code, urgency=order.urgency)
 
@@ -313,7 +332,7 @@ def _refresh_due(order: WorkOrder, now: datetime, payload: dict) -> None:
 # --- intake ------------------------------------------------------------------------------------
 
 
-def _choice(value: str, choices, field: str) -> str:
+def _choice(value: str, choices: type[TextChoices], field: str) -> str:
     if value not in choices.values:
         allowed = listing(
             _("%(value)s（%(label)s）") % {"value": v, "label": label}
@@ -374,8 +393,8 @@ def register_order(
     confidential: bool = False,
     address: str = "",
     area: Unit | None = None,
-    latitude=None,
-    longitude=None,
+    latitude: object = None,
+    longitude: object = None,
     suggestions: Suggestion | None = None,
     files: Sequence[UploadedFile] = (),
 ) -> WorkOrder:
@@ -499,7 +518,7 @@ def answer_on_the_spot(
     answer = clean_text(answer, "answer")
     corrections = _corrections(None, category_code, None, None, None)
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         payload = _apply_corrections(o, corrections)
         o.answer, o.closed_at, o.resolved = answer, now, True
         return payload | ({"article": article} if article else {})
@@ -531,8 +550,14 @@ def review_order(
     )
 
 
-def _corrections(order_type, category_code, urgency, address, area) -> dict:
-    fields: dict = {}
+def _corrections(
+    order_type: str | None,
+    category_code: str | None,
+    urgency: str | None,
+    address: str | None,
+    area: Unit | None,
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
     if order_type is not None:
         fields["order_type"] = _choice(order_type, OrderType, "order_type")
     if category_code is not None:
@@ -599,9 +624,9 @@ def dispatch_order(
     corrections = _corrections(None, category_code, urgency, None, None)
     cohandlers = list(cohandlers)
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         payload = _apply_corrections(o, corrections)
-        if o.category_id is None:
+        if o.category is None:
             raise InvalidInput({"category": _("派单前需要先确定诉求分类")})
         target = unit or responsible_unit(
             o.category, ResolvedArea(o.district_id, o.street_id, o.community_id)
@@ -630,7 +655,7 @@ def reassign_order(
     """Move the order to another unit (改派); the new unit starts with fresh deadlines."""
     reason = clean_text(reason, "reason")
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         if unit.pk == o.unit_id:
             raise InvalidInput({"unit": _("改派的单位与当前承办单位相同")})
         _check_target(actor, unit, list(o.cohandlers.all()))
@@ -647,7 +672,7 @@ def accept_order(
 ) -> WorkOrder:
     """The responsible unit accepts the order (签收)."""
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> None:
         o.accepted_at = now
 
     return _act(
@@ -675,7 +700,7 @@ def approve_return(
 ) -> WorkOrder:
     """The centre takes the order back for a new dispatch (同意退单)."""
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         payload = {"previous_unit": o.unit_id}
         o.unit, o.handling_unit = None, None
         o.cohandlers.clear()
@@ -707,7 +732,8 @@ def pass_down(
 ) -> WorkOrder:
     """Hand the work to a unit below the responsible one (下派); the responsible unit stays."""
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
+        assert o.unit is not None, "only the responsible unit passes down (the reach UNIT)"
         if sub_unit.pk == o.unit_id or not sub_unit.is_within(o.unit):
             raise InvalidInput(
                 {
@@ -733,7 +759,7 @@ def record_contact(
 ) -> WorkOrder:
     """Record the first contact with the citizen (先行联系); only the first counts for the rate."""
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         first = o.first_contact_at is None
         if first:
             o.first_contact_at = now
@@ -759,7 +785,7 @@ def request_extension(
             {"days": _("延期天数须为 1～60 个工作日，填写的是「%(days)s」") % {"days": days}}
         )
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         o.extension_requested_days = days
         return {"days": days}
 
@@ -784,9 +810,11 @@ def approve_extension(
     """Grant the pending extension (同意延期): the finish deadline moves by the requested working
     days; the original deadline stays, and a stage reply is still due by it."""
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         days, o.extension_requested_days = o.extension_requested_days, None
-        payload = {"days": days}
+        assert days is not None, "the guard lets only a pending extension be granted"
+        assert o.finish_deadline is not None, "a unit's order has its finish deadline"
+        payload: Payload = {"days": days}
         cal = sla.work_calendar()
         _set_deadlines(
             o, payload, **extended_deadlines(o.finish_deadline, days, cal.add_working_days)
@@ -809,7 +837,7 @@ def deny_extension(
 ) -> WorkOrder:
     """Refuse the pending extension (驳回延期); the deadline stays."""
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         days, o.extension_requested_days = o.extension_requested_days, None
         return {"days": days}
 
@@ -835,7 +863,7 @@ def reply_order(
     """The unit replies with the result (回复): what was done and whether the problem is solved."""
     result = clean_text(result, "result")
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         o.answer, o.replied_at = result, now
         return {"solved": bool(solved)}
 
@@ -847,7 +875,7 @@ def approve_reply(
 ) -> WorkOrder:
     """The centre accepts the reply (回复审核通过); the return visit becomes due."""
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         payload: dict = {}
         _set_deadlines(o, payload, **visit_deadlines(now, _spans(o), sla.work_calendar().deadline))
         return payload
@@ -867,7 +895,7 @@ def reject_reply(
 ) -> WorkOrder:
     """The centre sends the reply back (回复退回); the finish deadline does not change."""
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> None:
         o.replied_at = None
 
     return _act(
@@ -892,7 +920,7 @@ def visit_order(
     can then be reopened (``reopen_order``)."""
     satisfaction = _choice(satisfaction, Satisfaction, "satisfaction")
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         o.resolved, o.satisfaction, o.closed_at = bool(resolved), satisfaction, now
         return {"resolved": bool(resolved), "satisfaction": satisfaction}
 
@@ -915,7 +943,7 @@ def reopen_order(
     reason = clean_text(reason, "reason")
     window = timedelta(days=settings.HOTLINE_REOPEN_WINDOW_DAYS)
 
-    def guard(o):
+    def guard(o: WorkOrder) -> str | None:
         if o.unit_id is None:
             return _("该工单没有承办单位（直接答复的工单请重新登记并派单）")
         if o.status == Status.CLOSED and o.closed_at and clock.now() - o.closed_at > window:
@@ -924,7 +952,7 @@ def reopen_order(
             }
         return None
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         o.reopen_count += 1
         o.closed_at, o.resolved, o.satisfaction, o.handling_unit = None, None, "", None
         payload = {"reopen_count": o.reopen_count}
@@ -938,7 +966,7 @@ def close_order(*, order: WorkOrder, actor: User, reason: str, **along: Unpack[A
     """Close without a visit (结案), with the reason recorded (visit declined, unreachable, …)."""
     reason = clean_text(reason, "reason", max_length=200)
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> None:
         o.close_reason, o.closed_at = reason, now
 
     return _act(order, actor, Action.CLOSE, change=change, note=reason, **along)
@@ -950,7 +978,7 @@ def merge_order(
     """Merge a duplicate into its master order (并单); the master must be another open order
     that is not itself merged."""
 
-    def guard(o):
+    def guard(o: WorkOrder) -> str | None:
         current = WorkOrder.objects.select_for_update().get(pk=master.pk)
         if current.pk == o.pk:
             return _("不能并入自身")
@@ -961,7 +989,7 @@ def merge_order(
             }
         return None
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         o.duplicate_of_id = master.pk
         o.closed_at = now
         return {"master": master.pk, "master_number": master.number}
@@ -983,7 +1011,7 @@ def cancel_order(
     """Void an invalid order (作废: test call, harassment, no content) with a reason."""
     reason = clean_text(reason, "reason", max_length=200)
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> None:
         o.close_reason, o.closed_at = reason, now
 
     return _act(order, actor, Action.CANCEL, change=change, note=reason, **along)
@@ -998,12 +1026,12 @@ def urge_order(
     """Urge the unit (催办). ``actor`` None is the system urging an overdue order, which it does
     once per missed deadline."""
 
-    def guard(o):
+    def guard(o: WorkOrder) -> str | None:
         if actor is None and o.urged_deadline is not None and o.urged_deadline == o.due_at:
             return _("已为这个时限催办过")
         return None
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         o.urge_count += 1
         o.last_urged_at = now
         if actor is None:
@@ -1029,7 +1057,7 @@ def supervise_order(
     """Put the order under supervision (督办) with the supervisor's instructions."""
     instructions = clean_text(instructions, "instructions")
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> None:
         o.supervised, o.supervision_note = True, instructions
 
     return _act(order, actor, Action.SUPERVISE, change=change, note=instructions, **along)
@@ -1041,10 +1069,10 @@ def convert_to_case(
     """Turn the complaint into an enforcement case (诉转案); only an enforcement unit can."""
     case_number = clean_text(case_number, "case_number", max_length=50)
 
-    def guard(o):
+    def guard(o: WorkOrder) -> str | None:
         return None if actor.unit and actor.unit.enforcement else _("只有执法单位可以诉转案")
 
-    def change(o, now):
+    def change(o: WorkOrder, now: datetime) -> Payload:
         o.case_number = case_number
         return {"case_number": case_number}
 

@@ -61,7 +61,7 @@ def clean_phone(value: str | None) -> str:
     return digits
 
 
-def clean_coordinate(value, field: str, low: int, high: int) -> Decimal | None:
+def clean_coordinate(value: object, field: str, low: int, high: int) -> Decimal | None:
     if value in (None, ""):
         return None
     try:

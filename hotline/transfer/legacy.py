@@ -15,8 +15,9 @@ Rules a row must follow (each broken rule is one ``RowError``):
   办理中, 派单 → 已派单, else 已登记). Each status needs the times of the steps that lead to it
   and no later ones; the steps are in time order (登记 ≤ 派单 ≤ 签收 ≤ 先行联系 ≤ 回复 ≤ 办结).
   A dispatched order needs a unit and a category; a reply needs its result (办理结果); 是否解决
-  belongs to closed orders, 满意度 to those a unit handled (the visit). Orders closed without a unit were answered on the spot (the
-  result is required); 已作废 orders have no unit. 待派单, 退单待审 and 已并单 are not imported.
+  belongs to closed orders, 满意度 to those a unit handled (the visit). Orders closed without a
+  unit were answered on the spot (the result is required); 已作废 orders have no unit. 待派单,
+  退单待审 and 已并单 are not imported.
 """
 
 import csv
@@ -26,6 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Generic, TypeVar
+
+from django.db.models import TextChoices
 
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.core.errors import InvalidInput
@@ -34,6 +38,9 @@ from hotline.orders.validation import MAX_TEXT, clean_phone, clean_text, make_ti
 from hotline.orders.workflow import Status
 from hotline.sla.policy import DeadlineKind
 from hotline.sla.worktime import Span
+
+V = TypeVar("V")
+Raw = str | datetime  # a cell as read: text, or a time from a workbook
 
 
 class FileProblem(Exception):
@@ -155,7 +162,8 @@ def layout(headers: Sequence[str], mapping: Mapping[str, str] | None = None) -> 
             ignored.append(str(header))
         elif field in index:
             problems.append(
-                f"第 {index[field] + 1} 列「{named[field]}」和第 {position + 1} 列「{header}」都对应"
+                f"第 {index[field] + 1} 列「{named[field]}」"
+                f"和第 {position + 1} 列「{header}」都对应"
                 f"「{BY_FIELD[field].header}」；请用 --map '{header}=-' 去掉其中一列"
             )
         else:
@@ -224,7 +232,7 @@ def _excel_rows(path: Path, sheet: str | None) -> Iterator[list]:
         book.close()
 
 
-def _cell(value):
+def _cell(value: object) -> Raw:
     """An Excel cell as the text a CSV would hold; times stay datetimes."""
     if value is None:
         return ""
@@ -240,18 +248,18 @@ def _cell(value):
 # --- values -------------------------------------------------------------------------------------
 
 
-class Lookup:
+class Lookup(Generic[V]):
     """Names → values. A name shared by different values is refused rather than guessed."""
 
-    def __init__(self, pairs: Iterable[tuple[str, object]], what: str, hint: str = ""):
+    def __init__(self, pairs: Iterable[tuple[str, V]], what: str, hint: str = ""):
         self.what, self.hint = what, hint
-        self._values: dict[str, object] = {}
+        self._values: dict[str, V] = {}
         self._shared: set[str] = set()
         for name, value in pairs:
             if self._values.setdefault(name, value) != value:
                 self._shared.add(name)
 
-    def get(self, name: str):
+    def get(self, name: str) -> V:
         if name in self._shared:
             raise Problem(f"有多个{self.what}叫「{name}」{self.hint}")
         try:
@@ -278,8 +286,8 @@ class Reference:
     """What rows are checked against. ``units`` gives None for the centre; ``spans`` raises
     LookupError when no deadline policy covers an order."""
 
-    categories: Lookup
-    units: Lookup
+    categories: Lookup[CategoryRef]
+    units: Lookup[UnitRef | None]  # None: the centre
     now: datetime
     tz: tzinfo
     spans: Callable[[str, str, str], dict[DeadlineKind, Span]]
@@ -290,8 +298,8 @@ class Reference:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _text(max_length: int, required: bool = False) -> Callable:
-    def parse(value, ref) -> str:
+def _text(max_length: int, required: bool = False) -> Callable[[Raw, Reference | None], str]:
+    def parse(value: Raw, ref: Reference | None) -> str:
         value = str(value)
         if value[:1] == "'" and value[1:2] in FORMULA_START:
             value = value[1:]
@@ -311,7 +319,7 @@ _NUMBER = re.compile(r"[0-9A-Za-z_-]{1,20}")
 _MASKED = re.compile(r"\d{3}\*+\d{4}")
 
 
-def _number(value, ref) -> str:
+def _number(value: Raw, ref: Reference | None) -> str:
     value = str(value).strip()
     if not value:
         raise Problem("不能为空")
@@ -320,7 +328,7 @@ def _number(value, ref) -> str:
     return value
 
 
-def _phone(value, ref) -> str:
+def _phone(value: Raw, ref: Reference | None) -> str:
     if _MASKED.fullmatch(str(value).strip()):
         raise Problem("电话号码已脱敏，无法导入（导出时加 --personal-data 可得到完整号码）")
     try:
@@ -329,13 +337,15 @@ def _phone(value, ref) -> str:
         raise Problem(error.errors["caller_phone"]) from None
 
 
-def _choice(choices, default: str = "") -> Callable:
+def _choice(
+    choices: type[TextChoices], default: str = ""
+) -> Callable[[Raw, Reference | None], str]:
     names = {}
     for code, label in choices.choices:
         names.update({code: code, code.lower(): code, str(label): code})
     allowed = "、".join(f"{label}（{code}）" for code, label in choices.choices)
 
-    def parse(value, ref) -> str:
+    def parse(value: Raw, ref: Reference | None) -> str:
         value = str(value).strip()
         if not value:
             return default
@@ -363,8 +373,8 @@ _FLAGS = {
 }
 
 
-def _flag(default: bool | None) -> Callable:
-    def parse(value, ref) -> bool | None:
+def _flag(default: bool | None) -> Callable[[Raw, Reference | None], bool | None]:
+    def parse(value: Raw, ref: Reference | None) -> bool | None:
         value = str(value).strip().lower()
         if not value:
             return default
@@ -376,12 +386,13 @@ def _flag(default: bool | None) -> Callable:
 
 
 _LOOSE_TIME = re.compile(
-    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})(?:\.\d+)?秒?)?)?"
+    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})(?:\.\d+)?秒?)?)?"
 )
 
 
-def _time(required: bool = False) -> Callable:
-    def parse(value, ref) -> datetime | None:
+def _time(required: bool = False) -> Callable[[Raw, Reference], datetime | None]:
+    def parse(value: Raw, ref: Reference) -> datetime | None:
         if isinstance(value, datetime):
             moment = value
         elif not (value := value.strip()):
@@ -419,12 +430,12 @@ def _parse_time(text: str) -> datetime:
         raise Problem("不是有效的日期时间") from None
 
 
-def _category(value, ref) -> CategoryRef | None:
+def _category(value: Raw, ref: Reference) -> CategoryRef | None:
     value = str(value).strip()
     return ref.categories.get(value) if value else None
 
 
-def _unit(value, ref) -> UnitRef | None:
+def _unit(value: Raw, ref: Reference) -> UnitRef | None:
     value = str(value).strip()
     return ref.units.get(value) if value else None
 
@@ -523,7 +534,7 @@ def check_row(row: int, values: Sequence, lay: Layout, ref: Reference) -> Record
     ] or record
 
 
-def show(value) -> str:
+def show(value: object) -> str:
     """A value as the report shows it."""
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M:%S}"

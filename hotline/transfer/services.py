@@ -13,15 +13,18 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from itertools import islice
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from hotline.analytics.services import mark_stale_between
@@ -49,6 +52,8 @@ _QUIET: Progress = lambda _: None  # noqa: E731
 BATCH = 5_000  # orders per write; their events go with them
 _CHECK_NUMBERS = 500  # numbers per query when looking for ones already stored
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
+
+T = TypeVar("T")
 
 
 # --- reference data -----------------------------------------------------------------------------
@@ -155,13 +160,13 @@ def _open(
 
 
 def _check(
-    rows,
+    rows: Iterator[tuple[int, list[legacy.Raw]]],
     lay: legacy.Layout,
     ref: legacy.Reference,
     result: ImportResult,
     progress: Progress,
     every: int,
-):
+) -> None:
     """Check each row into ``result``. A number may appear once in the file and must not be
     stored already; stored ones are looked up a batch at a time."""
     first_row: dict = {}
@@ -211,7 +216,12 @@ def _check_stored(waiting: list[Record], column: str, result: ImportResult) -> N
 _CHANGED = "文件在校验之后被修改过；已全部撤销，请重新导入"
 
 
-def _good(rows, lay: legacy.Layout, ref: legacy.Reference, bad: set[int]) -> Iterator[Record]:
+def _good(
+    rows: Iterator[tuple[int, list[legacy.Raw]]],
+    lay: legacy.Layout,
+    ref: legacy.Reference,
+    bad: set[int],
+) -> Iterator[Record]:
     """The second reading: the rows found good the first time."""
     for row, values in rows:
         if row not in bad:
@@ -271,16 +281,30 @@ _EVENT_COLUMNS = (
 _OURS = re.compile(r"(\d{8})(\d{5})")  # numbers as the services give them: day + sequence
 
 
+def _column(field: Field) -> str:
+    assert field.column is not None, "a concrete field has its column"
+    return field.column
+
+
 class Table:
     """Rows of one table: the columns the import fills, in the order given, then every other
     column at the model's default (the database has none of its own)."""
 
-    def __init__(self, model, given: tuple[str, ...], adapt_time: Callable | None):
+    def __init__(
+        self,
+        model: type[Model],
+        given: tuple[str, ...],
+        adapt_time: Callable[[datetime], object] | None,
+    ):
         fields = {f.attname: f for f in model._meta.concrete_fields}
         rest = [f for name, f in fields.items() if name not in given and not f.primary_key]
         self.name = model._meta.db_table
-        self.columns = [fields[name].column for name in given] + [f.column for f in rest]
-        adapters = {"DateTimeField": adapt_time, "JSONField": json.dumps}
+        self.columns = [_column(fields[name]) for name in given] + [_column(f) for f in rest]
+        # Each adapter takes the values of its column's type.
+        adapters: dict[str, Callable[[Any], object] | None] = {
+            "DateTimeField": adapt_time,
+            "JSONField": json.dumps,
+        }
         self.adapters = [
             (i, adapt)
             for i, name in enumerate(given)
@@ -291,10 +315,10 @@ class Table:
         ]
 
     @staticmethod
-    def _adapt(value, adapt):
+    def _adapt(value: object, adapt: Callable[[Any], object] | None) -> object:
         return adapt(value) if adapt and value is not None else value
 
-    def row(self, values) -> list:
+    def row(self, values: Iterable[object]) -> list[object]:
         row = list(values)
         for i, adapt in self.adapters:
             if row[i] is not None:
@@ -309,7 +333,7 @@ class Writer:
 
     adapt_time: Callable | None = None  # how the driver wants a datetime; None: as it is
 
-    def __init__(self, cursor, expected: int):
+    def __init__(self, cursor: CursorWrapper, expected: int):
         self.cursor = cursor
         self.orders = Table(WorkOrder, _ORDER_COLUMNS, self.adapt_time)
         self.events = Table(Event, _EVENT_COLUMNS, self.adapt_time)
@@ -324,10 +348,11 @@ class Writer:
 class SqliteWriter(Writer):
     @staticmethod
     def adapt_time(moment: datetime) -> str:
-        # As Django stores it (naive UTC text), without its checks on every one of millions of values.
+        # As Django stores it (naive UTC text), without its checks on every one of millions of
+        # values.
         return str(moment.astimezone(UTC).replace(tzinfo=None))
 
-    def __init__(self, cursor, expected: int):
+    def __init__(self, cursor: CursorWrapper, expected: int):
         super().__init__(cursor, expected)
         # The transaction holds SQLite's write lock (IMMEDIATE), so nobody else takes these ids.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0), COUNT(*) FROM {self.orders.name}")
@@ -337,8 +362,8 @@ class SqliteWriter(Writer):
         self.cache_size = cursor.fetchone()[0]
         # The default page cache (2 MB) is far smaller than the indexes a large import grows.
         cursor.execute("PRAGMA cache_size = -262144")
-        # Building an index once at the end is about twice as fast as growing it row by row; worth it
-        # when the import brings more than the tables hold. (DDL is transactional in SQLite: a
+        # Building an index once at the end is about twice as fast as growing it row by row; worth
+        # it when the import brings more than the tables hold. (DDL is transactional in SQLite: a
         # failed import gets its indexes back with the rollback.)
         self.indexes = []
         if expected > stored:
@@ -369,7 +394,7 @@ class SqliteWriter(Writer):
 
 
 class PostgresWriter(Writer):
-    def __init__(self, cursor, expected: int):
+    def __init__(self, cursor: CursorWrapper, expected: int):
         super().__init__(cursor, expected)
         # Check foreign keys as rows arrive rather than queueing millions of checks for the commit.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -513,6 +538,17 @@ _LABELS = {
 _TIMES = {"registered_at", *legacy.TIMES}
 
 
+class ExportFilters(TypedDict):
+    """What ``export_filters`` makes of the command line: ``order_list``'s filters."""
+
+    status: str
+    channel: str
+    unit: Unit | None
+    category: str
+    since: datetime | None
+    until: datetime | None
+
+
 def export_filters(
     *,
     status: str = "",
@@ -521,12 +557,12 @@ def export_filters(
     channel: str = "",
     since: date | None = None,
     until: date | None = None,
-) -> dict:
+) -> ExportFilters:
     """``order_list`` filters from what was typed: choices by code or label, the unit by name
     (with the units below it), whole local days with ``until`` included. A Problem names the
     bad one."""
 
-    def parse(option: str, value: str, read: Callable):
+    def parse(option: str, value: str, read: Callable[[str], T]) -> T | None:
         try:
             return read(value) if value else None
         except legacy.Problem as problem:
@@ -552,7 +588,7 @@ def export_orders(
     personal_data: bool = False,
     progress: Progress = _QUIET,
     every: int = 100_000,
-    **filters,
+    **filters: Unpack[ExportFilters],
 ) -> int:
     """Write the orders ``order_list`` selects with ``filters`` (see ``export_filters``), oldest
     first, in the import's columns; returns how many. A confidential reporter's name and phone
@@ -562,7 +598,8 @@ def export_orders(
     orders = order_list(User(is_superuser=True), **filters).order_by("registered_at", "id")
     if excel and (count := orders.count()) > EXCEL_MAX_ROWS:
         raise FileProblem(
-            f"共 {count:,} 个工单，超过 Excel 一个工作表的 {EXCEL_MAX_ROWS:,} 行：请导出为 CSV 或分段导出"
+            f"共 {count:,} 个工单，超过 Excel 一个工作表的 {EXCEL_MAX_ROWS:,} 行："
+            "请导出为 CSV 或分段导出"
         )
     cells = _cells(unit_names(), personal_data, excel)
     rows = (
@@ -593,7 +630,7 @@ def _cells(units: dict[int, str], personal_data: bool, excel: bool) -> Callable[
     }
     blank = None if excel else ""
 
-    def when(moment):
+    def when(moment: datetime) -> datetime | str:
         local = moment.astimezone(tz)
         return local.replace(tzinfo=None) if excel else f"{local:%Y-%m-%d %H:%M:%S}"
 
@@ -604,7 +641,7 @@ def _cells(units: dict[int, str], personal_data: bool, excel: bool) -> Callable[
             order["caller_phone"] = WorkOrder.masked_phone.fget(  # type: ignore[attr-defined]
                 SimpleNamespace(caller_phone=order["caller_phone"])
             )
-        row = []
+        row: list[object] = []
         for name, value in order.items():
             if value is None or value == "":
                 row.append(blank)
@@ -623,7 +660,7 @@ def _cells(units: dict[int, str], personal_data: bool, excel: bool) -> Callable[
     return cells
 
 
-def _inert(value):
+def _inert(value: object) -> object:
     """Text a spreadsheet would take for a formula (=, +, -, @, tab, carriage return first) gets a
     leading apostrophe, as OWASP advises for CSV; the import takes it off again."""
     return "'" + value if isinstance(value, str) and value[:1] in legacy.FORMULA_START else value
@@ -649,7 +686,7 @@ def _write_excel(path: Path, rows: Iterator[list]) -> int:
     sheet = book.create_sheet("工单")
     sheet.append(legacy.HEADERS)
 
-    def cell(value):
+    def cell(value: object) -> object:
         if not isinstance(value, str):
             return value
         text = WriteOnlyCell(sheet, value)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -93,7 +94,7 @@ class CalibratedHead:
             )  # (not a transposed view: copied per call)
             self._parts.append((weights, np.asarray(svm.intercept_), columns, slopes, offsets))
 
-    def predict_proba(self, features) -> np.ndarray:
+    def predict_proba(self, features: csr_matrix) -> np.ndarray:
         n, classes = features.shape[0], len(self.classes_)
         mean = np.zeros((n, classes))
         for weights, intercept, columns, slopes, offsets in self._parts:
@@ -118,7 +119,7 @@ class OnlyAnswer:
     def __init__(self, label: str):
         self.classes_ = np.array([label])
 
-    def predict_proba(self, features):
+    def predict_proba(self, features: csr_matrix) -> np.ndarray:
         return np.ones((features.shape[0], 1))
 
 
@@ -150,7 +151,7 @@ class TriageModel:
             }
         return self._heads
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k != "_heads"}
 
     def to_bytes(self) -> bytes:
@@ -214,7 +215,9 @@ def _at_least_cued(guess: Guess, text: str) -> Guess:
     return guess
 
 
-def _guesses(head, features, top: int) -> list[Guess]:
+def _guesses(
+    head: "CalibratedHead | OnlyAnswer", features: csr_matrix, top: int
+) -> list[Guess]:
     probabilities = head.predict_proba(features)
     labels = head.classes_
     order = np.argsort(-probabilities, axis=1)[:, :top]
@@ -225,7 +228,7 @@ def _guesses(head, features, top: int) -> list[Guess]:
     return out
 
 
-def _fit_calibrated(features, labels: np.ndarray) -> CalibratedClassifierCV:
+def _fit_calibrated(features: csr_matrix, labels: np.ndarray) -> CalibratedClassifierCV:
     """A linear classifier fitted on nine tenths of the examples, its scores made probabilities
     on the remaining tenth (one fit instead of one per fold: training stays quick at scale).
     With too few examples to hold some back, it is calibrated on its own training data."""

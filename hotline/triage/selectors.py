@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection
+from django.db.models import TextChoices
 
 from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category, Routing
@@ -23,7 +24,7 @@ from hotline.org.areas import ResolvedArea
 from hotline.org.selectors import active_unit, area_index
 
 from . import duplicates as dup
-from .classifier import TriageModel
+from .classifier import Guess, Prediction, TriageModel
 from .models import ModelVersion
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def suggest_each(requests: list[Request], *, at: datetime | None = None) -> list
     return suggestions
 
 
-def _predicted(model: TriageModel, prediction, area: ResolvedArea) -> dict:
+def _predicted(model: TriageModel, prediction: Prediction, area: ResolvedArea) -> dict:
     names, category = _names(), prediction.category
     return {
         "category": {
@@ -109,7 +110,7 @@ def _predicted(model: TriageModel, prediction, area: ResolvedArea) -> dict:
     }
 
 
-def _choice(guess, choices) -> dict:
+def _choice(guess: Guess, choices: type[TextChoices]) -> dict:
     return {
         "value": guess.label,
         "label": str(dict(choices.choices).get(guess.label, guess.label)),

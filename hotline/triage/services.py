@@ -129,7 +129,7 @@ def _catalogue_unit(key: str) -> int | None:
         return None
 
 
-def _store(model, source: str, examples: int, metrics: dict) -> ModelVersion:
+def _store(model: TriageModel, source: str, examples: int, metrics: dict) -> ModelVersion:
     version = ModelVersion.objects.create(
         source=source, examples=examples, metrics=metrics, blob=model.to_bytes()
     )

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """A small year of history (1,500 orders), built once for the module and rolled back after it."""
+    """A small year of history (1,500 orders), built once for the module and rolled back after
+    it."""
     with django_db_blocker.unblock(), transaction.atomic():
         city = build_city()
         refused = History(city, orders=1500, end=END, days=365, seed=7).run()

@@ -303,5 +303,6 @@ def test_an_action_by_the_wrong_role_names_who_may_take_it(city):
     with pytest.raises(PermissionDenied) as excinfo:
         services.accept_order(order=order, actor=city.dispatcher)
     assert str(excinfo.value) == (
-        f"工单 {order.number} 不能执行「签收」（当前状态：已派单）：「派单员」无权执行，须由承办人、单位负责人执行"
+        f"工单 {order.number} 不能执行「签收」（当前状态：已派单）："
+        "「派单员」无权执行，须由承办人、单位负责人执行"
     )

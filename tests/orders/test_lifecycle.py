@@ -29,7 +29,8 @@ FRIDAY = at(2, 13, 10)
 
 
 def stall_complaint(city, **kwargs):
-    """A complaint about street vending (占道经营): local to streets[0], 5 working days to finish."""
+    """A complaint about street vending (占道经营): local to streets[0], 5 working days to
+    finish."""
     fields = dict(
         category_code="01.01", order_type="complaint", text="东城1路11小区门口流动摊贩占道经营"
     )
@@ -129,7 +130,8 @@ def test_the_deadline_in_force_follows_the_state(city):
         order = stall_complaint(city)
         assert _due(order) == (None, None, None)
         order = services.dispatch_order(order=order, actor=city.dispatcher)
-    # Waiting for acceptance: yellow at 80 % of the 2 working hours, the worker looks at the deadline.
+    # Waiting for acceptance: yellow at 80 % of the 2 working hours, the worker looks at the
+    # deadline.
     assert _due(order) == (at(2, 13, 12), at(2, 13, 11, 36), at(2, 13, 12))
     with clock.frozen_at(at(2, 13, 11)):
         order = services.accept_order(order=order, actor=city.handler())

@@ -71,7 +71,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
     "reply": (("accepted",), ("handler", "lead"), "replied"),
     "approve_reply": (("replied",), ("dispatcher",), "pending_visit"),
     "reject_reply": (("replied",), ("dispatcher",), "accepted"),
-    # The product brief's users table (../shared/DESIGN.md): the citizen "rates" (the survey link after the reply).
+    # The product brief's users table (../shared/DESIGN.md): the citizen "rates" (the survey link
+    # after the reply).
     "visit": (("pending_visit",), ("visitor", "citizen"), "closed"),
     "reopen": (("pending_visit", "closed"), ("visitor", "dispatcher"), "dispatched"),
     "close": (("pending_visit",), ("dispatcher",), "closed"),

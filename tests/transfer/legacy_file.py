@@ -25,7 +25,8 @@ FAULTS = [
 
 
 def _shift(text: str, minutes: int) -> str:
-    return f"{datetime.strptime(text, '%Y-%m-%d %H:%M:%S') + timedelta(minutes=minutes):%Y-%m-%d %H:%M:%S}"
+    moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S") + timedelta(minutes=minutes)
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 def _at(moment: datetime | None) -> str:
@@ -55,7 +56,9 @@ def good_row(
             "诉求类型": rnd.choice(["投诉", "求助", "咨询", "complaint"]),
             "分类": rnd.choice(categories),
             "紧急程度": rnd.choice(["一般", "一般", "紧急"]),
-            "诉求内容": f"{rnd.choice(places)}附近{rnd.choice(['垃圾没人清运', '夜间施工噪音扰民', '路灯不亮', '下水道堵塞'])}，请尽快处理。第{i}号",
+            "诉求内容": f"{rnd.choice(places)}附近"
+            f"{rnd.choice(['垃圾没人清运', '夜间施工噪音扰民', '路灯不亮', '下水道堵塞'])}"
+            f"，请尽快处理。第{i}号",
             "来电人": rnd.choice(["张先生", "李女士", "王先生", ""]),
             "联系电话": f"13{rnd.randrange(10**9):09d}",
             "地址": f"{rnd.choice(places)}{rnd.randrange(1, 30)}栋",

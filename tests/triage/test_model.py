@@ -109,7 +109,8 @@ def test_the_compiled_heads_are_not_stored_with_the_model(small_model):
 def test_text_without_traditional_characters_is_left_as_it_is_by_the_folding():
     from hotline.triage.variants import _converter, to_simplified
 
-    # OpenCC's phrase table turns the simplified 打坏 into 打坯: text with nothing to fold is not converted
+    # OpenCC's phrase table turns the simplified 打坏 into 打坯: text with nothing to fold is not
+    # converted
     assert (
         to_simplified("玻璃被打坏了") == "玻璃被打坏了" != _converter("t2s").convert("玻璃被打坏了")
     )

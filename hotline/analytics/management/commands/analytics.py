@@ -1,7 +1,8 @@
 import sys
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.analytics import selectors, services
 from hotline.analytics.docs import rates_markdown
@@ -9,9 +10,12 @@ from hotline.analytics.selectors import Period
 
 
 class Command(BaseCommand):
-    help = "The rollup behind the rates: rebuild it from the event log, apply pending changes, or check it."
+    help = (
+        "The rollup behind the rates: rebuild it from the event log, apply pending changes, "
+        "or check it."
+    )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="step", required=True)
         sub.add_parser("docs", help="print the rates reference (docs/rates.md)")
         sub.add_parser(
@@ -25,7 +29,7 @@ class Command(BaseCommand):
         )
         verify.add_argument("--month", required=True, help="YYYY-MM")
 
-    def handle(self, *args, step: str, **options):
+    def handle(self, *args: Any, step: str, **options: Any) -> None:
         started = time.monotonic()
         if step == "docs":
             self.stdout.write(rates_markdown(), ending="")
@@ -58,7 +62,8 @@ class Command(BaseCommand):
                 for key in differing[:20]:
                     self.stderr.write(f"{key}: 汇总 {stored.get(key)} ≠ 重算 {recomputed.get(key)}")
                 self.stderr.write(
-                    f"{period}：{len(differing):,} 个汇总格与事件重算不符（先运行 hotline analytics refresh）"
+                    f"{period}：{len(differing):,} 个汇总格与事件重算不符"
+                    "（先运行 hotline analytics refresh）"
                 )
                 sys.exit(1)
             self.stdout.write(f"{period}：{len(stored):,} 个汇总格全部与事件重算相符")

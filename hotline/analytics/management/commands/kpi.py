@@ -1,16 +1,20 @@
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.analytics import selectors
 from hotline.analytics.rates import RATES, rounded
-from hotline.analytics.selectors import Period
+from hotline.analytics.selectors import Period, UnitFigures
 
 
 class Command(BaseCommand):
-    help = "The month's rates, satisfaction score, composite score and rank of every ranked unit (考核指标)."
+    help = (
+        "The month's rates, satisfaction score, composite score and rank of every ranked unit "
+        "(考核指标)."
+    )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument(
             "--kind", help="only units of this kind (street, department, company, district)"
@@ -22,7 +26,9 @@ class Command(BaseCommand):
             help="one JSON document instead of a table",
         )
 
-    def handle(self, *args, month: str, kind: str | None, as_json: bool, **options):
+    def handle(
+        self, *args: Any, month: str, kind: str | None, as_json: bool, **options: Any
+    ) -> None:
         try:
             period = Period.parse_month(month)
         except ValueError as error:
@@ -38,7 +44,9 @@ class Command(BaseCommand):
         else:
             self._table(period, tables, dict(kinds))
 
-    def _table(self, period, tables, labels):
+    def _table(
+        self, period: Period, tables: dict[str, list[UnitFigures]], labels: dict[str, str]
+    ) -> None:
         shown = [
             r
             for r in RATES
@@ -57,6 +65,7 @@ class Command(BaseCommand):
                 "  ".join(["名次", "单位", "综合得分", *[r.name for r in shown], "派单"])
             )
             for f in table:
+                assert f.standing is not None, "unit_rankings gives every unit a standing"
                 cells = [
                     str(f.standing.rank or "—"),
                     f.unit.name,
@@ -67,7 +76,7 @@ class Command(BaseCommand):
                 self.stdout.write("  ".join(cells))
 
 
-def _pct(value, scale=1):
+def _pct(value: float | None, scale: float = 1) -> str:
     return "—" if value is None else f"{value * 100 / scale:.1f}" + ("" if scale == 100 else "%")
 
 

@@ -1,19 +1,24 @@
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.analytics import reports
 from hotline.analytics.render import to_html, to_pdf, to_xlsx
+from hotline.analytics.report import Report
 from hotline.analytics.selectors import Period
 
 RENDERERS = {"html": lambda r, **kw: to_html(r, **kw).encode(), "pdf": to_pdf, "xlsx": to_xlsx}
 
 
 class Command(BaseCommand):
-    help = "Write the daily summary (日报), weekly evaluation (周评) or monthly analysis (月度分析) as HTML, PDF or Excel."
+    help = (
+        "Write the daily summary (日报), weekly evaluation (周评) or monthly analysis (月度分析) "
+        "as HTML, PDF or Excel."
+    )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=["daily", "weekly", "monthly"])
         parser.add_argument(
             "--date", help="YYYY-MM-DD: the day (daily) or a day of the week (weekly)"
@@ -27,15 +32,15 @@ class Command(BaseCommand):
 
     def handle(
         self,
-        *args,
+        *args: Any,
         kind: str,
         date: str | None,
         month: str | None,
         format: str,
         out: Path,
         base_url: str,
-        **options,
-    ):
+        **options: Any,
+    ) -> None:
         report = self._build(kind, date, month)
         data = RENDERERS[format](report, base_url=base_url or None)
         partial = out.with_name(out.name + ".partial")
@@ -43,7 +48,7 @@ class Command(BaseCommand):
         partial.replace(out)  # the file appears whole or not at all
         self.stdout.write(f"{report.title}：已写入 {out}（{len(data):,} 字节）")
 
-    def _build(self, kind, day_text, month_text):
+    def _build(self, kind: str, day_text: str | None, month_text: str | None) -> Report:
         if kind == "monthly":
             if not month_text:
                 raise CommandError("月度分析需要 --month YYYY-MM")

@@ -9,8 +9,9 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.benchmarks import load
 from hotline.benchmarks.generate import DEFAULT_BATCH, Refused, generate
@@ -123,7 +124,7 @@ class Command(BaseCommand):
         "gunicorn + PostgreSQL and django-helpdesk side by side and end with one JSON line."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
         gen = sub.add_parser(
             "generate",
@@ -178,20 +179,21 @@ class Command(BaseCommand):
                 sub.add_parser(
                     name,
                     help=text,
-                    description=f"{text[0].upper()}{text[1:]}. Needs DATABASE_URL=postgres://… : on that server it "
-                    "creates the scratch database --database (the database DATABASE_URL names is not "
-                    "touched), fills it with --orders orders, starts our gunicorn on loopback and plays "
-                    "the scenarios at rising concurrency until saturation, then the peer's (django-helpdesk, "
-                    "installed once under ~/.cache/hotline-bench). Progress goes to stderr; every level "
-                    "goes to --out; the last line on stdout is the headline figures as JSON. Exits 1 "
-                    "when an intake check finds rows that do not match the acknowledged requests or the "
+                    description=f"{text[0].upper()}{text[1:]}. Needs DATABASE_URL=postgres://… : "
+                    "on that server it creates the scratch database --database (the database "
+                    "DATABASE_URL names is not touched), fills it with --orders orders, starts our "
+                    "gunicorn on loopback and plays the scenarios at rising concurrency until "
+                    "saturation, then the peer's (django-helpdesk, installed once under "
+                    "~/.cache/hotline-bench). Progress goes to stderr; every level goes to --out; "
+                    "the last line on stdout is the headline figures as JSON. Exits 1 when an "
+                    "intake check finds rows that do not match the acknowledged requests or the "
                     "peer could not be measured.",
                 ),
                 defaults,
             )
 
     @staticmethod
-    def _bench_arguments(parser, plan: "load.Plan") -> None:
+    def _bench_arguments(parser: CommandParser, plan: "load.Plan") -> None:
         """Add the options of `bench quick|full` to ``parser``, their defaults from ``plan``."""
         for option, kind, field, text in _BENCH_OPTIONS:
             if kind is bool:
@@ -201,14 +203,16 @@ class Command(BaseCommand):
             shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
             parser.add_argument(option, type=kind, default=default, help=text.format(shown))
 
-    def handle(self, *args, subcommand: str, **options):
+    def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         if subcommand == "generate":
             return self._generate(**options)
         if subcommand in ("quick", "full"):
             return self._bench(subcommand, **options)
         raise CommandError(f"unknown subcommand {subcommand}")  # argparse refuses it before
 
-    def _bench(self, name, *, workdir, out, **options):
+    def _bench(
+        self, name: str, *, workdir: Path | None, out: Path | None, **options: Any
+    ) -> None:
         """Run `bench quick|full` as the options say: the whole report to ``out``, the headline
         as the last line on stdout; fails when a check or the peer did."""
         plan = _plan(name, **options)
@@ -234,7 +238,18 @@ class Command(BaseCommand):
                 f"the peer was not measured: {headline.get('peer_error', 'no figures')}"
             )
 
-    def _generate(self, *, orders, months, end, seed, batch, workers, append, **_):
+    def _generate(
+        self,
+        *,
+        orders: int,
+        months: int,
+        end: date | None,
+        seed: int,
+        batch: int,
+        workers: int | None,
+        append: bool,
+        **_: object,
+    ) -> None:
         try:
             result = generate(
                 orders,
@@ -252,26 +267,26 @@ class Command(BaseCommand):
 
 
 def _plan(
-    name,
+    name: str,
     *,
-    orders,
-    months,
-    workers,
-    threads,
-    levels,
-    duration,
-    rate,
-    scenarios,
-    peer_tickets,
-    no_peer,
-    worker,
-    profile,
-    corpus_per_category,
-    database,
-    keep,
-    reuse,
-    seed,
-    **_,
+    orders: int,
+    months: int,
+    workers: int,
+    threads: int,
+    levels: tuple[int, ...],
+    duration: float,
+    rate: float,
+    scenarios: tuple[str, ...],
+    peer_tickets: int,
+    no_peer: bool,
+    worker: bool,
+    profile: int,
+    corpus_per_category: int,
+    database: str,
+    keep: bool,
+    reuse: bool,
+    seed: int,
+    **_: object,
 ) -> "load.Plan":
     """The plan of `bench quick` or `bench full` with the options given."""
     if orders < 1 or months < 1 or workers < 1 or threads < 1 or duration <= 0:

@@ -1,9 +1,10 @@
 import sys
 import time
 from datetime import date
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from hotline.triage.services import ensure_model
 class Command(BaseCommand):
     help = f"Build the demo city {CITY} with a year of history (once), then serve it on http://127.0.0.1:8000."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="stop after the setup")
         parser.add_argument(
             "--orders", type=int, default=30500, help="orders in the history (default 30500)"
@@ -32,8 +33,15 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, no_serve: bool, orders: int, days: int, seed: int, addr: str, **options
-    ):
+        self,
+        *args: Any,
+        no_serve: bool,
+        orders: int,
+        days: int,
+        seed: int,
+        addr: str,
+        **options: Any,
+    ) -> None:
         if orders < 0 or days < 1:
             raise CommandError("--orders must be 0 or more and --days at least 1")
         self._say("Preparing the database (migrations)")
@@ -41,11 +49,13 @@ class Command(BaseCommand):
         first_district = next(iter(DISTRICTS))
         if Unit.objects.filter(kind=Unit.Kind.DISTRICT, name=first_district).exists():
             self._say(
-                f"The demo city {CITY} is already here ({WorkOrder.objects.count():,} orders): reusing it."
+                f"The demo city {CITY} is already here ({WorkOrder.objects.count():,} orders): "
+                "reusing it."
             )
         elif Unit.objects.exclude(kind=Unit.Kind.CENTRE).exists() or WorkOrder.objects.exists():
             raise CommandError(
-                "This database already holds units or orders of its own; the demo city is only built "
+                "This database already holds units or orders of its own; "
+                "the demo city is only built "
                 "into an empty installation. Point HOTLINE_VAR_DIR or DATABASE_URL at an empty one."
             )
         else:
@@ -59,7 +69,8 @@ class Command(BaseCommand):
     def _build(self, orders: int, days: int, seed: int) -> None:
         started = time.monotonic()
         self._say(
-            f"Building {CITY} and {orders:,} orders over {days} days ({connection.vendor}); this takes a few minutes"
+            f"Building {CITY} and {orders:,} orders over {days} days ({connection.vendor}); "
+            "this takes a few minutes"
         )
         last_month: list[str] = []
 
@@ -68,7 +79,8 @@ class Command(BaseCommand):
             if not last_month or last_month[-1] != month:
                 last_month.append(month)
                 self._say(
-                    f"  history {month}: {done:>7,} orders registered  [{time.monotonic() - started:5.0f} s]"
+                    f"  history {month}: {done:>7,} orders registered  "
+                    f"[{time.monotonic() - started:5.0f} s]"
                 )
 
         # All or nothing: an interrupted setup leaves the installation empty, ready to try again.

@@ -1,6 +1,7 @@
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.db.models import Count
 
@@ -11,10 +12,10 @@ from hotline.org.models import Unit, User
 class Command(BaseCommand):
     help = "Show what the installation holds (database engine, orders, events, units, users)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         figures = {
             "database": connection.vendor,
             "orders": WorkOrder.objects.count(),

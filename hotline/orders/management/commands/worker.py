@@ -1,6 +1,8 @@
 import time
+from collections.abc import Callable
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.analytics.services import refresh_rollup
 from hotline.core.errors import InvalidInput
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         "Safe to run several at once."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="sweep and deliver once, then exit")
         parser.add_argument(
             "--interval", type=float, default=30.0, help="seconds between rounds (default 30)"
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             "--batch", type=int, default=200, help="orders or messages claimed per transaction"
         )
 
-    def handle(self, *args, once: bool, interval: float, batch: int, **options):
+    def handle(self, *args: Any, once: bool, interval: float, batch: int, **options: Any) -> None:
         try:
             retention_days()  # a wrong period stops the worker now, not on its first daily run
         except InvalidInput as error:
@@ -49,8 +51,9 @@ class Command(BaseCommand):
             time.sleep(interval)
 
 
-def _drain(step, batch: int) -> dict[str, int]:
-    """Repeat a step until it handles less than a full batch: what is due is done before sleeping."""
+def _drain(step: Callable[[], dict[str, int]], batch: int) -> dict[str, int]:
+    """Repeat a step until it handles less than a full batch: what is due is done before
+    sleeping."""
     total: dict[str, int] = {}
     while True:
         done = step()

@@ -2,8 +2,9 @@ import argparse
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.audit.services import record_export
 from hotline.org.models import User
@@ -12,11 +13,12 @@ from hotline.transfer import legacy, services
 
 class Command(BaseCommand):
     help = (
-        "导出工单：hotline export orders --out FILE.csv|.xlsx，列与导入相同（导出的文件可以再导入）。"
+        "导出工单：hotline export orders --out FILE.csv|.xlsx，"
+        "列与导入相同（导出的文件可以再导入）。"
         "举报人保密的工单不导出来电人和电话；电话默认脱敏，--personal-data 导出完整号码。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", choices=["orders"], help="what to export (orders)")
         parser.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.xlsx")
         parser.add_argument(
@@ -37,7 +39,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--personal-data",
             action="store_true",
-            help="phones in full (confidential reporters never); needs --by and --purpose, and is audited",
+            help="phones in full (confidential reporters never); needs --by and --purpose, "
+            "and is audited",
         )
         parser.add_argument(
             "--by", default="", metavar="USERNAME", help="who exports personal data (recorded)"
@@ -53,7 +56,7 @@ class Command(BaseCommand):
             help="a progress line every N rows",
         )
 
-    def handle(self, *args, out: Path, personal_data: bool, **options):
+    def handle(self, *args: Any, out: Path, personal_data: bool, **options: Any) -> None:
         started = time.monotonic()
         excel = (options["format"] or out.suffix.lower().lstrip(".")) == "xlsx"
 

@@ -1,8 +1,9 @@
 import csv
 import time
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.transfer import legacy, services
 
@@ -11,18 +12,20 @@ SHOWN = 20  # errors printed; the report holds them all
 
 class Command(BaseCommand):
     help = (
-        "导入原系统的工单：hotline import orders FILE（CSV 或 .xlsx）。先校验全部行；有错误时默认不导入任何一行"
+        "导入原系统的工单：hotline import orders FILE（CSV 或 .xlsx）。"
+        "先校验全部行；有错误时默认不导入任何一行"
         "（--skip-invalid 只导入正确的行），--dry-run 只校验。列与规则见 docs/import-export.md。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", choices=["orders"], help="what to import (orders)")
         parser.add_argument("file", type=Path)
         parser.add_argument(
             "--map",
             default="",
             metavar="'原表头=字段,…'",
-            help="map other headers to fields (number, 登记时间, …); '原表头=-' leaves a column out",
+            help="map other headers to fields (number, 登记时间, …); "
+            "'原表头=-' leaves a column out",
         )
         parser.add_argument(
             "--map-file", type=Path, help='the same as a JSON object {"原表头": "字段"}'
@@ -50,8 +53,14 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, file: Path, dry_run: bool, skip_invalid: bool, report: Path | None, **options
-    ):
+        self,
+        *args: Any,
+        file: Path,
+        dry_run: bool,
+        skip_invalid: bool,
+        report: Path | None,
+        **options: Any,
+    ) -> None:
         started = time.monotonic()
 
         def progress(text: str) -> None:
@@ -86,7 +95,8 @@ class Command(BaseCommand):
         )
         for e in result.errors[:SHOWN]:
             self.stdout.write(
-                f"  第 {e.row} 行「{e.column}」{'「' + e.value[:40] + '」' if e.value else ''}：{e.message}"
+                f"  第 {e.row} 行「{e.column}」"
+                f"{'「' + e.value[:40] + '」' if e.value else ''}：{e.message}"
             )
         if len(result.errors) > SHOWN:
             self.stdout.write(

@@ -1,8 +1,9 @@
 import json
 import sys
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.catalog.models import Category
 from hotline.triage import services
@@ -13,7 +14,7 @@ from hotline.triage.selectors import suggest
 class Command(BaseCommand):
     help = "Triage (智能分派): train the model, classify requests, evaluate on labelled requests."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
         train = sub.add_parser("train", help="train a new model and put it in use")
         train.add_argument(
@@ -33,14 +34,14 @@ class Command(BaseCommand):
         )
         evaluate_.add_argument("file")
 
-    def handle(self, *args, verb: str, **options):
+    def handle(self, *args: Any, verb: str, **options: Any) -> None:
         getattr(self, f"_{verb}")(**options)
 
     def _say(self, text: str) -> None:
         self.stderr.write(text)
         self.stderr.flush()
 
-    def _train(self, source: str, **options):
+    def _train(self, source: str, **options: Any) -> None:
         started = time.monotonic()
 
         def progress(step: str) -> None:
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             f"{time.monotonic() - started:.1f} s {json.dumps(version.metrics, ensure_ascii=False)}"
         )
 
-    def _classify(self, **options):
+    def _classify(self, **options: Any) -> None:
         services.ensure_model(progress=self._say)  # before the first line, not during it
         for number, line in enumerate(sys.stdin, 1):
             if not line.strip():
@@ -90,7 +91,7 @@ class Command(BaseCommand):
                 )
             )
 
-    def _evaluate(self, file: str, **options):
+    def _evaluate(self, file: str, **options: Any) -> None:
         try:
             with open(file, encoding="utf-8") as f:
                 rows = [json.loads(line) for line in f if line.strip()]
