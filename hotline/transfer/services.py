@@ -23,7 +23,6 @@ from types import SimpleNamespace
 from typing import Any, TypedDict, TypeVar, Unpack
 
 from django.db import connection, transaction
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.utils import timezone
 
@@ -333,7 +332,7 @@ class Writer:
 
     adapt_time: Callable | None = None  # how the driver wants a datetime; None: as it is
 
-    def __init__(self, cursor: CursorWrapper, expected: int):
+    def __init__(self, cursor: Any, expected: int):  # the driver's own (sqlite3, psycopg)
         self.cursor = cursor
         self.orders = Table(WorkOrder, _ORDER_COLUMNS, self.adapt_time)
         self.events = Table(Event, _EVENT_COLUMNS, self.adapt_time)
@@ -352,7 +351,7 @@ class SqliteWriter(Writer):
         # values.
         return str(moment.astimezone(UTC).replace(tzinfo=None))
 
-    def __init__(self, cursor: CursorWrapper, expected: int):
+    def __init__(self, cursor: Any, expected: int):  # the driver's own (sqlite3, psycopg)
         super().__init__(cursor, expected)
         # The transaction holds SQLite's write lock (IMMEDIATE), so nobody else takes these ids.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0), COUNT(*) FROM {self.orders.name}")
@@ -394,7 +393,7 @@ class SqliteWriter(Writer):
 
 
 class PostgresWriter(Writer):
-    def __init__(self, cursor: CursorWrapper, expected: int):
+    def __init__(self, cursor: Any, expected: int):  # the driver's own (sqlite3, psycopg)
         super().__init__(cursor, expected)
         # Check foreign keys as rows arrive rather than queueing millions of checks for the commit.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
