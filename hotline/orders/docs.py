@@ -1,5 +1,6 @@
 """The lifecycle reference, printed from the transition table so the docs cannot drift from it."""
 
+from hotline.core.lifecycle import markdown_rows
 from hotline.org.roles import Role
 
 from .workflow import TRANSITIONS, Reach, Status
@@ -26,15 +27,6 @@ def lifecycle_markdown() -> str:
         "",
         "## Actions",
         "",
-        "| action | 中文 | from | who | on | to |",
-        "| --- | --- | --- | --- | --- | --- |",
+        *markdown_rows(TRANSITIONS.values(), [s.value for s in Status], list(Role), _REACH),
     ]
-    for t in TRANSITIONS.values():
-        sources = ", ".join(s.value for s in Status if s in t.sources) or "—"
-        roles = ", ".join(r.value for r in Role if r in t.roles)
-        target = t.target.value if t.target else "(same)"
-        lines.append(
-            f"| {t.action.value} | {t.action.label} | {sources} | {roles} "
-            f"| {_REACH[t.reach]} | {target} |"
-        )
     return "\n".join(lines) + "\n"

@@ -37,6 +37,7 @@ from hotline.core.errors import (
     TransitionNotAllowed,
     listing,
 )
+from hotline.core.lifecycle import Refusal
 from hotline.org.areas import ResolvedArea
 from hotline.org.models import Unit, User
 from hotline.org.roles import Role
@@ -62,7 +63,7 @@ from .selectors import can_see
 from .signals import event_recorded
 from .suggestions import Request, Suggestion, chosen_or_suggested, suggest_each
 from .validation import clean_coordinate, clean_phone, clean_text, make_title
-from .workflow import Action, Reach, Refusal, Status
+from .workflow import Action, Reach, Status
 
 # --- the one write path ----------------------------------------------------------------------
 

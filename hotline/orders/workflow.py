@@ -13,7 +13,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from hotline.core.errors import listing
+from hotline.core import lifecycle
+from hotline.core.lifecycle import Refusal
 from hotline.org.roles import Role
 
 
@@ -155,21 +156,6 @@ TRANSITIONS: dict[Action, Transition] = {
 assert set(TRANSITIONS) == set(Action), "every action has exactly one row"
 
 
-class Refusal(StrEnum):
-    STATE = "state"
-    ROLE = "role"
-
-
-def _refused_by(rule: Transition, status: Status | None, role: Role) -> Refusal | None:
-    if (status is None) != (not rule.sources) or (
-        status is not None and status not in rule.sources
-    ):
-        return Refusal.STATE
-    if role not in rule.roles:
-        return Refusal.ROLE
-    return None
-
-
 def refusal(action: Action, status: Status | None, role: Role) -> tuple[Refusal, str] | None:
     """Why the table refuses ``role`` taking ``action`` in ``status``, or None if it allows it.
 
@@ -178,21 +164,16 @@ def refusal(action: Action, status: Status | None, role: Role) -> tuple[Refusal,
     whoever asks. The reason is said in the active language.
     """
     rule = TRANSITIONS[action]
-    kind = _refused_by(rule, status, role)
-    if kind == Refusal.STATE:
-        states = listing(Status(s).label for s in sorted(rule.sources)) or gettext("（新工单）")
-        return kind, gettext("只能在以下状态执行：%(states)s") % {"states": states}
-    if kind == Refusal.ROLE:
-        roles = listing(Role(r).label for r in sorted(rule.roles))
-        return kind, gettext("「%(role)s」无权执行，须由%(roles)s执行") % {
-            "role": Role(role).label,
-            "roles": roles,
-        }
-    return None
+    return lifecycle.refusal(
+        rule.sources, rule.roles, status, role,
+        label=lambda s: Status(s).label, role_label=lambda r: Role(r).label,
+        new=gettext("（新工单）"),
+    )  # fmt: skip
 
 
 def allowed(action: Action, status: Status | None, role: Role) -> bool:
-    return _refused_by(TRANSITIONS[action], status, role) is None
+    rule = TRANSITIONS[action]
+    return lifecycle.refused_by(rule.sources, rule.roles, status, role) is None
 
 
 def actions_available(status: Status, role: Role) -> list[Action]:

@@ -26,8 +26,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from hotline.api.api import api
 from hotline.api.services import create_token
+from hotline.core.lifecycle import Refusal, refused_by
 from hotline.orders import services
-from hotline.orders.workflow import TRANSITIONS, Action, Reach, Refusal, Status, _refused_by
+from hotline.orders.workflow import TRANSITIONS, Action, Reach, Status
 from hotline.org.models import User
 from hotline.org.permissions import PERMISSIONS, Capability, Orders, may
 from hotline.org.roles import Role
@@ -278,7 +279,8 @@ def _expected(
         return "hidden"
     if action is None:
         return "ok"
-    kind = _refused_by(TRANSITIONS[action], Status(order.status), Role(user.role))
+    rule = TRANSITIONS[action]
+    kind = refused_by(rule.sources, rule.roles, Status(order.status), Role(user.role))
     if kind == Refusal.STATE:
         return "state"
     if kind == Refusal.ROLE:
