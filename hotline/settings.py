@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "hotline.catalog",
     "hotline.sla",
     "hotline.orders",
+    "hotline.problems",
     "hotline.triage",
     "hotline.knowledge",
     "hotline.demo",

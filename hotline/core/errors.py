@@ -39,12 +39,18 @@ class ActionRefused(DomainError):
 
     code = "action_refused"
 
-    def __init__(self, *, order: str, action: str, status: str, reason: str):
+    def __init__(
+        self, *, order: str, action: str, status: str, reason: str, subject: str | None = None
+    ):
+        """``subject``: what is refused when it is not an order (a problem: "难题 #12")."""
         self.order, self.action, self.status, self.reason = order, action, status, reason
-        super().__init__(
-            _("工单 %(order)s 不能执行「%(action)s」（当前状态：%(status)s）：%(reason)s")
-            % {"order": order, "action": action, "status": status, "reason": reason}
-        )
+        values = {"order": order, "action": action, "status": status, "reason": reason}
+        if subject is None:
+            message = _("工单 %(order)s 不能执行「%(action)s」（当前状态：%(status)s）：%(reason)s")
+        else:
+            message = _("%(subject)s 不能执行「%(action)s」（当前状态：%(status)s）：%(reason)s")
+            values["subject"] = subject
+        super().__init__(message % values)
 
 
 class TransitionNotAllowed(ActionRefused):
