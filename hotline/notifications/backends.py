@@ -31,7 +31,8 @@ class DeliveryError(Exception):
 
 
 class Backend:
-    def __init__(self, **options):
+    # The backend's OPTIONS from the settings: texts, numbers, a dict of headers, a stream.
+    def __init__(self, **options: Any) -> None:
         self.options = options
 
     def send(self, message: Message) -> None:
