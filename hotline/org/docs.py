@@ -2,8 +2,8 @@
 
 from django.utils import translation
 
-from .permissions import PERMISSIONS, Orders
-from .roles import STAFF_ROLES
+from .permissions import PERMISSIONS, Grant, Orders
+from .roles import STAFF_ROLES, Role
 
 _ORDERS = {
     Orders.NONE: "—",
@@ -13,7 +13,7 @@ _ORDERS = {
 }
 
 
-def _mark(grant, role) -> str:
+def _mark(grant: Grant, role: Role) -> str:
     if grant.staff_flag:
         return "is_staff"
     if role in grant.all_roles:
