@@ -1,3 +1,5 @@
+from argparse import ArgumentParser
+
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.core.errors import InvalidInput
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "personal data is removed, the statistics stay. The worker runs this once a day."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--days", type=int, help="the retention period in days (default: the setting)"
         )
@@ -21,7 +23,9 @@ class Command(BaseCommand):
             "--batch", type=int, default=200, help="orders per transaction (default 200)"
         )
 
-    def handle(self, *args, days: int | None, dry_run: bool, batch: int, **options):
+    def handle(
+        self, *args: str, days: int | None, dry_run: bool, batch: int, **options: object
+    ) -> None:
         if batch < 1:
             raise CommandError("--batch 应为正整数")
         try:
