@@ -20,7 +20,8 @@ def secret_key_from_environment(
         return []
     return [
         checks.Warning(
-            "HOTLINE_SECRET_KEY is not set: the secret key was read from a file under the var folder",
+            "HOTLINE_SECRET_KEY is not set: the secret key was read from a file under the var "
+            "folder",
             hint="Set HOTLINE_SECRET_KEY in the environment (50 or more random characters).",
             id="hotline.W001",
         )

@@ -31,7 +31,10 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=[TokenAuth(), django_auth],
-    description="12345 热线平台接口：登记、智能建议（分类、类型、紧急程度、承办单位、重复工单、知识库）。",
+    description=(
+        "12345 热线平台接口：登记、智能建议"
+        "（分类、类型、紧急程度、承办单位、重复工单、知识库）。"
+    ),
 )
 
 

@@ -22,7 +22,8 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
 class IdempotencyMiddleware:
     """``Idempotency-Key`` on API POSTs: the first request's answer is kept with its changes, in one
     transaction, and given again to every retry with the same key (from the same user). The same
-    key with a different request is refused (422). Server errors are not kept: they can be retried."""
+    key with a different request is refused (422). Server errors are not kept: they can be
+    retried."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -46,5 +46,6 @@ ERRORS = frozenset({400, 401, 403, 404, 409, 422})
 
 
 def answers(ok: int, schema: object) -> dict:
-    """The responses of an operation: ``schema`` on success, ``ApiError`` for every error it can give."""
+    """The responses of an operation: ``schema`` on success, ``ApiError`` for every error it can
+    give."""
     return {ok: schema, ERRORS: ApiError}

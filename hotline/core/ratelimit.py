@@ -56,7 +56,8 @@ def _upsert_sql() -> str:
     )
     # One statement both creates and increments, so two processes cannot both read "4 of 5".
     return (
-        f"INSERT INTO {table} ({scope}, {key}, {start}, {count}, {expires}) VALUES (%s, %s, %s, 1, %s) "
+        f"INSERT INTO {table} ({scope}, {key}, {start}, {count}, {expires}) "
+        "VALUES (%s, %s, %s, 1, %s) "
         f"ON CONFLICT ({scope}, {key}, {start}) DO UPDATE SET {count} = {table}.{count} + 1 "
         f"RETURNING {count}"
     )

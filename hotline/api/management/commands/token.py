@@ -26,9 +26,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"revoked {revoke_tokens(prefix=options['prefix'])} token(s)")
             else:
                 for t in ApiToken.objects.filter(user=self._user(options["username"])):
+                    state = (
+                        "revoked " + format(t.revoked_at, "%Y-%m-%d %H:%M")
+                        if t.revoked_at
+                        else "active"
+                    )
                     self.stdout.write(
-                        f"{t.prefix}…  created {t.created_at:%Y-%m-%d %H:%M}  "
-                        f"{'revoked ' + format(t.revoked_at, '%Y-%m-%d %H:%M') if t.revoked_at else 'active'}"
+                        f"{t.prefix}…  created {t.created_at:%Y-%m-%d %H:%M}  {state}"
                     )
         except InvalidInput as error:
             raise CommandError(error.message) from None

@@ -28,7 +28,8 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(counts))
             else:
                 self.stdout.write(
-                    f"待发送 {counts['pending']}，已发送 {counts['sent']}，发送失败 {counts['failed']}"
+                    f"待发送 {counts['pending']}，已发送 {counts['sent']}，"
+                    f"发送失败 {counts['failed']}"
                 )
             return
         order = None

@@ -26,5 +26,6 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            "请核对：hotline status 的数量与备份前一致，hotline analytics verify --month YYYY-MM 通过"
+            "请核对：hotline status 的数量与备份前一致，"
+            "hotline analytics verify --month YYYY-MM 通过"
         )

@@ -8,8 +8,9 @@ from hotline.operations.services import run_retention
 
 class Command(BaseCommand):
     help = (
-        "Anonymise finished orders older than the retention period (HOTLINE_RETENTION_DAYS): the callers' "
-        "personal data is removed, the statistics stay. The worker runs this once a day."
+        "Anonymise finished orders older than the retention period (HOTLINE_RETENTION_DAYS): "
+        "the callers' personal data is removed, the statistics stay. "
+        "The worker runs this once a day."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -36,7 +37,8 @@ class Command(BaseCommand):
             self.stdout.write("保留期为 0：个人信息永久保留，未做任何处理")
         elif dry_run:
             self.stdout.write(
-                f"预览：{run.orders:,} 个在 {run.cutoff:%Y-%m-%d %H:%M} 前办结的工单将被匿名化（未做任何修改）"
+                f"预览：{run.orders:,} 个在 {run.cutoff:%Y-%m-%d %H:%M} "
+                "前办结的工单将被匿名化（未做任何修改）"
             )
         else:
             self.stdout.write(
