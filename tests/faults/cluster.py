@@ -17,7 +17,7 @@ def _bin() -> Path | None:
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self) -> None:
         self.bin = _bin()
         assert self.bin is not None, (
             "PostgreSQL's server programs are missing (scripts/pg.sh installs them)"

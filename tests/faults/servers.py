@@ -153,7 +153,7 @@ class Client:
 
     timeout = 60.0
 
-    def __init__(self, installation: Installation, port: int):
+    def __init__(self, installation: Installation, port: int) -> None:
         self.installation = installation
         self.port = port
 
@@ -288,7 +288,9 @@ class Client:
 class Gunicorn(Client):
     """gunicorn as production runs it (hotline.benchmarks.server), over an installation."""
 
-    def __init__(self, installation: Installation, *, workers: int = 2, request_timeout: int = 30):
+    def __init__(
+        self, installation: Installation, *, workers: int = 2, request_timeout: int = 30
+    ) -> None:
         self.server = production.start_server(
             installation.database_url,
             workdir=installation.folder,
