@@ -70,7 +70,10 @@ def test_the_deploy_check_warns_without_https(tmp_path: Path) -> None:
 
 
 def _settings(env, *names) -> dict:
-    code = f"import django, json; django.setup(); from django.conf import settings; print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}))"
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )

@@ -34,7 +34,7 @@ def staff(open_page, user, name: str):
     return page
 
 
-def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a_reopening_and_closes(
+def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a_reopening_and_closes(  # noqa: E501  (the test's name)
     open_page, city: City, model_in_use: ModelVersion
 ) -> None:
     citizen = open_page(PHONE)

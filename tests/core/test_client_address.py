@@ -57,7 +57,8 @@ def test_a_trusted_proxy_that_is_not_an_address_stops_the_start_with_its_name(
         [
             sys.executable,
             "-c",
-            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='hotline.settings'; django.setup()",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='hotline.settings'; "
+            "django.setup()",
         ],
         env={
             "HOTLINE_TRUSTED_PROXIES": "10.0.0.0/24,proxy.example",

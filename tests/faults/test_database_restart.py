@@ -162,7 +162,7 @@ def _stored(url: str) -> dict:
     return {"orders": orders, "events": events, "receipts": receipts, "keys": keys}
 
 
-def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_loses_or_doubles_nothing(
+def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_loses_or_doubles_nothing(  # noqa: E501  (the test's name)
     gunicorn, cluster
 ) -> None:
     cookie = gunicorn.login(gunicorn.installation.operator)
@@ -198,7 +198,8 @@ def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_lose
         Counter((p, a.status) for p, a in load.pages),
     )
 
-    # The refused calls sent again with their keys are registered; the acknowledged ones answered alike.
+    # The refused calls sent again with their keys are registered; the acknowledged ones answered
+    # alike.
     with ThreadPoolExecutor(8) as pool:
         again = list(
             pool.map(

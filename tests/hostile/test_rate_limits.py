@@ -49,7 +49,7 @@ def open311_post(client: Client, key, fmt="json", address="127.0.0.1"):
     )
 
 
-def test_open311_posts_beyond_the_address_limit_get_429_in_the_specifications_format_and_register_nothing(
+def test_open311_posts_beyond_the_address_limit_get_429_in_the_specifications_format_and_register_nothing(  # noqa: E501  (the test's name)
     client: Client, city: City, model_in_use: ModelVersion, settings: Settings
 ) -> None:
     limits(settings, open311_post_address="2/600")
@@ -180,7 +180,8 @@ def test_separate_processes_share_one_count() -> None:
     url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
     code = (
         "import django; django.setup(); from hotline.core import ratelimit; "
-        "print(sum(ratelimit.hit('portal.track', '10.0.0.1', ratelimit.Rule(4, 10**9)).allowed for _ in range(3)))"
+        "print(sum(ratelimit.hit('portal.track', '10.0.0.1', ratelimit.Rule(4, 10**9)).allowed "
+        "for _ in range(3)))"
     )
     env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hotline.settings"}
     workers = [

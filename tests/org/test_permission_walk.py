@@ -52,14 +52,17 @@ PUBLIC = {
     "portal:track": "citizens",
     "portal:rate": "citizens",
     # Open311: published (non-confidential) requests are public; posting takes an api_key whose user
-    # may register (checked with may(); see test_open311_posts_need_a_key_of_a_role_that_may_register).
+    # may register (checked with may(); see
+    # test_open311_posts_need_a_key_of_a_role_that_may_register).
     "open311:discovery": "public",
     "open311:services": "public",
     "open311:service_definition": "public",
     "open311:requests": "public read, keyed post",
     "open311:request": "public",
     "open311:token": "public",
-    "open311:no_such_endpoint": "any other address under Open311: 404 in the specification's format",
+    "open311:no_such_endpoint": (
+        "any other address under Open311: 404 in the specification's format"
+    ),
 }
 API_PUBLIC = {
     "/api/v1/openapi.json",
@@ -215,7 +218,8 @@ ROUTES = {name: route for name, (_, route) in _patterns()}
 
 
 def _api_operations():
-    """(method, path) of every operation in the OpenAPI schema → the capability its view was given."""
+    """(method, path) of every operation in the OpenAPI schema → the capability its view was
+    given."""
     marked = {}
     for prefix, router in api._routers:
         for path, view in router.path_operations.items():

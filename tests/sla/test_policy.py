@@ -144,7 +144,7 @@ def defaults(order_type, category, urgency="normal"):
     return selectors.spans_for(order_type=order_type, category=category, urgency=urgency)
 
 
-def test_a_normal_complaint_is_accepted_in_2_working_hours_contacted_in_1_and_finished_in_5_working_days(
+def test_a_normal_complaint_is_accepted_in_2_working_hours_contacted_in_1_and_finished_in_5_working_days(  # noqa: E501  (the test's name)
     db: None,
 ) -> None:
     s = defaults("complaint", "14.99")

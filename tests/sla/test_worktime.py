@@ -90,7 +90,8 @@ def test_the_make_up_saturday_after_the_spring_festival_is_counted() -> None:
 
 
 def test_five_working_days_skip_national_day_and_count_the_make_up_saturday() -> None:
-    # Wed 09-30 → rest 10-01..07, Thu 08 (1), Fri 09 (2), Sat 10 make-up (3), Mon 12 (4), Tue 13 (5).
+    # Wed 09-30 → rest 10-01..07, Thu 08 (1), Fri 09 (2), Sat 10 make-up (3), Mon 12 (4),
+    # Tue 13 (5).
     assert CAL.add_working_days(at(2026, 9, 30, 15), 5) == close(2026, 10, 13)
 
 
