@@ -1,11 +1,16 @@
+from collections.abc import Iterator
+
 import pytest
+from pytest_django import Settings
 
 from hotline.core import cache
+from hotline.triage.classifier import TriageModel
+from hotline.triage.models import ModelVersion
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _fresh_reference_caches():
+def _fresh_reference_caches() -> Iterator[None]:
     # Each test rolls its data back, which no signal sees: caches must not carry rows across tests.
     from django.core.cache import cache as django_cache
 
@@ -17,7 +22,7 @@ def _fresh_reference_caches():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_order_numbers(request):
+def _fresh_order_numbers(request: pytest.FixtureRequest) -> Iterator[None]:
     # Tests that commit (live server, races) leave the days' number sequences behind on PostgreSQL,
     # where emptying the tables does not reach them.
     yield
@@ -28,7 +33,7 @@ def _fresh_order_numbers(request):
 
 
 @pytest.fixture(autouse=True)
-def outbox(settings):
+def outbox(settings: Settings) -> list[dict]:
     """Notifications go to memory in tests; the list of what was sent is the fixture's value."""
     from hotline.notifications.backends import MemoryBackend
 
@@ -39,12 +44,12 @@ def outbox(settings):
 
 
 @pytest.fixture
-def city(db):
+def city(db: None) -> factories.City:
     return factories.city()
 
 
 @pytest.fixture(scope="session")
-def small_model():
+def small_model() -> TriageModel:
     """A triage model trained once per test run on a small corpus (fast, still every category)."""
     from hotline.triage import corpus
     from hotline.triage.classifier import train
@@ -53,7 +58,7 @@ def small_model():
 
 
 @pytest.fixture
-def model_in_use(db, small_model):
+def model_in_use(db: None, small_model: TriageModel) -> ModelVersion:
     """The small model stored and in use, as after ``hotline triage train``."""
     from hotline.triage import selectors
     from hotline.triage.models import ModelVersion

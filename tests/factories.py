@@ -6,7 +6,9 @@ the departments and utilities the taxonomy routes to, and users named by role an
 """
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from hotline.catalog.models import Category
 from hotline.orders import services
@@ -18,7 +20,7 @@ from hotline.org.roles import Role
 _seq = itertools.count(1)
 
 
-def unit(name: str, kind: str, parent: Unit | None, **extra) -> Unit:
+def unit(name: str, kind: str, parent: Unit | None, **extra: object) -> Unit:
     return Unit.objects.create(name=name, kind=kind, parent=parent, **extra)
 
 
@@ -103,7 +105,7 @@ def city() -> City:
     return City(centre, districts, streets, communities, team, departments)
 
 
-def register(c: City, **kwargs) -> WorkOrder:
+def register(c: City, **kwargs: Any) -> WorkOrder:  # register_order's arguments, of every type
     fields = dict(
         text="东城1路11小区门口垃圾三天没人清运，味道很大",
         caller_name="张先生",
@@ -119,7 +121,9 @@ def register(c: City, **kwargs) -> WorkOrder:
     return services.register_order(**fields)
 
 
-def order_in(state: Status, c: City, *, cohandlers=(), **register_kwargs) -> WorkOrder:
+def order_in(
+    state: Status, c: City, *, cohandlers: Sequence[Unit] = (), **register_kwargs: Any
+) -> WorkOrder:
     """A new order (垃圾清运, routed to streets[0]) brought to ``state`` through the services;
     ``cohandlers`` are the co-handling units given at dispatch."""
     o = register(c, **register_kwargs)

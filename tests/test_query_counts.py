@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from hotline.core import cache as reference
 from hotline.orders import services
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +57,7 @@ API = [
 OPEN311 = ["/open311/v2/services.json", "/open311/v2/requests.json", "/open311/v2/requests.xml"]
 
 
-def add_orders(city, n: int) -> None:
+def add_orders(city: City, n: int) -> None:
     for i in range(n):
         factories.order_in(STATES[i % len(STATES)], city, caller_phone=f"139{i:08d}")
     refresh_rollup()
@@ -68,14 +70,16 @@ def queries(fetch) -> int:
     return len(captured)
 
 
-def user_for(city, role):
+def user_for(city: City, role):
     return {"dispatcher": city.dispatcher, "handler": city.handler(), "visitor": city.visitor}[role]
 
 
 @pytest.mark.parametrize(
     "role, path", [(role, path) for role, paths in PAGES.items() for path in paths]
 )
-def test_a_page_runs_as_many_queries_with_ten_times_the_orders(city, client, role, path):
+def test_a_page_runs_as_many_queries_with_ten_times_the_orders(
+    city: City, client: Client, role, path
+) -> None:
     client.force_login(user_for(city, role))
     add_orders(city, 4)
     few = queries(lambda: fresh(client, path))
@@ -83,7 +87,7 @@ def test_a_page_runs_as_many_queries_with_ten_times_the_orders(city, client, rol
     assert queries(lambda: fresh(client, path)) == few
 
 
-def fresh(client, path):
+def fresh(client: Client, path):
     """The page as its first viewer gets it: built reports are kept a while (Django's cache), the
     unit tree and other reference data too (each process's own)."""
     cache.clear()
@@ -92,7 +96,9 @@ def fresh(client, path):
 
 
 @pytest.mark.parametrize("path", API)
-def test_an_api_list_runs_as_many_queries_with_ten_times_the_orders(city, client, path):
+def test_an_api_list_runs_as_many_queries_with_ten_times_the_orders(
+    city: City, client: Client, path
+) -> None:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=city.dispatcher)}"}
     add_orders(city, 4)
     client.get(path, **headers)
@@ -102,7 +108,9 @@ def test_an_api_list_runs_as_many_queries_with_ten_times_the_orders(city, client
 
 
 @pytest.mark.parametrize("path", OPEN311)
-def test_an_open311_list_runs_as_many_queries_with_ten_times_the_orders(city, client, path):
+def test_an_open311_list_runs_as_many_queries_with_ten_times_the_orders(
+    city: City, client: Client, path
+) -> None:
     add_orders(city, 4)
     client.get(path)
     few = queries(lambda: client.get(path))
@@ -110,7 +118,9 @@ def test_an_open311_list_runs_as_many_queries_with_ten_times_the_orders(city, cl
     assert queries(lambda: client.get(path)) == few
 
 
-def test_an_order_page_runs_as_many_queries_however_long_its_history(city, client):
+def test_an_order_page_runs_as_many_queries_however_long_its_history(
+    city: City, client: Client
+) -> None:
     client.force_login(city.dispatcher)
     short = factories.order_in(Status.CLOSED, city)
     long = factories.order_in(Status.CLOSED, city)

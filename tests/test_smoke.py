@@ -1,9 +1,10 @@
 from hotline.orders import services
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 
-def test_an_order_lives_from_registration_to_close(city):
+def test_an_order_lives_from_registration_to_close(city: City) -> None:
     o = factories.order_in(Status.CLOSED, city)
     assert o.status == Status.CLOSED
     assert [e.action for e in o.events.order_by("seq")] == [

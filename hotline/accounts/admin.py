@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from . import services
 from .models import LoginThrottle
@@ -13,14 +15,16 @@ class LoginThrottleAdmin(admin.ModelAdmin):
     search_fields = ["key"]
     actions = ["unlock"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: LoginThrottle | None = None
+    ) -> bool:
         return False
 
     @admin.action(description="解除锁定（清除失败计数）", permissions=["delete"])
-    def unlock(self, request, queryset):
+    def unlock(self, request: HttpRequest, queryset: QuerySet[LoginThrottle]) -> None:
         cleared = 0
         for row in queryset:
             if row.scope == LoginThrottle.Scope.USERNAME:

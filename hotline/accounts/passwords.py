@@ -5,6 +5,8 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from hotline.org.models import User
+
 
 def character_kinds(password: str) -> int:
     """How many of the kinds lower-case letters, upper-case letters, digits and other characters
@@ -25,7 +27,7 @@ class CharacterKindsValidator:
     def __init__(self, min_kinds: int = 2):
         self.min_kinds = min_kinds
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if character_kinds(password) < self.min_kinds:
             raise ValidationError(self.get_help_text(), code="password_too_uniform")
 

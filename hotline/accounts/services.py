@@ -14,11 +14,11 @@ Times are real time (``timezone.now()``), not the domain clock the demo replays 
 """
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +48,8 @@ def _key(scope: str, value: str) -> str:
     return value[: LoginThrottle._meta.get_field("key").max_length]
 
 
-def _minutes_left(until) -> int:
+def _minutes_left(until: datetime | None) -> int:
+    assert until is not None, "asked of locks in force only (locked_until__gt=now)"
     return max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
 
 
@@ -102,12 +103,12 @@ def unlock(*, username: str | None = None, address: str | None = None) -> int:
     return LoginThrottle.objects.filter(keys).delete()[0]
 
 
-def current_locks():
+def current_locks() -> QuerySet[LoginThrottle]:
     """The locks in force now, newest first."""
     return LoginThrottle.objects.filter(locked_until__gt=timezone.now()).order_by("-locked_until")
 
 
-def _count(scope: str, value: str, now) -> None:
+def _count(scope: str, value: str, now: datetime) -> None:
     if not value:
         return
     key, policy = _key(scope, value), _policy(scope)

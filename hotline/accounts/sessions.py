@@ -9,13 +9,18 @@ before these rules) is ended too. Real time, not the domain clock.
 """
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.backends.base import SessionBase
 from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+from hotline.org.models import User
 
 LOGIN_AT = "hotline_login_at"
 SEEN_AT = "hotline_seen_at"
@@ -24,13 +29,15 @@ TOUCH_SECONDS = 60
 
 
 @receiver(user_logged_in)
-def _stamp_login(sender, request, user, **kwargs) -> None:
+def _stamp_login(
+    sender: type[User], request: HttpRequest | None, user: User, **kwargs: object
+) -> None:
     if request is not None and hasattr(request, "session"):
         now = int(time.time())
         request.session[LOGIN_AT] = request.session[SEEN_AT] = now
 
 
-def ended(session, now: float) -> str | None:
+def ended(session: SessionBase, now: float) -> str | None:
     """Why a signed-in session has ended at ``now`` (a message for the user), or None."""
     login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
     if login_at is None or seen_at is None:
@@ -46,10 +53,12 @@ def ended(session, now: float) -> str | None:
     return None
 
 
-def session_expiry(get_response):
+def session_expiry(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
     """Middleware (after authentication): end sessions past their limits, keep live ones fresh."""
 
-    def middleware(request):
+    def middleware(request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         if session is not None and SESSION_KEY in session:
             now = time.time()

@@ -24,17 +24,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.core.errors import InvalidInput
+from hotline.org.models import User
 
 from .models import TwoFactor
 
 _CODE = re.compile(r"\d{6}")
 
 
-def required_for(user) -> bool:
+def required_for(user: User) -> bool:
     return bool(user.two_factor_required) or user.role in settings.HOTLINE_TWO_FACTOR_ROLES
 
 
-def enrolled(user) -> bool:
+def enrolled(user: User) -> bool:
     return TwoFactor.objects.filter(user=user).exists()
 
 
@@ -42,7 +43,7 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
-def provisioning_uri(*, user, secret: str) -> str:
+def provisioning_uri(*, user: User, secret: str) -> str:
     """The otpauth:// address an authenticator app reads (from the QR code or pasted)."""
     return pyotp.TOTP(secret).provisioning_uri(
         name=user.get_username(), issuer_name=settings.HOTLINE_TWO_FACTOR_ISSUER
@@ -71,7 +72,7 @@ def _step_of(secret: str, code: str) -> int | None:
     return None
 
 
-def enrol(*, user, secret: str, code: str) -> TwoFactor:
+def enrol(*, user: User, secret: str, code: str) -> TwoFactor:
     """Store ``secret`` as the user's authenticator once ``code`` shows the app has it.
 
     Raises InvalidInput (nothing stored) when the code is malformed or wrong, or when the user
@@ -89,7 +90,7 @@ def enrol(*, user, secret: str, code: str) -> TwoFactor:
         )
 
 
-def verify(*, user, code: str) -> bool:
+def verify(*, user: User, code: str) -> bool:
     """True once for each right code of the user's authenticator; False for a wrong or reused
     code, or when the user has none. A malformed code raises InvalidInput."""
     code = clean_code(code)
@@ -101,7 +102,7 @@ def verify(*, user, code: str) -> bool:
     return TwoFactor.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step) == 1
 
 
-def disable(*, user, code: str) -> None:
+def disable(*, user: User, code: str) -> None:
     """The user turns two-factor off with a current code; refused (InvalidInput, nothing changed)
     when it is required of them or the code is wrong."""
     if required_for(user):
@@ -113,6 +114,6 @@ def disable(*, user, code: str) -> None:
     TwoFactor.objects.filter(user=user).delete()
 
 
-def reset(*, user) -> bool:
+def reset(*, user: User) -> bool:
     """An admin removes the user's authenticator (lost phone); True if there was one."""
     return TwoFactor.objects.filter(user=user).delete()[0] > 0

@@ -6,6 +6,7 @@ from ninja import Field, Router, Schema, Status
 
 from hotline.orders.services import MAX_BATCH, register_batch
 from hotline.org.permissions import Capability, requires
+from hotline.org.requests import StaffRequest
 
 from .orders import OrderIn, Registered, summary
 from .schemas import answers
@@ -28,7 +29,7 @@ class RegisteredBatch(Schema):
     summary=f"批量登记（1 至 {MAX_BATCH} 个工单，全部登记或全部不登记）",
 )
 @requires(Capability.REGISTER)
-def register_many(request, body: BatchIn):
+def register_many(request: StaffRequest, body: BatchIn) -> Status:
     """Each order with its suggestions, all in one transaction; a refused one is named by its
     position (``orders.3.address``) and nothing is registered."""
     requests = [

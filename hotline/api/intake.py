@@ -1,5 +1,6 @@
 """Intake suggestions through the API."""
 
+from django.http import HttpRequest
 from ninja import Router, Schema
 
 from hotline.core.errors import InvalidInput
@@ -69,7 +70,7 @@ class Suggestion(Schema):
     summary="智能建议：分类、类型、紧急程度、承办单位、重复工单、知识库",
 )
 @requires(Capability.SEE_SUGGESTIONS)
-def suggest_for_request(request, body: SuggestIn):
+def suggest_for_request(request: HttpRequest, body: SuggestIn) -> dict:
     if not body.text.strip():
         raise InvalidInput({"text": "不能为空"})
     return suggest(body.text[:4000], body.address[:200], phone=body.caller_phone[:30])

@@ -1,8 +1,11 @@
 import hashlib
 import json
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+
+from hotline.org.models import User
 
 from .models import IdempotencyKey
 from .services import user_for_request_token
@@ -19,12 +22,13 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
 class IdempotencyMiddleware:
     """``Idempotency-Key`` on API POSTs: the first request's answer is kept with its changes, in one
     transaction, and given again to every retry with the same key (from the same user). The same
-    key with a different request is refused (422). Server errors are not kept: they can be retried."""
+    key with a different request is refused (422). Server errors are not kept: they can be
+    retried."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get("Idempotency-Key")
         if request.method != "POST" or not key or not request.path.startswith(_PREFIX):
             return self.get_response(request)
@@ -68,7 +72,7 @@ class IdempotencyMiddleware:
         )
 
     @staticmethod
-    def _user(request):
+    def _user(request: HttpRequest) -> User | None:
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             return user_for_request_token(request, header.removeprefix("Bearer ").strip())
@@ -76,7 +80,7 @@ class IdempotencyMiddleware:
         return user if user is not None and user.is_authenticated else None
 
     @staticmethod
-    def _stored(user, key: str) -> IdempotencyKey | None:
+    def _stored(user: User, key: str) -> IdempotencyKey | None:
         return IdempotencyKey.objects.filter(user=user, key=key).first()
 
     @staticmethod

@@ -21,8 +21,9 @@ from hotline.orders.selectors import (
 )
 from hotline.orders.workflow import Action
 from hotline.orders.workflow import Status as OrderStatus
-from hotline.org.models import Unit
+from hotline.org.models import Unit, User
 from hotline.org.permissions import Capability, requires
+from hotline.org.requests import StaffRequest
 
 from .intake import Suggestion
 from .schemas import Count, Flag, Moment, Text, answers
@@ -121,7 +122,7 @@ def summary(order: WorkOrder) -> dict:
     }
 
 
-def _detail(user, order: WorkOrder) -> dict:
+def _detail(user: User, order: WorkOrder) -> dict:
     name, phone = reveal_caller(user, order, channel="api")
     events = [
         {
@@ -184,7 +185,7 @@ class OrderFilters(Schema):
 
 @router.get("", response=answers(200, Page), summary="工单列表（筛选、搜索、分页）")
 @requires(Capability.LIST_ORDERS)
-def list_orders(request, filters: Query[OrderFilters]):
+def list_orders(request: StaffRequest, filters: Query[OrderFilters]) -> dict:
     unit = Unit.objects.filter(pk=filters.unit).first() if filters.unit else None
     if filters.unit and unit is None:
         raise InvalidInput({"unit": f"没有编号为 {filters.unit} 的单位"})
@@ -204,7 +205,7 @@ def list_orders(request, filters: Query[OrderFilters]):
     return {"count": orders.count(), "items": [summary(o) for o in page]}
 
 
-def _visible(request, number: str) -> WorkOrder:
+def _visible(request: StaffRequest, number: str) -> WorkOrder:
     try:
         return visible_order(request.user, number)
     except WorkOrder.DoesNotExist:
@@ -213,7 +214,7 @@ def _visible(request, number: str) -> WorkOrder:
 
 @router.get("/{number}", response=answers(200, OrderDetail), summary="工单详情与办理过程")
 @requires(Capability.READ_ORDER)
-def read_order(request, number: str):
+def read_order(request: StaffRequest, number: str) -> dict:
     return _detail(request.user, _visible(request, number))
 
 
@@ -233,7 +234,7 @@ class MessageOut(Schema):
 
 @router.get("/{number}/messages", response=answers(200, list[MessageOut]), summary="工单的通知记录")
 @requires(Capability.READ_ORDER)
-def order_messages(request, number: str):
+def order_messages(request: StaffRequest, number: str) -> list[dict]:
     order = _visible(request, number)
     to_citizen = order.messages.filter(to_citizen=True).exists()
     phone = (
@@ -279,7 +280,7 @@ class Registered(OrderSummary):
 
 @router.post("", response=answers(201, Registered), summary="登记工单（附智能建议）")
 @requires(Capability.REGISTER)
-def register(request, body: OrderIn):
+def register(request: StaffRequest, body: OrderIn) -> Status:
     """Register an order; the triage suggestions are stored beside what the caller chose."""
     data = body.dict()
     data["order_type"], data["urgency"] = data["order_type"] or "", data["urgency"] or ""
@@ -452,8 +453,8 @@ assert set(ACTIONS) == set(Action) - {Action.REGISTER}, (
 
 def _endpoint(
     action: Action, schema: type[ActionIn], arguments: Callable[[dict], dict], service: Callable
-):
-    def act(request, number: str, body: schema):  # type: ignore[valid-type]
+) -> None:
+    def act(request: StaffRequest, number: str, body: schema) -> dict:  # type: ignore[valid-type]
         data = body.dict()  # type: ignore[attr-defined]  # an ActionIn, a pydantic model
         version = data.pop("version")
         order = service(
@@ -487,12 +488,12 @@ for _action, (_schema, _arguments, _service) in ACTIONS.items():
 )
 @requires(Capability.ACT)
 def order_attach(
-    request,
+    request: StaffRequest,
     number: str,
     files: File[list[UploadedFile]],
     version: Form[Count | None] = None,
     note: Form[str] = "",
-):
+) -> dict:
     """Add photos or documents to the order; each is checked by its content, one bad file
     refuses them all, and the order's timeline names them."""
     order = services.attach_files(

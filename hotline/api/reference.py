@@ -1,9 +1,11 @@
 """Reference data through the API: units, users, categories, SLA policies, knowledge articles.
 Read-only here; the admin edits them."""
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from ninja import Field, Query, Router, Schema
 
 from hotline.catalog.models import Category
@@ -13,6 +15,7 @@ from hotline.knowledge.selectors import search_articles
 from hotline.orders.selectors import units_in_view
 from hotline.org.models import Unit, User
 from hotline.org.permissions import Capability, requires
+from hotline.org.requests import StaffRequest
 from hotline.org.selectors import dispatch_targets
 from hotline.sla.models import SlaPolicy
 from hotline.sla.policy import DeadlineKind
@@ -20,6 +23,7 @@ from hotline.sla.policy import DeadlineKind
 from .schemas import answers
 
 router = Router(tags=["reference"])
+Row = TypeVar("Row", bound=Model)
 
 
 class Paging(Schema):
@@ -27,7 +31,7 @@ class Paging(Schema):
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-def _page(queryset, paging: Paging, row) -> dict:
+def _page(queryset: QuerySet[Row], paging: Paging, row: Callable[[Row], dict]) -> dict:
     return {
         "count": queryset.count(),
         "items": [row(x) for x in queryset[paging.offset : paging.offset + paging.limit]],
@@ -58,7 +62,7 @@ class UnitFilter(Schema):
 
 @router.get("/units", response=answers(200, UnitPage), summary="单位")
 @requires(Capability.LIST_UNITS)
-def list_units(request, paging: Query[Paging], only: Query[UnitFilter]):
+def list_units(request: StaffRequest, paging: Query[Paging], only: Query[UnitFilter]) -> dict:
     units = (
         dispatch_targets(request.user.unit)
         if only.dispatch_targets
@@ -97,7 +101,7 @@ class UserPage(Schema):
     "/users", response=answers(200, UserPage), summary="人员（本单位及下级单位；热线中心可见全部）"
 )
 @requires(Capability.LIST_USERS)
-def list_users(request, paging: Query[Paging]):
+def list_users(request: StaffRequest, paging: Query[Paging]) -> dict:
     users = User.objects.filter(is_active=True).order_by("username")
     me = request.user
     if (in_view := units_in_view(me)) is not None:
@@ -133,7 +137,7 @@ class CategoryPage(Schema):
 
 @router.get("/categories", response=answers(200, CategoryPage), summary="诉求分类")
 @requires(Capability.LIST_CATEGORIES)
-def list_categories(request, paging: Query[Paging]):
+def list_categories(request: StaffRequest, paging: Query[Paging]) -> dict:
     return _page(
         Category.objects.order_by("code"),
         paging,
@@ -171,7 +175,7 @@ class PolicyPage(Schema):
 
 @router.get("/sla-policies", response=answers(200, PolicyPage), summary="时限规则")
 @requires(Capability.LIST_SLA_POLICIES)
-def list_policies(request, paging: Query[Paging]):
+def list_policies(request: StaffRequest, paging: Query[Paging]) -> dict:
     def row(p: SlaPolicy) -> dict:
         deadlines = {
             k.value: {"amount": getattr(p, f"{k}_amount"), "unit": getattr(p, f"{k}_unit")}
@@ -231,7 +235,7 @@ def _article(a: Article, score: float | None = None) -> dict:
 
 @router.get("/articles", response=answers(200, ArticlePage), summary="知识库（可按问题检索）")
 @requires(Capability.LIST_ARTICLES)
-def list_articles(request, query: Query[ArticleQuery]):
+def list_articles(request: StaffRequest, query: Query[ArticleQuery]) -> dict:
     if query.q.strip():
         found = search_articles(query.q, limit=query.offset + query.limit)
         return {"count": len(found), "items": [_article(a, s) for a, s in found[query.offset :]]}

@@ -11,7 +11,7 @@ Flag = StrictBool  # true or false, not 0 or "yes"
 Count = StrictInt  # a JSON number, not "3" or true
 
 
-def _iso_only(value):
+def _iso_only(value: object) -> object:
     if isinstance(value, int | float) or (
         isinstance(value, str) and re.fullmatch(r"[-+]?[\d.eE+-]+", value.strip())
     ):
@@ -45,6 +45,7 @@ class ApiError(Schema):
 ERRORS = frozenset({400, 401, 403, 404, 409, 422})
 
 
-def answers(ok: int, schema) -> dict:
-    """The responses of an operation: ``schema`` on success, ``ApiError`` for every error it can give."""
+def answers(ok: int, schema: object) -> dict:
+    """The responses of an operation: ``schema`` on success, ``ApiError`` for every error it can
+    give."""
     return {ok: schema, ERRORS: ApiError}

@@ -3,6 +3,8 @@
 import hashlib
 import secrets
 
+from django.http import HttpRequest
+
 from hotline.core import clock
 from hotline.core.errors import InvalidInput
 from hotline.org.models import User
@@ -42,10 +44,11 @@ def user_for_token(token: str) -> User | None:
     return found.user if found else None
 
 
-def user_for_request_token(request, token: str) -> User | None:
+def user_for_request_token(request: HttpRequest, token: str) -> User | None:
     """``user_for_token``, looked up once per request (the idempotency middleware asks before
     the API's authentication does)."""
-    known = getattr(request, "_token_user", None)
+    known: tuple[str, User | None] | None = getattr(request, "_token_user", None)
     if known is None or known[0] != token:
-        known = request._token_user = (token, user_for_token(token))
+        known = (token, user_for_token(token))
+        vars(request)["_token_user"] = known  # kept on the request, which declares no such field
     return known[1]

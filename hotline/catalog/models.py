@@ -33,10 +33,11 @@ class Category(models.Model):
 
 
 class DispatchRule(models.Model):
-    """An entry of the dispatch catalogue (派单目录): this category, in this area, goes to this unit.
+    """An entry of the dispatch catalogue (派单目录): this category, in this area, goes to this
+    unit.
 
-    Rules override the category's default routing; a rule for an area also covers the areas below it,
-    and a rule without an area covers the whole city.
+    Rules override the category's default routing; a rule for an area also covers the areas below
+    it, and a rule without an area covers the whole city.
     """
 
     category = models.ForeignKey(

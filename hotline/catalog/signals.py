@@ -8,5 +8,5 @@ from .models import Category, DispatchRule
 
 @receiver([post_save, post_delete], sender=Category)
 @receiver([post_save, post_delete], sender=DispatchRule)
-def _catalogue_changed(**kwargs) -> None:
+def _catalogue_changed(**kwargs: object) -> None:
     forget("catalog.", "sla.spans")  # policies can name categories

@@ -8,12 +8,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template import Context, Template
 from django.utils.translation import gettext as _
 
+Handler = Callable[[HttpRequest], HttpResponse]  # a view, or the middleware after this one
 
-def chinese_unless_chosen(get_response):
+
+def chinese_unless_chosen(get_response: Handler) -> Handler:
     """Pages are in Chinese unless the user chose English with the language switch: the
     browser's Accept-Language is not consulted (staff machines are often set up in English)."""
 
-    def middleware(request):
+    def middleware(request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return get_response(request)
 
@@ -40,10 +42,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def content_security_policy(get_response):
+def content_security_policy(get_response: Handler) -> Handler:
     """Every HTML page gets the policy above unless its view set a stricter one (attachments)."""
 
-    def middleware(request):
+    def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -92,7 +94,7 @@ def machine_error(
     return None
 
 
-def database_unavailable_response(request) -> HttpResponse:
+def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     """503 with ``Retry-After``: ``machine_error`` on the API and Open311, a short page
     elsewhere. Renders without touching the database."""
     message = _(
@@ -119,40 +121,42 @@ class DatabaseUnavailableMiddleware:
     class before every middleware that uses the database.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
         got_request_exception.connect(
             _note_database_down, dispatch_uid="hotline-database-unavailable"
         )
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.status_code == 500 and getattr(request, "_hotline_database_down", False):
             return database_unavailable_response(request)
         return response
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DATABASE_DOWN):
             return database_unavailable_response(request)
         return None
 
 
-def _note_database_down(sender, request=None, **kwargs):
+def _note_database_down(
+    sender: object, request: HttpRequest | None = None, **kwargs: object
+) -> None:
     if request is not None and isinstance(sys.exception(), DATABASE_DOWN):
-        request._hotline_database_down = True
+        vars(request)["_hotline_database_down"] = True  # a note the request declares no field for
 
 
 NUL_MESSAGE = "请求中含有空字符（NUL），无法处理。A request may not contain NUL characters."
 
 
-def refuse_nul(get_response):
+def refuse_nul(get_response: Handler) -> Handler:
     """A NUL character in a request's address or query string is refused (400) before any view
     sees it. PostgreSQL cannot hold or compare a text with NUL in it, so a lookup by such a value
     (an order number in a path, a search, a filter) would be a server error there; no identifier
     or search of ours has one. Form fields are refused by Django's forms already, and text is
     cleaned of control characters (``clean_text``)."""
 
-    def middleware(request):
+    def middleware(request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             refusal = machine_error(request, 400, "invalid_input", NUL_MESSAGE)
             return (

@@ -1,11 +1,13 @@
+from typing import Any, NoReturn
+
 from django.db import models
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: object) -> NoReturn:
         raise TypeError(f"{self.model._meta.verbose_name} rows are append-only")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise TypeError(f"{self.model._meta.verbose_name} rows are append-only")
 
 
@@ -17,12 +19,12 @@ class AppendOnly(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:  # Model.save's arguments, passed on
         if self.pk is not None:
             raise TypeError(f"{self._meta.verbose_name} rows are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: object, **kwargs: object) -> NoReturn:
         raise TypeError(f"{self._meta.verbose_name} rows are append-only")
 
 
@@ -50,5 +52,5 @@ class RateCount(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.scope} {self.key[:8]} @{self.window_start}: {self.count}"

@@ -10,10 +10,12 @@ import functools
 import hashlib
 import ipaddress
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import RateCount
@@ -54,7 +56,8 @@ def _upsert_sql() -> str:
     )
     # One statement both creates and increments, so two processes cannot both read "4 of 5".
     return (
-        f"INSERT INTO {table} ({scope}, {key}, {start}, {count}, {expires}) VALUES (%s, %s, %s, 1, %s) "
+        f"INSERT INTO {table} ({scope}, {key}, {start}, {count}, {expires}) "
+        "VALUES (%s, %s, %s, 1, %s) "
         f"ON CONFLICT ({scope}, {key}, {start}) DO UPDATE SET {count} = {table}.{count} + 1 "
         f"RETURNING {count}"
     )
@@ -75,7 +78,7 @@ def hit(scope: str, key: str, limit_rule: Rule) -> Verdict:
     return Verdict(count <= limit_rule.limit, count, max(1, math.ceil(end - now)))
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address, for login locks and rate limits.
 
     ``REMOTE_ADDR`` unless it is one of ``HOTLINE_TRUSTED_PROXIES``: then the proxy's
@@ -105,13 +108,15 @@ def _trusted_proxies(
     return tuple(ipaddress.ip_network(n, strict=False) for n in networks)
 
 
-def _parsed(address: str):
+def _parsed(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(address)
     except ValueError:
         return None
 
 
-def _within(address: str, networks) -> bool:
+def _within(
+    address: str, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
     ip = _parsed(address)
     return ip is not None and any(ip in network for network in networks)

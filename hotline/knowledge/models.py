@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Self
 
 from django.db import models
 from django.db.models import Q
@@ -8,7 +9,7 @@ from hotline.org.models import Unit, User
 
 
 class ArticleQuerySet(models.QuerySet):
-    def valid_on(self, day: date):
+    def valid_on(self, day: date) -> Self:
         """Articles in force on ``day``: active, started, not expired."""
         return (
             self.filter(active=True)

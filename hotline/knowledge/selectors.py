@@ -7,8 +7,10 @@ rebuilt in this process when articles change and at least every minute.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
+from django.db.models import QuerySet
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from hotline.core import clock
@@ -87,7 +89,7 @@ def search_articles(
     return [(articles[m.id], m.score) for m in found if m.id in articles]
 
 
-def articles_due_for_review(day=None):
+def articles_due_for_review(day: date | None = None) -> QuerySet[Article]:
     """Articles whose review date has come (复核到期)."""
     return Article.objects.filter(active=True, review_by__lte=day or clock.now().date()).order_by(
         "review_by"

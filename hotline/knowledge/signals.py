@@ -7,5 +7,5 @@ from .models import Article
 
 
 @receiver([post_save, post_delete], sender=Article)
-def _articles_changed(**kwargs) -> None:
+def _articles_changed(**kwargs: object) -> None:
     forget("knowledge.")

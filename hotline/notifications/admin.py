@@ -1,6 +1,10 @@
+from typing import cast
+
 from django.contrib import admin
+from django.db.models import Model
 
 from hotline.audit.admin import PersonalDataAdmin
+from hotline.orders.models import WorkOrder
 
 from .models import Message
 
@@ -26,5 +30,5 @@ class MessageAdmin(PersonalDataAdmin):
     search_fields = ["order__number", "recipient"]
     list_select_related = ["order"]
 
-    def order_of(self, message):
-        return message.order
+    def order_of(self, message: Model) -> WorkOrder | None:
+        return cast(Message, message).order

@@ -31,7 +31,8 @@ class DeliveryError(Exception):
 
 
 class Backend:
-    def __init__(self, **options):
+    # The backend's OPTIONS from the settings: texts, numbers, a dict of headers, a stream.
+    def __init__(self, **options: Any) -> None:
         self.options = options
 
     def send(self, message: Message) -> None:
@@ -84,7 +85,8 @@ class FileBackend(Backend):
 
 
 class SmtpBackend(Backend):
-    """E-mail through an SMTP server (Django's ``EMAIL_*`` settings unless options override them)."""
+    """E-mail through an SMTP server (Django's ``EMAIL_*`` settings unless options override
+    them)."""
 
     def send(self, message: Message) -> None:
         options = dict(self.options)
@@ -158,7 +160,8 @@ class HttpSmsBackend(Backend):
 
 
 class MemoryBackend(Backend):
-    """Keeps sent messages in ``MemoryBackend.outbox`` (tests), like Django's locmem e-mail backend."""
+    """Keeps sent messages in ``MemoryBackend.outbox`` (tests), like Django's locmem e-mail
+    backend."""
 
     outbox: list[dict] = []
 

@@ -16,7 +16,8 @@ def tracking_url(number: str) -> str:
 
 
 def survey_url(number: str) -> str:
-    return f"{settings.HOTLINE_PUBLIC_URL}/portal/rate/{signing.dumps(number, salt=SURVEY_SALT, compress=True)}/"
+    token = signing.dumps(number, salt=SURVEY_SALT, compress=True)
+    return f"{settings.HOTLINE_PUBLIC_URL}/portal/rate/{token}/"
 
 
 def survey_number(token: str, max_age_days: int = 30) -> str | None:

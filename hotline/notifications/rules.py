@@ -49,7 +49,7 @@ def rule_for(action: str, payload: dict) -> Rule | None:
 
 def addresses(
     audience: Audience, *, caller_phone: str, anonymous: bool, duty_phone: str, duty_email: str
-):
+) -> list[tuple[Message.Channel, str]]:
     """(channel, recipient) pairs for an audience; empty when there is nobody to tell."""
     if audience == Audience.CITIZEN:
         # Landlines cannot take an SMS.

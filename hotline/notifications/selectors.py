@@ -11,8 +11,10 @@ def delivery_log(order: WorkOrder, citizen_phone: str) -> list[Message]:
     records a view in full); a unit's duty contacts as they are."""
     messages = list(Message.objects.filter(order=order).order_by("created_at", "pk"))
     for m in messages:
-        # What the page and the API show of the recipient: the citizen's phone as the viewer may see it.
-        m.shown_recipient = citizen_phone if m.to_citizen else m.recipient  # type: ignore[attr-defined]
+        # What the page and the API show of the recipient: the citizen's phone as the viewer may
+        # see it.
+        shown = citizen_phone if m.to_citizen else m.recipient
+        m.shown_recipient = shown  # type: ignore[attr-defined]
     return messages
 
 

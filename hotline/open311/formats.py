@@ -29,7 +29,7 @@ FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _fill(element: Element, value) -> None:
+def _fill(element: Element, value: object) -> None:
     if isinstance(value, dict):
         for key, inner in value.items():
             _fill(SubElement(element, key), inner)
@@ -42,7 +42,7 @@ def _fill(element: Element, value) -> None:
         element.text = _NOT_XML.sub("\ufffd", str(value))
 
 
-def to_xml(root: str, document) -> bytes:
+def to_xml(root: str, document: dict | list) -> bytes:
     element = Element(root)
     _fill(element, document)
     return (
@@ -50,7 +50,7 @@ def to_xml(root: str, document) -> bytes:
     )
 
 
-def respond(document, root: str, fmt: str, status: int = 200) -> HttpResponse:
+def respond(document: dict | list, root: str, fmt: str, status: int = 200) -> HttpResponse:
     """``document`` as the JSON the specification shows, or as XML under ``root``."""
     body = (
         to_xml(root, document)

@@ -6,11 +6,13 @@ attributes our intake uses. Requests are registered and read through the same se
 every other channel.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,7 +23,7 @@ from hotline.catalog.choices import OrderType, Urgency
 from hotline.catalog.models import Category
 from hotline.core import ratelimit
 from hotline.core.errors import InvalidInput
-from hotline.orders.models import Channel
+from hotline.orders.models import Channel, WorkOrder
 from hotline.orders.selectors import published_orders
 from hotline.orders.services import register_order
 from hotline.orders.workflow import FINAL
@@ -32,16 +34,18 @@ from .formats import error, respond
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00Z"
 
+View = Callable[..., HttpResponse]
 
-def _methods(*allowed: str):
+
+def _methods(*allowed: str) -> Callable[[View], View]:
     """Other methods get a 405 in the specification's error format (not Django's empty page).
     No view here reads a cookie (a POST carries its api_key), so none needs Django's CSRF check,
     whose refusal of an unusual method would otherwise come as an HTML page."""
 
-    def decorate(view):
+    def decorate(view: View) -> View:
         @csrf_exempt
         @wraps(view)
-        def checked(request, *args, **kwargs):
+        def checked(request: HttpRequest, *args: str, **kwargs: str) -> HttpResponse:
             if request.method not in allowed:
                 response = error(
                     405,
@@ -61,7 +65,9 @@ require_GET = _methods("GET", "HEAD")
 
 
 def _attributes() -> list[dict]:
-    def choice(code: str, description: str, order: int, choices) -> dict:
+    def choice(
+        code: str, description: str, order: int, choices: Iterable[tuple[str, object]]
+    ) -> dict:
         return {
             "variable": True,
             "code": code,
@@ -81,7 +87,7 @@ def _attributes() -> list[dict]:
 
 
 @require_GET
-def discovery(request, fmt: str):
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     url = (
         request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": fmt})).rsplit(
             "/services.", 1
@@ -109,7 +115,7 @@ def discovery(request, fmt: str):
 
 
 @require_GET
-def services(request, fmt: str):
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
     return respond(
         [
             {
@@ -129,7 +135,7 @@ def services(request, fmt: str):
 
 
 @require_GET
-def service_definition(request, code: str, fmt: str):
+def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if not Category.objects.filter(code=code, active=True).exists():
         return error(404, f"service_code {code} not found", fmt)
     return respond({"service_code": code, "attributes": _attributes()}, "service_definition", fmt)
@@ -151,19 +157,20 @@ def _local(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def _request_document(order) -> dict:
+def _request_document(order: WorkOrder) -> dict:
     finished = order.status in FINAL
     return {
         "service_request_id": order.number,
         "status": "closed" if finished else "open",
         "status_notes": (order.answer or order.close_reason or None) if finished else None,
-        "service_name": order.category.name if order.category_id else None,
-        "service_code": order.category.code if order.category_id else "",
+        "service_name": order.category.name if order.category else None,
+        "service_code": order.category.code if order.category else "",
         "description": order.title,
-        "agency_responsible": order.unit.name if order.unit_id else None,
+        "agency_responsible": order.unit.name if order.unit else None,
         "service_notice": None,
         "requested_datetime": _local(order.registered_at),
-        "updated_datetime": _local(order.updated),
+        # published_orders annotates each order with the moment of its last event
+        "updated_datetime": _local(order.updated),  # type: ignore[attr-defined]
         "expected_datetime": _local(order.finish_deadline),
         "address": order.address or None,
         "address_id": None,
@@ -174,7 +181,7 @@ def _request_document(order) -> dict:
     }
 
 
-def _read_requests(request, fmt: str):
+def _read_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     params = request.GET
     orders = published_orders()
     try:
@@ -223,7 +230,7 @@ _PARAMETERS = {
 }
 
 
-def _over_limit(request, fmt: str):
+def _over_limit(request: HttpRequest, fmt: str) -> HttpResponse | None:
     """The 429 answer once the client's address or its api_key has posted too often, else None.
     The address is counted first, so guessing keys is limited too."""
     for scope, key in (
@@ -245,7 +252,7 @@ def _over_limit(request, fmt: str):
     return None
 
 
-def _post_request(request, fmt: str):
+def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         data = request.POST
     except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
@@ -272,9 +279,9 @@ def _post_request(request, fmt: str):
         return error(404, f"service_code {code} not found", fmt)
     if not data.get("address_string") and not (data.get("lat") and data.get("long")):
         return error(400, "a location is required: lat and long, or address_string", fmt)
-    attributes = {
-        key[len("attribute[") : -1]: value
-        for key, value in data.items()
+    attributes = {  # the last value sent for each, as QueryDict.items() gives it
+        key[len("attribute[") : -1]: values[-1]
+        for key, values in data.lists()
         if key.startswith("attribute[") and key.endswith("]")
     }
     name = " ".join(p for p in (data.get("last_name", ""), data.get("first_name", "")) if p)
@@ -318,12 +325,12 @@ def _post_request(request, fmt: str):
 
 
 @_methods("GET", "HEAD", "POST")
-def requests(request, fmt: str):
+def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     return _post_request(request, fmt) if request.method == "POST" else _read_requests(request, fmt)
 
 
 @require_GET
-def one_request(request, number: str, fmt: str):
+def one_request(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
     order = published_orders().filter(number=number).first()
     if order is None:
         return error(404, f"service_request_id {number} not found", fmt)
@@ -331,7 +338,7 @@ def one_request(request, number: str, fmt: str):
 
 
 @require_GET
-def token(request, token: str, fmt: str):
+def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     """Requests are created at once, so a token is the request's own id."""
     if not published_orders().filter(number=token).exists():
         return error(404, f"token {token} not found", fmt)
@@ -339,7 +346,7 @@ def token(request, token: str, fmt: str):
 
 
 @csrf_exempt
-def no_such_endpoint(request):
+def no_such_endpoint(request: HttpRequest) -> HttpResponse:
     """An address the specification does not have, answered in its error format (XML if the
     address asks for it), so that clients never parse Django's HTML page."""
     fmt = "xml" if request.path.endswith(".xml") else "json"

@@ -1,4 +1,5 @@
-"""Backing up the database into one file and restoring it (``hotline backup`` / ``hotline restore``).
+"""Backing up the database into one file and restoring it (``hotline backup`` /
+``hotline restore``).
 
 PostgreSQL: ``pg_dump`` in its custom format (``-Fc``) and ``pg_restore``, run with the connection
 settings of ``DATABASES['default']``; the password goes through ``PGPASSWORD``, never on the
@@ -111,7 +112,8 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise BackupError(
-            f"{what}失败（{Path(args[0]).name} 退出码 {done.returncode}）：{done.stderr.strip()[-2000:]}"
+            f"{what}失败（{Path(args[0]).name} 退出码 {done.returncode}）："
+            f"{done.stderr.strip()[-2000:]}"
         )
 
 
@@ -182,8 +184,8 @@ def restore(path: Path, *, clean: bool = False) -> str:
     name = connection.settings_dict["NAME"]
     if not clean and (tables := _tables()):
         raise BackupError(
-            f"数据库 {name} 不是空的（已有 {len(tables)} 个表），未做任何修改：请恢复到新建的空数据库，"
-            "或确认要用备份覆盖现有数据时加 --clean"
+            f"数据库 {name} 不是空的（已有 {len(tables)} 个表），未做任何修改："
+            "请恢复到新建的空数据库，或确认要用备份覆盖现有数据时加 --clean"
         )
     if kind == "postgresql":
         tool = pg_tool("pg_restore", _server_major())

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from hotline.accounts import services as accounts
 from hotline.accounts import two_factor
@@ -35,12 +37,12 @@ class StaffAdmin(UserAdmin):
         return hasattr(user, "two_factor")
 
     @admin.action(description="解除登录锁定", permissions=["change"])
-    def unlock_login(self, request, queryset):
+    def unlock_login(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         cleared = sum(accounts.unlock(username=user.username) for user in queryset)
         self.message_user(request, f"已清除 {cleared} 个用户的登录失败计数", messages.SUCCESS)
 
     @admin.action(description="重置两步验证（丢失手机时）", permissions=["change"])
-    def reset_two_factor(self, request, queryset):
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         done = sum(two_factor.reset(user=user) for user in queryset)
         self.message_user(
             request,

@@ -132,7 +132,8 @@ PERMISSIONS: dict[Capability, Grant] = {
         _g(C.LIST_CATEGORIES, _("查看诉求分类"), _EVERYONE),
         _g(C.LIST_SLA_POLICIES, _("查看时限规则"), _EVERYONE),
         _g(C.LIST_ARTICLES, _("查看知识库"), _EVERYONE),
-        # Units see a caller's phone masked (138****1234); a confidential reporter is hidden from all.
+        # Units see a caller's phone masked (138****1234); a confidential reporter is hidden from
+        # all.
         _g(C.SEE_CALLER, _("查看来电人完整号码"), centre_roles=_EVERYONE),
         _g(C.SEE_CITY, _("查看全市工单和人员"), centre_roles=_EVERYONE, superuser=True),
         _g(C.MANAGE_ACCOUNT, _("管理本人账户"), _EVERYONE),

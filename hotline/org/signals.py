@@ -7,5 +7,5 @@ from .models import Unit
 
 
 @receiver([post_save, post_delete], sender=Unit)
-def _units_changed(**kwargs) -> None:
+def _units_changed(**kwargs: object) -> None:
     forget("org.", "catalog.")  # the dispatch catalogue holds units too

@@ -1,7 +1,9 @@
 """The citizen portal: submit a request, track it by number and phone, rate it from the link
 sent after the reply. Public pages: every form is rate-limited per client address."""
 
+from django import forms
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,7 +19,7 @@ from .forms import RateForm, SubmitForm, TrackForm
 from .selectors import order_for_citizen, public_steps
 
 
-def _limited(request, scope: str, rule: str):
+def _limited(request: HttpRequest, scope: str, rule: str) -> HttpResponse | None:
     """None while the client is within ``settings.HOTLINE_RATE_LIMITS[rule]``, else the 429 page."""
     verdict = ratelimit.hit(scope, ratelimit.client_ip(request), ratelimit.rule(rule))
     if verdict.allowed:
@@ -29,14 +31,14 @@ def _limited(request, scope: str, rule: str):
     return response
 
 
-def _form_errors(form, error: InvalidInput) -> None:
+def _form_errors(form: forms.Form, error: InvalidInput) -> None:
     for field, message in error.errors.items():
         field = "photo" if field == "attachments" else field
         form.add_error(field if field in form.fields else None, message)
 
 
 @require_http_methods(["GET", "POST"])
-def submit(request):
+def submit(request: HttpRequest) -> HttpResponse:
     form = SubmitForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if limited := _limited(request, "portal.submit", "portal.submit"):
@@ -63,7 +65,7 @@ def submit(request):
     return render(request, "portal/submit.html", {"form": form})
 
 
-def submitted(request):
+def submitted(request: HttpRequest) -> HttpResponse:
     number = request.session.get("portal_submitted")
     if not number:
         return redirect("portal:submit")
@@ -71,7 +73,7 @@ def submitted(request):
 
 
 @require_http_methods(["GET", "POST"])
-def track(request):
+def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")})
     order = None
     if request.method == "POST":
@@ -94,7 +96,7 @@ def track(request):
 
 
 @require_http_methods(["GET", "POST"])
-def rate(request, token: str):
+def rate(request: HttpRequest, token: str) -> HttpResponse:
     if limited := _limited(request, "portal.rate", "portal.lookup"):
         return limited
     number = survey_number(token)

@@ -8,5 +8,5 @@ from .models import CalendarDay, SlaPolicy
 
 @receiver([post_save, post_delete], sender=SlaPolicy)
 @receiver([post_save, post_delete], sender=CalendarDay)
-def _rules_changed(**kwargs) -> None:
+def _rules_changed(**kwargs: object) -> None:
     forget("sla.")

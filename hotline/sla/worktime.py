@@ -64,7 +64,8 @@ def official_workday(day: date) -> bool:
         if day.year not in _warned_years:
             _warned_years.add(day.year)
             log.warning(
-                "The official calendar does not cover %s yet: treating Monday-Friday as working days. "
+                "The official calendar does not cover %s yet: "
+                "treating Monday-Friday as working days. "
                 "Enter that year's holidays and make-up workdays as calendar days.",
                 day.year,
             )

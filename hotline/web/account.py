@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -13,11 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hotline.accounts import two_factor
 from hotline.core.errors import InvalidInput
 from hotline.org.permissions import Capability, requires
+from hotline.org.requests import StaffRequest
 
 ENROL_SECRET = "hotline_two_factor_secret"
 
 
-def _page(request, *, error=None, status=200):
+def _page(request: StaffRequest, *, error: str | None = None, status: int = 200) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -33,7 +35,7 @@ def _page(request, *, error=None, status=200):
 
 @login_required
 @requires(Capability.MANAGE_ACCOUNT)
-def account(request):
+def account(request: StaffRequest) -> HttpResponse:
     return _page(request)
 
 
@@ -41,7 +43,7 @@ def account(request):
 @login_required
 @requires(Capability.MANAGE_ACCOUNT)
 @require_http_methods(["GET", "POST"])
-def password_change(request):
+def password_change(request: StaffRequest) -> HttpResponse:
     """Django's password change (old password, new one twice), checked by every password rule."""
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -58,7 +60,7 @@ def password_change(request):
 @login_required
 @requires(Capability.MANAGE_ACCOUNT)
 @require_http_methods(["GET", "POST"])
-def two_factor_enrol(request):
+def two_factor_enrol(request: StaffRequest) -> HttpResponse:
     """Show a new secret (kept in the session until confirmed) and store it once a code matches."""
     if two_factor.enrolled(request.user):
         return redirect("web:account")
@@ -91,7 +93,7 @@ def two_factor_enrol(request):
 @login_required
 @requires(Capability.MANAGE_ACCOUNT)
 @require_POST
-def two_factor_disable(request):
+def two_factor_disable(request: StaffRequest) -> HttpResponse:
     try:
         two_factor.disable(user=request.user, code=request.POST.get("code", ""))
     except InvalidInput as invalid:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
@@ -72,7 +73,7 @@ class FormField:
     choices: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _base(annotation):
+def _base(annotation: object) -> object:
     """``Satisfaction`` of ``Satisfaction | None``, ``int`` of ``Annotated[int, Strict()]``."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType, typing.Annotated):
@@ -80,7 +81,7 @@ def _base(annotation):
     return annotation
 
 
-def _kind(name: str, annotation) -> tuple[str, list]:
+def _kind(name: str, annotation: object) -> tuple[str, list]:
     if name in UNIT_FIELDS:
         return ("multiselect" if name == "cohandlers" else "select"), []
     base = _base(annotation)
@@ -120,7 +121,9 @@ def form_fields(action: Action, order: WorkOrder, user: User) -> list[FormField]
     return fields
 
 
-def parse(action: Action, post, version: int) -> tuple[dict | None, dict[str, StrOrPromise]]:
+def parse(
+    action: Action, post: QueryDict, version: int
+) -> tuple[dict | None, dict[str, StrOrPromise]]:
     """The service's keyword arguments from a form post, or the errors by field (in the user's
     language)."""
     schema = ACTIONS[action][0]

@@ -2,9 +2,11 @@
 duplicates and knowledge articles refreshed as the text is typed (HTMX)."""
 
 import re
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -17,6 +19,7 @@ from hotline.orders import services as orders
 from hotline.orders.models import Channel
 from hotline.orders.selectors import caller_history
 from hotline.org.permissions import Capability, requires
+from hotline.org.requests import StaffRequest
 from hotline.triage.selectors import repeat_calls, suggest
 
 
@@ -43,16 +46,17 @@ class IntakeForm(forms.Form):
     )
     article = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # Form's own arguments, passed on
         super().__init__(*args, **kwargs)
-        self.fields["category_code"].choices = [("", "（待派单员确定）")] + [
+        categories = cast(forms.ChoiceField, self.fields["category_code"])
+        categories.choices = [("", "（待派单员确定）")] + [
             (c.code, f"{c.code} {c.group}/{c.name}") for c in Category.objects.filter(active=True)
         ]
 
 
 @login_required
 @requires(Capability.REGISTER)
-def intake(request):
+def intake(request: StaffRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -77,21 +81,21 @@ def intake(request):
 @login_required
 @requires(Capability.SEE_SUGGESTIONS)
 @require_GET
-def intake_suggestions(request):
+def intake_suggestions(request: StaffRequest) -> HttpResponse:
     """The suggestion panel for the text typed so far (an HTMX fragment)."""
     text, address, phone = (
         request.GET.get(k, "").strip()[:4000] for k in ("text", "address", "caller_phone")
     )
     digits = re.sub(r"\D", "", phone)
-    context = {
+    context: dict[str, object] = {
         "phone": phone,
         "repeat_calls": repeat_calls(phone) if phone else 0,
         "history": caller_history(request.user, digits) if len(digits) >= 7 else [],
     }
     if len(text) >= 4:
-        context["s"] = suggest(text, address, phone=phone)
-        found = Article.objects.in_bulk([a["id"] for a in context["s"]["articles"]])
+        context["s"] = suggestion = suggest(text, address, phone=phone)
+        found = Article.objects.in_bulk([a["id"] for a in suggestion["articles"]])
         context["articles"] = [
-            (found[a["id"]], a["score"]) for a in context["s"]["articles"] if a["id"] in found
+            (found[a["id"]], a["score"]) for a in suggestion["articles"] if a["id"] in found
         ]
     return render(request, "web/intake_suggestions.html", context)

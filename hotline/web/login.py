@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ PENDING = "hotline_login_pending"
 PENDING_SECONDS = 300
 
 
-def _next_url(request) -> str:
+def _next_url(request: HttpRequest) -> str:
     wanted = request.POST.get("next") or request.GET.get("next") or ""
     safe = url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -41,7 +42,7 @@ def _next_url(request) -> str:
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def login_view(request):
+def login_view(request: HttpRequest) -> HttpResponse:
     """Step 1: username and password."""
     form, error = AuthenticationForm(request), None
     if request.method == "POST":
@@ -64,7 +65,7 @@ def login_view(request):
     )
 
 
-def _password_right(request, user: User):
+def _password_right(request: HttpRequest, user: User) -> HttpResponse:
     next_url = _next_url(request)
     if two_factor.enrolled(user) or two_factor.required_for(user):
         request.session.cycle_key()  # a new key for the half-signed-in session too
@@ -78,14 +79,14 @@ def _password_right(request, user: User):
     return _signed_in(request, user, user.backend, next_url)
 
 
-def _signed_in(request, user: User, backend: str, next_url: str):
+def _signed_in(request: HttpRequest, user: User, backend: str, next_url: str) -> HttpResponse:
     request.session.pop(PENDING, None)
     auth_login(request, user, backend=backend)
     accounts.login_succeeded(username=user.get_username())
     return redirect(next_url or settings.LOGIN_REDIRECT_URL)
 
 
-def _pending(request) -> tuple[User, dict] | None:
+def _pending(request: HttpRequest) -> tuple[User, dict] | None:
     data = request.session.get(PENDING)
     if data and time.time() - data["at"] <= PENDING_SECONDS:
         user = User.objects.filter(pk=data["user"], is_active=True).first()
@@ -95,7 +96,7 @@ def _pending(request) -> tuple[User, dict] | None:
     return None
 
 
-def _start_again(request):
+def _start_again(request: HttpRequest) -> HttpResponse:
     messages.info(request, _("请重新输入用户名和密码。"))
     return redirect("login")
 
@@ -103,7 +104,7 @@ def _start_again(request):
 @sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def login_code(request):
+def login_code(request: HttpRequest) -> HttpResponse:
     """Step 2 for users with two-factor login: the authenticator's 6-digit code."""
     if (pending := _pending(request)) is None:
         return _start_again(request)
@@ -134,7 +135,7 @@ def login_code(request):
 @sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def login_enrol(request):
+def login_enrol(request: HttpRequest) -> HttpResponse:
     """Step 2 for users who must use two-factor login and have not set it up: set it up now."""
     if (pending := _pending(request)) is None:
         return _start_again(request)

@@ -1,7 +1,9 @@
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +29,9 @@ from hotline.orders.selectors import (
 )
 from hotline.orders.selectors import order_list as select_orders
 from hotline.orders.workflow import Action, Status
-from hotline.org.models import Unit
-from hotline.org.permissions import Capability, may, requires
+from hotline.org.models import Unit, User
+from hotline.org.permissions import Capability, StrOrPromise, may, requires
+from hotline.org.requests import StaffRequest
 
 from . import actions
 from .filters import OrderFilterForm
@@ -36,7 +39,7 @@ from .filters import OrderFilterForm
 
 @login_required
 @requires(Capability.READ_QUEUE)
-def home(request):
+def home(request: StaffRequest) -> HttpResponse:
     """Each role's queue with the counts that matter (待办)."""
     now = clock.now()
     orders = queue(request.user, now)
@@ -55,7 +58,7 @@ def home(request):
 
 @login_required
 @requires(Capability.READ_DASHBOARD)
-def dashboard(request):
+def dashboard(request: StaffRequest) -> HttpResponse:
     """Volumes, rates, the streets' ranking and overdue units at a glance, as charts (ECharts):
     the city's for the centre, the unit's own (with its sub-units) for a unit."""
     user = request.user
@@ -70,7 +73,7 @@ def dashboard(request):
 
 @login_required
 @requires(Capability.LIST_ORDERS)
-def order_list(request):
+def order_list(request: StaffRequest) -> HttpResponse:
     """Orders the user may see, filtered as the query string says; invalid filters are named."""
     form = OrderFilterForm(request.GET)
     orders = select_orders(request.user, **form.selection())
@@ -98,7 +101,7 @@ def order_list(request):
     )
 
 
-def _visible_order(user, number: str) -> WorkOrder:
+def _visible_order(user: User, number: str) -> WorkOrder:
     try:
         return visible_order(user, number)
     except WorkOrder.DoesNotExist:
@@ -106,8 +109,13 @@ def _visible_order(user, number: str) -> WorkOrder:
 
 
 def _detail_page(
-    request, order: WorkOrder, *, failed: Action | None = None, errors=None, status: int = 200
-):
+    request: StaffRequest,
+    order: WorkOrder,
+    *,
+    failed: Action | None = None,
+    errors: Mapping[str, StrOrPromise] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     forms = [
         (a, actions.form_fields(a, order, request.user))
         for a in services.actions_for(request.user, order)
@@ -139,13 +147,13 @@ def _detail_page(
 
 @login_required
 @requires(Capability.READ_ORDER)
-def order_detail(request, number: str):
+def order_detail(request: StaffRequest, number: str) -> HttpResponse:
     return _detail_page(request, _visible_order(request.user, number))
 
 
 @login_required
 @requires(Capability.READ_ATTACHMENT)
-def attachment(request, number: str, pk: int):
+def attachment(request: StaffRequest, number: str, pk: int) -> FileResponse:
     """An order's file, to those who may see the order; images shown, other files downloaded."""
     order = _visible_order(request.user, number)
     item = get_object_or_404(Attachment, pk=pk, order=order)
@@ -163,7 +171,7 @@ def attachment(request, number: str, pk: int):
 @login_required
 @requires(Capability.ACT)
 @require_POST
-def order_action(request, number: str, action: str):
+def order_action(request: StaffRequest, number: str, action: str) -> HttpResponse:
     """Take one lifecycle action from the order page; on refusal the page comes back with the
     reason beside the form, and nothing was changed."""
     order = _visible_order(request.user, number)

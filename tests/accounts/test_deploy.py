@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def production_env(tmp_path, **extra) -> dict:
+def production_env(tmp_path: Path, **extra) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -43,13 +43,17 @@ def hotline(env, *args) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_deploy_check_passes_with_no_warning_for_the_documented_production_settings(tmp_path):
+def test_the_deploy_check_passes_with_no_warning_for_the_documented_production_settings(
+    tmp_path: Path,
+) -> None:
     result = hotline(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_the_deploy_check_warns_when_the_secret_key_does_not_come_from_the_environment(tmp_path):
+def test_the_deploy_check_warns_when_the_secret_key_does_not_come_from_the_environment(
+    tmp_path: Path,
+) -> None:
     result = hotline(
         production_env(tmp_path, HOTLINE_SECRET_KEY=None),
         "check",
@@ -60,13 +64,16 @@ def test_the_deploy_check_warns_when_the_secret_key_does_not_come_from_the_envir
     assert result.returncode != 0 and "hotline.W001" in result.stderr
 
 
-def test_the_deploy_check_warns_without_https(tmp_path):
+def test_the_deploy_check_warns_without_https(tmp_path: Path) -> None:
     result = hotline(production_env(tmp_path, HOTLINE_HTTPS="0"), "check", "--deploy")
     assert "security.W012" in result.stderr and "security.W008" in result.stderr
 
 
 def _settings(env, *names) -> dict:
-    code = f"import django, json; django.setup(); from django.conf import settings; print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}))"
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
@@ -74,7 +81,7 @@ def _settings(env, *names) -> dict:
     return json.loads(result.stdout)
 
 
-def test_https_turns_on_secure_cookies_redirects_and_hsts(tmp_path):
+def test_https_turns_on_secure_cookies_redirects_and_hsts(tmp_path: Path) -> None:
     names = [
         "SESSION_COOKIE_SECURE",
         "CSRF_COOKIE_SECURE",
@@ -89,7 +96,7 @@ def test_https_turns_on_secure_cookies_redirects_and_hsts(tmp_path):
     assert not any(_settings(production_env(tmp_path, HOTLINE_HTTPS="0"), *names).values())
 
 
-def test_the_login_and_session_limits_come_from_the_environment(tmp_path):
+def test_the_login_and_session_limits_come_from_the_environment(tmp_path: Path) -> None:
     env = production_env(
         tmp_path,
         HOTLINE_LOGIN_FAILURES="3",

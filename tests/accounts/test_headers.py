@@ -3,16 +3,20 @@ the site's own scripts, no framing, no MIME sniffing, no referrer sent elsewhere
 script left in the pages that would need the policy loosened."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.test import Client
+from pytest_django import Settings
 
 from hotline.core.middleware import CONTENT_SECURITY_POLICY
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 
 @pytest.fixture
-def pages(client, city):
+def pages(client: Client, city: City):
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.operator)
     return {
@@ -30,19 +34,19 @@ def pages(client, city):
     }
 
 
-def test_every_page_carries_the_content_security_policy(pages):
+def test_every_page_carries_the_content_security_policy(pages) -> None:
     assert {path: r["Content-Security-Policy"] for path, r in pages.items()} == {
         path: CONTENT_SECURITY_POLICY for path in pages
     }
 
 
-def test_the_policy_allows_scripts_only_from_the_site_and_no_framing():
+def test_the_policy_allows_scripts_only_from_the_site_and_no_framing() -> None:
     directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
     assert directives["script-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
 
 
-def test_no_page_has_an_inline_script(pages):
+def test_no_page_has_an_inline_script(pages) -> None:
     for path, response in pages.items():
         inline = [
             tag
@@ -52,7 +56,7 @@ def test_no_page_has_an_inline_script(pages):
         assert inline == [], path
 
 
-def test_pages_forbid_framing_sniffing_and_cross_site_referrers(pages):
+def test_pages_forbid_framing_sniffing_and_cross_site_referrers(pages) -> None:
     for response in pages.values():
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
@@ -61,8 +65,8 @@ def test_pages_forbid_framing_sniffing_and_cross_site_referrers(pages):
 
 
 def test_an_attachment_served_as_html_keeps_its_own_stricter_policy(
-    client, city, settings, tmp_path
-):
+    client: Client, city: City, settings: Settings, tmp_path: Path
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 

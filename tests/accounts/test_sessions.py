@@ -4,13 +4,18 @@ from datetime import timedelta
 
 import time_machine
 from django.test import Client
+from pytest_django import Settings
+
+from hotline.org.models import User
 
 from .conftest import log_in, signed_in
 
 START = "2026-11-23 09:00 +0800"
 
 
-def test_a_session_ends_after_thirty_idle_minutes_and_says_why(client, operator):
+def test_a_session_ends_after_thirty_idle_minutes_and_says_why(
+    client: Client, operator: User
+) -> None:
     with time_machine.travel(START, tick=False) as traveller:
         log_in(client, "wang.fang")
         traveller.shift(timedelta(minutes=30))
@@ -19,7 +24,9 @@ def test_a_session_ends_after_thirty_idle_minutes_and_says_why(client, operator)
     assert "您已 30 分钟没有操作，请重新登录。" in response.content.decode()
 
 
-def test_a_request_every_twenty_minutes_keeps_a_session_alive(client, operator):
+def test_a_request_every_twenty_minutes_keeps_a_session_alive(
+    client: Client, operator: User
+) -> None:
     with time_machine.travel(START, tick=False) as traveller:
         log_in(client, "wang.fang")
         for _ in range(6):
@@ -27,7 +34,9 @@ def test_a_request_every_twenty_minutes_keeps_a_session_alive(client, operator):
             assert signed_in(client)
 
 
-def test_a_session_ends_twelve_hours_after_the_login_however_busy(client, operator):
+def test_a_session_ends_twelve_hours_after_the_login_however_busy(
+    client: Client, operator: User
+) -> None:
     with time_machine.travel(START, tick=False) as traveller:
         log_in(client, "wang.fang")
         for _ in range(12 * 3 - 1):
@@ -38,7 +47,7 @@ def test_a_session_ends_twelve_hours_after_the_login_however_busy(client, operat
     assert "登录已超过 12 小时，请重新登录。" in response.content.decode()
 
 
-def test_the_limits_follow_the_settings(client, operator, settings):
+def test_the_limits_follow_the_settings(client: Client, operator: User, settings: Settings) -> None:
     settings.HOTLINE_SESSION_IDLE_MINUTES = 5
     with time_machine.travel(START, tick=False) as traveller:
         log_in(client, "wang.fang")
@@ -46,7 +55,7 @@ def test_the_limits_follow_the_settings(client, operator, settings):
         assert not signed_in(client)
 
 
-def test_an_idle_session_is_signed_out_of_the_api_too(client, operator):
+def test_an_idle_session_is_signed_out_of_the_api_too(client: Client, operator: User) -> None:
     with time_machine.travel(START, tick=False) as traveller:
         log_in(client, "wang.fang")
         assert client.get("/api/v1/orders").status_code == 200
@@ -54,7 +63,9 @@ def test_an_idle_session_is_signed_out_of_the_api_too(client, operator):
         assert client.get("/api/v1/orders").status_code == 401
 
 
-def test_logout_ends_the_session_on_the_server_not_only_in_the_browser(client, operator):
+def test_logout_ends_the_session_on_the_server_not_only_in_the_browser(
+    client: Client, operator: User
+) -> None:
     log_in(client, "wang.fang")
     old_cookie = client.cookies["sessionid"].value
     client.post("/logout/")
@@ -63,7 +74,7 @@ def test_logout_ends_the_session_on_the_server_not_only_in_the_browser(client, o
     assert not signed_in(replay)
 
 
-def test_a_login_gives_a_new_session_key(client, operator):
+def test_a_login_gives_a_new_session_key(client: Client, operator: User) -> None:
     client.get("/login/")
     client.session.save()
     before = client.session.session_key
@@ -72,8 +83,8 @@ def test_a_login_gives_a_new_session_key(client, operator):
 
 
 def test_the_session_cookie_is_httponly_samesite_lax_and_lives_no_longer_than_the_maximum_age(
-    client, operator
-):
+    client: Client, operator: User
+) -> None:
     cookie = log_in(client, "wang.fang").cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert cookie["max-age"] == 12 * 3600
@@ -82,7 +93,9 @@ def test_the_session_cookie_is_httponly_samesite_lax_and_lives_no_longer_than_th
     ]  # plain HTTP in tests; HOTLINE_HTTPS=1 makes it secure (test_deploy)
 
 
-def test_a_signed_in_session_without_the_login_time_is_ended(client, operator):
+def test_a_signed_in_session_without_the_login_time_is_ended(
+    client: Client, operator: User
+) -> None:
     log_in(client, "wang.fang")
     session = client.session
     del session["hotline_login_at"]

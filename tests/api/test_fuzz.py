@@ -18,8 +18,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hotline.api.services import create_token
 from hotline.orders.workflow import Status
+from hotline.triage.models import ModelVersion
 from hotline.wsgi import application
 from tests import factories
+from tests.factories import City
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 OPERATIONS = [result.ok() for result in schema.get_all_operations()]
@@ -55,7 +57,7 @@ def same_connection():
 
 
 @pytest.fixture
-def world(city, model_in_use, same_connection):
+def world(city: City, model_in_use: ModelVersion, same_connection):
     """Orders in each state, and a token for each role that acts on them."""
     numbers = [factories.order_in(state, city).number for state in STATES]
     people = (city.operator, city.dispatcher, city.handler(), city.visitor)
@@ -87,7 +89,7 @@ def fuzz(operation, draw_extra, prepare, examples: int = EXAMPLES) -> set[int]:
 
 
 @pytest.mark.django_db
-def test_every_operation_answers_every_generated_request_within_its_schema_signed_in(world):
+def test_every_operation_answers_every_generated_request_within_its_schema_signed_in(world) -> None:
     numbers, tokens = world
 
     def prepare(case, extra):
@@ -118,7 +120,9 @@ def test_every_operation_answers_every_generated_request_within_its_schema_signe
 
 
 @pytest.mark.django_db
-def test_every_operation_refuses_every_generated_request_without_a_token_within_its_schema(world):
+def test_every_operation_refuses_every_generated_request_without_a_token_within_its_schema(
+    world,
+) -> None:
     def prepare(case, extra):
         (case.headers or {}).pop("Authorization", None)
         return None
@@ -128,6 +132,6 @@ def test_every_operation_refuses_every_generated_request_without_a_token_within_
         assert statuses and statuses <= {401, 403}, (operation.path, statuses)
 
 
-def test_every_operation_of_the_document_is_fuzzed():
+def test_every_operation_of_the_document_is_fuzzed() -> None:
     methods = {operation.method.upper() for operation in OPERATIONS}
     assert len(OPERATIONS) >= 30 and methods == {"GET", "POST"}

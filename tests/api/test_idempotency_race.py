@@ -8,6 +8,8 @@ from django.test import Client
 
 from hotline.api.services import create_token
 from hotline.orders.models import WorkOrder
+from hotline.triage.models import ModelVersion
+from tests.factories import City
 from tests.orders.threads import run_together
 
 pytestmark = [
@@ -19,8 +21,8 @@ pytestmark = [
 
 
 def test_the_same_key_posted_twice_at_once_registers_once_and_both_get_that_answer(
-    city, model_in_use
-):
+    city: City, model_in_use: ModelVersion
+) -> None:
     headers = {
         "Authorization": f"Bearer {create_token(user=city.operator)}",
         "Idempotency-Key": "call-1",

@@ -5,20 +5,24 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from hotline.api.services import create_token
 from hotline.orders.models import WorkOrder
+from tests.factories import City
 
 pytestmark = pytest.mark.usefixtures("model_in_use")
 SEWER = "小区门口的下水道堵了好几天，污水都漫到路上了"
 
 
 @pytest.fixture
-def bearer(city):
+def bearer(city: City):
     return {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=city.operator)}"}
 
 
-def test_a_suggestion_comes_with_confidences_the_unit_duplicates_and_articles(client, city, bearer):
+def test_a_suggestion_comes_with_confidences_the_unit_duplicates_and_articles(
+    client: Client, city: City, bearer
+) -> None:
     client.post(
         "/api/v1/orders",
         {"text": SEWER, "address": "东城1路11小区3栋"},
@@ -41,7 +45,9 @@ def test_a_suggestion_comes_with_confidences_the_unit_duplicates_and_articles(cl
     )
 
 
-def test_registering_stores_the_suggestion_beside_the_callers_choice(client, city, bearer):
+def test_registering_stores_the_suggestion_beside_the_callers_choice(
+    client: Client, city: City, bearer
+) -> None:
     response = client.post(
         "/api/v1/orders",
         {"text": SEWER, "address": "东城1路11小区", "category_code": "03.05"},
@@ -53,7 +59,9 @@ def test_registering_stores_the_suggestion_beside_the_callers_choice(client, cit
     assert order.category.code == "03.05" and order.suggestions["category"]["code"] == "03.04"
 
 
-def test_bad_input_is_a_422_naming_the_field_and_registers_nothing(client, city, bearer):
+def test_bad_input_is_a_422_naming_the_field_and_registers_nothing(
+    client: Client, city: City, bearer
+) -> None:
     response = client.post(
         "/api/v1/orders",
         {"text": SEWER, "caller_phone": "12"},
@@ -71,7 +79,7 @@ def test_bad_input_is_a_422_naming_the_field_and_registers_nothing(client, city,
     assert not WorkOrder.objects.exists()
 
 
-def test_without_a_valid_token_the_api_answers_401(client, city):
+def test_without_a_valid_token_the_api_answers_401(client: Client, city: City) -> None:
     for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer not-a-token"}):
         response = client.post(
             "/api/v1/triage/suggest", {"text": SEWER}, content_type="application/json", **headers
@@ -79,7 +87,7 @@ def test_without_a_valid_token_the_api_answers_401(client, city):
         assert response.status_code == 401 and response.json()["code"] == "unauthorized"
 
 
-def test_a_revoked_token_no_longer_works(client, city):
+def test_a_revoked_token_no_longer_works(client: Client, city: City) -> None:
     token = create_token(user=city.operator)
     call_command("token", "revoke", token[:8], stdout=io.StringIO())
     response = client.post(
@@ -91,7 +99,7 @@ def test_a_revoked_token_no_longer_works(client, city):
     assert response.status_code == 401
 
 
-def test_a_unit_handler_may_not_register_through_the_api(client, city):
+def test_a_unit_handler_may_not_register_through_the_api(client: Client, city: City) -> None:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=city.handler())}"}
     response = client.post(
         "/api/v1/orders", {"text": SEWER}, content_type="application/json", **headers
@@ -100,7 +108,7 @@ def test_a_unit_handler_may_not_register_through_the_api(client, city):
     assert not WorkOrder.objects.exists()
 
 
-def test_token_create_prints_a_token_that_works(client, city):
+def test_token_create_prints_a_token_that_works(client: Client, city: City) -> None:
     out = io.StringIO()
     call_command("token", "create", city.operator.username, stdout=out)
     response = client.post(
@@ -112,11 +120,11 @@ def test_token_create_prints_a_token_that_works(client, city):
     assert response.status_code == 200
 
 
-def test_token_create_for_an_unknown_user_is_refused(db):
+def test_token_create_for_an_unknown_user_is_refused(db: None) -> None:
     with pytest.raises(CommandError, match="no user named"):
         call_command("token", "create", "nobody", stdout=io.StringIO())
 
 
-def test_the_openapi_document_describes_the_intake_endpoints(client, db):
+def test_the_openapi_document_describes_the_intake_endpoints(client: Client, db: None) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/triage/suggest", "/api/v1/orders"} <= set(paths)

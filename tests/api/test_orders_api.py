@@ -1,11 +1,16 @@
 """Orders through the API: lists, one order, every action, visibility, conflicts, idempotency."""
 
+from pathlib import Path
+
 import pytest
+from django.test import Client
+from pytest_django import Settings
 
 from hotline.api.services import create_token
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Action, Status
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.usefixtures("model_in_use")
 
@@ -14,18 +19,20 @@ def auth(user) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=user)}"}
 
 
-def post(client, path, body, headers, **extra):
+def post(client: Client, path, body, headers, **extra):
     return client.post(f"/api/v1{path}", body, content_type="application/json", **headers, **extra)
 
 
-def test_the_list_counts_every_match_and_pages_with_limit_and_offset(client, city):
+def test_the_list_counts_every_match_and_pages_with_limit_and_offset(
+    client: Client, city: City
+) -> None:
     numbers = [factories.register(city).number for _ in range(5)]
     page = client.get("/api/v1/orders", {"limit": 2, "offset": 1}, **auth(city.dispatcher)).json()
     assert page["count"] == 5
     assert [o["number"] for o in page["items"]] == list(reversed(numbers))[1:3]
 
 
-def test_the_list_filters_by_status_category_and_text(client, city):
+def test_the_list_filters_by_status_category_and_text(client: Client, city: City) -> None:
     dispatched = factories.order_in(Status.DISPATCHED, city)
     other = factories.register(city, text="路灯不亮了，晚上很黑", category_code="03.03")
     headers = auth(city.dispatcher)
@@ -42,14 +49,16 @@ def test_the_list_filters_by_status_category_and_text(client, city):
     ] == [other.number]
 
 
-def test_a_bad_filter_is_a_422_naming_it(client, city):
+def test_a_bad_filter_is_a_422_naming_it(client: Client, city: City) -> None:
     response = client.get(
         "/api/v1/orders", {"status": "nonsense", "limit": 0}, **auth(city.dispatcher)
     )
     assert response.status_code == 422 and {"status", "limit"} <= set(response.json()["errors"])
 
 
-def test_a_sibling_street_neither_lists_nor_reads_nor_acts_on_another_streets_order(client, city):
+def test_a_sibling_street_neither_lists_nor_reads_nor_acts_on_another_streets_order(
+    client: Client, city: City
+) -> None:
     order = factories.order_in(Status.DISPATCHED, city)  # streets[0]
     headers = auth(city.handler(city.streets[1]))
     assert client.get("/api/v1/orders", **headers).json()["count"] == 0
@@ -58,7 +67,9 @@ def test_a_sibling_street_neither_lists_nor_reads_nor_acts_on_another_streets_or
     assert WorkOrder.objects.get(pk=order.pk).status == Status.DISPATCHED
 
 
-def test_one_order_comes_with_its_timeline_and_a_masked_phone_for_units(client, city):
+def test_one_order_comes_with_its_timeline_and_a_masked_phone_for_units(
+    client: Client, city: City
+) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     body = client.get(f"/api/v1/orders/{order.number}", **auth(city.handler())).json()
     assert [e["action"] for e in body["timeline"]] == ["register", "dispatch", "accept"]
@@ -69,13 +80,15 @@ def test_one_order_comes_with_its_timeline_and_a_masked_phone_for_units(client, 
     )
 
 
-def test_a_confidential_reporter_is_not_revealed_even_to_the_centre(client, city):
+def test_a_confidential_reporter_is_not_revealed_even_to_the_centre(
+    client: Client, city: City
+) -> None:
     order = factories.register(city, confidential=True, order_type="report")
     body = client.get(f"/api/v1/orders/{order.number}", **auth(city.dispatcher)).json()
     assert (body["caller_name"], body["caller_phone"], body["confidential"]) == ("", "", True)
 
 
-def test_an_order_lives_its_whole_life_through_the_api(client, city):
+def test_an_order_lives_its_whole_life_through_the_api(client: Client, city: City) -> None:
     number = post(
         client,
         "/orders",
@@ -101,7 +114,9 @@ def test_an_order_lives_its_whole_life_through_the_api(client, city):
     assert response.json()["status"] == "closed" and len(response.json()["timeline"]) == 7
 
 
-def test_an_illegal_transition_is_a_409_with_the_reason_and_changes_nothing(client, city):
+def test_an_illegal_transition_is_a_409_with_the_reason_and_changes_nothing(
+    client: Client, city: City
+) -> None:
     order = factories.order_in(Status.REGISTERED, city)
     response = post(
         client,
@@ -114,13 +129,13 @@ def test_an_illegal_transition_is_a_409_with_the_reason_and_changes_nothing(clie
     assert WorkOrder.objects.get(pk=order.pk).version == order.version
 
 
-def test_the_wrong_role_is_a_403(client, city):
+def test_the_wrong_role_is_a_403(client: Client, city: City) -> None:
     order = factories.order_in(Status.REGISTERED, city)
     response = post(client, f"/orders/{order.number}/dispatch", {}, auth(city.visitor))
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
 
 
-def test_a_stale_version_is_a_409_conflict(client, city):
+def test_a_stale_version_is_a_409_conflict(client: Client, city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     response = post(
         client,
@@ -132,7 +147,9 @@ def test_a_stale_version_is_a_409_conflict(client, city):
     assert WorkOrder.objects.get(pk=order.pk).status == Status.DISPATCHED
 
 
-def test_an_unknown_unit_in_a_dispatch_is_a_422_naming_the_field(client, city):
+def test_an_unknown_unit_in_a_dispatch_is_a_422_naming_the_field(
+    client: Client, city: City
+) -> None:
     order = factories.order_in(Status.REGISTERED, city)
     response = post(
         client, f"/orders/{order.number}/dispatch", {"unit": 999999}, auth(city.dispatcher)
@@ -140,7 +157,7 @@ def test_an_unknown_unit_in_a_dispatch_is_a_422_naming_the_field(client, city):
     assert response.status_code == 422 and "unit" in response.json()["errors"]
 
 
-def test_every_action_after_registration_has_its_own_endpoint(client, db):
+def test_every_action_after_registration_has_its_own_endpoint(client: Client, db: None) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     for action in Action:
         if action != Action.REGISTER:
@@ -150,7 +167,9 @@ def test_every_action_after_registration_has_its_own_endpoint(client, db):
 # --- Idempotency-Key ------------------------------------------------------------------------------
 
 
-def test_a_post_retried_with_the_same_key_creates_one_order_and_answers_the_same(client, city):
+def test_a_post_retried_with_the_same_key_creates_one_order_and_answers_the_same(
+    client: Client, city: City
+) -> None:
     headers = auth(city.operator)
     body = {"text": "东城1路11小区门口垃圾三天没人清运", "address": "东城1路11小区"}
     first = post(client, "/orders", body, headers, HTTP_IDEMPOTENCY_KEY="call-42")
@@ -160,7 +179,7 @@ def test_a_post_retried_with_the_same_key_creates_one_order_and_answers_the_same
     assert WorkOrder.objects.count() == 1
 
 
-def test_the_same_key_with_another_request_is_refused(client, city):
+def test_the_same_key_with_another_request_is_refused(client: Client, city: City) -> None:
     headers = auth(city.operator)
     post(
         client,
@@ -180,7 +199,7 @@ def test_the_same_key_with_another_request_is_refused(client, city):
     assert WorkOrder.objects.count() == 1
 
 
-def test_different_keys_or_no_key_act_each_time(client, city):
+def test_different_keys_or_no_key_act_each_time(client: Client, city: City) -> None:
     headers = auth(city.operator)
     body = {"text": "垃圾没人清运", "address": "东城1路"}
     post(client, "/orders", body, headers, HTTP_IDEMPOTENCY_KEY="a")
@@ -189,7 +208,9 @@ def test_different_keys_or_no_key_act_each_time(client, city):
     assert WorkOrder.objects.count() == 3
 
 
-def test_a_refused_action_is_answered_the_same_on_retry_and_acts_never(client, city):
+def test_a_refused_action_is_answered_the_same_on_retry_and_acts_never(
+    client: Client, city: City
+) -> None:
     order = factories.order_in(Status.REGISTERED, city)
     headers = auth(city.dispatcher)
     first = post(
@@ -210,7 +231,7 @@ def test_a_refused_action_is_answered_the_same_on_retry_and_acts_never(client, c
     assert WorkOrder.objects.get(pk=order.pk).version == order.version
 
 
-def test_a_moment_with_an_offset_no_time_zone_has_is_a_422(client, city):
+def test_a_moment_with_an_offset_no_time_zone_has_is_a_422(client: Client, city: City) -> None:
     response = client.get(
         "/api/v1/orders", {"until": "2026-11-16T11:22:46+19:14"}, **auth(city.dispatcher)
     )
@@ -223,18 +244,20 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 
 
 @pytest.fixture
-def _media(settings, tmp_path):
+def _media(settings: Settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
-def upload(client, order, user, *files, **fields):
+def upload(client: Client, order, user, *files, **fields):
     return client.post(
         f"/api/v1/orders/{order.number}/attach", {"files": list(files), **fields}, **auth(user)
     )
 
 
 @pytest.mark.usefixtures("_media")
-def test_files_are_uploaded_through_the_api_and_named_in_the_timeline(client, city):
+def test_files_are_uploaded_through_the_api_and_named_in_the_timeline(
+    client: Client, city: City
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     order = factories.order_in(Status.ACCEPTED, city)
@@ -249,7 +272,9 @@ def test_files_are_uploaded_through_the_api_and_named_in_the_timeline(client, ci
 
 
 @pytest.mark.usefixtures("_media")
-def test_an_upload_that_is_not_an_image_or_pdf_is_a_422_and_nothing_is_kept(client, city):
+def test_an_upload_that_is_not_an_image_or_pdf_is_a_422_and_nothing_is_kept(
+    client: Client, city: City
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     order = factories.order_in(Status.ACCEPTED, city)
@@ -259,7 +284,9 @@ def test_an_upload_that_is_not_an_image_or_pdf_is_a_422_and_nothing_is_kept(clie
     assert WorkOrder.objects.get(pk=order.pk).version == order.version
 
 
-def test_the_page_and_the_api_refuse_a_stale_copy_with_the_same_reason(client, city):
+def test_the_page_and_the_api_refuse_a_stale_copy_with_the_same_reason(
+    client: Client, city: City
+) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     api = post(
         client,

@@ -33,7 +33,7 @@ from tests.faults.servers import (
 
 
 @pytest.fixture(scope="module")
-def installation(tmp_path_factory):
+def installation(tmp_path_factory: pytest.TempPathFactory):
     with installed(tmp_path_factory.mktemp("restart"), os.environ.get("DATABASE_URL")) as ready:
         yield ready
 
@@ -41,7 +41,7 @@ def installation(tmp_path_factory):
 class Server(Client):
     """``hotline runserver`` as a process of its own, on one port across restarts."""
 
-    def __init__(self, installation: Installation):
+    def __init__(self, installation: Installation) -> None:
         super().__init__(installation, free_port())
         self.process: subprocess.Popen | None = None
         self.logs: list[Path] = []
@@ -93,7 +93,9 @@ def server(installation):
             print(f"--- {log.name}\n{log.read_text(errors='replace')[-5000:]}")
 
 
-def test_a_retry_after_the_server_was_killed_gets_the_first_answer_and_registers_nothing(server):
+def test_a_retry_after_the_server_was_killed_gets_the_first_answer_and_registers_nothing(
+    server,
+) -> None:
     before = set(server.numbers())
     first = server.register("k1")
     assert first.status == 201 and first.replay is None, first
@@ -125,7 +127,7 @@ def test_a_retry_after_the_server_was_killed_gets_the_first_answer_and_registers
     assert len(server.numbers()) == len(before) + 3
 
 
-def test_a_burst_cut_off_by_sigkill_and_retried_whole_registers_each_call_once(server):
+def test_a_burst_cut_off_by_sigkill_and_retried_whole_registers_each_call_once(server) -> None:
     calls, kill_after = 20, 6
     keys = [f"burst-{uuid.uuid4().hex}" for _ in range(calls)]
     bodies = [CALL | {"caller_name": f"来电人{i}"} for i in range(calls)]

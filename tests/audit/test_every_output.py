@@ -12,6 +12,7 @@ It proves three rules of the personal data (个人信息) of citizens:
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -29,6 +30,7 @@ from hotline.org.models import User
 from hotline.org.roles import Role
 from hotline.transfer.services import export_orders
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +73,7 @@ class World:
 
 
 @pytest.fixture
-def world(city):
+def world(city: City):
     city.streets[0].duty_phone, city.streets[0].duty_email = "01066668888", "duty@example.org"
     city.streets[0].save()
     secret = factories.order_in(
@@ -176,7 +178,7 @@ def _answers(client: Client, user: User | None, world: World):
 CENTRE_ROLES = [Role.OPERATOR, Role.DISPATCHER, Role.VISITOR, Role.SUPERVISOR]
 
 
-def _viewers(city) -> dict[str, User]:
+def _viewers(city: City) -> dict[str, User]:
     viewers = {f"centre {role}": city.staff(role, city.centre) for role in CENTRE_ROLES}
     street, district = city.streets[0], city.streets[0].parent
     viewers |= {
@@ -189,7 +191,9 @@ def _viewers(city) -> dict[str, User]:
     return viewers
 
 
-def test_a_confidential_reporter_is_shown_to_nobody_in_any_output(world, city, client):
+def test_a_confidential_reporter_is_shown_to_nobody_in_any_output(
+    world, city: City, client: Client
+) -> None:
     for who, user in _viewers(city).items():
         client.force_login(user)
         for address, text in _answers(client, user, world):
@@ -199,7 +203,9 @@ def test_a_confidential_reporter_is_shown_to_nobody_in_any_output(world, city, c
                 )
 
 
-def test_a_unit_reads_a_callers_phone_masked_and_never_in_full(world, city, client):
+def test_a_unit_reads_a_callers_phone_masked_and_never_in_full(
+    world, city: City, client: Client
+) -> None:
     unit_viewers = {
         who: user for who, user in _viewers(city).items() if not who.startswith("centre")
     }
@@ -214,7 +220,9 @@ def test_a_unit_reads_a_callers_phone_masked_and_never_in_full(world, city, clie
     assert {"own handler", "own lead", "parent lead"} <= shown_masked
 
 
-def test_the_centre_reads_phones_in_full_and_each_reading_is_in_the_audit_log(world, city, client):
+def test_the_centre_reads_phones_in_full_and_each_reading_is_in_the_audit_log(
+    world, city: City, client: Client
+) -> None:
     dispatcher = city.staff(Role.DISPATCHER, city.centre)
     client.force_login(dispatcher)
     full = [address for address, text in _answers(client, dispatcher, world) if CALLER[1] in text]
@@ -227,7 +235,7 @@ def test_the_centre_reads_phones_in_full_and_each_reading_is_in_the_audit_log(wo
     )
 
 
-def test_the_public_open311_documents_hold_no_callers_name_or_phone(world, client):
+def test_the_public_open311_documents_hold_no_callers_name_or_phone(world, client: Client) -> None:
     client.logout()
     for address in [
         u for route in _patterns() if route.startswith("open311/") for u in _urls(route, world)
@@ -237,7 +245,7 @@ def test_the_public_open311_documents_hold_no_callers_name_or_phone(world, clien
             assert personal not in text, f"{address} published {personal!r}"
 
 
-def test_messages_to_units_never_carry_a_callers_name_or_phone(world):
+def test_messages_to_units_never_carry_a_callers_name_or_phone(world) -> None:
     callers = {REPORTER[1], CALLER[1]}
     to_units = Message.objects.filter(to_citizen=False)
     assert to_units.exists() and not to_units.filter(recipient__in=callers).exists()
@@ -248,15 +256,15 @@ def test_messages_to_units_never_carry_a_callers_name_or_phone(world):
             )
 
 
-def test_the_confidential_reporter_gets_its_own_messages(world):
+def test_the_confidential_reporter_gets_its_own_messages(world) -> None:
     assert Message.objects.filter(order=world.secret, recipient=REPORTER[1]).exists()
 
 
 @pytest.mark.parametrize("excel", [False, True], ids=["csv", "excel"])
 @pytest.mark.parametrize("personal_data", [False, True], ids=["masked", "personal-data"])
 def test_an_export_never_holds_a_confidential_reporter_and_masks_phones_unless_asked(
-    world, tmp_path, excel, personal_data
-):
+    world, tmp_path: Path, excel, personal_data
+) -> None:
     out = tmp_path / ("orders.xlsx" if excel else "orders.csv")
     export_orders(out, excel=excel, personal_data=personal_data)
     if excel:
@@ -271,8 +279,8 @@ def test_an_export_never_holds_a_confidential_reporter_and_masks_phones_unless_a
 
 
 def test_the_administrator_sees_an_order_in_full_only_with_an_audit_record(
-    world, client, admin_user
-):
+    world, client: Client, admin_user: User
+) -> None:
     client.force_login(admin_user)
     for model, pk in (("orders/workorder", world.public.pk), ("orders/workorder", world.secret.pk)):
         before = PersonalDataAccess.objects.count()
@@ -283,7 +291,9 @@ def test_the_administrator_sees_an_order_in_full_only_with_an_audit_record(
             assert (record.user, record.order_id, record.channel) == (admin_user, pk, "admin")
 
 
-def test_the_administrator_reading_the_message_log_is_recorded(world, client, admin_user):
+def test_the_administrator_reading_the_message_log_is_recorded(
+    world, client: Client, admin_user: User
+) -> None:
     client.force_login(admin_user)
     before = PersonalDataAccess.objects.count()
     text = client.get("/admin/notifications/message/").content.decode()
@@ -295,7 +305,9 @@ def test_the_administrator_reading_the_message_log_is_recorded(world, client, ad
     )
 
 
-def test_an_administrators_search_by_phone_is_recorded(world, client, admin_user):
+def test_an_administrators_search_by_phone_is_recorded(
+    world, client: Client, admin_user: User
+) -> None:
     client.force_login(admin_user)
     assert (
         world.public.number

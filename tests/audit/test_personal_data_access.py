@@ -2,16 +2,19 @@
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
 
 from hotline.api.services import create_token
 from hotline.audit.models import PersonalDataAccess
 from hotline.orders.workflow import Status
+from hotline.org.models import User
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_centre_opening_an_order_page_is_recorded(city, client):
+def test_the_centre_opening_an_order_page_is_recorded(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     client.get(f"/orders/{order.number}/")
@@ -24,14 +27,16 @@ def test_the_centre_opening_an_order_page_is_recorded(city, client):
     )
 
 
-def test_a_unit_seeing_the_masked_phone_is_not_a_personal_data_view(city, client):
+def test_a_unit_seeing_the_masked_phone_is_not_a_personal_data_view(
+    city: City, client: Client
+) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.handler())
     assert "138****5678" in client.get(f"/orders/{order.number}/").content.decode()
     assert not PersonalDataAccess.objects.exists()
 
 
-def test_reading_an_order_through_the_api_is_recorded(city, client):
+def test_reading_an_order_through_the_api_is_recorded(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.get(
         f"/api/v1/orders/{order.number}",
@@ -40,14 +45,16 @@ def test_reading_an_order_through_the_api_is_recorded(city, client):
     assert PersonalDataAccess.objects.get().channel == "api"
 
 
-def test_a_confidential_reporter_is_never_shown_so_nothing_is_recorded(city, client):
+def test_a_confidential_reporter_is_never_shown_so_nothing_is_recorded(
+    city: City, client: Client
+) -> None:
     order = factories.order_in(Status.DISPATCHED, city, confidential=True)
     client.force_login(city.dispatcher)
     assert "13812345678" not in client.get(f"/orders/{order.number}/").content.decode()
     assert not PersonalDataAccess.objects.exists()
 
 
-def test_the_audit_log_is_append_only(city, client):
+def test_the_audit_log_is_append_only(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     client.get(f"/orders/{order.number}/")
@@ -62,7 +69,7 @@ def test_the_audit_log_is_append_only(city, client):
             change()
 
 
-def test_admins_read_the_audit_log(city, client, admin_user):
+def test_admins_read_the_audit_log(city: City, client: Client, admin_user: User) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     client.get(f"/orders/{order.number}/")
@@ -80,7 +87,7 @@ def _refused_by_the_database(sql: str) -> None:
         cursor.execute(sql)
 
 
-def test_the_database_itself_refuses_to_change_an_audit_record(city, client):
+def test_the_database_itself_refuses_to_change_an_audit_record(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     client.get(f"/orders/{order.number}/")
@@ -92,7 +99,7 @@ def test_the_database_itself_refuses_to_change_an_audit_record(city, client):
     connection.vendor != "postgresql",
     reason="SQLite's flush deletes rows, so only PostgreSQL refuses",
 )
-def test_the_database_itself_refuses_to_delete_an_audit_record(city, client):
+def test_the_database_itself_refuses_to_delete_an_audit_record(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     client.get(f"/orders/{order.number}/")

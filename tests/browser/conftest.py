@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API keeps an event loop running in the test's thread; the ORM calls the tests
 # make between page steps are still plain synchronous code.
@@ -48,7 +49,7 @@ def chromium():
 
 
 @pytest.fixture
-def open_page(chromium, live_server):
+def open_page(chromium, live_server: LiveServer):
     """``open_page(size)`` → a fresh page (own cookies) of that viewport on the live server.
 
     Every page is watched for what the content security policy blocked: a test fails if any

@@ -4,13 +4,14 @@ import pytest
 
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 from .conftest import DESKTOP, PHONE, log_in, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_the_switch_turns_the_console_and_the_portal_english(open_page, city):
+def test_the_switch_turns_the_console_and_the_portal_english(open_page, city: City) -> None:
     number = factories.order_in(Status.DISPATCHED, city).number
     handler = open_page(DESKTOP)
     log_in(handler, city.handler())

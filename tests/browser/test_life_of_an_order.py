@@ -4,13 +4,15 @@ import pytest
 
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
+from hotline.triage.models import ModelVersion
+from tests.factories import City
 
 from .conftest import DESKTOP, PHONE, log_in, screenshot, submit_in_portal
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def act(page, number: str, action: str, fill=None, select=None, check=()):
+def act(page, number: str, action: str, fill=None, select=None, check=()) -> None:
     """Open the order's page, open one action's form, fill it in and send it."""
     page.goto(f"/orders/{number}/")
     form = page.locator(f"#action-{action}")
@@ -32,9 +34,9 @@ def staff(open_page, user, name: str):
     return page
 
 
-def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a_reopening_and_closes(
-    open_page, city, model_in_use
-):
+def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a_reopening_and_closes(  # noqa: E501  (the test's name)
+    open_page, city: City, model_in_use: ModelVersion
+) -> None:
     citizen = open_page(PHONE)
     number = submit_in_portal(
         citizen,
@@ -103,8 +105,8 @@ def test_a_portal_request_lives_through_dispatch_handling_an_unsatisfied_visit_a
 
 
 def test_an_operator_answers_a_consultation_on_the_spot_from_the_intake_page(
-    open_page, city, model_in_use
-):
+    open_page, city: City, model_in_use: ModelVersion
+) -> None:
     operator = open_page(DESKTOP)
     log_in(operator, city.operator)
     operator.goto("/intake/")
@@ -120,7 +122,9 @@ def test_an_operator_answers_a_consultation_on_the_spot_from_the_intake_page(
     assert list(order.events.values_list("action", flat=True)) == ["register", "answer_on_the_spot"]
 
 
-def test_an_operator_registers_a_call_with_the_keyboard_alone(open_page, city, model_in_use):
+def test_an_operator_registers_a_call_with_the_keyboard_alone(
+    open_page, city: City, model_in_use: ModelVersion
+) -> None:
     operator = open_page(DESKTOP)
     log_in(operator, city.operator)
     operator.goto("/intake/")

@@ -3,14 +3,18 @@
 import pytest
 
 from hotline.orders.workflow import Status
+from hotline.triage.models import ModelVersion
 from tests import factories
+from tests.factories import City
 
 from .conftest import PHONE, log_in, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_each_roles_pages_fit_a_phone_screen(open_page, city, model_in_use):
+def test_each_roles_pages_fit_a_phone_screen(
+    open_page, city: City, model_in_use: ModelVersion
+) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     for name, user in [
         ("operator", city.operator),

@@ -5,14 +5,18 @@ import pytest
 from hotline.notifications import links
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
+from hotline.triage.models import ModelVersion
 from tests import factories
+from tests.factories import City
 
 from .conftest import PHONE, screenshot, submit_in_portal
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_a_citizen_submits_on_a_phone_and_tracks_the_order(open_page, city, model_in_use):
+def test_a_citizen_submits_on_a_phone_and_tracks_the_order(
+    open_page, city: City, model_in_use: ModelVersion
+) -> None:
     page = open_page(PHONE)
     page.goto("/portal/")
     screenshot(page, "portal-submit-390x844")
@@ -36,7 +40,7 @@ def test_a_citizen_submits_on_a_phone_and_tracks_the_order(open_page, city, mode
     )  # nothing runs off the screen
 
 
-def test_a_citizen_rates_from_the_survey_link(open_page, city):
+def test_a_citizen_rates_from_the_survey_link(open_page, city: City) -> None:
     order = factories.order_in(Status.PENDING_VISIT, city)
     page = open_page(PHONE)
     page.goto(links.survey_url(order.number).split("8000", 1)[1])

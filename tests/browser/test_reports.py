@@ -9,13 +9,14 @@ from hotline.core import clock
 from hotline.orders.workflow import Status
 from hotline.sla.worktime import SHANGHAI
 from tests import factories
+from tests.factories import City
 
 from .conftest import DESKTOP, log_in, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_the_monthly_analysis_draws_its_charts_and_offers_the_pdf(open_page, city):
+def test_the_monthly_analysis_draws_its_charts_and_offers_the_pdf(open_page, city: City) -> None:
     for day in (5, 12, 19):
         with clock.frozen_at(datetime(2026, 10, day, 10, tzinfo=SHANGHAI)):
             factories.order_in(Status.CLOSED, city)

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from hotline.org.models import User
+from tests.factories import City
 
 from .conftest import DESKTOP, screenshot
 
@@ -15,8 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_a_supervisor_sets_up_two_factor_at_the_first_login_and_signs_in_with_codes_after(
-    open_page, city
-):
+    open_page, city: City
+) -> None:
     supervisor = city.supervisor
     User.objects.filter(pk=supervisor.pk).update(two_factor_required=True)
     page = open_page(DESKTOP)

@@ -38,7 +38,7 @@ def _is_interface(parts: tuple[str, ...]) -> bool:
     return parts[0] in INTERFACES or "management" in parts or parts[-1] == "admin.py"
 
 
-def test_the_core_imports_no_other_app():
+def test_the_core_imports_no_other_app() -> None:
     wrong = [
         f"{'/'.join(parts)} imports {module}"
         for parts, tree in _modules()
@@ -49,7 +49,7 @@ def test_the_core_imports_no_other_app():
     assert wrong == []
 
 
-def test_domain_code_imports_no_interface_app():
+def test_domain_code_imports_no_interface_app() -> None:
     wrong = [
         f"{'/'.join(parts)} imports {module}"
         for parts, tree in _modules()
@@ -60,7 +60,7 @@ def test_domain_code_imports_no_interface_app():
     assert wrong == []
 
 
-def test_only_the_tools_import_the_tools():
+def test_only_the_tools_import_the_tools() -> None:
     wrong = [
         f"{'/'.join(parts)} imports {module}"
         for parts, tree in _modules()
@@ -71,7 +71,7 @@ def test_only_the_tools_import_the_tools():
     assert wrong == []
 
 
-def test_no_app_imports_another_apps_private_names():
+def test_no_app_imports_another_apps_private_names() -> None:
     wrong = [
         f"{'/'.join(parts)} imports {module}.{name}"
         for parts, tree in _modules()
@@ -83,7 +83,7 @@ def test_no_app_imports_another_apps_private_names():
     assert wrong == []
 
 
-def test_reading_never_imports_writing():
+def test_reading_never_imports_writing() -> None:
     """Selectors answer reads; a selector that imported services could write during a GET."""
     wrong = [
         f"{'/'.join(parts)} imports {module}"
@@ -109,7 +109,7 @@ def test_reading_never_imports_writing():
     [p for p in sorted(ROOT.rglob("*.py")) if "migrations" not in p.parts],
     ids=lambda p: str(p.relative_to(ROOT)),
 )
-def test_no_function_is_longer_than_a_screenful(path):
+def test_no_function_is_longer_than_a_screenful(path) -> None:
     long = [
         f"{node.name} (line {node.lineno}): {node.end_lineno - node.lineno + 1} lines"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))

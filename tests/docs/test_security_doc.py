@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_test_and_test_file_the_security_doc_names_exists():
+def test_every_test_and_test_file_the_security_doc_names_exists() -> None:
     doc = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
     tests = ROOT / "tests"
     defined = {

@@ -17,7 +17,7 @@ def _bin() -> Path | None:
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self) -> None:
         self.bin = _bin()
         assert self.bin is not None, (
             "PostgreSQL's server programs are missing (scripts/pg.sh installs them)"
@@ -74,7 +74,8 @@ class Cluster:
         self._ctl("-w", *self._options(), "start")
 
     def restart(self) -> None:
-        """``pg_ctl restart -m fast``: open sessions are ended, transactions in flight rolled back."""
+        """``pg_ctl restart -m fast``: open sessions are ended, transactions in flight rolled
+        back."""
         self._ctl("-w", "-m", "fast", *self._options(), "restart")
 
     def stop(self, mode: str = "fast") -> None:

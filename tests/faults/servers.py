@@ -39,7 +39,9 @@ from hotline.triage.models import ModelVersion
 from tests.factories import city
 
 model = train(corpus.generate(per_category=20, seed=11))
-ModelVersion.objects.create(source=ModelVersion.Source.CORPUS, examples=model.info["examples"], blob=model.to_bytes())
+ModelVersion.objects.create(
+    source=ModelVersion.Source.CORPUS, examples=model.info["examples"], blob=model.to_bytes()
+)
 print(city().operator.username)
 """
 
@@ -108,7 +110,8 @@ def hotline(env: dict[str, str], *args: str) -> str:
 
 @contextlib.contextmanager
 def scratch_database(server_url: str | None) -> Iterator[str]:
-    """'' without a server (SQLite); else the URL of a new, empty database on it, dropped afterwards."""
+    """'' without a server (SQLite); else the URL of a new, empty database on it, dropped
+    afterwards."""
     if not server_url:
         yield ""
         return
@@ -126,7 +129,8 @@ def scratch_database(server_url: str | None) -> Iterator[str]:
 
 @contextlib.contextmanager
 def installed(folder: Path, server_url: str | None) -> Iterator[Installation]:
-    """A migrated installation in a scratch database on ``server_url`` (SQLite in ``folder`` when None)."""
+    """A migrated installation in a scratch database on ``server_url`` (SQLite in ``folder``
+    when None)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {
         "HOTLINE_VAR_DIR": str(folder / "var"),
@@ -153,7 +157,7 @@ class Client:
 
     timeout = 60.0
 
-    def __init__(self, installation: Installation, port: int):
+    def __init__(self, installation: Installation, port: int) -> None:
         self.installation = installation
         self.port = port
 
@@ -288,7 +292,9 @@ class Client:
 class Gunicorn(Client):
     """gunicorn as production runs it (hotline.benchmarks.server), over an installation."""
 
-    def __init__(self, installation: Installation, *, workers: int = 2, request_timeout: int = 30):
+    def __init__(
+        self, installation: Installation, *, workers: int = 2, request_timeout: int = 30
+    ) -> None:
         self.server = production.start_server(
             installation.database_url,
             workdir=installation.folder,

@@ -42,7 +42,7 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def gunicorn(cluster, tmp_path_factory):
+def gunicorn(cluster, tmp_path_factory: pytest.TempPathFactory):
     with installed(tmp_path_factory.mktemp("pg-restart"), cluster.url) as installation:
         server = Gunicorn(installation, workers=2)
         server.timeout = TIMEOUT
@@ -66,7 +66,7 @@ class Load:
     """Callers registering orders with keys of their own, and a reader of a console page, until
     stopped; each request with the phase it was sent in."""
 
-    def __init__(self, gunicorn: Gunicorn, cookie: str):
+    def __init__(self, gunicorn: Gunicorn, cookie: str) -> None:
         self.gunicorn, self.cookie = gunicorn, cookie
         self.phase = "before"
         self.sent: list[Sent] = []
@@ -81,7 +81,7 @@ class Load:
             thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc) -> None:
         self.stopped.set()
         for thread in self.threads:
             thread.join(TIMEOUT + 5)
@@ -162,9 +162,9 @@ def _stored(url: str) -> dict:
     return {"orders": orders, "events": events, "receipts": receipts, "keys": keys}
 
 
-def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_loses_or_doubles_nothing(
+def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_loses_or_doubles_nothing(  # noqa: E501  (the test's name)
     gunicorn, cluster
-):
+) -> None:
     cookie = gunicorn.login(gunicorn.installation.operator)
     before = _stored(gunicorn.installation.database_url)
     with Load(gunicorn, cookie) as load:
@@ -198,7 +198,8 @@ def test_a_database_restarted_and_crashed_under_load_gives_clear_errors_and_lose
         Counter((p, a.status) for p, a in load.pages),
     )
 
-    # The refused calls sent again with their keys are registered; the acknowledged ones answered alike.
+    # The refused calls sent again with their keys are registered; the acknowledged ones answered
+    # alike.
     with ThreadPoolExecutor(8) as pool:
         again = list(
             pool.map(

@@ -12,6 +12,8 @@ from django.test import Client
 
 from hotline.api.services import create_token
 from hotline.orders.models import WorkOrder
+from hotline.triage.models import ModelVersion
+from tests.factories import City
 from tests.faults.servers import CALL, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class Database:
     """The test's database connection, which ``cut_off`` points at nowhere and ``restore`` back."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.saved = None
 
     def cut_off(self) -> None:
@@ -55,7 +57,7 @@ def client():
 
 
 @pytest.fixture
-def bearer(city):
+def bearer(city: City):
     return {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=city.operator)}"}
 
 
@@ -66,7 +68,9 @@ def _unavailable(response, content_type: str):
     return response.content.decode()
 
 
-def test_a_keyed_api_call_gets_a_json_503_with_a_message_and_retry_after(client, bearer, database):
+def test_a_keyed_api_call_gets_a_json_503_with_a_message_and_retry_after(
+    client, bearer, database
+) -> None:
     database.cut_off()
     response = client.post(
         "/api/v1/orders", CALL, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **bearer
@@ -78,7 +82,7 @@ def test_a_keyed_api_call_gets_a_json_503_with_a_message_and_retry_after(client,
     )
 
 
-def test_an_api_read_gets_the_same_json_503(client, bearer, database):
+def test_an_api_read_gets_the_same_json_503(client, bearer, database) -> None:
     database.cut_off()
     response = client.get("/api/v1/orders", **bearer)
     _unavailable(response, "application/json")
@@ -86,8 +90,8 @@ def test_an_api_read_gets_the_same_json_503(client, bearer, database):
 
 
 def test_the_call_sent_again_once_the_database_is_back_registers_its_order_once(
-    client, bearer, database, model_in_use
-):
+    client, bearer, database, model_in_use: ModelVersion
+) -> None:
     database.cut_off()
     refused = client.post(
         "/api/v1/orders", CALL, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **bearer
@@ -104,7 +108,7 @@ def test_the_call_sent_again_once_the_database_is_back_registers_its_order_once(
     assert list(WorkOrder.objects.values_list("number", flat=True)) == [again.json()["number"]]
 
 
-def test_a_console_page_gets_a_plain_503_page(client, city, database):
+def test_a_console_page_gets_a_plain_503_page(client, city: City, database) -> None:
     client.force_login(city.operator)
     database.cut_off()
     page = _unavailable(client.get("/orders/"), "text/html")
@@ -114,7 +118,7 @@ def test_a_console_page_gets_a_plain_503_page(client, city, database):
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_open311_gets_its_own_error_document_with_a_503(client, database, fmt):
+def test_open311_gets_its_own_error_document_with_a_503(client, database, fmt) -> None:
     database.cut_off()
     body = _unavailable(
         client.get(f"/open311/v2/requests.{fmt}"),

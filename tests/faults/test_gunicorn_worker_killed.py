@@ -23,7 +23,7 @@ MAX_KILLS = 5
 
 
 @pytest.fixture(scope="module")
-def installation(tmp_path_factory):
+def installation(tmp_path_factory: pytest.TempPathFactory):
     with installed(tmp_path_factory.mktemp("gunicorn"), os.environ.get("DATABASE_URL")) as ready:
         yield ready
 
@@ -74,7 +74,7 @@ def burst_with_kills(
 )
 def test_a_worker_killed_mid_burst_loses_no_acknowledged_order_and_registers_no_call_twice(
     gunicorn, path, per_call
-):
+) -> None:
     keys = [f"killed-{uuid.uuid4().hex}" for _ in range(CALLS)]
     calls = [
         [CALL | {"caller_name": f"来电人{i}-{j}"} for j in range(per_call)] for i in range(CALLS)

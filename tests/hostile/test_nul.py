@@ -5,11 +5,14 @@ import json
 from xml.etree import ElementTree
 
 import pytest
+from django.test import Client
 
 from hotline.api.services import create_token
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
+from hotline.triage.models import ModelVersion
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +27,7 @@ pytestmark = pytest.mark.django_db
         "/portal/track/?number=%00",
     ],
 )
-def test_a_nul_in_an_address_or_query_is_a_400(city, client, url):
+def test_a_nul_in_an_address_or_query_is_a_400(city: City, client: Client, url) -> None:
     client.force_login(city.dispatcher)
     answer = client.get(url, HTTP_AUTHORIZATION=f"Bearer {create_token(user=city.dispatcher)}")
     assert answer.status_code == 400 and "NUL" in answer.content.decode()
@@ -40,7 +43,7 @@ def test_a_nul_in_an_address_or_query_is_a_400(city, client, url):
         "/open311/v2/requests.xml?service_code=%00",
     ],
 )
-def test_open311_refuses_a_nul_in_the_specifications_error_format(client, url):
+def test_open311_refuses_a_nul_in_the_specifications_error_format(client: Client, url) -> None:
     answer = client.get(url)
     assert answer.status_code == 400
     if ".xml" in url:
@@ -50,7 +53,9 @@ def test_open311_refuses_a_nul_in_the_specifications_error_format(client, url):
 
 
 @pytest.mark.parametrize("field", ["service_code", "api_key", "description"])
-def test_an_open311_post_with_a_nul_is_refused_and_registers_nothing(city, client, field):
+def test_an_open311_post_with_a_nul_is_refused_and_registers_nothing(
+    city: City, client: Client, field
+) -> None:
     fields = {
         "api_key": create_token(user=city.operator),
         "service_code": "02.01",
@@ -62,7 +67,9 @@ def test_an_open311_post_with_a_nul_is_refused_and_registers_nothing(city, clien
     assert not WorkOrder.objects.exists()
 
 
-def test_an_api_merge_naming_a_master_with_a_nul_names_the_field(city, client):
+def test_an_api_merge_naming_a_master_with_a_nul_names_the_field(
+    city: City, client: Client
+) -> None:
     order = factories.order_in(Status.REGISTERED, city)
     answer = client.post(
         f"/api/v1/orders/{order.number}/merge",
@@ -73,7 +80,9 @@ def test_an_api_merge_naming_a_master_with_a_nul_names_the_field(city, client):
     assert answer.status_code == 422 and "master" in answer.content.decode()
 
 
-def test_api_text_with_a_nul_is_cleaned(city, client, model_in_use):
+def test_api_text_with_a_nul_is_cleaned(
+    city: City, client: Client, model_in_use: ModelVersion
+) -> None:
     answer = client.post(
         "/api/v1/orders",
         json.dumps(
@@ -86,7 +95,7 @@ def test_api_text_with_a_nul_is_cleaned(city, client, model_in_use):
     assert (order.text, order.address, order.caller_name) == ("路灯不亮", "东城1路11小区", "王")
 
 
-def test_the_api_refuses_a_nul_in_its_own_error_format(city, client):
+def test_the_api_refuses_a_nul_in_its_own_error_format(city: City, client: Client) -> None:
     answer = client.get(
         "/api/v1/articles?q=%00", HTTP_AUTHORIZATION=f"Bearer {create_token(user=city.dispatcher)}"
     )

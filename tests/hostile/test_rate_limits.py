@@ -10,11 +10,14 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from pytest_django import Settings
 
 from hotline.api.services import create_token
 from hotline.core import ratelimit
 from hotline.core.models import RateCount
 from hotline.orders.models import WorkOrder
+from hotline.triage.models import ModelVersion
+from tests.factories import City
 from tests.orders.threads import run_together
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +30,13 @@ PORTAL = {
 }
 
 
-def limits(settings, **rules):
+def limits(settings: Settings, **rules) -> None:
     settings.HOTLINE_RATE_LIMITS = settings.HOTLINE_RATE_LIMITS | {
         k.replace("_", "."): v for k, v in rules.items()
     }
 
 
-def open311_post(client, key, fmt="json", address="127.0.0.1"):
+def open311_post(client: Client, key, fmt="json", address="127.0.0.1"):
     return client.post(
         f"/open311/v2/requests.{fmt}",
         {
@@ -46,9 +49,9 @@ def open311_post(client, key, fmt="json", address="127.0.0.1"):
     )
 
 
-def test_open311_posts_beyond_the_address_limit_get_429_in_the_specifications_format_and_register_nothing(
-    client, city, model_in_use, settings
-):
+def test_open311_posts_beyond_the_address_limit_get_429_in_the_specifications_format_and_register_nothing(  # noqa: E501  (the test's name)
+    client: Client, city: City, model_in_use: ModelVersion, settings: Settings
+) -> None:
     limits(settings, open311_post_address="2/600")
     key = create_token(user=city.operator)
     assert [open311_post(client, key).status_code for _ in range(2)] == [201, 201]
@@ -65,8 +68,8 @@ def test_open311_posts_beyond_the_address_limit_get_429_in_the_specifications_fo
 
 
 def test_one_api_key_is_limited_whatever_address_it_posts_from(
-    client, city, model_in_use, settings
-):
+    client: Client, city: City, model_in_use: ModelVersion, settings: Settings
+) -> None:
     limits(settings, open311_post_key="2/3600")
     key = create_token(user=city.operator)
     assert [open311_post(client, key, address=f"10.0.0.{i}").status_code for i in range(3)] == [
@@ -82,13 +85,17 @@ def test_one_api_key_is_limited_whatever_address_it_posts_from(
     assert WorkOrder.objects.count() == 3
 
 
-def test_guessing_api_keys_is_limited_by_address(client, city, settings):
+def test_guessing_api_keys_is_limited_by_address(
+    client: Client, city: City, settings: Settings
+) -> None:
     limits(settings, open311_post_address="3/600")
     answers = [open311_post(client, f"guess-{i}").status_code for i in range(5)]
     assert answers == [403, 403, 403, 429, 429]
 
 
-def test_the_next_window_lets_an_open311_client_post_again(client, city, model_in_use, settings):
+def test_the_next_window_lets_an_open311_client_post_again(
+    client: Client, city: City, model_in_use: ModelVersion, settings: Settings
+) -> None:
     limits(settings, open311_post_address="1/600")
     key = create_token(user=city.operator)
     with time_machine.travel("2026-11-23 09:00:10 +0800", tick=False) as traveller:
@@ -100,8 +107,8 @@ def test_the_next_window_lets_an_open311_client_post_again(client, city, model_i
 
 
 def test_the_portal_answers_429_with_a_friendly_page_and_the_next_window_lets_the_citizen_in(
-    client, city, model_in_use, settings
-):
+    client: Client, city: City, model_in_use: ModelVersion, settings: Settings
+) -> None:
     limits(settings, portal_submit="1/3600")
     with time_machine.travel("2026-11-23 09:30 +0800", tick=False) as traveller:
         assert client.post("/portal/", PORTAL).status_code == 302
@@ -115,7 +122,9 @@ def test_the_portal_answers_429_with_a_friendly_page_and_the_next_window_lets_th
     assert WorkOrder.objects.count() == 2
 
 
-def test_portal_lookups_are_limited_per_address(client, city, settings):
+def test_portal_lookups_are_limited_per_address(
+    client: Client, city: City, settings: Settings
+) -> None:
     limits(settings, portal_lookup="2/600")
 
     def track(address):
@@ -126,7 +135,7 @@ def test_portal_lookups_are_limited_per_address(client, city, settings):
     assert track("10.0.0.2") == 200
 
 
-def test_counts_of_ended_windows_are_removed_and_keys_are_stored_as_digests(db):
+def test_counts_of_ended_windows_are_removed_and_keys_are_stored_as_digests(db: None) -> None:
     rule = ratelimit.Rule(1, 60)
     with time_machine.travel("2026-11-23 09:00:00 +0800", tick=False) as traveller:
         ratelimit.hit("t", "secret-api-key", rule)
@@ -137,7 +146,7 @@ def test_counts_of_ended_windows_are_removed_and_keys_are_stored_as_digests(db):
 
 
 @pytest.mark.parametrize("text", ["5", "0/60", "5/0", "five/60"])
-def test_a_malformed_rate_setting_is_refused_by_name(text):
+def test_a_malformed_rate_setting_is_refused_by_name(text) -> None:
     with pytest.raises(ValueError):
         ratelimit.Rule.parse(text)
 
@@ -146,7 +155,9 @@ def test_a_malformed_rate_setting_is_refused_by_name(text):
     connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_separate_connections_share_one_count_so_the_limit_holds_across_workers(settings):
+def test_separate_connections_share_one_count_so_the_limit_holds_across_workers(
+    settings: Settings,
+) -> None:
     limits(settings, portal_lookup="3/600")
 
     def lookup():
@@ -164,12 +175,13 @@ def test_separate_connections_share_one_count_so_the_limit_holds_across_workers(
     reason="needs a database other processes can reach (PostgreSQL)",
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_separate_processes_share_one_count():
+def test_separate_processes_share_one_count() -> None:
     # Two real Python processes, as two gunicorn workers would be, against the test database.
     url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
     code = (
         "import django; django.setup(); from hotline.core import ratelimit; "
-        "print(sum(ratelimit.hit('portal.track', '10.0.0.1', ratelimit.Rule(4, 10**9)).allowed for _ in range(3)))"
+        "print(sum(ratelimit.hit('portal.track', '10.0.0.1', ratelimit.Rule(4, 10**9)).allowed "
+        "for _ in range(3)))"
     )
     env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hotline.settings"}
     workers = [

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from pytest_django import Settings
 
 from hotline.api.services import create_token
 from hotline.core.errors import InvalidInput
@@ -59,7 +60,7 @@ def refused_fields(error_text: str, fields) -> set:
 
 
 @pytest.fixture
-def open_limits(settings):
+def open_limits(settings: Settings) -> None:
     settings.HOTLINE_RATE_LIMITS = {name: "100000/60" for name in settings.HOTLINE_RATE_LIMITS}
 
 

@@ -3,15 +3,20 @@ size wherever it arrives (console action, portal), and a request too large for t
 with a clear answer before it is read, never a server error."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from pytest_django import Settings
 
 from hotline.api.services import create_token
 from hotline.orders import attachments
 from hotline.orders.models import Attachment, WorkOrder
 from hotline.orders.workflow import Status
+from hotline.triage.models import ModelVersion
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +43,11 @@ PORTAL = {
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
+def _media(settings: Settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
-def reply(client, city, order, *files):
+def reply(client: Client, city: City, order, *files):
     client.force_login(city.handler())
     return client.post(
         f"/orders/{order.number}/reply/",
@@ -56,7 +61,9 @@ def reply(client, city, order, *files):
 
 
 @pytest.mark.parametrize("name", DISGUISED)
-def test_the_console_refuses_each_bad_file_by_name_and_takes_nothing(city, client, name):
+def test_the_console_refuses_each_bad_file_by_name_and_takes_nothing(
+    city: City, client: Client, name
+) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     content, reason = DISGUISED[name]
     answer = reply(
@@ -74,7 +81,9 @@ def test_the_console_refuses_each_bad_file_by_name_and_takes_nothing(city, clien
 
 
 @pytest.mark.parametrize("name", DISGUISED)
-def test_the_portal_refuses_each_bad_photo_and_registers_nothing(city, client, model_in_use, name):
+def test_the_portal_refuses_each_bad_photo_and_registers_nothing(
+    city: City, client: Client, model_in_use: ModelVersion, name
+) -> None:
     content, reason = DISGUISED[name]
     answer = client.post("/portal/", PORTAL | {"photo": SimpleUploadedFile(name, content)})
     page = answer.content.decode()
@@ -85,7 +94,7 @@ def test_the_portal_refuses_each_bad_photo_and_registers_nothing(city, client, m
     assert not WorkOrder.objects.exists() and not Attachment.objects.exists()
 
 
-def test_the_console_refuses_more_files_than_an_action_takes(city, client):
+def test_the_console_refuses_more_files_than_an_action_takes(city: City, client: Client) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     answer = reply(
         client,
@@ -97,7 +106,7 @@ def test_the_console_refuses_more_files_than_an_action_takes(city, client):
     assert not Attachment.objects.exists()
 
 
-def test_the_limit_itself_is_accepted(city, client):
+def test_the_limit_itself_is_accepted(city: City, client: Client) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     files = [
         SimpleUploadedFile(f"{i}.jpg", JPEG + b"\0" * (attachments.MAX_BYTES - len(JPEG)))
@@ -107,7 +116,9 @@ def test_the_limit_itself_is_accepted(city, client):
     assert Attachment.objects.count() == attachments.MAX_FILES
 
 
-def test_far_too_many_files_in_one_request_are_refused_before_they_are_read(city, client):
+def test_far_too_many_files_in_one_request_are_refused_before_they_are_read(
+    city: City, client: Client
+) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     answer = reply(client, city, order, *[SimpleUploadedFile(f"{i}.jpg", JPEG) for i in range(11)])
     assert answer.status_code == 400 and "请求有误" in answer.content.decode()
@@ -115,8 +126,8 @@ def test_far_too_many_files_in_one_request_are_refused_before_they_are_read(city
 
 
 def test_a_request_larger_than_the_server_takes_is_refused_before_it_is_read(
-    city, client, model_in_use, settings
-):
+    city: City, client: Client, model_in_use: ModelVersion, settings: Settings
+) -> None:
     settings.HOTLINE_MAX_REQUEST_BYTES = 1024 * 1024
     answer = client.post(
         "/portal/",
@@ -126,13 +137,15 @@ def test_a_request_larger_than_the_server_takes_is_refused_before_it_is_read(
     assert not WorkOrder.objects.exists()
 
 
-def test_a_form_with_too_many_fields_is_refused(city, client):
+def test_a_form_with_too_many_fields_is_refused(city: City, client: Client) -> None:
     client.force_login(city.operator)
     answer = client.post("/intake/", {f"field{i}": "x" for i in range(600)})
     assert answer.status_code == 400 and not WorkOrder.objects.exists()
 
 
-def test_an_oversized_json_body_is_refused_by_the_api_not_a_server_error(city, client):
+def test_an_oversized_json_body_is_refused_by_the_api_not_a_server_error(
+    city: City, client: Client
+) -> None:
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {create_token(user=city.operator)}"}
     answer = client.post(
         "/api/v1/orders",
@@ -145,7 +158,9 @@ def test_an_oversized_json_body_is_refused_by_the_api_not_a_server_error(city, c
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_an_oversized_open311_post_gets_413_in_the_specifications_format(city, client, fmt):
+def test_an_oversized_open311_post_gets_413_in_the_specifications_format(
+    city: City, client: Client, fmt
+) -> None:
     answer = client.post(
         f"/open311/v2/requests.{fmt}",
         {"api_key": create_token(user=city.operator), "description": "x" * 3_000_000},
@@ -154,7 +169,9 @@ def test_an_oversized_open311_post_gets_413_in_the_specifications_format(city, c
     assert not WorkOrder.objects.exists()
 
 
-def test_a_served_file_is_never_sniffed_and_a_document_is_downloaded(city, client):
+def test_a_served_file_is_never_sniffed_and_a_document_is_downloaded(
+    city: City, client: Client
+) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     reply(
         client,

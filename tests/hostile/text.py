@@ -56,11 +56,11 @@ class _Active(HTMLParser):
     """Everything in a page that would run: event-handler attributes, javascript: links, and
     scripts carrying the mark."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found, self._in_script = [], False
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag, attrs) -> None:
         self._in_script = tag == "script"
         for name, value in attrs:
             if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
@@ -68,10 +68,10 @@ class _Active(HTMLParser):
         if tag in ("img", "svg", "a", "iframe") and any(MARK in (v or "") for _, v in attrs):
             self.found.append((tag, attrs))
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag) -> None:
         self._in_script = False
 
-    def handle_data(self, data):
+    def handle_data(self, data) -> None:
         if self._in_script and MARK in data:
             self.found.append(("script", data))
 

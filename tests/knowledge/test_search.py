@@ -36,34 +36,34 @@ ROWS = [
 
 
 @pytest.fixture
-def articles(db):
+def articles(db: None):
     return import_articles(ROWS, today=clock.now().date())
 
 
-def test_a_question_in_other_words_finds_the_article_that_answers_it(articles):
+def test_a_question_in_other_words_finds_the_article_that_answers_it(articles) -> None:
     found = search_articles("我的社保卡丢了怎么补")
     assert found[0][0].title == "社保卡补办流程"
     assert 0 < found[0][1] <= 1
 
 
-def test_results_are_ranked_best_first(articles):
+def test_results_are_ranked_best_first(articles) -> None:
     scores = [s for _, s in search_articles("想申请公租房需要什么条件", limit=3)]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_a_query_about_nothing_in_the_base_finds_nothing(articles):
+def test_a_query_about_nothing_in_the_base_finds_nothing(articles) -> None:
     assert search_articles("今天天气怎么样呢哈哈") == []
     assert search_articles("   ") == []
 
 
-def test_an_expired_or_inactive_article_is_not_found(articles):
+def test_an_expired_or_inactive_article_is_not_found(articles) -> None:
     card = Article.objects.get(title="社保卡补办流程")
     card.valid_until = clock.now().date() - timedelta(days=1)
     card.save()
     assert all(a.title != "社保卡补办流程" for a, _ in search_articles("社保卡丢了怎么补办"))
 
 
-def test_a_new_article_is_found_at_once(articles):
+def test_a_new_article_is_found_at_once(articles) -> None:
     Article.objects.create(
         title="居住证办理",
         body="居住证在派出所办理，需要租房合同和身份证。",
@@ -72,7 +72,7 @@ def test_a_new_article_is_found_at_once(articles):
     assert search_articles("居住证去哪里办")[0][0].title == "居住证办理"
 
 
-def test_import_is_all_or_nothing_and_names_the_bad_row(db):
+def test_import_is_all_or_nothing_and_names_the_bad_row(db: None) -> None:
     bad = [*ROWS[:2], {"title": "坏条目", "category": "99.99", "body": "x"}]
     with pytest.raises(InvalidInput) as refused:
         import_articles(bad, today=date(2026, 1, 5))
@@ -80,7 +80,7 @@ def test_import_is_all_or_nothing_and_names_the_bad_row(db):
     assert not Article.objects.exists()
 
 
-def test_articles_past_their_review_date_are_listed_for_review(articles):
+def test_articles_past_their_review_date_are_listed_for_review(articles) -> None:
     soon = clock.now().date() + timedelta(days=400)
     assert {a.title for a in articles_due_for_review(soon)} == {r["title"] for r in ROWS}
     assert not articles_due_for_review(clock.now().date()).exists()

@@ -11,14 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Gateway:
-    def __init__(self, answers=(200,)):
+    def __init__(self, answers=(200,)) -> None:
         self.answers = list(answers)
         self.received: list[tuple[str, str, dict, dict]] = []
         self.down = False
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = (
                     dict(urllib.parse.parse_qsl(self.rfile.read(length).decode())) if length else {}
@@ -34,7 +34,7 @@ class Gateway:
 
             do_GET = do_POST = _answer
 
-            def log_message(self, *args):
+            def log_message(self, *args) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -44,7 +44,7 @@ class Gateway:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
 

@@ -5,6 +5,7 @@ import json
 import socket
 from email import message_from_bytes, policy
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -13,12 +14,13 @@ from hotline.notifications.backends import ConsoleBackend, DeliveryError, FileBa
 from hotline.notifications.models import Message
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def alert(city):
+def alert(city: City):
     """The e-mail alert to the street's duty address for a freshly dispatched order."""
     order = factories.order_in(Status.DISPATCHED, city)
     return Message.objects.get(order=order, kind="new_order", channel="email")
@@ -27,7 +29,7 @@ def alert(city):
 class Mailbox:
     """An SMTP handler that keeps what it receives and refuses one address."""
 
-    def __init__(self, refuse: str = ""):
+    def __init__(self, refuse: str = "") -> None:
         self.received, self.refuse = [], refuse
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -64,7 +66,7 @@ def smtp_server():
         controller.stop()
 
 
-def test_the_smtp_backend_delivers_the_subject_and_chinese_body(alert, smtp_server):
+def test_the_smtp_backend_delivers_the_subject_and_chinese_body(alert, smtp_server) -> None:
     mailbox, port = smtp_server()
     SmtpBackend(host="127.0.0.1", port=port, from_email="12345@jianglin.gov.cn").send(alert)
     ((to, mail),) = mailbox.received
@@ -72,20 +74,20 @@ def test_the_smtp_backend_delivers_the_subject_and_chinese_body(alert, smtp_serv
     assert mail["Subject"].strip() == alert.subject and mail.get_content().strip() == alert.body
 
 
-def test_a_refused_mailbox_is_a_permanent_failure(alert, smtp_server):
+def test_a_refused_mailbox_is_a_permanent_failure(alert, smtp_server) -> None:
     _, port = smtp_server(refuse="duty@dongcheng1.gov.cn")
     with pytest.raises(DeliveryError) as refused:
         SmtpBackend(host="127.0.0.1", port=port).send(alert)
     assert refused.value.permanent
 
 
-def test_an_unreachable_smtp_server_is_retried_later(alert):
+def test_an_unreachable_smtp_server_is_retried_later(alert) -> None:
     with pytest.raises(DeliveryError) as failed:
         SmtpBackend(host="127.0.0.1", port=free_port(), timeout=2).send(alert)
     assert not failed.value.permanent
 
 
-def test_the_file_backend_appends_one_json_line_per_message(alert, tmp_path):
+def test_the_file_backend_appends_one_json_line_per_message(alert, tmp_path: Path) -> None:
     path = tmp_path / "outbox" / "email.jsonl"
     FileBackend(path=path).send(alert)
     FileBackend(path=path).send(alert)
@@ -102,7 +104,7 @@ def test_the_file_backend_appends_one_json_line_per_message(alert, tmp_path):
     }
 
 
-def test_the_console_backend_prints_the_recipient_and_the_text(alert):
+def test_the_console_backend_prints_the_recipient_and_the_text(alert) -> None:
     stream = StringIO()
     ConsoleBackend(stream=stream).send(alert)
     assert stream.getvalue() == f"[邮件 → duty@dongcheng1.gov.cn] {alert.body}\n"

@@ -6,6 +6,7 @@ from django.db import connection
 from hotline.notifications.models import Message
 from hotline.notifications.services import deliver_due
 from tests import factories
+from tests.factories import City
 from tests.orders.threads import run_together
 
 pytestmark = [
@@ -16,7 +17,9 @@ pytestmark = [
 ]
 
 
-def test_two_workers_draining_the_outbox_at_once_send_every_message_once(city, outbox):
+def test_two_workers_draining_the_outbox_at_once_send_every_message_once(
+    city: City, outbox: list[dict]
+) -> None:
     for i in range(40):
         factories.register(city, caller_phone=f"138000000{i:02d}")
     results = run_together([lambda: deliver_due(limit=7) for _ in range(4)] * 2)

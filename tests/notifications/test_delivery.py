@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from pytest_django import Settings
 
 from hotline.core import clock
 from hotline.notifications import services
@@ -14,6 +15,7 @@ from hotline.notifications.models import Message
 from hotline.notifications.services import LEASE, deliver_due, retry_delay, retry_failed
 from hotline.sla.worktime import SHANGHAI
 from tests import factories
+from tests.factories import City
 
 from .gateway import Gateway
 
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def receipts(city):
+def receipts(city: City):
     """Three registered orders, each with one receipt SMS waiting, all created at ``START``."""
     with clock.frozen_at(START):
         return [factories.register(city, caller_phone=f"1381234567{i}") for i in range(3)]
@@ -39,7 +41,7 @@ def outbox():
     return list(Message.objects.order_by("pk"))
 
 
-def test_due_messages_go_out_through_the_channels_backend(receipts, outbox):
+def test_due_messages_go_out_through_the_channels_backend(receipts, outbox: list[dict]) -> None:
     assert deliver(START) == {"sent": 3, "retrying": 0, "failed": 0}
     assert [m["to"] for m in outbox] == ["13812345670", "13812345671", "13812345672"]
     assert {(m.status, m.attempts, m.sent_at) for m in Message.objects.all()} == {
@@ -47,13 +49,15 @@ def test_due_messages_go_out_through_the_channels_backend(receipts, outbox):
     }
 
 
-def test_a_sent_message_is_not_sent_again(receipts, outbox):
+def test_a_sent_message_is_not_sent_again(receipts, outbox: list[dict]) -> None:
     deliver(START)
     assert deliver(START + timedelta(hours=1)) == {"sent": 0, "retrying": 0, "failed": 0}
     assert len(outbox) == 3
 
 
-def test_the_http_gateway_gets_the_number_and_the_text_as_configured(receipts, settings):
+def test_the_http_gateway_gets_the_number_and_the_text_as_configured(
+    receipts, settings: Settings
+) -> None:
     with Gateway() as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(
             data={"mobile": "{phone}", "content": "{text}", "ref": "hotline-{id}"},
@@ -67,7 +71,7 @@ def test_the_http_gateway_gets_the_number_and_the_text_as_configured(receipts, s
     assert headers["Authorization"] == "Bearer s3cret"
 
 
-def test_a_get_gateway_takes_the_values_quoted_in_its_url(receipts, settings):
+def test_a_get_gateway_takes_the_values_quoted_in_its_url(receipts, settings: Settings) -> None:
     with Gateway() as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(method="GET")
         settings.HOTLINE_NOTIFY_BACKENDS["sms"]["OPTIONS"]["url"] = (
@@ -78,14 +82,16 @@ def test_a_get_gateway_takes_the_values_quoted_in_its_url(receipts, settings):
     assert method == "GET" and path.startswith("/send?to=13812345670&msg=%E3%80%9012345%E3%80%91")
 
 
-def test_a_flaky_gateway_is_retried_within_one_delivery(receipts, settings):
+def test_a_flaky_gateway_is_retried_within_one_delivery(receipts, settings: Settings) -> None:
     with Gateway(answers=[503, 502, 200]) as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(attempts=3)
         assert deliver(START, limit=1) == {"sent": 1, "retrying": 0, "failed": 0}
     assert len(gateway.received) == 3
 
 
-def test_a_gateway_that_stays_down_leaves_the_message_queued_with_the_reason(receipts, settings):
+def test_a_gateway_that_stays_down_leaves_the_message_queued_with_the_reason(
+    receipts, settings: Settings
+) -> None:
     with Gateway(answers=[503]) as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(attempts=2)
         assert deliver(START, limit=1) == {"sent": 0, "retrying": 1, "failed": 0}
@@ -98,13 +104,15 @@ def test_a_gateway_that_stays_down_leaves_the_message_queued_with_the_reason(rec
     assert "503" in waiting.last_error
 
 
-def test_retries_back_off_from_a_minute_to_half_an_hour():
+def test_retries_back_off_from_a_minute_to_half_an_hour() -> None:
     assert [retry_delay(n) for n in (1, 2, 3, 4, 5, 6, 7, 20, 1000)] == [
         timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 30, 30, 30, 30)
     ]
 
 
-def test_after_one_failure_the_rest_of_the_batch_waits_instead_of_trying(receipts, settings):
+def test_after_one_failure_the_rest_of_the_batch_waits_instead_of_trying(
+    receipts, settings: Settings
+) -> None:
     with Gateway(answers=[503]) as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(attempts=1)
         assert deliver(START) == {"sent": 0, "retrying": 3, "failed": 0}
@@ -112,7 +120,9 @@ def test_after_one_failure_the_rest_of_the_batch_waits_instead_of_trying(receipt
     assert {m.status for m in outbox()} == {"pending"}
 
 
-def test_a_number_the_gateway_rejects_is_marked_failed_and_not_retried(receipts, settings):
+def test_a_number_the_gateway_rejects_is_marked_failed_and_not_retried(
+    receipts, settings: Settings
+) -> None:
     with Gateway(answers=[400]) as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings()
         assert deliver(START, limit=1) == {"sent": 0, "retrying": 0, "failed": 1}
@@ -127,7 +137,9 @@ def test_a_number_the_gateway_rejects_is_marked_failed_and_not_retried(receipts,
     ) and "400" in failed.last_error
 
 
-def test_failed_messages_can_be_queued_again(receipts, settings, outbox):
+def test_failed_messages_can_be_queued_again(
+    receipts, settings: Settings, outbox: list[dict]
+) -> None:
     with Gateway(answers=[400]) as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings()
         deliver(START)
@@ -140,7 +152,9 @@ def test_failed_messages_can_be_queued_again(receipts, settings, outbox):
     assert [m["order"] for m in outbox] == [receipts[0].number]
 
 
-def test_a_message_claimed_by_a_worker_that_died_comes_back_after_the_lease(receipts, outbox):
+def test_a_message_claimed_by_a_worker_that_died_comes_back_after_the_lease(
+    receipts, outbox: list[dict]
+) -> None:
     with clock.frozen_at(START):
         services._claim(limit=3)  # the worker claims, then dies before sending
     assert deliver(START + LEASE - timedelta(seconds=1))["sent"] == 0
@@ -148,7 +162,9 @@ def test_a_message_claimed_by_a_worker_that_died_comes_back_after_the_lease(rece
     assert len(outbox) == 3
 
 
-def test_a_gateway_down_for_a_day_loses_nothing_and_sends_each_message_once(city, settings):
+def test_a_gateway_down_for_a_day_loses_nothing_and_sends_each_message_once(
+    city: City, settings: Settings
+) -> None:
     """Orders keep coming while the gateway is down; the worker runs every five minutes."""
     with Gateway() as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings(attempts=1)
@@ -168,7 +184,9 @@ def test_a_gateway_down_for_a_day_loses_nothing_and_sends_each_message_once(city
     assert max(Message.objects.values_list("sent_at", flat=True)) <= back_at + timedelta(minutes=30)
 
 
-def test_the_command_counts_the_outbox_and_queues_failed_messages_again(receipts, settings):
+def test_the_command_counts_the_outbox_and_queues_failed_messages_again(
+    receipts, settings: Settings
+) -> None:
     with Gateway(answers=[400]) as gateway:
         settings.HOTLINE_NOTIFY_BACKENDS["sms"] = gateway.settings()
         deliver(START, limit=2)
@@ -183,23 +201,25 @@ def test_the_command_counts_the_outbox_and_queues_failed_messages_again(receipts
     ]
 
 
-def test_the_command_refuses_an_unknown_order():
+def test_the_command_refuses_an_unknown_order() -> None:
     with pytest.raises(CommandError, match="没有工单 2099010100001"):
         call_command("notifications", "retry", "--order", "2099010100001")
 
 
 class BrokenBackend:
-    def __init__(self, **options):
+    def __init__(self, **options) -> None:
         pass
 
-    def send(self, message):
+    def send(self, message) -> None:
         raise KeyError("a bug in a backend")
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
-def test_a_broken_backend_does_not_stop_the_worker_and_its_messages_wait(receipts, settings):
+def test_a_broken_backend_does_not_stop_the_worker_and_its_messages_wait(
+    receipts, settings: Settings
+) -> None:
     settings.HOTLINE_NOTIFY_BACKENDS["sms"] = {"BACKEND": f"{__name__}.BrokenBackend"}
     assert deliver(START) == {"sent": 0, "retrying": 3, "failed": 0}
     assert {m.status for m in outbox()} == {"pending"} and "KeyError" in outbox()[0].last_error

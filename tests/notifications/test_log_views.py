@@ -1,15 +1,19 @@
 """The delivery log on the order page and in the API."""
 
 import pytest
+from django.test import Client
 
 from hotline.api.services import create_token
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_api_lists_an_orders_messages_as_the_user_may_see_them(city, client):
+def test_the_api_lists_an_orders_messages_as_the_user_may_see_them(
+    city: City, client: Client
+) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     token = create_token(user=city.handler())
     answer = client.get(
@@ -23,7 +27,7 @@ def test_the_api_lists_an_orders_messages_as_the_user_may_see_them(city, client)
     ]
 
 
-def test_the_order_page_shows_the_delivery_log(city, client):
+def test_the_order_page_shows_the_delivery_log(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     page = client.get(f"/orders/{order.number}/").content.decode()

@@ -15,6 +15,7 @@ from hotline.notifications.selectors import delivery_log
 from hotline.orders import services
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def messages(order, kind):
     return list(Message.objects.filter(order=order, kind=kind).order_by("channel"))
 
 
-def test_registration_writes_a_receipt_with_the_number_and_a_tracking_link(city):
+def test_registration_writes_a_receipt_with_the_number_and_a_tracking_link(city: City) -> None:
     order = factories.register(city)
     (receipt,) = messages(order, "receipt")
     assert (receipt.channel, receipt.recipient, receipt.status) == ("sms", "13812345678", "pending")
@@ -31,11 +32,11 @@ def test_registration_writes_a_receipt_with_the_number_and_a_tracking_link(city)
     assert receipt.body.startswith("【12345】") and receipt.to_citizen
 
 
-def test_an_anonymous_caller_gets_no_receipt(city):
+def test_an_anonymous_caller_gets_no_receipt(city: City) -> None:
     assert messages(factories.register(city, anonymous=True), "receipt") == []
 
 
-def test_dispatch_alerts_the_unit_by_sms_and_email_with_its_deadlines(city):
+def test_dispatch_alerts_the_unit_by_sms_and_email_with_its_deadlines(city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     email, sms = messages(order, "new_order")  # ordered by channel
     assert (email.channel, email.recipient) == ("email", "duty@dongcheng1.gov.cn")
@@ -46,7 +47,7 @@ def test_dispatch_alerts_the_unit_by_sms_and_email_with_its_deadlines(city):
     assert email.body == sms.body
 
 
-def test_unit_alerts_never_name_the_caller(city):
+def test_unit_alerts_never_name_the_caller(city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city, confidential=True, caller_name="李举报")
     services.urge_order(order=order, actor=city.dispatcher, note="请尽快处理")
     for m in Message.objects.filter(order=order, to_citizen=False):
@@ -54,7 +55,7 @@ def test_unit_alerts_never_name_the_caller(city):
         assert "5678" not in m.body
 
 
-def test_a_refused_action_writes_no_message(city):
+def test_a_refused_action_writes_no_message(city: City) -> None:
     order = factories.register(city)
     before = Message.objects.count()
     with pytest.raises(PermissionDenied):
@@ -62,14 +63,14 @@ def test_a_refused_action_writes_no_message(city):
     assert Message.objects.count() == before
 
 
-def test_messages_roll_back_with_their_action(city):
+def test_messages_roll_back_with_their_action(city: City) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
         factories.register(city)
         raise RuntimeError("the request failed after registering")
     assert not Message.objects.exists()
 
 
-def test_a_manual_urge_carries_the_urgers_note(city):
+def test_a_manual_urge_carries_the_urgers_note(city: City) -> None:
     order = services.urge_order(
         order=factories.order_in(Status.DISPATCHED, city),
         actor=city.dispatcher,
@@ -78,7 +79,7 @@ def test_a_manual_urge_carries_the_urgers_note(city):
     assert all("群众多次来电，请今天内联系" in m.body for m in messages(order, "urge"))
 
 
-def test_the_system_urging_an_overdue_order_sends_an_overdue_alert(city):
+def test_the_system_urging_an_overdue_order_sends_an_overdue_alert(city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     with clock.frozen_at(order.accept_deadline + timedelta(minutes=1)):
         services.sweep_overdue()
@@ -86,7 +87,7 @@ def test_the_system_urging_an_overdue_order_sends_an_overdue_alert(city):
     assert messages(order, "urge") == []
 
 
-def test_supervision_tells_the_unit_the_instructions(city):
+def test_supervision_tells_the_unit_the_instructions(city: City) -> None:
     order = services.supervise_order(
         order=factories.order_in(Status.ACCEPTED, city),
         actor=city.supervisor,
@@ -95,7 +96,7 @@ def test_supervision_tells_the_unit_the_instructions(city):
     assert all("请分管领导牵头处理" in m.body for m in messages(order, "supervised"))
 
 
-def test_an_approved_reply_sends_the_citizen_a_signed_survey_link(city):
+def test_an_approved_reply_sends_the_citizen_a_signed_survey_link(city: City) -> None:
     order = factories.order_in(Status.PENDING_VISIT, city)
     (survey,) = messages(order, "survey")
     token = survey.body.rsplit("/portal/rate/", 1)[1].rstrip("/")
@@ -107,7 +108,7 @@ def _log(user, order):
     return delivery_log(order, reveal_caller(user, order, channel="web")[1])
 
 
-def test_the_delivery_log_masks_the_citizens_number_for_units(city):
+def test_the_delivery_log_masks_the_citizens_number_for_units(city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
 
     def shown(user):
@@ -117,7 +118,7 @@ def test_the_delivery_log_masks_the_citizens_number_for_units(city):
     assert shown(city.dispatcher) == ["13812345678", "13900000001", "duty@dongcheng1.gov.cn"]
 
 
-def test_the_delivery_log_shows_nothing_of_a_confidential_reporter(city):
+def test_the_delivery_log_shows_nothing_of_a_confidential_reporter(city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city, confidential=True)
     assert [m.shown_recipient for m in _log(city.handler(), order) if m.to_citizen] == [""]
     assert [m.shown_recipient for m in _log(city.dispatcher, order) if m.to_citizen] == [""]

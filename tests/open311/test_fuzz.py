@@ -9,12 +9,15 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft7Validator
+from pytest_django import Settings
 
 from hotline.api.services import create_token
 from hotline.orders.models import WorkOrder
+from hotline.triage.models import ModelVersion
 from hotline.wsgi import application
 from tests import factories
 from tests.api.test_fuzz import same_connection  # noqa: F401 (a fixture)
+from tests.factories import City
 
 from .openapi import ERROR, SPEC
 from .test_services import needs_schemas, validate
@@ -38,7 +41,7 @@ pytestmark = [needs_schemas, pytest.mark.django_db]
 
 
 @pytest.fixture
-def open311_city(city, model_in_use, same_connection, settings):  # noqa: F811
+def open311_city(city: City, model_in_use: ModelVersion, same_connection, settings: Settings):  # noqa: F811
     settings.HOTLINE_RATE_LIMITS = {name: "100000/60" for name in settings.HOTLINE_RATE_LIMITS}
     for state in ("registered", "dispatched", "closed"):
         factories.order_in(state, city)
@@ -92,7 +95,9 @@ def test_every_open311_operation_answers_within_the_specification(case, open311_
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_a_generated_post_with_a_valid_key_registers_or_names_the_problem(fmt, open311_city):
+def test_a_generated_post_with_a_valid_key_registers_or_names_the_problem(
+    fmt, open311_city
+) -> None:
     # Fuzzing alone seldom guesses an api_key: the operation is also run with a valid one.
     post = schema["/open311/v2/requests.{format}"]["POST"]
     key = create_token(user=open311_city.operator)

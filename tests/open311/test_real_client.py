@@ -2,15 +2,19 @@
 
 import pytest
 from georeport import GeoReport
+from pytest_django.live_server_helper import LiveServer
 
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_a_real_client_lists_services_and_reads_requests(live_server, city, fmt):
+def test_a_real_client_lists_services_and_reads_requests(
+    live_server: LiveServer, city: City, fmt
+) -> None:
     open_order = factories.order_in(Status.DISPATCHED, city)
     closed_order = factories.order_in(Status.CLOSED, city)
     client = GeoReport(f"{live_server.url}/open311/v2", output_format=fmt)

@@ -6,13 +6,16 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from django.test import Client
 from jsonschema import Draft7Validator
 
 from hotline.api.services import create_token
 from hotline.core import clock
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
+from hotline.triage.models import ModelVersion
 from tests import factories
+from tests.factories import City
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "open311-schema"
 needs_schemas = pytest.mark.skipif(
@@ -20,12 +23,14 @@ needs_schemas = pytest.mark.skipif(
 )
 
 
-def post(client, **fields):
+def post(client: Client, **fields):
     return client.post("/open311/v2/requests.json", fields)
 
 
 @needs_schemas
-def test_requests_are_listed_with_status_agency_and_expected_time_as_the_schema_says(client, city):
+def test_requests_are_listed_with_status_agency_and_expected_time_as_the_schema_says(
+    client: Client, city: City
+) -> None:
     dispatched = factories.order_in(Status.DISPATCHED, city)
     closed = factories.order_in(Status.CLOSED, city)
     listed = {r["service_request_id"]: r for r in client.get("/open311/v2/requests.json").json()}
@@ -43,7 +48,7 @@ def test_requests_are_listed_with_status_agency_and_expected_time_as_the_schema_
     )
 
 
-def test_requests_filter_by_id_service_code_status_and_dates(client, city):
+def test_requests_filter_by_id_service_code_status_and_dates(client: Client, city: City) -> None:
     garbage = factories.order_in(Status.DISPATCHED, city)
     light = factories.register(city, text="路灯不亮", category_code="03.03")
 
@@ -56,19 +61,21 @@ def test_requests_filter_by_id_service_code_status_and_dates(client, city):
     assert ids(start_date=(clock.now() + timedelta(days=1)).isoformat()) == []
 
 
-def test_a_bad_status_or_date_is_a_400_in_the_specifications_format(client, city):
+def test_a_bad_status_or_date_is_a_400_in_the_specifications_format(
+    client: Client, city: City
+) -> None:
     response = client.get("/open311/v2/requests.json", {"status": "pending"})
     assert response.status_code == 400 and response.json()[0]["code"] == 400
     assert client.get("/open311/v2/requests.json", {"start_date": "yesterday"}).status_code == 400
 
 
-def test_a_confidential_report_is_never_published(client, city):
+def test_a_confidential_report_is_never_published(client: Client, city: City) -> None:
     secret = factories.register(city, confidential=True, order_type="report")
     assert secret.number not in client.get("/open311/v2/requests.json").content.decode()
     assert client.get(f"/open311/v2/requests/{secret.number}.json").status_code == 404
 
 
-def test_one_request_and_its_token_in_json_and_xml(client, city):
+def test_one_request_and_its_token_in_json_and_xml(client: Client, city: City) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     [document] = client.get(f"/open311/v2/requests/{order.number}.json").json()
     assert document["service_code"] == "02.01"
@@ -83,7 +90,9 @@ def test_one_request_and_its_token_in_json_and_xml(client, city):
     assert client.get("/open311/v2/requests/nope.json").status_code == 404
 
 
-def test_a_post_with_a_valid_api_key_registers_an_open311_order(client, city, model_in_use):
+def test_a_post_with_a_valid_api_key_registers_an_open311_order(
+    client: Client, city: City, model_in_use: ModelVersion
+) -> None:
     response = post(
         client,
         api_key=create_token(user=city.operator),
@@ -104,7 +113,9 @@ def test_a_post_with_a_valid_api_key_registers_an_open311_order(client, city, mo
     assert order.suggestions["category"]["code"]
 
 
-def test_a_post_by_location_alone_keeps_the_coordinates(client, city, model_in_use):
+def test_a_post_by_location_alone_keeps_the_coordinates(
+    client: Client, city: City, model_in_use: ModelVersion
+) -> None:
     response = post(
         client,
         api_key=create_token(user=city.operator),
@@ -131,8 +142,8 @@ def test_a_post_by_location_alone_keeps_the_coordinates(client, city, model_in_u
     ],
 )
 def test_a_bad_post_gets_the_specifications_error_and_registers_nothing(
-    client, city, model_in_use, fields, status
-):
+    client: Client, city: City, model_in_use: ModelVersion, fields, status
+) -> None:
     if "api_key" not in fields and fields:
         fields["api_key"] = create_token(user=city.operator)
     response = post(client, **fields)
@@ -140,7 +151,7 @@ def test_a_bad_post_gets_the_specifications_error_and_registers_nothing(
     assert not WorkOrder.objects.exists()
 
 
-def test_a_handlers_api_key_may_not_post(client, city):
+def test_a_handlers_api_key_may_not_post(client: Client, city: City) -> None:
     response = post(
         client,
         api_key=create_token(user=city.handler()),

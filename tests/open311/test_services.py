@@ -6,6 +6,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from django.test import Client
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
@@ -28,7 +29,7 @@ def validate(document, name: str) -> None:
 
 
 @needs_schemas
-def test_every_taxonomy_leaf_is_a_service_and_the_list_follows_the_schema(client):
+def test_every_taxonomy_leaf_is_a_service_and_the_list_follows_the_schema(client: Client) -> None:
     services = client.get("/open311/v2/services.json").json()
     validate(services, "services.json")
     assert (
@@ -39,7 +40,7 @@ def test_every_taxonomy_leaf_is_a_service_and_the_list_follows_the_schema(client
 
 
 @needs_schemas
-def test_a_service_definition_follows_the_schema(client):
+def test_a_service_definition_follows_the_schema(client: Client) -> None:
     definition = client.get("/open311/v2/services/04.03.json").json()
     validate(definition, "service-definition.json")
     assert [a["code"] for a in definition["attributes"]] == [
@@ -49,7 +50,7 @@ def test_a_service_definition_follows_the_schema(client):
     ]
 
 
-def test_the_same_documents_come_as_xml(client):
+def test_the_same_documents_come_as_xml(client: Client) -> None:
     response = client.get("/open311/v2/services.xml")
     assert response["Content-Type"].startswith("text/xml")
     root = ElementTree.fromstring(response.content)
@@ -63,7 +64,7 @@ def test_the_same_documents_come_as_xml(client):
     ] == ["normal", "urgent", "critical"]
 
 
-def test_discovery_names_the_endpoint_and_both_formats(client):
+def test_discovery_names_the_endpoint_and_both_formats(client: Client) -> None:
     discovery = client.get("/open311/v2/discovery.json").json()
     [endpoint] = discovery["endpoints"]
     assert endpoint["url"].endswith("/open311/v2/") and set(endpoint["formats"]) == {
@@ -79,7 +80,9 @@ def test_discovery_names_the_endpoint_and_both_formats(client):
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_an_unknown_service_is_a_404_in_the_specifications_error_format(client, fmt):
+def test_an_unknown_service_is_a_404_in_the_specifications_error_format(
+    client: Client, fmt
+) -> None:
     response = client.get(f"/open311/v2/services/99.99.{fmt}")
     assert response.status_code == 404
     if fmt == "json":

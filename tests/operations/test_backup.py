@@ -17,8 +17,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from psycopg import sql
+from pytest_django import Settings
 
 from hotline.operations.backup import BackupError, Tool, _pg_command, pg_tool
+from tests.factories import City
 from tests.operations import history
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +65,7 @@ def same_as_json(value):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_restored_backup_has_every_row_and_the_same_rates(city, tmp_path):
+def test_a_restored_backup_has_every_row_and_the_same_rates(city: City, tmp_path: Path) -> None:
     history.build(city)  # committed: pg_dump reads from a session of its own
     counts, figures = history.row_counts(), same_as_json(history.month_figures())
     assert counts["orders_workorder"] == 8 and figures["totals"]["visited"] == 2
@@ -94,7 +96,9 @@ def test_a_restored_backup_has_every_row_and_the_same_rates(city, tmp_path):
 @pytest.mark.django_db(
     transaction=True, serialized_rollback=True
 )  # SQLite's backup waits for the test's open transaction
-def test_a_restore_into_a_database_that_is_not_empty_is_refused_and_changes_nothing(city, tmp_path):
+def test_a_restore_into_a_database_that_is_not_empty_is_refused_and_changes_nothing(
+    city: City, tmp_path: Path
+) -> None:
     history.build(city)
     backup = tmp_path / "hotline.backup"
     call_command("backup", out=str(backup), stdout=StringIO())
@@ -113,8 +117,8 @@ def test_a_restore_into_a_database_that_is_not_empty_is_refused_and_changes_noth
     ],
 )
 def test_a_file_that_is_not_a_backup_of_this_engine_is_refused_and_changes_nothing(
-    city, tmp_path, content, message
-):
+    city: City, tmp_path: Path, content, message
+) -> None:
     counts = history.row_counts()
     bogus = tmp_path / "bogus"
     bogus.write_bytes(content)
@@ -125,18 +129,22 @@ def test_a_file_that_is_not_a_backup_of_this_engine_is_refused_and_changes_nothi
     assert history.row_counts() == counts
 
 
-def test_a_backup_into_a_folder_that_does_not_exist_is_refused(db, tmp_path):
+def test_a_backup_into_a_folder_that_does_not_exist_is_refused(db: None, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="目录不存在"):
         call_command("backup", out=str(tmp_path / "no" / "such" / "file"), stdout=StringIO())
 
 
-def test_a_missing_pg_dump_is_named_with_what_to_install(settings, tmp_path):
+def test_a_missing_pg_dump_is_named_with_what_to_install(
+    settings: Settings, tmp_path: Path
+) -> None:
     settings.HOTLINE_PG_BIN = str(tmp_path)
     with pytest.raises(BackupError, match="找不到 pg_dump.*postgresql-client-15"):
         pg_tool("pg_dump", 15)
 
 
-def test_a_pg_dump_older_than_the_server_is_refused_with_its_version(settings, tmp_path):
+def test_a_pg_dump_older_than_the_server_is_refused_with_its_version(
+    settings: Settings, tmp_path: Path
+) -> None:
     old = tmp_path / "pg_dump"
     old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
     old.chmod(0o755)
@@ -149,14 +157,16 @@ def test_a_pg_dump_older_than_the_server_is_refused_with_its_version(settings, t
 
 
 @postgres_only
-def test_the_tools_chosen_are_at_least_as_new_as_the_server(db):
+def test_the_tools_chosen_are_at_least_as_new_as_the_server(db: None) -> None:
     connection.ensure_connection()
     server = connection.pg_version // 10000
     for name in ("pg_dump", "pg_restore"):
         assert pg_tool(name, server).major >= server
 
 
-def test_the_password_goes_through_the_environment_never_the_command_line(monkeypatch):
+def test_the_password_goes_through_the_environment_never_the_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(connection.settings_dict, "PASSWORD", "s3cret-pw")
     monkeypatch.setitem(connection.settings_dict, "HOST", "db.example")
     args, env = _pg_command(Tool("/usr/bin/pg_dump", 15))

@@ -8,6 +8,8 @@ import pytest
 from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, models, transaction
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from hotline.analytics.models import Cell
 from hotline.audit.models import PersonalDataAccess
@@ -18,8 +20,10 @@ from hotline.operations.models import RetentionRun
 from hotline.operations.services import run_retention
 from hotline.orders.models import Attachment, Event, WorkOrder
 from hotline.orders.selectors import caller_history, related_orders
+from hotline.org.models import User
 from hotline.transfer.services import export_orders
 from hotline.triage.selectors import probable_duplicates
+from tests.factories import City
 from tests.operations import history
 from tests.operations.history import PERSONAL
 
@@ -30,12 +34,12 @@ KEPT = ("old open", "old open master", "recent")
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
+def _media(settings: Settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
-def orders(city):
+def orders(city: City):
     return history.build(city)
 
 
@@ -64,7 +68,7 @@ def retention(*args: str) -> str:
     return out.getvalue()
 
 
-def test_finished_orders_past_the_period_keep_no_personal_data_anywhere(orders):
+def test_finished_orders_past_the_period_keep_no_personal_data_anywhere(orders) -> None:
     assert all(p in rows_of(orders["closed"]) for p in PERSONAL)  # the test can fail
     retention()
     for key in ANONYMISED:
@@ -73,7 +77,7 @@ def test_finished_orders_past_the_period_keep_no_personal_data_anywhere(orders):
         assert WorkOrder.objects.get(pk=orders[key].pk).anonymised_at is not None
 
 
-def test_an_anonymised_order_keeps_its_area_rounded_place_and_a_readable_text(orders):
+def test_an_anonymised_order_keeps_its_area_rounded_place_and_a_readable_text(orders) -> None:
     retention()
     o = WorkOrder.objects.get(pk=orders["closed"].pk)
     assert (o.caller_name, o.caller_phone, o.address) == ("", f"匿名{o.number}", "东城1路11小区")
@@ -90,7 +94,7 @@ def test_an_anonymised_order_keeps_its_area_rounded_place_and_a_readable_text(or
     assert o.answer == f"已清运，{scrub.NAME}确认"
 
 
-def test_citizens_notifications_lose_their_recipient_and_units_keep_theirs(orders):
+def test_citizens_notifications_lose_their_recipient_and_units_keep_theirs(orders) -> None:
     units_before = sorted(
         Message.objects.filter(order=orders["urged"], to_citizen=False).values_list("recipient")
     )
@@ -110,8 +114,8 @@ def test_citizens_notifications_lose_their_recipient_and_units_keep_theirs(order
 
 
 def test_attachments_of_anonymised_orders_are_removed_with_their_files(
-    orders, settings, django_capture_on_commit_callbacks
-):
+    orders, settings: Settings, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     (photo,) = Attachment.objects.filter(order=orders["closed"])
     path = Path(settings.MEDIA_ROOT) / photo.file.name
     assert path.exists()
@@ -122,7 +126,7 @@ def test_attachments_of_anonymised_orders_are_removed_with_their_files(
     assert not Attachment.objects.filter(order=orders["closed"]).exists() and not path.exists()
 
 
-def test_open_and_recent_orders_are_left_exactly_as_they_were(orders):
+def test_open_and_recent_orders_are_left_exactly_as_they_were(orders) -> None:
     before = {k: rows_of(orders[k]) for k in KEPT}
     retention()
     assert {k: rows_of(orders[k]) for k in KEPT} == before
@@ -134,7 +138,7 @@ def test_open_and_recent_orders_are_left_exactly_as_they_were(orders):
     )
 
 
-def test_the_rollup_and_every_rate_are_unchanged_and_the_rollup_still_verifies(orders):
+def test_the_rollup_and_every_rate_are_unchanged_and_the_rollup_still_verifies(orders) -> None:
     figures, rollup, events = history.month_figures(), cells(), Event.objects.count()
     assert (
         figures["totals"]["visited"] == 2 and figures["totals"]["satisfied"] == 1
@@ -151,21 +155,21 @@ def test_the_rollup_and_every_rate_are_unchanged_and_the_rollup_still_verifies(o
     assert history.month_figures() == figures and cells() == rollup
 
 
-def test_a_second_run_changes_nothing(orders):
+def test_a_second_run_changes_nothing(orders) -> None:
     retention()
     everything = {k: rows_of(o) for k, o in orders.items()}
     assert "已匿名化 0 个" in retention()
     assert {k: rows_of(o) for k, o in orders.items()} == everything
 
 
-def test_a_dry_run_counts_the_due_orders_and_changes_nothing(orders):
+def test_a_dry_run_counts_the_due_orders_and_changes_nothing(orders) -> None:
     everything = {k: rows_of(o) for k, o in orders.items()}
     assert f"预览：{len(ANONYMISED)} 个" in retention("--dry-run")
     assert {k: rows_of(o) for k, o in orders.items()} == everything
     assert RetentionRun.objects.get().dry_run
 
 
-def test_the_personal_data_audit_log_keeps_its_rows(orders, city):
+def test_the_personal_data_audit_log_keeps_its_rows(orders, city: City) -> None:
     reveal_caller(city.dispatcher, orders["closed"], channel="web")
     logged = list(PersonalDataAccess.objects.values_list("pk", "order_id", "user_id", "what"))
     assert logged
@@ -175,7 +179,9 @@ def test_the_personal_data_audit_log_keeps_its_rows(orders, city):
     )
 
 
-def test_each_run_is_recorded_where_an_administrator_sees_it(orders, client, django_user_model):
+def test_each_run_is_recorded_where_an_administrator_sees_it(
+    orders, client: Client, django_user_model: type[User]
+) -> None:
     retention("--batch", "2")  # three transactions of at most two orders
     run = RetentionRun.objects.get()
     assert (run.orders, run.attachments, run.dry_run, run.source, run.days) == (
@@ -192,7 +198,9 @@ def test_each_run_is_recorded_where_an_administrator_sees_it(orders, client, dja
 
 
 @pytest.mark.parametrize("days", ["-1", "30"])
-def test_a_period_within_the_reopen_window_or_negative_is_refused_and_changes_nothing(orders, days):
+def test_a_period_within_the_reopen_window_or_negative_is_refused_and_changes_nothing(
+    orders, days
+) -> None:
     everything = {k: rows_of(o) for k, o in orders.items()}
     with pytest.raises(CommandError, match="保留天数应为 0（永久保留）或大于重办期限 30 天"):
         retention("--days", days)
@@ -201,7 +209,7 @@ def test_a_period_within_the_reopen_window_or_negative_is_refused_and_changes_no
     } == everything and not RetentionRun.objects.exists()
 
 
-def test_a_period_of_zero_keeps_personal_data_forever(orders, settings):
+def test_a_period_of_zero_keeps_personal_data_forever(orders, settings: Settings) -> None:
     settings.HOTLINE_RETENTION_DAYS = 0
     assert "永久保留" in retention()
     assert (
@@ -210,13 +218,13 @@ def test_a_period_of_zero_keeps_personal_data_forever(orders, settings):
     )
 
 
-def test_a_shorter_period_reaches_orders_finished_more_recently(orders):
+def test_a_shorter_period_reaches_orders_finished_more_recently(orders) -> None:
     retention("--days", "31")
     assert WorkOrder.objects.get(pk=orders["recent"].pk).anonymised_at is None  # finished today
     assert WorkOrder.objects.filter(anonymised_at__isnull=False).count() == len(ANONYMISED)
 
 
-def test_the_worker_anonymises_once_a_day(orders):
+def test_the_worker_anonymises_once_a_day(orders) -> None:
     out = StringIO()
     call_command("worker", "--once", stdout=out)
     call_command("worker", "--once", stdout=out)
@@ -225,19 +233,23 @@ def test_the_worker_anonymises_once_a_day(orders):
     assert RetentionRun.objects.filter(source="worker").count() == 1
 
 
-def test_the_worker_refuses_to_start_with_a_period_inside_the_reopen_window(settings):
+def test_the_worker_refuses_to_start_with_a_period_inside_the_reopen_window(
+    settings: Settings,
+) -> None:
     settings.HOTLINE_RETENTION_DAYS = 10
     with pytest.raises(CommandError, match="保留天数"):
         call_command("worker", "--once", stdout=StringIO())
 
 
-def test_the_events_of_an_order_not_anonymised_still_cannot_be_changed(orders):
+def test_the_events_of_an_order_not_anonymised_still_cannot_be_changed(orders) -> None:
     event = Event.objects.filter(order=orders["closed"]).first()
     with pytest.raises(DatabaseError), transaction.atomic():
         models.QuerySet.update(Event.objects.filter(pk=event.pk), note="改写")
 
 
-def test_even_on_an_anonymised_order_an_events_action_time_and_unit_cannot_be_changed(orders):
+def test_even_on_an_anonymised_order_an_events_action_time_and_unit_cannot_be_changed(
+    orders,
+) -> None:
     retention()
     event = Event.objects.filter(order=orders["closed"]).last()
     for change in (
@@ -253,8 +265,8 @@ def test_even_on_an_anonymised_order_an_events_action_time_and_unit_cannot_be_ch
 
 
 def test_order_pages_history_duplicates_and_exports_work_on_anonymised_orders(
-    orders, city, client, tmp_path
-):
+    orders, city: City, client: Client, tmp_path: Path
+) -> None:
     retention()
     o = WorkOrder.objects.get(pk=orders["closed"].pk)
     client.force_login(city.dispatcher)

@@ -27,7 +27,7 @@ from hotline.operations.scrub import (
         "008613812345678",
     ],
 )
-def test_mobile_numbers_in_any_common_spelling_are_replaced(number):
+def test_mobile_numbers_in_any_common_spelling_are_replaced(number) -> None:
     assert scrub(f"请联系{number}谢谢") == f"请联系{PHONE}谢谢"
 
 
@@ -43,14 +43,14 @@ def test_mobile_numbers_in_any_common_spelling_are_replaced(number):
         "010-62345678转8",
     ],
 )
-def test_landline_numbers_with_an_area_code_are_replaced(number):
+def test_landline_numbers_with_an_area_code_are_replaced(number) -> None:
     assert scrub(f"座机{number}。") == f"座机{PHONE}。"
 
 
 @pytest.mark.parametrize(
     "text", ["电话23456789", "座机：2345678", "联系方式是 62345678", "tel:62345678"]
 )
-def test_a_bare_local_number_is_replaced_where_a_word_says_it_is_a_phone(text):
+def test_a_bare_local_number_is_replaced_where_a_word_says_it_is_a_phone(text) -> None:
     assert scrub(text).endswith(PHONE)
     assert not any(ch.isdigit() for ch in scrub(text))
 
@@ -65,12 +65,12 @@ def test_a_bare_local_number_is_replaced_where_a_word_says_it_is_a_phone(text):
         "110101900307123",
     ],
 )
-def test_resident_id_numbers_are_replaced(number):
+def test_resident_id_numbers_are_replaced(number) -> None:
     assert scrub(f"身份证号{number}，") == f"身份证号{ID_NUMBER}，"
 
 
 @pytest.mark.parametrize("address", ["zhang.san@example.com", "a_b+tag@mail.gov.cn", "X1@163.COM"])
-def test_email_addresses_are_replaced(address):
+def test_email_addresses_are_replaced(address) -> None:
     assert scrub(f"邮箱 {address} 收") == f"邮箱 {EMAIL} 收"
 
 
@@ -90,35 +90,35 @@ def test_email_addresses_are_replaced(address):
         "编号A1381234567800",
     ],
 )
-def test_ordinary_numbers_are_left_alone(text):
+def test_ordinary_numbers_are_left_alone(text) -> None:
     assert scrub(text) == text
 
 
-def test_an_id_number_is_not_mistaken_for_a_phone_number_and_a_tail():
+def test_an_id_number_is_not_mistaken_for_a_phone_number_and_a_tail() -> None:
     assert scrub("110101199003071234") == ID_NUMBER
 
 
-def test_the_callers_name_is_replaced_wherever_it_appears():
+def test_the_callers_name_is_replaced_wherever_it_appears() -> None:
     assert (
         scrub("张先生反映：张先生家门口积水", names=["张先生"]) == f"{NAME}反映：{NAME}家门口积水"
     )
 
 
-def test_longer_names_are_replaced_before_the_shorter_ones_they_contain():
+def test_longer_names_are_replaced_before_the_shorter_ones_they_contain() -> None:
     assert scrub("欧阳明与欧阳", names=["欧阳", "欧阳明"]) == f"{NAME}与{NAME}"
 
 
 @pytest.mark.parametrize("name", ["", " ", "王"])
-def test_names_shorter_than_two_characters_are_not_replaced(name):
+def test_names_shorter_than_two_characters_are_not_replaced(name) -> None:
     assert scrub("王师傅说路灯坏了", names=[name]) == "王师傅说路灯坏了"
 
 
-def test_text_without_personal_data_comes_back_unchanged_and_empty_text_stays_empty():
+def test_text_without_personal_data_comes_back_unchanged_and_empty_text_stays_empty() -> None:
     assert scrub("东城1路11小区门口垃圾三天没人清运") == "东城1路11小区门口垃圾三天没人清运"
     assert scrub("") == ""
 
 
-def test_scrubbing_twice_changes_nothing_more():
+def test_scrubbing_twice_changes_nothing_more() -> None:
     once = scrub("张先生 13812345678 a@b.cn 110101199003071234 010-62345678", names=["张先生"])
     assert scrub(once, names=["张先生"]) == once
 
@@ -138,16 +138,16 @@ def test_scrubbing_twice_changes_nothing_more():
         ("", ""),
     ],
 )
-def test_an_address_keeps_the_road_and_compound_and_loses_the_house(address, kept):
+def test_an_address_keeps_the_road_and_compound_and_loses_the_house(address, kept) -> None:
     assert reduce_address(address) == kept
 
 
-def test_the_full_address_quoted_in_a_text_is_reduced_there_too():
+def test_the_full_address_quoted_in_a_text_is_reduced_there_too() -> None:
     text = "东城1路11小区3栋门口垃圾没人清运"
     assert scrub_in_text(text, address="东城1路11小区3栋") == "东城1路11小区门口垃圾没人清运"
 
 
-def test_json_keeps_its_shape_numbers_and_keys_and_loses_the_identity_values():
+def test_json_keeps_its_shape_numbers_and_keys_and_loses_the_identity_values() -> None:
     payload = {
         "deadlines": {"finish": "2026-11-27T17:30:00+08:00"},
         "unit": 7,

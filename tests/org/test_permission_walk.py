@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pytest_django import DjangoDbBlocker
 
 from hotline.api.api import api
 from hotline.api.services import create_token
@@ -32,6 +33,7 @@ from hotline.orders.workflow import TRANSITIONS, Action, Reach, Status
 from hotline.org.models import User
 from hotline.org.permissions import PERMISSIONS, Capability, Orders, may
 from hotline.org.roles import Role
+from hotline.triage.classifier import TriageModel
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -51,14 +53,17 @@ PUBLIC = {
     "portal:track": "citizens",
     "portal:rate": "citizens",
     # Open311: published (non-confidential) requests are public; posting takes an api_key whose user
-    # may register (checked with may(); see test_open311_posts_need_a_key_of_a_role_that_may_register).
+    # may register (checked with may(); see
+    # test_open311_posts_need_a_key_of_a_role_that_may_register).
     "open311:discovery": "public",
     "open311:services": "public",
     "open311:service_definition": "public",
     "open311:requests": "public read, keyed post",
     "open311:request": "public",
     "open311:token": "public",
-    "open311:no_such_endpoint": "any other address under Open311: 404 in the specification's format",
+    "open311:no_such_endpoint": (
+        "any other address under Open311: 404 in the specification's format"
+    ),
 }
 API_PUBLIC = {
     "/api/v1/openapi.json",
@@ -175,7 +180,7 @@ def _build() -> World:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, small_model):
+def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker, small_model: TriageModel):
     from hotline.triage import selectors
     from hotline.triage.models import ModelVersion
 
@@ -214,7 +219,8 @@ ROUTES = {name: route for name, (_, route) in _patterns()}
 
 
 def _api_operations():
-    """(method, path) of every operation in the OpenAPI schema → the capability its view was given."""
+    """(method, path) of every operation in the OpenAPI schema → the capability its view was
+    given."""
     marked = {}
     for prefix, router in api._routers:
         for path, view in router.path_operations.items():
@@ -230,7 +236,7 @@ def _api_operations():
 API = _api_operations()
 
 
-def test_every_endpoint_is_covered_by_the_table():
+def test_every_endpoint_is_covered_by_the_table() -> None:
     unmarked = [
         name
         for name, view in SITE.items()
@@ -333,7 +339,7 @@ def _client(w: World, persona: str, channel: str) -> Client:
     return client
 
 
-def _assert(response, channel: str, expected: str, where: str):
+def _assert(response, channel: str, expected: str, where: str) -> None:
     assert response.status_code in ANSWERS[channel][expected], (
         f"{where}: expected {expected}, got {response.status_code} {response.content[:300]!r}"
     )
@@ -364,7 +370,7 @@ PARAMETERS = {"kind": "daily"}
 
 
 @pytest.mark.parametrize("name,persona,relation", list(_site_cases()))
-def test_each_page_answers_as_the_table_says(world, name, persona, relation):
+def test_each_page_answers_as_the_table_says(world, name, persona, relation) -> None:
     capability = SITE[name].capability
     order = (
         world.orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED]
@@ -424,7 +430,9 @@ def _fill(schema: dict, components: dict):
 
 
 @pytest.mark.parametrize("method,path,persona,relation", list(_api_cases()))
-def test_each_api_operation_answers_as_the_table_says(world, method, path, persona, relation):
+def test_each_api_operation_answers_as_the_table_says(
+    world, method, path, persona, relation
+) -> None:
     order = (
         world.orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED]
         if relation
@@ -453,14 +461,14 @@ def test_each_api_operation_answers_as_the_table_says(world, method, path, perso
 
 
 @pytest.mark.parametrize("persona", PERSONAS[1:])
-def test_open311_posts_need_a_key_of_a_role_that_may_register(world, persona):
+def test_open311_posts_need_a_key_of_a_role_that_may_register(world, persona) -> None:
     response = Client().post("/open311/v2/requests.json", {"api_key": world.tokens[persona]})
     # Without a service_code the post is refused as incomplete (400) once the key is accepted.
     assert response.status_code == (400 if may(world.people[persona], Capability.REGISTER) else 403)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_the_admin_site_lets_in_exactly_those_the_table_says(world, persona):
+def test_the_admin_site_lets_in_exactly_those_the_table_says(world, persona) -> None:
     response = _client(world, persona, "page").get(reverse("admin:index"))
     allowed = persona != "anonymous" and may(world.people[persona], Capability.USE_ADMIN)
     assert response.status_code == (200 if allowed else 302)
@@ -541,7 +549,7 @@ def _action_cases():
 
 
 @pytest.mark.parametrize("action,persona,relation,channel", list(_action_cases()))
-def test_each_action_answers_as_the_tables_say(world, action, persona, relation, channel):
+def test_each_action_answers_as_the_tables_say(world, action, persona, relation, channel) -> None:
     order = _action_order(world, action, relation)
     expected = _expected(world, persona, Capability.ACT, order, action)
     body = _body(world, action, order)

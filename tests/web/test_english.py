@@ -5,10 +5,12 @@ import re
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 PO = Path(__file__).resolve().parents[2] / "hotline" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
@@ -25,14 +27,14 @@ def catalogue() -> dict[str, str]:
     return {text(i): text(s) for i, s in entries if text(i)}
 
 
-def test_every_string_has_its_english():
+def test_every_string_has_its_english() -> None:
     untranslated = [
         msgid for msgid, msgstr in catalogue().items() if not msgstr.strip() and msgid != "次"
     ]
     assert untranslated == []
 
 
-def test_the_compiled_catalogue_matches_the_source():
+def test_the_compiled_catalogue_matches_the_source() -> None:
     with translation.override("en"):
         stale = [
             msgid for msgid, msgstr in catalogue().items() if translation.gettext(msgid) != msgstr
@@ -41,7 +43,7 @@ def test_the_compiled_catalogue_matches_the_source():
 
 
 @pytest.mark.django_db
-def test_a_handler_switches_the_console_to_english(client, city):
+def test_a_handler_switches_the_console_to_english(client: Client, city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.handler())
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
@@ -57,13 +59,13 @@ def test_a_handler_switches_the_console_to_english(client, city):
 
 
 @pytest.mark.django_db
-def test_the_portal_speaks_english_when_asked(client):
+def test_the_portal_speaks_english_when_asked(client: Client) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/portal/"})
     page = client.get("/portal/").content.decode()
     assert "Submit a request" in page and 'lang="en"' in page
 
 
 @pytest.mark.django_db
-def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client):
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client: Client) -> None:
     page = client.get("/portal/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
     assert "我要反映" in page and 'lang="zh-Hans"' in page

@@ -5,32 +5,35 @@ import html
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from hotline.api.services import create_token
 from hotline.orders import services
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
+from hotline.triage.models import ModelVersion
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits() -> None:
     cache.clear()  # the portal's forms are rate-limited per client address
 
 
-def english(client, next_page="/"):
+def english(client: Client, next_page="/") -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": next_page})
 
 
-def post(client, user, order, action, **data):
+def post(client: Client, user, order, action, **data):
     client.force_login(user)
     answer = client.post(f"/orders/{order.number}/{action}/", {"version": order.version, **data})
     return answer, html.unescape(answer.content.decode())
 
 
-def test_an_action_in_the_wrong_state_is_refused_in_english(city, client):
+def test_an_action_in_the_wrong_state_is_refused_in_english(city: City, client: Client) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     english(client)
     answer, page = post(client, city.handler(), order, "accept")
@@ -42,7 +45,7 @@ def test_an_action_in_the_wrong_state_is_refused_in_english(city, client):
     assert "只能在以下状态执行" not in page and "不能执行" not in page
 
 
-def test_the_same_refusal_in_chinese(city, client):
+def test_the_same_refusal_in_chinese(city: City, client: Client) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     answer, page = post(client, city.handler(), order, "accept")
     assert answer.status_code == 409
@@ -53,7 +56,7 @@ def test_the_same_refusal_in_chinese(city, client):
     assert "Only possible" not in page
 
 
-def test_the_wrong_role_is_refused_in_english(city, client):
+def test_the_wrong_role_is_refused_in_english(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     english(client)
     answer, page = post(
@@ -63,7 +66,7 @@ def test_the_wrong_role_is_refused_in_english(city, client):
     assert '"Handler" may not do this; it is for: Dispatcher' in page and "无权执行" not in page
 
 
-def test_a_guard_of_the_service_is_said_in_english(city, client):
+def test_a_guard_of_the_service_is_said_in_english(city: City, client: Client) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     order = services.request_extension(order=order, actor=city.handler(), days=3, reason="需要协调")
     english(client)
@@ -77,7 +80,7 @@ def test_a_guard_of_the_service_is_said_in_english(city, client):
     )
 
 
-def test_a_missing_reason_is_named_in_english(city, client):
+def test_a_missing_reason_is_named_in_english(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     english(client)
     answer, page = post(client, city.handler(), order, "request_return", reason="  ")
@@ -85,7 +88,7 @@ def test_a_missing_reason_is_named_in_english(city, client):
     assert WorkOrder.objects.get(pk=order.pk).status == Status.DISPATCHED
 
 
-def test_a_field_error_of_the_service_is_said_in_english(city, client):
+def test_a_field_error_of_the_service_is_said_in_english(city: City, client: Client) -> None:
     order = factories.order_in(Status.PENDING_VISIT, city)
     english(client)
     answer, page = post(
@@ -99,7 +102,9 @@ def test_a_field_error_of_the_service_is_said_in_english(city, client):
     assert WorkOrder.objects.get(pk=order.pk).status == Status.PENDING_VISIT
 
 
-def test_a_bad_phone_at_intake_is_said_in_english(city, client, model_in_use):
+def test_a_bad_phone_at_intake_is_said_in_english(
+    city: City, client: Client, model_in_use: ModelVersion
+) -> None:
     client.force_login(city.operator)
     english(client, "/intake/")
     answer = client.post(
@@ -125,7 +130,9 @@ def test_a_bad_phone_at_intake_is_said_in_english(city, client, model_in_use):
         ("02787654321", "Enter an 11-digit mobile number"),
     ],
 )
-def test_a_bad_phone_in_the_portal_is_said_in_english(city, client, phone, reason):
+def test_a_bad_phone_in_the_portal_is_said_in_english(
+    city: City, client: Client, phone, reason
+) -> None:
     english(client, "/portal/")
     answer = client.post(
         "/portal/",
@@ -143,7 +150,7 @@ def test_a_bad_phone_in_the_portal_is_said_in_english(city, client, phone, reaso
     assert not WorkOrder.objects.exists()
 
 
-def test_a_failed_tracking_lookup_is_said_in_english(city, client):
+def test_a_failed_tracking_lookup_is_said_in_english(city: City, client: Client) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     english(client, "/portal/track/")
     page = html.unescape(
@@ -154,7 +161,7 @@ def test_a_failed_tracking_lookup_is_said_in_english(city, client):
     assert "The order number and the mobile number do not match" in page
 
 
-def test_the_api_still_answers_in_chinese_by_default(city, client):
+def test_the_api_still_answers_in_chinese_by_default(city: City, client: Client) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     answer = client.post(
         f"/api/v1/orders/{order.number}/accept",

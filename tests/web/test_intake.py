@@ -1,18 +1,22 @@
 """The operator's intake page and its live suggestion panel."""
 
 import pytest
+from django.test import Client
 
 from hotline.knowledge.models import Article
 from hotline.orders.models import WorkOrder
 from hotline.orders.workflow import Status
 from tests import factories
+from tests.factories import City
 
 pytestmark = pytest.mark.usefixtures("model_in_use")
 
 SEWER = "小区门口的下水道堵了好几天，污水都漫到路上了"
 
 
-def test_the_suggestion_panel_shows_category_unit_duplicates_and_articles(client, city):
+def test_the_suggestion_panel_shows_category_unit_duplicates_and_articles(
+    client: Client, city: City
+) -> None:
     earlier = factories.register(
         city,
         text="11小区门口下水道堵了好几天，污水漫到路上",
@@ -31,7 +35,7 @@ def test_the_suggestion_panel_shows_category_unit_duplicates_and_articles(client
     assert "下水道堵塞报修" in page and 'data-article="' in page
 
 
-def test_the_panel_counts_a_repeat_caller(client, city):
+def test_the_panel_counts_a_repeat_caller(client: Client, city: City) -> None:
     factories.register(city, caller_phone="13700001111")
     client.force_login(city.operator)
     assert (
@@ -40,7 +44,9 @@ def test_the_panel_counts_a_repeat_caller(client, city):
     )
 
 
-def test_registering_keeps_the_operators_category_and_the_suggestion_beside_it(client, city):
+def test_registering_keeps_the_operators_category_and_the_suggestion_beside_it(
+    client: Client, city: City
+) -> None:
     client.force_login(city.operator)
     response = client.post(
         "/intake/",
@@ -58,7 +64,9 @@ def test_registering_keeps_the_operators_category_and_the_suggestion_beside_it(c
     assert order.category.code == "03.05" and order.suggestions["category"]["code"] == "03.04"
 
 
-def test_a_consultation_is_answered_on_the_spot_with_the_article_recorded(client, city):
+def test_a_consultation_is_answered_on_the_spot_with_the_article_recorded(
+    client: Client, city: City
+) -> None:
     article = Article.objects.create(
         title="公租房申请", body="向街道提交申请表。", keywords="公租房"
     )
@@ -81,7 +89,9 @@ def test_a_consultation_is_answered_on_the_spot_with_the_article_recorded(client
     assert order.events.get(action="answer_on_the_spot").payload["article"] == str(article.pk)
 
 
-def test_bad_input_is_shown_on_the_form_and_nothing_is_registered(client, city):
+def test_bad_input_is_shown_on_the_form_and_nothing_is_registered(
+    client: Client, city: City
+) -> None:
     client.force_login(city.operator)
     page = client.post(
         "/intake/",
@@ -98,7 +108,9 @@ def test_bad_input_is_shown_on_the_form_and_nothing_is_registered(client, city):
     assert not WorkOrder.objects.exists()
 
 
-def test_answering_on_the_spot_without_an_answer_registers_nothing(client, city):
+def test_answering_on_the_spot_without_an_answer_registers_nothing(
+    client: Client, city: City
+) -> None:
     client.force_login(city.operator)
     page = client.post(
         "/intake/",
@@ -114,13 +126,15 @@ def test_answering_on_the_spot_without_an_answer_registers_nothing(client, city)
     assert not WorkOrder.objects.exists()
 
 
-def test_a_unit_handler_may_not_open_the_intake_page(client, city):
+def test_a_unit_handler_may_not_open_the_intake_page(client: Client, city: City) -> None:
     client.force_login(city.handler())
     assert client.get("/intake/").status_code == 403
     assert client.get("/intake/suggestions/", {"text": SEWER}).status_code == 403
 
 
-def test_the_callers_earlier_orders_appear_as_the_phone_is_typed(client, city):
+def test_the_callers_earlier_orders_appear_as_the_phone_is_typed(
+    client: Client, city: City
+) -> None:
     earlier = factories.order_in(Status.CLOSED, city)
     client.force_login(city.operator)
     panel = client.get(

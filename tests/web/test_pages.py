@@ -2,20 +2,23 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from pytest_django import Settings
 
 from hotline.core import clock
 from hotline.orders.workflow import Status
 from hotline.org.models import User
 from tests import factories
+from tests.factories import City
 
 
-def test_the_order_list_asks_for_a_login(client, city):
+def test_the_order_list_asks_for_a_login(client: Client, city: City) -> None:
     response = client.get("/orders/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
 
 
-def test_the_centre_sees_every_order_in_the_list(client, city):
+def test_the_centre_sees_every_order_in_the_list(client: Client, city: City) -> None:
     mine = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     response = client.get("/orders/")
@@ -23,7 +26,7 @@ def test_the_centre_sees_every_order_in_the_list(client, city):
     assert mine.number in response.content.decode()
 
 
-def test_the_list_filters_by_status(client, city):
+def test_the_list_filters_by_status(client: Client, city: City) -> None:
     dispatched = factories.order_in(Status.DISPATCHED, city)
     registered = factories.order_in(Status.REGISTERED, city)
     client.force_login(city.dispatcher)
@@ -32,7 +35,7 @@ def test_the_list_filters_by_status(client, city):
     assert dispatched.number not in page
 
 
-def test_the_list_filters_by_unit(client, city):
+def test_the_list_filters_by_unit(client: Client, city: City) -> None:
     garbage = factories.order_in(Status.DISPATCHED, city)  # goes to streets[0]
     other = factories.order_in(Status.DISPATCHED, city, address="西城1路", category_code="02.02")
     client.force_login(city.dispatcher)
@@ -41,14 +44,16 @@ def test_the_list_filters_by_unit(client, city):
     assert other.number not in page
 
 
-def test_a_sibling_street_neither_lists_nor_opens_another_streets_order(client, city):
+def test_a_sibling_street_neither_lists_nor_opens_another_streets_order(
+    client: Client, city: City
+) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.handler(city.streets[1]))
     assert order.number not in client.get("/orders/").content.decode()
     assert client.get(f"/orders/{order.number}/").status_code == 404
 
 
-def test_the_order_page_shows_the_timeline_in_order(client, city):
+def test_the_order_page_shows_the_timeline_in_order(client: Client, city: City) -> None:
     order = factories.order_in(Status.ACCEPTED, city)
     client.force_login(city.handler())
     page = client.get(f"/orders/{order.number}/").content.decode()
@@ -57,7 +62,7 @@ def test_the_order_page_shows_the_timeline_in_order(client, city):
     assert order.text in page
 
 
-def test_a_unit_sees_the_callers_phone_masked(client, city):
+def test_a_unit_sees_the_callers_phone_masked(client: Client, city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.handler())
     page = client.get(f"/orders/{order.number}/").content.decode()
@@ -65,7 +70,9 @@ def test_a_unit_sees_the_callers_phone_masked(client, city):
     assert "13812345678" not in page
 
 
-def test_a_confidential_reporters_identity_is_not_shown_even_to_the_centre(client, city):
+def test_a_confidential_reporters_identity_is_not_shown_even_to_the_centre(
+    client: Client, city: City
+) -> None:
     order = factories.order_in(Status.DISPATCHED, city, confidential=True, order_type="report")
     client.force_login(city.dispatcher)
     page = client.get(f"/orders/{order.number}/").content.decode()
@@ -73,7 +80,7 @@ def test_a_confidential_reporters_identity_is_not_shown_even_to_the_centre(clien
     assert "5678" not in page
 
 
-def test_an_overdue_order_is_marked_red_in_the_list(client, city):
+def test_an_overdue_order_is_marked_red_in_the_list(client: Client, city: City) -> None:
     order = factories.order_in(Status.DISPATCHED, city)
     client.force_login(city.dispatcher)
     with clock.frozen_at(order.accept_deadline + timedelta(minutes=1)):
@@ -81,7 +88,9 @@ def test_an_overdue_order_is_marked_red_in_the_list(client, city):
     assert "超期" in page
 
 
-def test_an_admin_can_open_the_admin_for_every_configuration_model(client, city):
+def test_an_admin_can_open_the_admin_for_every_configuration_model(
+    client: Client, city: City
+) -> None:
     admin = User.objects.create_superuser("root", password="x", role="admin", unit=city.centre)
     client.force_login(admin)
     for path in [
@@ -96,7 +105,7 @@ def test_an_admin_can_open_the_admin_for_every_configuration_model(client, city)
         assert client.get(f"/admin/{path}/").status_code == 200, path
 
 
-def test_the_admin_cannot_edit_orders_behind_the_lifecycle(client, city):
+def test_the_admin_cannot_edit_orders_behind_the_lifecycle(client: Client, city: City) -> None:
     order = factories.order_in(Status.REGISTERED, city)
     admin = User.objects.create_superuser("root", password="x", role="admin", unit=city.centre)
     client.force_login(admin)
@@ -106,14 +115,14 @@ def test_the_admin_cannot_edit_orders_behind_the_lifecycle(client, city):
     assert order.status == Status.REGISTERED
 
 
-def dashboard_figures(client) -> dict:
+def dashboard_figures(client: Client) -> dict:
     page = client.get("/dashboard/").content.decode()
     return json.loads(
         page.split('<script id="figures" type="application/json">')[1].split("</script>")[0]
     )
 
 
-def test_the_dashboard_counts_the_orders_the_user_may_see(client, city):
+def test_the_dashboard_counts_the_orders_the_user_may_see(client: Client, city: City) -> None:
     factories.order_in(Status.DISPATCHED, city)
     factories.order_in(Status.REGISTERED, city, channel="web")
     client.force_login(city.supervisor)
@@ -127,7 +136,7 @@ def test_the_dashboard_counts_the_orders_the_user_may_see(client, city):
     assert sum(dashboard_figures(client)["per_day"]) == 0
 
 
-def test_the_order_page_links_the_callers_other_orders(client, city):
+def test_the_order_page_links_the_callers_other_orders(client: Client, city: City) -> None:
     first = factories.order_in(Status.CLOSED, city)
     second = factories.order_in(Status.DISPATCHED, city)
     other = factories.register(city, caller_phone="13900000000", address="东城2路21小区")
@@ -137,7 +146,9 @@ def test_the_order_page_links_the_callers_other_orders(client, city):
     assert "还剩" in page
 
 
-def test_a_confidential_reporters_other_orders_are_not_linked_by_phone(client, city):
+def test_a_confidential_reporters_other_orders_are_not_linked_by_phone(
+    client: Client, city: City
+) -> None:
     first = factories.order_in(Status.CLOSED, city)
     second = factories.order_in(Status.DISPATCHED, city, confidential=True, address="东城1路5号")
     client.force_login(city.handler())
@@ -145,7 +156,9 @@ def test_a_confidential_reporters_other_orders_are_not_linked_by_phone(client, c
 
 
 @pytest.mark.parametrize("path", ["/orders/2099010100001/", "/no-such-page/"])
-def test_a_missing_page_answers_in_chinese_without_a_trace(client, city, settings, path):
+def test_a_missing_page_answers_in_chinese_without_a_trace(
+    client: Client, city: City, settings: Settings, path
+) -> None:
     settings.DEBUG = False
     client.force_login(city.handler())
     answer = client.get(path)
@@ -160,7 +173,7 @@ def test_a_missing_page_answers_in_chinese_without_a_trace(client, city, setting
     ("template", "heading"),
     [("400.html", "请求有误"), ("403.html", "没有权限"), ("500.html", "系统出错了")],
 )
-def test_the_error_pages_render_without_a_request(template, heading):
+def test_the_error_pages_render_without_a_request(template, heading) -> None:
     from django.template.loader import render_to_string
 
     assert f"<h1>{heading}" in render_to_string(template)

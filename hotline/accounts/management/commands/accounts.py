@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.accounts import services, two_factor
@@ -10,7 +13,7 @@ class Command(BaseCommand):
         "reset-two-factor USERNAME (a lost phone: the user sets it up again)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
         sub.add_parser("locked")
         unlock = sub.add_parser("unlock")
@@ -18,7 +21,7 @@ class Command(BaseCommand):
         unlock.add_argument("--address", help="a client address locked for too many failures")
         sub.add_parser("reset-two-factor").add_argument("username")
 
-    def handle(self, *args, verb: str, **options):
+    def handle(self, *args: str, verb: str, **options: Any) -> None:
         if verb == "locked":
             for row in services.current_locks():
                 self.stdout.write(

@@ -1,4 +1,6 @@
 import json
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,7 +12,7 @@ from hotline.orders.models import WorkOrder
 class Command(BaseCommand):
     help = "The notification outbox: counts by status, and sending failed messages again (通知)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True)
         status = sub.add_parser("status", help="messages pending, sent and failed")
         status.add_argument("--json", action="store_true")
@@ -19,14 +21,15 @@ class Command(BaseCommand):
         )
         retry.add_argument("--order", default="", help="only this order's messages (order number)")
 
-    def handle(self, *args, what: str, **options):
+    def handle(self, *args: str, what: str, **options: Any) -> None:
         if what == "status":
             counts = outbox_counts()
             if options["json"]:
                 self.stdout.write(json.dumps(counts))
             else:
                 self.stdout.write(
-                    f"待发送 {counts['pending']}，已发送 {counts['sent']}，发送失败 {counts['failed']}"
+                    f"待发送 {counts['pending']}，已发送 {counts['sent']}，"
+                    f"发送失败 {counts['failed']}"
                 )
             return
         order = None

@@ -1,3 +1,4 @@
+from argparse import ArgumentParser
 from pathlib import Path
 
 from django.conf import settings
@@ -12,10 +13,10 @@ class Command(BaseCommand):
         "otherwise (docs/operations.md). Attachments and the var folder are not in it."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--out", type=Path, required=True, help="the backup file to write")
 
-    def handle(self, *args, out: Path, **options):
+    def handle(self, *args: str, out: Path, **options: object) -> None:
         try:
             self.stdout.write(backup(out))
         except BackupError as error:

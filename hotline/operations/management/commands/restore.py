@@ -1,3 +1,4 @@
+from argparse import ArgumentParser
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,7 +12,7 @@ class Command(BaseCommand):
         "empty unless --clean is given (docs/operations.md)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path, help="the backup file")
         parser.add_argument(
             "--clean",
@@ -19,11 +20,12 @@ class Command(BaseCommand):
             help="replace what the database holds with the backup (otherwise it must be empty)",
         )
 
-    def handle(self, *args, file: Path, clean: bool, **options):
+    def handle(self, *args: str, file: Path, clean: bool, **options: object) -> None:
         try:
             self.stdout.write(restore(file, clean=clean))
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            "请核对：hotline status 的数量与备份前一致，hotline analytics verify --month YYYY-MM 通过"
+            "请核对：hotline status 的数量与备份前一致，"
+            "hotline analytics verify --month YYYY-MM 通过"
         )

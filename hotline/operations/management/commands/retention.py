@@ -1,3 +1,5 @@
+from argparse import ArgumentParser
+
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.core.errors import InvalidInput
@@ -6,11 +8,12 @@ from hotline.operations.services import run_retention
 
 class Command(BaseCommand):
     help = (
-        "Anonymise finished orders older than the retention period (HOTLINE_RETENTION_DAYS): the callers' "
-        "personal data is removed, the statistics stay. The worker runs this once a day."
+        "Anonymise finished orders older than the retention period (HOTLINE_RETENTION_DAYS): "
+        "the callers' personal data is removed, the statistics stay. "
+        "The worker runs this once a day."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--days", type=int, help="the retention period in days (default: the setting)"
         )
@@ -21,7 +24,9 @@ class Command(BaseCommand):
             "--batch", type=int, default=200, help="orders per transaction (default 200)"
         )
 
-    def handle(self, *args, days: int | None, dry_run: bool, batch: int, **options):
+    def handle(
+        self, *args: str, days: int | None, dry_run: bool, batch: int, **options: object
+    ) -> None:
         if batch < 1:
             raise CommandError("--batch 应为正整数")
         try:
@@ -32,7 +37,8 @@ class Command(BaseCommand):
             self.stdout.write("保留期为 0：个人信息永久保留，未做任何处理")
         elif dry_run:
             self.stdout.write(
-                f"预览：{run.orders:,} 个在 {run.cutoff:%Y-%m-%d %H:%M} 前办结的工单将被匿名化（未做任何修改）"
+                f"预览：{run.orders:,} 个在 {run.cutoff:%Y-%m-%d %H:%M} "
+                "前办结的工单将被匿名化（未做任何修改）"
             )
         else:
             self.stdout.write(
