@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .report import Chart
+from .document import Chart
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -54,7 +54,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from . import charts
-from .report import Cell, Report, Section, Table
+from .document import Cell, Report, Section, Table
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell as XlsxCell

@@ -24,8 +24,8 @@ from hotline.org.models import Unit
 from hotline.sla.worktime import SHANGHAI
 
 from . import findings, selectors, themes
+from .document import Cell, Chart, Report, Section, Table
 from .rates import RATES, rounded
-from .report import Cell, Chart, Report, Section, Table
 from .selectors import Counts, Period
 
 HEADLINE_RATES = (

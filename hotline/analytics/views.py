@@ -11,8 +11,8 @@ from django.utils import timezone
 from hotline.org.permissions import Capability, requires
 
 from . import reports
+from .document import Report
 from .render import body_context, to_pdf, to_xlsx
-from .report import Report
 from .selectors import Period
 
 DOWNLOADS = {

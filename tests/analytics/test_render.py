@@ -11,7 +11,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from hotline.analytics import charts, render
-from hotline.analytics.report import Chart, Report, Section, Table
+from hotline.analytics.document import Chart, Report, Section, Table
 
 CATEGORIES = ["城乡建设", "交通运输", "生态环境", "市场监管", "教育", "医疗卫生"]
 ROWS = 45  # long enough for the table to run over a page break

@@ -5,8 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.analytics import reports
+from hotline.analytics.document import Report
 from hotline.analytics.render import to_html, to_pdf, to_xlsx
-from hotline.analytics.report import Report
 from hotline.analytics.selectors import Period
 
 RENDERERS = {"html": lambda r, **kw: to_html(r, **kw).encode(), "pdf": to_pdf, "xlsx": to_xlsx}
