@@ -185,6 +185,8 @@ def propose_problem(
     if source not in Source.values:
         errors["source"] = _("来源须为：%(values)s") % {"values": "、".join(Source.values)}
     orders = list(orders)
+    if source == Source.FINDING and not source_ref.strip():
+        errors["source_ref"] = _("来源为分析发现时须注明是哪一项发现")
     if source == Source.ORDERS and not orders:
         errors["orders"] = _("来源为一组工单时须关联工单")
     if hidden := [o.number for o in orders if not can_see(actor, o)]:
