@@ -78,15 +78,6 @@ def _check_reach(actor: User | None, problem: Problem, reach: Reach) -> str | No
     return _("只有牵头单位、包案领导和热线中心可以执行")
 
 
-def actions_for(actor: User, problem: Problem) -> list[Action]:
-    """The actions ``actor`` may take on ``problem`` now, by the table and its reach."""
-    return [
-        a
-        for a in workflow.actions_available(Status(problem.status), _role(actor))
-        if _check_reach(actor, problem, workflow.TRANSITIONS[a].reach) is None
-    ]
-
-
 def _act(
     problem: Problem,
     actor: User | None,
@@ -95,7 +86,6 @@ def _act(
     guard: Callable[[Problem], str | None] | None = None,
     change: Change | None = None,
     note: str = "",
-    expected_version: int | None = None,
 ) -> Problem:
     """Lock, check, change, record: ``guard`` returns a refusal reason (after the table said
     yes); ``change`` mutates the problem and returns the event's payload."""
@@ -107,11 +97,11 @@ def _act(
             .values_list("version", flat=True)
             .first()
         )
-        seen = problem.version if expected_version is None else expected_version
-        if stored != problem.version or stored != seen:
+        if stored != problem.version:
             reason = _(
                 "难题已被他人更新（现为第 %(stored)s 版，您看到的是第 %(seen)s 版），请刷新后重试"
             )
+            seen = problem.version
             raise _refuse(Conflict, problem, action, reason % {"stored": stored, "seen": seen})
         work = copy.copy(problem)
         before = Status(work.status)
@@ -236,7 +226,6 @@ def accept_problem(
     responsible: User | None = None,
     batch: Batch | None = None,
     watch: WatchRule | None = None,
-    expected_version: int | None = None,
 ) -> Problem:
     """立项: a named leader (a supervisor) owns it, a lead unit works it, by a deadline in the
     future; the responsible person (责任人), if named, is staff of the lead unit."""
@@ -265,7 +254,7 @@ def accept_problem(
             "batch": batch.name if batch else None,
         }
 
-    return _act(problem, actor, Action.ACCEPT, change=change, expected_version=expected_version)
+    return _act(problem, actor, Action.ACCEPT, change=change)
 
 
 def reject_problem(*, problem: Problem, actor: User, reason: str) -> Problem:
