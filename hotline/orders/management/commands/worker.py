@@ -9,6 +9,7 @@ from hotline.core.errors import InvalidInput
 from hotline.notifications.services import deliver_due
 from hotline.operations.services import daily_retention, retention_days
 from hotline.orders.services import sweep_overdue
+from hotline.problems.services import watch_problems
 from hotline.triage.services import ensure_model
 
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Urge overdue orders, escalate them to supervision (催办、督办), deliver notifications and "
         "keep the statistics rollup current (training the cold-start triage model first when there "
-        "is none); once a day, anonymise the finished orders past the retention "
+        "is none), strike off the problems whose watch ended quiet and mark those that came back "
+        "(销号、回潮); once a day, anonymise the finished orders past the retention "
         "period (HOTLINE_RETENTION_DAYS). "
         "Safe to run several at once."
     )
@@ -42,6 +44,7 @@ class Command(BaseCommand):
                 _drain(lambda: sweep_overdue(limit=batch), batch)
                 | _drain(lambda: deliver_due(limit=batch), batch)
                 | _drain(lambda: refresh_rollup(limit=batch), 1)
+                | watch_problems()
                 | daily_retention(batch=batch)
             )
             if any(total.values()) or once:

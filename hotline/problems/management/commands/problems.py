@@ -27,7 +27,8 @@ class Command(BaseCommand):
             self.stdout.write(lifecycle_markdown(), ending="")
         elif what == "watch":
             done = services.watch_problems()
-            self.stdout.write(f"销号 {done['verified']} 个，回潮 {done['recurred']} 个")
+            verified, recurred = done["problems verified"], done["problems recurred"]
+            self.stdout.write(f"销号 {verified} 个，回潮 {recurred} 个")
         elif what == "list":
             rows = selectors.register_rows(status=options["status"])
             if options["json"]:
