@@ -1,12 +1,18 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Batch, Problem, ProblemEvent
+from .models import Batch, Campaign, Problem, ProblemEvent
 
 
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
     list_display = ["name", "target"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "area", "starts", "ends", "target_drop"]
+    filter_horizontal = ["categories", "problems"]
 
 
 class ProblemEventInline(admin.TabularInline):

@@ -151,6 +151,10 @@ class Measure(models.Model):
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
     evidence = models.TextField(_("完成情况"), blank=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    meeting = models.ForeignKey(
+        "Meeting", verbose_name=_("来自会议决定"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="measures",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["due", "id"]
@@ -183,3 +187,49 @@ class CallIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id} → {self.unit_id}"
+
+
+class Meeting(models.Model):
+    """集体会诊 / 现场办公: who met where on a problem, and what they decided. A decision can
+    become a measure (``Measure.decided_at``)."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="meetings")
+    held_at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=200)
+    units = models.ManyToManyField(Unit, verbose_name=_("参会单位"), related_name="+")
+    people = models.CharField(_("参会人员"), max_length=500, blank=True)
+    decisions = models.TextField(_("会议决定"))
+
+    class Meta:
+        ordering = ["held_at", "id"]
+        verbose_name = _("集体会诊")
+        verbose_name_plural = _("集体会诊")
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} @ {self.place}"
+
+
+class Campaign(models.Model):
+    """专项整治: orders of some categories in an area over a period, to be brought down by a
+    target against the same weeks a year before; problems and orders may be linked to it."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    categories = models.ManyToManyField(Category, verbose_name=_("分类"), related_name="+")
+    area = models.ForeignKey(
+        Unit, verbose_name=_("区域"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    starts = models.DateField(_("开始日期"))
+    ends = models.DateField(_("结束日期"))
+    target_drop = models.PositiveSmallIntegerField(_("目标降幅（%）"))
+    problems = models.ManyToManyField(
+        Problem, verbose_name=_("关联难题"), blank=True, related_name="campaigns"
+    )
+
+    class Meta:
+        ordering = ["-starts", "name"]
+        verbose_name = _("专项整治")
+        verbose_name_plural = _("专项整治")
+
+    def __str__(self) -> str:
+        return self.name

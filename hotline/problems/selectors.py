@@ -1,15 +1,16 @@
 """Reading problems: the register, the orders that match a problem, its before/after counts."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from hotline.core import clock
 from hotline.orders.models import WorkOrder
 
-from .models import Problem
-from .watch import WatchRule, weekly_counts
+from .models import Campaign, Problem
+from .watch import CampaignProgress, WatchRule, weekly_counts
 from .workflow import WATCHED
 
 CHART_WEEKS = 8  # weeks shown either side of the pivot
@@ -25,15 +26,18 @@ def problems(*, status: str | None = None) -> QuerySet[Problem]:
     return found.filter(status=status) if status else found
 
 
-def matching_orders(problem: Problem) -> QuerySet[WorkOrder]:
-    """Orders about the problem: in its categories and its area (anywhere when it names none),
-    and the orders linked to it."""
-    about = Q(category__in=problem.categories.all())
-    if problem.area_id is not None:
-        area = problem.area_id
+def _about(subject: Problem | Campaign) -> Q:
+    """Orders in the subject's categories and its area (anywhere when it names none)."""
+    about = Q(category__in=subject.categories.all())
+    if (area := subject.area_id) is not None:
         about &= Q(district_id=area) | Q(street_id=area) | Q(community_id=area)
+    return about
+
+
+def matching_orders(problem: Problem) -> QuerySet[WorkOrder]:
+    """Orders about the problem (its categories and area) and the orders linked to it."""
     linked = Q(problem_links__problem=problem, problem_links__unlinked_at__isnull=True)
-    return WorkOrder.objects.filter(about | linked).distinct()
+    return WorkOrder.objects.filter(_about(problem) | linked).distinct()
 
 
 def registered_since(problem: Problem, since: datetime) -> list[datetime]:
@@ -96,3 +100,25 @@ def register_rows(*, status: str | None = None) -> list[Row]:
             )
         )
     return rows
+
+
+def campaign_weeks(campaign: Campaign, today: date) -> tuple[list[int], list[int]]:
+    """Orders of the campaign per week from its start through ``today`` (or its end), and in
+    the same days a year before (52 weeks back, so that weekdays line up)."""
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(campaign.starts, time(), zone)
+    cutoff = datetime.combine(min(today, campaign.ends) + timedelta(days=1), time(), zone)
+    weeks = max(0, -(-(cutoff - start).days // 7))
+    year = timedelta(weeks=52)
+    orders = WorkOrder.objects.filter(_about(campaign))
+
+    def weekly(since: datetime) -> list[int]:
+        found = orders.filter(registered_at__gte=since, registered_at__lt=since + (cutoff - start))
+        return weekly_counts(found.values_list("registered_at", flat=True), since, 0, weeks)[1]
+
+    return weekly(start), weekly(start - year)
+
+
+def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
+    this, before = campaign_weeks(campaign, today)
+    return CampaignProgress(sum(this), sum(before), campaign.target_drop)

@@ -37,7 +37,16 @@ from hotline.org.selectors import subtree_ids
 from hotline.sla import selectors as sla
 
 from . import selectors, workflow
-from .models import Batch, CallIn, LinkedOrder, Measure, Problem, ProblemEvent, Source
+from .models import (
+    Batch,
+    CallIn,
+    LinkedOrder,
+    Measure,
+    Meeting,
+    Problem,
+    ProblemEvent,
+    Source,
+)
 from .watch import Verdict, WatchRule, verdict
 from .workflow import REPORT_IN_WITHIN, Action, Reach, Status
 
@@ -357,22 +366,36 @@ def unlink_order(*, problem: Problem, actor: User, order: WorkOrder, reason: str
 
 
 def add_measure(
-    *, problem: Problem, actor: User, text: str, unit: Unit | None, due: date
+    *,
+    problem: Problem,
+    actor: User,
+    text: str,
+    unit: Unit | None,
+    due: date,
+    meeting: Meeting | None = None,
 ) -> Measure:
-    """A measure of the plan: what, which unit answers for it, by when (not in the past)."""
+    """A measure of the plan: what, which unit answers for it, by when (not in the past);
+    perhaps a decision of one of the problem's meetings."""
     errors: dict[str, str] = {}
     if unit is None or not unit.active:
         errors["unit"] = _("措施须有在用的责任单位")
     if due < timezone.localdate(clock.now()):
         errors["due"] = _("完成期限不能早于今天")
+    if meeting is not None and meeting.problem_id != problem.pk:
+        errors["meeting"] = _("该会议不属于本难题")
     text = _text(text, "text", limit=300)
     if errors or unit is None:
         raise InvalidInput(errors)
     made: list[Measure] = []
 
     def change(p: Problem, now: datetime) -> dict[str, Any]:
-        made.append(Measure.objects.create(problem=p, text=text, unit=unit, due=due))
-        return {"measure": made[0].pk, "unit": unit.pk, "due": due.isoformat()}
+        made.append(
+            Measure.objects.create(problem=p, text=text, unit=unit, due=due, meeting=meeting)
+        )
+        return {
+            "measure": made[0].pk, "unit": unit.pk, "due": due.isoformat(),
+            "meeting": meeting.pk if meeting is not None else None,
+        }  # fmt: skip
 
     _act(problem, actor, Action.ADD_MEASURE, change=change, note=text)
     return made[0]
@@ -396,6 +419,43 @@ def finish_measure(*, problem: Problem, actor: User, measure: Measure, evidence:
 def note_progress(*, problem: Problem, actor: User, text: str) -> Problem:
     """A progress note on the timeline."""
     return _act(problem, actor, Action.NOTE_PROGRESS, note=_text(text, "text", limit=2000))
+
+
+def hold_meeting(
+    *,
+    problem: Problem,
+    actor: User,
+    held_at: datetime,
+    place: str,
+    units: Iterable[Unit],
+    decisions: str,
+    people: str = "",
+) -> Meeting:
+    """集体会诊 / 现场办公, recorded once held (not in the future): where, the units present
+    (at least one), who, and the decisions (each may then become a measure)."""
+    units = list(units)
+    errors: dict[str, str] = {}
+    if not units:
+        errors["units"] = _("至少要有一个参会单位")
+    if held_at > clock.now():
+        errors["held_at"] = _("会议须已召开：时间不能晚于现在")
+    place = _text(place, "place", limit=200)
+    decisions = _text(decisions, "decisions", limit=5000)
+    people = _text(people, "people", limit=500, required=False)
+    if errors:
+        raise InvalidInput(errors)
+    made: list[Meeting] = []
+
+    def change(p: Problem, now: datetime) -> dict[str, Any]:
+        meeting = Meeting.objects.create(
+            problem=p, held_at=held_at, place=place, people=people, decisions=decisions
+        )
+        meeting.units.set(units)
+        made.append(meeting)
+        return {"meeting": meeting.pk, "units": [u.pk for u in units]}
+
+    _act(problem, actor, Action.HOLD_MEETING, change=change, note=decisions)
+    return made[0]
 
 
 # --- 吹哨报到 ------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Proof that the calls stopped (pure): the watch after a problem is solved, and the weekly
-counts of matching orders before and after.
+"""Proof that the calls stopped (pure): the watch after a problem is solved, the weekly
+counts of matching orders before and after, and a campaign's progress against its target.
 
 A resolved problem is watched for ``weeks``. It is struck off (销号) only when the matching
 orders registered during the watch stayed at or under ``threshold``; one more than that and it
@@ -60,3 +60,24 @@ def weekly_counts(
             if ahead < weeks_after:
                 after[ahead] += 1
     return before, after
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    """专项整治: the orders of a campaign's weeks so far against the same weeks a year before."""
+
+    this_year: int
+    last_year: int
+    target_drop: int  # percent
+
+    @property
+    def drop(self) -> float | None:
+        """How far the orders fell, in percent (negative: they rose); None without a base."""
+        if not self.last_year:
+            return None
+        return 100 * (self.last_year - self.this_year) / self.last_year
+
+    @property
+    def on_target(self) -> bool | None:
+        drop = self.drop
+        return None if drop is None else drop >= self.target_drop

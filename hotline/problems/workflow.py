@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     ADD_MEASURE = "add_measure", _("增加措施")
     FINISH_MEASURE = "finish_measure", _("措施完成")
     NOTE_PROGRESS = "note_progress", _("进展记录")
+    HOLD_MEETING = "hold_meeting", _("集体会诊")
     CALL_IN = "call_in", _("吹哨")
     REPORT_IN = "report_in", _("报到")
     REPORT_DONE = "report_done", _("报告办理情况")
@@ -105,6 +106,8 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.ADD_MEASURE, _ACTIVE, [*_LEADERS, R.LEAD], None),
         _t(A.FINISH_MEASURE, _ACTIVE, [*_LEADERS, R.LEAD, R.HANDLER], None),
         _t(A.NOTE_PROGRESS, _ACTIVE, _WORKING, None),
+        # 集体会诊 / 现场办公: the lead unit or the leader meets the units on the problem.
+        _t(A.HOLD_MEETING, [S.ACCEPTED, S.IN_PROGRESS, S.RECURRED], [*_LEADERS, R.LEAD], None),
         _t(A.CALL_IN, [S.IN_PROGRESS], [*_LEADERS, R.LEAD], None),
         _t(A.REPORT_IN, [S.IN_PROGRESS], [R.LEAD, R.HANDLER], None, Reach.CALLED),
         _t(A.REPORT_DONE, [S.IN_PROGRESS], [R.LEAD, R.HANDLER], None, Reach.CALLED),

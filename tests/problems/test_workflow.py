@@ -57,6 +57,14 @@ def _take(action, p, actor, c, *, order, call, measure):
             problem=p, actor=actor, measure=measure, evidence="已增设"
         ),
         Action.NOTE_PROGRESS: lambda: s.note_progress(problem=p, actor=actor, text="已约谈物业"),
+        Action.HOLD_MEETING: lambda: s.hold_meeting(
+            problem=p,
+            actor=actor,
+            held_at=clock.now(),
+            place="东城1街道办事处",
+            units=[c.streets[0], _departments(c)[0]],
+            decisions="增设垃圾收集点",
+        ),  # fmt: skip
         Action.CALL_IN: lambda: s.call_in(
             problem=p, actor=actor, unit=_departments(c)[1], reason="请协调执法"
         ),
