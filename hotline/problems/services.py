@@ -6,7 +6,8 @@ this problem (``workflow.TRANSITIONS`` and its reach), changes it and appends on
 raises a ``DomainError`` and changes nothing. ``actor`` None is the system (the worker's watch).
 
 Linking an order to a problem changes nothing on the order: its lifecycle, deadlines, reply and
-rates stay its own.
+rates stay its own. Refusals are said in the active language; what is recorded stays in Chinese,
+the language of the record.
 """
 
 import copy
@@ -216,7 +217,7 @@ def propose_problem(
         problem.categories.set(categories)
         for order in orders:
             LinkedOrder.objects.create(
-                problem=problem, order=order, reason=_("提出难题时关联"), linked_at=now
+                problem=problem, order=order, reason="提出难题时关联", linked_at=now
             )
         _append_event(
             problem, actor, Action.PROPOSE, "", now, "",
@@ -321,7 +322,7 @@ def recur_problem(*, problem: Problem, actor: User | None, order: WorkOrder | No
     def change(p: Problem, now: datetime) -> dict[str, Any]:
         p.recurred_at = now
         if order is not None and not p.links.filter(order=order, unlinked_at=None).exists():
-            _link(p, order, _("回潮工单"), now)
+            _link(p, order, "回潮工单", now)  # recorded: in the language of the record
         return {"order": order.number if order is not None else None}
 
     return _act(problem, actor, Action.RECUR, change=change)
