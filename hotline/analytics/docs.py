@@ -1,7 +1,7 @@
 """The rates reference, printed from the definitions in code so the docs cannot drift from them."""
 
 from .cohorts import COUNTERS
-from .rates import DEFAULT_GRADE_POINTS, DEFAULT_WEIGHTS, RATE_BY_CODE, RATES
+from .rates import CALL_IN_RATE, DEFAULT_GRADE_POINTS, DEFAULT_WEIGHTS, RATE_BY_CODE, RATES
 
 _INTRO = """\
 # Rates, scores and rankings
@@ -42,6 +42,14 @@ def rates_markdown() -> str:
     for r in RATES:
         lower = "（越低越好）" if r.lower_is_better else ""
         lines.append(f"| {r.name} | `{r.code}` | {r.definition}{lower} |")
+    c = CALL_IN_RATE
+    lines += [
+        "",
+        f"{c.name} (`{c.code}`) = {c.definition}.",
+        "It is counted from the call-ins of problems (吹哨报到,",
+        "`hotline problems call-ins --month YYYY-MM`), not from the orders' events: a unit called",
+        "in on a problem reports in within the working time that `problems/workflow.py` sets.",
+    ]
     weights = "、".join(
         f"{RATE_BY_CODE[code].name} {int(w * 100)}%" for code, w in DEFAULT_WEIGHTS.items()
     )

@@ -128,6 +128,16 @@ RATES: tuple[Rate, ...] = (
 )
 RATE_BY_CODE = {r.code: r for r in RATES}
 
+# 一呼即应: counted from the problems' call-ins (吹哨报到, ``problems.selectors.call_in_counts``),
+# not from the orders' events, so it stands beside the order rates rather than among them.
+CALL_IN_RATE = Rate(
+    "call_in_answer_rate",
+    "一呼即应率",
+    _c("reported_in_on_time"),
+    _c("called_in"),
+    "被吹哨后在报到时限内报到的次数 ÷ 统计期内被吹哨的次数（按吹哨日期计，尚未报到的算作未按时）",
+)
+
 # Points per grade of the satisfaction score (满意度得分); settings may override them.
 DEFAULT_GRADE_POINTS: dict[str, float] = {
     "satisfied": 100,

@@ -3,13 +3,14 @@
 from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from hotline.analytics.rates import CALL_IN_RATE
 from hotline.core import clock
 from hotline.orders.models import WorkOrder
 
-from .models import Campaign, Problem
+from .models import CallIn, Campaign, Problem
 from .watch import CampaignProgress, WatchRule, weekly_counts
 from .workflow import WATCHED
 
@@ -122,3 +123,39 @@ def campaign_weeks(campaign: Campaign, today: date) -> tuple[list[int], list[int
 def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
     this, before = campaign_weeks(campaign, today)
     return CampaignProgress(sum(this), sum(before), campaign.target_drop)
+
+
+class CallInRow(TypedDict):
+    unit: str
+    called_in: int
+    reported_in_on_time: int
+    call_in_answer_rate: float | None
+
+
+def call_in_counts(first: date, last: date) -> list[CallInRow]:
+    """一呼即应 per unit called in between ``first`` and ``last`` (local days, inclusive): the
+    calls it received, those it reported in on by their deadline, and the rate
+    (``analytics.rates.CALL_IN_RATE``), most called first."""
+    zone = timezone.get_default_timezone()
+    since = datetime.combine(first, time(), zone)
+    until = datetime.combine(last + timedelta(days=1), time(), zone)
+    grouped = (
+        CallIn.objects.filter(called_at__gte=since, called_at__lt=until)
+        .values("unit__name")
+        .annotate(
+            called_in=Count("id"),
+            reported_in_on_time=Count("id", filter=Q(reported_at__lte=F("report_deadline"))),
+        )
+        .order_by("-called_in", "unit__name")
+    )
+    return [
+        CallInRow(
+            unit=row["unit__name"],
+            called_in=row["called_in"],
+            reported_in_on_time=row["reported_in_on_time"],
+            call_in_answer_rate=CALL_IN_RATE.of(
+                {"called_in": row["called_in"], "reported_in_on_time": row["reported_in_on_time"]}
+            ),
+        )
+        for row in grouped
+    ]
