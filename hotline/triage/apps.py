@@ -1,5 +1,15 @@
 from django.apps import AppConfig
 
+from hotline.orders.suggestions import Request, Suggestion
+
+
+def _suggest_each(requests: list[Request]) -> list[Suggestion]:
+    # Imported on the first registration, not at start: the classifier's libraries (scikit-learn,
+    # scipy) take seconds to load, and most processes (commands, checks) never register an order.
+    from .selectors import suggest_each
+
+    return suggest_each(requests)
+
 
 class TriageConfig(AppConfig):
     name = "hotline.triage"
@@ -10,6 +20,4 @@ class TriageConfig(AppConfig):
         # Registration (orders) asks for suggestions through its port; triage answers them.
         from hotline.orders import suggestions
 
-        from .selectors import suggest_each
-
-        suggestions.provide(suggest_each)
+        suggestions.provide(_suggest_each)
