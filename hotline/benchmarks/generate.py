@@ -285,8 +285,10 @@ class _WorkTime:
                 break
         return w
 
-    def at(self, w: int) -> int:
-        i = bisect_right(self.w, w) - 1
+    def at(self, w: int, *, at_close: bool = False) -> int:
+        """The moment of working position ``w``: where a day's work ends it is the next opening,
+        or (``at_close``) that day's closing."""
+        i = (bisect_left if at_close else bisect_right)(self.w, w) - 1
         rem = w - self.w[i]
         for o, c in self.iv[i]:
             if rem <= c - o:
@@ -300,16 +302,8 @@ class _WorkTime:
 
     def due(self, t: int, seconds: int) -> int:
         """``WorkCalendar.add_working_minutes`` (``seconds`` > 0): the earliest moment that many
-        working seconds after ``t``, so one that uses up an interval falls at its close, not at
-        the next opening as ``at`` has it."""
-        w = self.pos(t) + seconds
-        i = bisect_left(self.w, w) - 1
-        rem = w - self.w[i]
-        for o, c in self.iv[i]:
-            if rem <= c - o:
-                return o + rem
-            rem -= c - o
-        raise ValueError("working time beyond the generator's calendar")
+        working seconds after ``t``, so one that uses up an interval falls at its close."""
+        return self.at(self.pos(t) + seconds, at_close=True)
 
 
 _CALENDAR_UNITS = {"d": 86400, "h": 3600, "min": 60}
