@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.core.errors import listing
 from hotline.orders.workflow import TRANSITIONS, Action
+from hotline.problems import workflow as problem_workflow
 
 from .roles import STAFF_ROLES, Role
 
@@ -54,6 +55,8 @@ class Capability(StrEnum):
     LIST_ARTICLES = "list_articles"
     SEE_CALLER = "see_caller"
     SEE_CITY = "see_city"
+    READ_PROBLEMS = "read_problems"
+    ACT_ON_PROBLEMS = "act_on_problems"
     MANAGE_ACCOUNT = "manage_account"
     USE_ADMIN = "use_admin"
 
@@ -107,6 +110,10 @@ _ACTORS = [
     for r in STAFF_ROLES
     if any(r in t.roles for a, t in TRANSITIONS.items() if a != Action.REGISTER)
 ]
+# Who may ask for an action on a problem at all: the roles the problems' table names.
+_PROBLEM_ACTORS = [
+    r for r in STAFF_ROLES if any(r in t.roles for t in problem_workflow.TRANSITIONS.values())
+]
 
 PERMISSIONS: dict[Capability, Grant] = {
     g.capability: g
@@ -136,6 +143,15 @@ PERMISSIONS: dict[Capability, Grant] = {
         # all.
         _g(C.SEE_CALLER, _("查看来电人完整号码"), centre_roles=_EVERYONE),
         _g(C.SEE_CITY, _("查看全市工单和人员"), centre_roles=_EVERYONE, superuser=True),
+        # A unit sees the problems it, or a unit below it, leads or is called in on, and those of
+        # its area; a leader the problems they own; the centre every problem.
+        _g(C.READ_PROBLEMS, _("查看难题"), _EVERYONE, orders=Orders.LISTS),
+        _g(
+            C.ACT_ON_PROBLEMS,
+            _("办理难题（各操作再按难题流转表判断）"),
+            _PROBLEM_ACTORS,
+            orders=Orders.VISIBLE,
+        ),
         _g(C.MANAGE_ACCOUNT, _("管理本人账户"), _EVERYONE),
         _g(C.USE_ADMIN, _("使用管理后台"), staff_flag=True),
     ]

@@ -9,6 +9,8 @@ from django.utils import timezone
 from hotline.analytics.rates import CALL_IN_RATE
 from hotline.core import clock
 from hotline.orders.models import WorkOrder
+from hotline.orders.selectors import units_in_view
+from hotline.org.models import User
 
 from .models import CallIn, Campaign, Problem
 from .watch import CampaignProgress, WatchRule, weekly_counts
@@ -17,10 +19,33 @@ from .workflow import WATCHED
 CHART_WEEKS = 8  # weeks shown either side of the pivot
 
 
-def problems(*, status: str | None = None) -> QuerySet[Problem]:
-    """The register, newest first, with what a list shows (leader, lead unit, linked orders)."""
+def visible_problems(user: User | None) -> QuerySet[Problem]:
+    """The problems ``user`` may see: every problem for the centre (and the system); otherwise
+    those the user leads (包案), and those whose lead unit, area or a called-in unit is the
+    user's unit or one below it (``units_in_view``)."""
+    found = Problem.objects.all()
+    units = units_in_view(user)
+    if units is None:
+        return found
+    ids = sorted(units)
+    called = CallIn.objects.filter(unit_id__in=ids).values("problem_id")
+    return found.filter(
+        Q(leader=user) | Q(lead_unit_id__in=ids) | Q(area_id__in=ids) | Q(pk__in=called)
+    )
+
+
+def visible_problem(user: User | None, pk: int) -> Problem:
+    """The problem ``pk`` if ``user`` may see it; raises Problem.DoesNotExist otherwise, so that
+    a problem out of view and a missing one look alike."""
+    return visible_problems(user).select_related("leader", "lead_unit", "batch", "area").get(pk=pk)
+
+
+def problems(*, status: str | None = None, user: User | None = None) -> QuerySet[Problem]:
+    """The register (of what ``user`` may see; None: all), newest first, with what a list shows
+    (leader, lead unit, linked orders)."""
     found = (
-        Problem.objects.select_related("leader", "lead_unit", "batch")
+        visible_problems(user)
+        .select_related("leader", "lead_unit", "batch")
         .annotate(linked=Count("links", filter=Q(links__unlinked_at__isnull=True)))
         .order_by("-proposed_at", "-id")  # a grouped query ignores the model's ordering
     )
