@@ -45,6 +45,18 @@ postgres_pid=$!
   .venv/bin/hotline demo --no-serve | grep -v '^  [a-z]'
   .venv/bin/hotline status --json | tee "$PG_WORK/status.json"
   .venv/bin/python -c 'import json, sys; n = json.load(open(sys.argv[1]))["orders"]; sys.exit(0 if n >= 30000 else f"demo has {n} orders, fewer than 30000")' "$PG_WORK/status.json"
+  # Its hard problems: at least five, one struck off after its watch and one come back, each with
+  # its leader and linked orders, and every source of a problem among them.
+  .venv/bin/hotline problems list --json >"$PG_WORK/problems.json"
+  .venv/bin/python - "$PG_WORK/problems.json" <<'CHECK'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+statuses, sources = {r["status"] for r in rows}, {r["source"] for r in rows}
+assert len(rows) >= 5 and {"verified", "recurred"} <= statuses, rows
+assert all(r["leader"] and r["orders"] for r in rows), rows
+assert sources == {"finding", "orders", "repeats", "manual"}, sources
+print(f"demo problems: {len(rows)}, statuses {sorted(statuses)}")
+CHECK
   # The last full month's rollup equals a recomputation from the events, and its analysis renders.
   month=$(date -d "$(date +%Y-%m-01) -1 day" +%Y-%m)
   mkdir -p "$root/artifacts"

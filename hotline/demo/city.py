@@ -255,6 +255,7 @@ def _create_staff(city: DemoCity) -> None:
         ("visitor", Role.VISITOR),
         ("visitor2", Role.VISITOR),
         ("supervisor", Role.SUPERVISOR),
+        ("leader", Role.SUPERVISOR),  # the 包案 leader of the demo's hard problems
     ]:
         city.staff[username] = add(username, role, centre)
     city.staff["admin"] = add(

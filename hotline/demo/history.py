@@ -89,6 +89,16 @@ HOT_SPOTS = [
     ("育才", "06.03", 8, None),  # parents' cars at the school gate
     ("钢城", "07.01", 10, None),  # the old steel works
 ]
+# Hard problems solved during the year (``demo.problems``): from ``days`` before the end on, only
+# ``keep`` of the spot's requests still come from there (the rest are other communities' calls),
+# so that the problem's watch sees the calls stop, or fall.
+QUIETED = [
+    # (community stem, category, days before the end, share kept)
+    ("碧水", "04.04", 285, 0.0),  # the old heating network is replaced
+    ("凤凰", "07.03", 10, 0.0),  # the building site's night work is stopped
+    ("茉莉", "01.01", 90, 0.6),  # the night-market campaign
+    ("茉莉", "01.05", 90, 0.6),
+]
 # Problems that hit many people at once draw more duplicate calls.
 DUPLICATE_CHANCE = {
     "04.01": 0.25,
@@ -203,6 +213,10 @@ class History:
         self.refused: Counter[str] = Counter()
         self.callers = [self._phone() for _ in range(300)]  # people who call again and again
         self._spot_weights: dict[tuple[str, int], list[float] | None] = {}
+        self._quiet = {
+            (stem, code): (end - timedelta(days=before), keep)
+            for stem, code, before, keep in QUIETED
+        }
 
     # --- sampling ---------------------------------------------------------------------------------
 
@@ -225,6 +239,11 @@ class History:
                 else None
             )
         return self._spot_weights[key]
+
+    def _kept(self, community: Unit, code: str, at: datetime) -> float | None:
+        """The share of ``code`` requests still made at ``community`` at ``at`` (None: all)."""
+        quiet = self._quiet.get((community.name.removesuffix("社区"), code))
+        return quiet[1] if quiet and at >= quiet[0] else None
 
     def _day_counts(self) -> list[tuple[date, int]]:
         first = self.end.astimezone(SHANGHAI).date() - timedelta(days=self.days)
@@ -253,6 +272,8 @@ class History:
         community = rng.choices(self.city.communities, self._community_weights(code, local.month))[
             0
         ]
+        if (keep := self._kept(community, code, at)) is not None and rng.random() >= keep:
+            community = rng.choice([c for c in self.city.communities if c != community])
         if rng.random() < 0.2:
             assert community.parent_id is not None, "every community lies in a street"
             road = rng.choice(self.city.roads[community.parent_id])
@@ -309,6 +330,7 @@ class History:
                     if (
                         later.master is None
                         and later.at - request.at < timedelta(hours=36)
+                        and self._kept(request.community, request.code, later.at) is None
                         and later.urgency == request.urgency
                     ):
                         later.code, later.community, later.address = (

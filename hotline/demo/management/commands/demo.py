@@ -11,6 +11,7 @@ from django.utils import timezone
 from hotline.analytics.services import rebuild_rollup
 from hotline.demo.city import CITY, DISTRICTS, PASSWORD, logins, set_up_city
 from hotline.demo.history import History
+from hotline.demo.problems import Problems
 from hotline.orders.models import WorkOrder
 from hotline.org.models import Unit
 from hotline.triage.services import ensure_model
@@ -90,6 +91,8 @@ class Command(BaseCommand):
                 city, orders=orders, end=timezone.now(), days=days, seed=seed, progress=progress
             )
             refused = history.run()
+            self._say("  hard problems (难题): proposed, taken on, called in, watched")
+            refused += Problems(city, end=history.end, days=days).run()
             rebuild_rollup()  # the rates and reports read the rollup
         for reason, count in refused.most_common():
             self._say(f"  refused {count}x: {reason}", err=True)
