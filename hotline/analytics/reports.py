@@ -25,7 +25,7 @@ from hotline.sla.worktime import SHANGHAI
 
 from . import findings, selectors, themes
 from .document import Cell, Chart, Report, Section, Table
-from .rates import RATES, rounded
+from .rates import CALL_IN_RATE, RATES, rounded
 from .selectors import Counts, Period
 
 HEADLINE_RATES = (
@@ -134,6 +134,7 @@ def ranking_section(title: str, period: Period) -> Section:
                     f.unit.name,
                     rounded(f.score, 2),
                     *_rate_row(f.counts),
+                    rounded(f.call_in_answer_rate),
                     rounded(f.satisfaction_score, 2),
                     f.counts["dispatched"],
                     s.previous_rank,
@@ -149,6 +150,7 @@ def ranking_section(title: str, period: Period) -> Section:
                     "单位",
                     "综合得分",
                     *_RATE_NAMES,
+                    CALL_IN_RATE.name,
                     "满意度得分",
                     "派单量",
                     "上期名次",
@@ -156,8 +158,8 @@ def ranking_section(title: str, period: Period) -> Section:
                 ],
                 rows,
                 links,
-                percent_columns=frozenset(range(3, 3 + len(HEADLINE_RATES))),
-                note="名次变化为正表示上升；本期无派单的单位不参加排名",
+                percent_columns=frozenset(range(3, 4 + len(HEADLINE_RATES))),
+                note="名次变化为正表示上升；本期无派单的单位不参加排名；一呼即应率不计入综合得分",
             )
         )
         if kind == Unit.Kind.STREET:

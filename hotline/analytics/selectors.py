@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from hotline.orders.models import Event, WorkOrder
 from hotline.org.models import Unit
 from hotline.org.selectors import subtree_ids
+from hotline.problems.selectors import call_in_tallies
 
 from . import rates
 from .cohorts import COUNTERS, Contributions, EventFacts, OrderFacts, fold
@@ -138,14 +139,6 @@ def totals(period: Period, **filters: Unpack[Filters]) -> Counts:
     return counters(period, **filters).get((), dict.fromkeys(COUNTERS, 0))
 
 
-def add_up(parts: Iterable[Counts]) -> Counts:
-    total = dict.fromkeys(COUNTERS, 0)
-    for part in parts:
-        for name, n in part.items():
-            total[name] += n
-    return total
-
-
 @dataclass
 class UnitFigures:
     unit: Unit
@@ -154,6 +147,8 @@ class UnitFigures:
     satisfaction_score: float | None
     score: float | None
     standing: Standing | None = None
+    # 一呼即应 (its own column: not one of the composite score's rates)
+    call_in_answer_rate: float | None = None
 
 
 def _chosen(
@@ -196,20 +191,27 @@ def figures_for(unit: Unit, counts: Counts) -> UnitFigures:
     )
 
 
-def by_unit(period: Period, *, with_subunits: bool = True) -> dict[int, Counts]:
-    """Counters per unit; with sub-units, each unit's figures include everything below it."""
-    own = {key[0]: counts for key, counts in counters(period, by=("unit_id",)).items()}
-    if not with_subunits:
-        return own
+def _with_subunits(
+    own: dict[int, dict[str, int]], zero: dict[str, int]
+) -> dict[int, dict[str, int]]:
+    """Each unit's counts with everything below it added (by the units' paths)."""
     paths = dict(Unit.objects.values_list("pk", "path"))
-    summed: dict[int, list[Counts]] = defaultdict(list)
+    summed: dict[int, dict[str, int]] = defaultdict(lambda: dict(zero))
     for unit_id, counts in own.items():
         path = paths.get(unit_id)
         if path is None:
             continue
         for ancestor in path.strip("/").split("/"):
-            summed[int(ancestor)].append(counts)
-    return {unit_id: add_up(parts) for unit_id, parts in summed.items()}
+            total = summed[int(ancestor)]
+            for name, n in counts.items():
+                total[name] += n
+    return dict(summed)
+
+
+def by_unit(period: Period, *, with_subunits: bool = True) -> dict[int, Counts]:
+    """Counters per unit; with sub-units, each unit's figures include everything below it."""
+    own = {key[0]: counts for key, counts in counters(period, by=("unit_id",)).items()}
+    return _with_subunits(own, dict.fromkeys(COUNTERS, 0)) if with_subunits else own
 
 
 def unit_rankings(
@@ -217,9 +219,12 @@ def unit_rankings(
 ) -> dict[str, list[UnitFigures]]:
     """The ranking table of the units of each kind (streets, departments, companies …; default:
     every ranked kind), each unit with its sub-units, ranked by composite score, with its place
-    in the previous period. Units without a dispatch in the period are listed unranked."""
+    in the previous period and its 一呼即应 rate. Units without a dispatch in the period are listed
+    unranked."""
     now, before = by_unit(period), by_unit(period.previous())
     empty = dict.fromkeys(COUNTERS, 0)
+    no_calls = {"called_in": 0, "reported_in_on_time": 0}
+    calls = _with_subunits(call_in_tallies(period.start, period.end), no_calls)
     tables = {}
     for kind in kinds if kinds is not None else [k for k, _ in ranked_kinds()]:
         units = list(Unit.objects.filter(kind=kind, active=True).order_by("path"))
@@ -229,6 +234,7 @@ def unit_rankings(
         standings = {s.unit_id: s for s in rates.rank(scores, previous)}
         for f in table:
             f.standing = standings[f.unit.pk]
+            f.call_in_answer_rate = rates.CALL_IN_RATE.of(calls.get(f.unit.pk, no_calls))
         tables[kind] = sorted(table, key=lambda f: (_rank(f) is None, _rank(f) or 0, f.unit.path))
     return tables
 

@@ -126,9 +126,7 @@ def _upsert(changes: list[tuple[tuple, list[int]]]) -> None:
 # --- rebuild --------------------------------------------------------------------------------------
 
 
-def rebuild_rollup(
-    *, progress: Callable[[int], None] = lambda n: None, batch: int = 20_000
-) -> int:
+def rebuild_rollup(*, progress: Callable[[int], None] = lambda n: None, batch: int = 20_000) -> int:
     """Recompute every order's contributions and the rollup from the event log; returns orders.
 
     On PostgreSQL it takes the lock before its snapshot (REPEATABLE READ), so it sees everything

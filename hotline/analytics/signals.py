@@ -7,7 +7,5 @@ from .services import mark_stale
 
 
 @receiver(event_recorded, dispatch_uid="analytics.mark_stale")
-def _order_changed(
-    sender: type[Event], order: WorkOrder, event: Event, **kwargs: object
-) -> None:
+def _order_changed(sender: type[Event], order: WorkOrder, event: Event, **kwargs: object) -> None:
     mark_stale([order.pk])

@@ -157,30 +157,40 @@ class CallInRow(TypedDict):
     call_in_answer_rate: float | None
 
 
-def call_in_counts(first: date, last: date) -> list[CallInRow]:
-    """一呼即应 per unit called in between ``first`` and ``last`` (local days, inclusive): the
-    calls it received, those it reported in on by their deadline, and the rate
-    (``analytics.rates.CALL_IN_RATE``), most called first."""
+def _call_ins_grouped(first: date, last: date, *by: str) -> QuerySet:
     zone = timezone.get_default_timezone()
     since = datetime.combine(first, time(), zone)
     until = datetime.combine(last + timedelta(days=1), time(), zone)
-    grouped = (
+    return (
         CallIn.objects.filter(called_at__gte=since, called_at__lt=until)
-        .values("unit__name")
+        .values(*by)
         .annotate(
             called_in=Count("id"),
             reported_in_on_time=Count("id", filter=Q(reported_at__lte=F("report_deadline"))),
         )
-        .order_by("-called_in", "unit__name")
     )
+
+
+def call_in_tallies(first: date, last: date) -> dict[int, dict[str, int]]:
+    """Per unit id, the calls it received between ``first`` and ``last`` (local days, inclusive)
+    and those it reported in on by their deadline: the counts of ``CALL_IN_RATE``."""
+    return {
+        row["unit_id"]: {k: row[k] for k in ("called_in", "reported_in_on_time")}
+        for row in _call_ins_grouped(first, last, "unit_id").order_by()
+    }
+
+
+def call_in_counts(first: date, last: date) -> list[CallInRow]:
+    """一呼即应 per unit called in between ``first`` and ``last`` (local days, inclusive): the
+    calls it received, those it reported in on by their deadline, and the rate
+    (``analytics.rates.CALL_IN_RATE``), most called first."""
+    grouped = _call_ins_grouped(first, last, "unit__name").order_by("-called_in", "unit__name")
     return [
         CallInRow(
             unit=row["unit__name"],
             called_in=row["called_in"],
             reported_in_on_time=row["reported_in_on_time"],
-            call_in_answer_rate=CALL_IN_RATE.of(
-                {"called_in": row["called_in"], "reported_in_on_time": row["reported_in_on_time"]}
-            ),
+            call_in_answer_rate=CALL_IN_RATE.of(row),
         )
         for row in grouped
     ]

@@ -62,7 +62,9 @@ class Command(BaseCommand):
         for kind, table in tables.items():
             self.stdout.write(f"\n{period} {labels[kind]}排名")
             self.stdout.write(
-                "  ".join(["名次", "单位", "综合得分", *[r.name for r in shown], "派单"])
+                "  ".join(
+                    ["名次", "单位", "综合得分", *[r.name for r in shown], "一呼即应率", "派单"]
+                )
             )
             for f in table:
                 assert f.standing is not None, "unit_rankings gives every unit a standing"
@@ -71,6 +73,7 @@ class Command(BaseCommand):
                     f.unit.name,
                     _pct(f.score, 100),
                     *[_pct(f.rates[r.code]) for r in shown],
+                    _pct(f.call_in_answer_rate),
                     str(f.counts["dispatched"]),
                 ]
                 self.stdout.write("  ".join(cells))
@@ -95,6 +98,7 @@ def _document(period: Period, tables: dict) -> dict:
                 "score": rounded(f.score, 2),
                 "satisfaction_score": rounded(f.satisfaction_score, 2),
                 "rates": {code: rounded(v) for code, v in f.rates.items()},
+                "call_in_answer_rate": rounded(f.call_in_answer_rate),
                 "counts": f.counts,
             }
             for kind, table in tables.items()
