@@ -239,6 +239,7 @@ class Finding(TypedDict):
     area: int | None
     categories: list[int]
     source_ref: str
+    numbers: list[str]  # the orders behind it, to be linked when it is proposed (at most 50)
 
 
 def _most_common(values: Iterable[int | None]) -> int | None:
@@ -250,15 +251,15 @@ def _of_category(kind: str, key: int, name: str, orders: int, title: str, ref: s
     """A finding about a category anywhere in view (a rise, a 每月一题 candidate)."""
     return Finding(
         kind=kind, label=name, orders=orders, title=title, area=None, categories=[key],
-        source_ref=ref,
+        source_ref=ref, numbers=[],
     )  # fmt: skip
 
 
 def findings(user: User, *, days: int = 30, top: int = 5) -> list[Finding]:
     """What the dashboard offers to take on as a problem, from the orders ``user`` may see: the
-    addresses called about again and again (hot spots), the categories whose last week rose
-    suddenly, and the 每月一题 candidates of the last ``days``. The source notes are recorded,
-    so they stay in Chinese."""
+    addresses called about again and again (hot spots, with their orders), the categories whose
+    last week rose suddenly, and the 每月一题 candidates of the last ``days``. The source notes
+    are recorded, so they stay in Chinese."""
     # scipy comes with the findings: loaded when a dashboard is drawn, not when Django starts.
     from hotline.analytics import findings as analysis
 
@@ -269,10 +270,11 @@ def findings(user: User, *, days: int = 30, top: int = 5) -> list[Finding]:
     found: list[Finding] = []
 
     about: dict[Hashable, tuple[int | None, int | None]] = {
-        pk: (street, category)
-        for pk, street, category in recent.values_list("pk", "street_id", "category_id")
+        number: (street, category)
+        for number, street, category in recent.values_list("number", "street_id", "category_id")
     }
-    for spot in analysis.hot_spots(recent.exclude(address="").values_list("address", "pk"))[:top]:
+    places = recent.exclude(address="").values_list("address", "number")
+    for spot in analysis.hot_spots(places)[:top]:
         found.append(
             Finding(
                 kind=gettext("重复地址"),
@@ -282,6 +284,7 @@ def findings(user: User, *, days: int = 30, top: int = 5) -> list[Finding]:
                 area=_most_common(about[pk][0] for pk in spot.order_ids),
                 categories=sorted({c for pk in spot.order_ids if (c := about[pk][1]) is not None}),
                 source_ref=f"重复地址：{spot.label}（近 {days} 天 {spot.orders} 件）",
+                numbers=[str(n) for n in spot.order_ids[:50]],
             )
         )
 
@@ -320,4 +323,5 @@ def proposal(finding: Finding) -> dict[str, object]:
         "area": finding["area"] or "",
         "categories": finding["categories"],
         "source_ref": finding["source_ref"],
+        "orders": ",".join(finding["numbers"]),
     }

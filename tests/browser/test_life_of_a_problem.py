@@ -57,7 +57,7 @@ def test_a_hot_spot_is_taken_on_worked_with_a_department_called_in_solved_and_st
     dispatcher.wait_for_url("**/problems/*/")
     problem = Problem.objects.get()
     assert (problem.source, problem.status) == (Source.FINDING, Status.PROPOSED)
-    assert HOT_SPOT in problem.source_ref
+    assert HOT_SPOT in problem.source_ref and problem.links.count() == 3
 
     leader = staff(open_page, city.supervisor)
     deadline = timezone.localdate() + timedelta(days=30)

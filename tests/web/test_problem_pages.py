@@ -148,10 +148,9 @@ def test_a_problem_out_of_view_answers_404(client: Client, city: City) -> None:
 
 
 def test_a_hot_spot_on_the_dashboard_becomes_a_problem(client: Client, city: City) -> None:
-    for _ in range(3):
-        factories.order_in(OrderStatus.DISPATCHED, city)
+    numbers = [factories.order_in(OrderStatus.DISPATCHED, city).number for _ in range(3)]
     page = _as(client, city.dispatcher).get("/dashboard/").content.decode()
-    assert "立为难题" in page and "东城1路11小区3栋" in page
+    assert "立为难题" in page and "东城1路11小区3栋" in page and numbers[0] in page
     prefilled = client.get(
         "/problems/propose/",
         {"title": "东城1路11小区3栋 反复诉求", "source": "finding", "source_ref": "重复地址"},
@@ -164,10 +163,12 @@ def test_a_hot_spot_on_the_dashboard_becomes_a_problem(client: Client, city: Cit
             "source": Source.FINDING,
             "source_ref": "重复地址：东城1路11小区3栋",
             "area": city.streets[0].pk,
+            "orders": ",".join(numbers),
         },
     )
     assert answer.status_code == 302
     problem = Problem.objects.get()
+    assert sorted(problem.links.values_list("order__number", flat=True)) == sorted(numbers)
     assert (problem.source, problem.status, problem.area) == (
         Source.FINDING,
         Status.PROPOSED,
