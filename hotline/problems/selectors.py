@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -269,11 +270,20 @@ def findings(user: User, *, days: int = 30, top: int = 5) -> list[Finding]:
     names = dict(Category.objects.values_list("pk", "name"))
     found: list[Finding] = []
 
+    # Only the addresses written alike three times or more are read back, not the month's orders.
+    repeated = (
+        recent.exclude(address="")
+        .values_list("address")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=3)
+        .values_list("address", flat=True)
+    )
+    spots = recent.filter(address__in=list(repeated[:1_000]))
     about: dict[Hashable, tuple[int | None, int | None]] = {
         number: (street, category)
-        for number, street, category in recent.values_list("number", "street_id", "category_id")
+        for number, street, category in spots.values_list("number", "street_id", "category_id")
     }
-    places = recent.exclude(address="").values_list("address", "number")
+    places = spots.values_list("address", "number")
     for spot in analysis.hot_spots(places)[:top]:
         found.append(
             Finding(
@@ -288,13 +298,19 @@ def findings(user: User, *, days: int = 30, top: int = 5) -> list[Finding]:
             )
         )
 
-    weeks = 27
-    start = now - timedelta(weeks=weeks)
+    weeks = 27  # the week under review (this one) and half a year before it
+    monday = timezone.localdate(now) - timedelta(days=timezone.localdate(now).weekday())
+    first = monday - timedelta(weeks=weeks - 1)
+    start = datetime.combine(first, time(), timezone.get_default_timezone())
     weekly: dict[int, list[int]] = defaultdict(lambda: [0] * weeks)
-    for at, category in seen.filter(registered_at__gte=start, category__isnull=False).values_list(
-        "registered_at", "category_id"
-    ):
-        weekly[category][min((at - start) // timedelta(weeks=1), weeks - 1)] += 1
+    counted = (
+        seen.filter(registered_at__gte=start, category__isnull=False)
+        .annotate(week=TruncWeek("registered_at"))
+        .values_list("week", "category_id")
+        .annotate(n=Count("pk"))
+    )
+    for week, category, n in counted:
+        weekly[category][(timezone.localdate(week) - first).days // 7] += n
     for rise in analysis.sudden_rises(weekly)[:top]:
         name = names.get(rise.key, "")
         ref = f"突增诉求：{name}（近一周 {rise.current} 件，此前周均 {rise.expected:.1f}）"

@@ -194,3 +194,14 @@ def test_the_campaign_page_shows_its_problems_and_weeks(client: Client, city: Ci
     campaign.problems.add(problem_in(Status.IN_PROGRESS, city))
     body = _as(client, city.dispatcher).get(f"/problems/campaigns/{campaign.pk}/").content
     assert "东城1路垃圾屡清屡堆" in body.decode() and b'id="campaign-weeks"' in body
+
+
+def test_a_sudden_rise_is_offered_as_a_problem_of_its_category(client: Client, city: City) -> None:
+    from hotline.problems.selectors import findings
+
+    for _ in range(5):  # this week, after half a year without one
+        factories.order_in(OrderStatus.DISPATCHED, city)
+    rises = [f for f in findings(city.dispatcher) if f["kind"] == "突增诉求"]
+    assert [(f["label"], f["orders"]) for f in rises] == [("垃圾清运", 5)]
+    page = _as(client, city.dispatcher).get("/dashboard/").content.decode()
+    assert "突增诉求" in page and "source=finding" in page
