@@ -205,3 +205,17 @@ def test_a_sudden_rise_is_offered_as_a_problem_of_its_category(client: Client, c
     assert [(f["label"], f["orders"]) for f in rises] == [("垃圾清运", 5)]
     page = _as(client, city.dispatcher).get("/dashboard/").content.decode()
     assert "突增诉求" in page and "source=finding" in page
+
+
+def test_a_selection_of_orders_is_proposed_as_one_problem(client: Client, city: City) -> None:
+    numbers = [factories.order_in(OrderStatus.DISPATCHED, city).number for _ in range(2)]
+    page = _as(client, city.dispatcher).get("/orders/", {"numbers": ",".join(numbers)})
+    assert 'id="propose-from-orders"' in page.content.decode()
+    form = client.get("/problems/propose/", {"source": "orders", "orders": ",".join(numbers)})
+    assert ",".join(numbers) in form.content.decode()
+    answer = client.post(
+        "/problems/propose/",
+        {"title": "东城1路垃圾", "source": Source.ORDERS, "orders": ",".join(numbers)},
+    )
+    assert answer.status_code == 302
+    assert Problem.objects.get().links.count() == 2
