@@ -1,20 +1,26 @@
 """Reading problems: the register, the orders that match a problem, its before/after counts."""
 
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from hotline.analytics.rates import CALL_IN_RATE
+from hotline.catalog.models import Category
 from hotline.core import clock
 from hotline.orders.models import WorkOrder
-from hotline.orders.selectors import units_in_view
+from hotline.orders.selectors import units_in_view, visible_orders
+from hotline.orders.workflow import Status as OrderStatus
 from hotline.org.models import User
 
-from .models import CallIn, Campaign, Problem
+from .models import Batch, CallIn, Campaign, LinkedOrder, Problem
 from .watch import CampaignProgress, WatchRule, weekly_counts
-from .workflow import WATCHED
+from .workflow import OPEN, WATCHED
 
 CHART_WEEKS = 8  # weeks shown either side of the pivot
 
@@ -194,3 +200,154 @@ def call_in_counts(first: date, last: date) -> list[CallInRow]:
         )
         for row in grouped
     ]
+
+
+def register(
+    user: User,
+    *,
+    leader: User | None = None,
+    batch: Batch | None = None,
+    campaign: Campaign | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+) -> QuerySet[Problem]:
+    """The register as the console filters it; overdue: still open with its deadline passed."""
+    found = problems(status=status, user=user)
+    if leader is not None:
+        found = found.filter(leader=leader)
+    if batch is not None:
+        found = found.filter(batch=batch)
+    if campaign is not None:
+        found = found.filter(campaigns=campaign)
+    if overdue:
+        found = found.filter(status__in=sorted(OPEN), deadline__lt=clock.now())
+    return found
+
+
+def overdue(problem: Problem) -> bool:
+    """Still open with its deadline passed."""
+    return (
+        problem.status in OPEN and problem.deadline is not None and problem.deadline < clock.now()
+    )
+
+
+def live_links(problem: Problem) -> QuerySet[LinkedOrder]:
+    """The orders linked to the problem now, oldest link first."""
+    return (
+        problem.links.filter(unlinked_at__isnull=True)
+        .select_related("order")
+        .order_by("linked_at", "id")
+    )
+
+
+class Finding(TypedDict):
+    """Something the analysis found that may be taken on as a problem (立为难题)."""
+
+    kind: str
+    label: str
+    orders: int
+    title: str
+    area: int | None
+    categories: list[int]
+    source_ref: str
+    numbers: list[str]  # the orders behind it, to be linked when it is proposed (at most 50)
+
+
+def _most_common(values: Iterable[int | None]) -> int | None:
+    counted = Counter(v for v in values if v is not None)
+    return counted.most_common(1)[0][0] if counted else None
+
+
+def _of_category(kind: str, key: int, name: str, orders: int, title: str, ref: str) -> Finding:
+    """A finding about a category anywhere in view (a rise, a 每月一题 candidate)."""
+    return Finding(
+        kind=kind, label=name, orders=orders, title=title, area=None, categories=[key],
+        source_ref=ref, numbers=[],
+    )  # fmt: skip
+
+
+def findings(user: User, *, days: int = 30, top: int = 5) -> list[Finding]:
+    """What the dashboard offers to take on as a problem, from the orders ``user`` may see: the
+    addresses called about again and again (hot spots, with their orders), the categories whose
+    last week rose suddenly, and the 每月一题 candidates of the last ``days``. The source notes
+    are recorded, so they stay in Chinese."""
+    # scipy comes with the findings: loaded when a dashboard is drawn, not when Django starts.
+    from hotline.analytics import findings as analysis
+
+    now = clock.now()
+    seen = visible_orders(user).exclude(status=OrderStatus.CANCELLED)
+    recent = seen.filter(registered_at__gte=now - timedelta(days=days))
+    names = dict(Category.objects.values_list("pk", "name"))
+    found: list[Finding] = []
+
+    # Only the addresses written alike three times or more are read back, not the month's orders.
+    repeated = (
+        recent.exclude(address="")
+        .values_list("address")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=3)
+        .values_list("address", flat=True)
+    )
+    spots = recent.filter(address__in=list(repeated[:1_000]))
+    about: dict[Hashable, tuple[int | None, int | None]] = {
+        number: (street, category)
+        for number, street, category in spots.values_list("number", "street_id", "category_id")
+    }
+    places = spots.values_list("address", "number")
+    for spot in analysis.hot_spots(places)[:top]:
+        found.append(
+            Finding(
+                kind=gettext("重复地址"),
+                label=spot.label,
+                orders=spot.orders,
+                title=gettext("%(place)s 反复诉求") % {"place": spot.label},
+                area=_most_common(about[pk][0] for pk in spot.order_ids),
+                categories=sorted({c for pk in spot.order_ids if (c := about[pk][1]) is not None}),
+                source_ref=f"重复地址：{spot.label}（近 {days} 天 {spot.orders} 件）",
+                numbers=[str(n) for n in spot.order_ids[:50]],
+            )
+        )
+
+    weeks = 27  # the week under review (this one) and half a year before it
+    monday = timezone.localdate(now) - timedelta(days=timezone.localdate(now).weekday())
+    first = monday - timedelta(weeks=weeks - 1)
+    start = datetime.combine(first, time(), timezone.get_default_timezone())
+    weekly: dict[int, list[int]] = defaultdict(lambda: [0] * weeks)
+    counted = (
+        seen.filter(registered_at__gte=start, category__isnull=False)
+        .annotate(week=TruncWeek("registered_at"))
+        .values_list("week", "category_id")
+        .annotate(n=Count("pk"))
+    )
+    for week, category, n in counted:
+        weekly[category][(timezone.localdate(week) - first).days // 7] += n
+    for rise in analysis.sudden_rises(weekly)[:top]:
+        name = names.get(rise.key, "")
+        ref = f"突增诉求：{name}（近一周 {rise.current} 件，此前周均 {rise.expected:.1f}）"
+        title = gettext("%(category)s 诉求突增") % {"category": name}
+        found.append(_of_category(gettext("突增诉求"), rise.key, name, rise.current, title, ref))
+
+    spread = recent.filter(category__isnull=False).values_list(
+        "category_id", "unit_id", "street_id"
+    )
+    themes = analysis.monthly_theme_candidates(
+        (c, u, s, n) for c, u, s, n in spread.annotate(n=Count("pk"))
+    )
+    for theme in themes[:top]:
+        name = names.get(theme.key, "")
+        ref = f"每月一题候选：{name}（近 {days} 天 {theme.orders} 件，{theme.units} 个单位）"
+        title = gettext("%(category)s 多发问题治理") % {"category": name}
+        kind = gettext("每月一题候选")
+        found.append(_of_category(kind, theme.key, name, theme.orders, title, ref))
+    return found
+
+
+def proposal(finding: Finding) -> dict[str, object]:
+    """What proposing a problem of ``finding`` starts from (the propose form's fields)."""
+    return {
+        "title": finding["title"],
+        "area": finding["area"] or "",
+        "categories": finding["categories"],
+        "source_ref": finding["source_ref"],
+        "orders": ",".join(finding["numbers"]),
+    }

@@ -577,3 +577,13 @@ def _watched_once(problem: Problem) -> Verdict | None:
         return None
     recur_problem(problem=problem, actor=None, order=newest)
     return Verdict.RECURRED
+
+
+def actions_for(actor: User, problem: Problem) -> list[Action]:
+    """The actions ``actor`` may take on ``problem`` now, by the table and its reach (the page
+    offers these; each service still judges the rest)."""
+    return [
+        action
+        for action in workflow.actions_available(Status(problem.status), _role(actor))
+        if _check_reach(actor, problem, workflow.TRANSITIONS[action].reach) is None
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, intake, views
+from . import account, intake, problems, views
 
 app_name = "web"
 urlpatterns = [
@@ -10,6 +10,15 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
     path("orders/<str:number>/files/<int:pk>/", views.attachment, name="attachment"),
     path("orders/<str:number>/<str:action>/", views.order_action, name="order_action"),
+    path("problems/", problems.problem_list, name="problem_list"),
+    path("problems/propose/", problems.problem_propose, name="problem_propose"),
+    path("problems/<int:problem_id>/", problems.problem_detail, name="problem_detail"),
+    path(
+        "problems/<int:problem_id>/<str:action>/",
+        problems.problem_action,
+        name="problem_action",
+    ),
+    path("problems/campaigns/<int:campaign_id>/", problems.campaign_detail, name="campaign_detail"),
     path("intake/", intake.intake, name="intake"),
     path("intake/suggestions/", intake.intake_suggestions, name="intake_suggestions"),
     path("account/", account.account, name="account"),

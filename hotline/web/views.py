@@ -1,4 +1,5 @@
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +33,12 @@ from hotline.orders.workflow import Action, Status
 from hotline.org.models import Unit, User
 from hotline.org.permissions import Capability, StrOrPromise, may, requires
 from hotline.org.requests import StaffRequest
+from hotline.org.roles import Role
+from hotline.problems import workflow as problem_workflow
+from hotline.problems.models import Source
+from hotline.problems.selectors import findings as problem_findings
+from hotline.problems.selectors import proposal
+from hotline.problems.workflow import Action as ProblemAction
 
 from . import actions
 from .filters import OrderFilterForm
@@ -64,10 +71,20 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     user = request.user
     unit = None if may(user, Capability.SEE_CITY) else user.unit
     rates = dashboard_rates(unit, today=timezone.localdate())
+    found = [
+        (f, urlencode({**proposal(f), "source": Source.FINDING}, doseq=True))
+        for f in problem_findings(user)
+    ]
     return render(
         request,
         "web/dashboard.html",
-        {"figures": dashboard_figures(user) | {"rates": rates}, "rates": rates},
+        {
+            "figures": dashboard_figures(user) | {"rates": rates},
+            "rates": rates,
+            "findings": found,
+            "may_propose": problem_workflow.refusal(ProblemAction.PROPOSE, None, Role(user.role))
+            is None,
+        },
     )
 
 

@@ -16,25 +16,34 @@ request's changes are rolled back with its test.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from hotline.api.api import api
 from hotline.api.services import create_token
+from hotline.core import clock
 from hotline.core.lifecycle import Refusal, refused_by
 from hotline.orders import services
 from hotline.orders.workflow import TRANSITIONS, Action, Reach, Status
 from hotline.org.models import User
 from hotline.org.permissions import PERMISSIONS, Capability, Orders, may
 from hotline.org.roles import Role
+from hotline.problems import services as problem_services
+from hotline.problems import workflow as problem_workflow
+from hotline.problems.models import Campaign, Problem
+from hotline.problems.workflow import Action as ProblemAction
+from hotline.problems.workflow import Status as ProblemStatus
 from hotline.triage.classifier import TriageModel
 from tests import factories
+from tests.problems.make import finish, problem_in
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +111,8 @@ class World:
     orders: dict[tuple[str, Status], object]  # (relation, status) → order
     attachments: dict[str, int]  # relation → an attachment of its ACCEPTED (or REGISTERED) order
     master: object
+    problems: dict[tuple[str, ProblemStatus], Problem] = field(default_factory=dict)
+    campaign: Campaign | None = None
 
 
 def _drive(c, unit, state, cohandlers=()):
@@ -174,9 +185,62 @@ def _build() -> World:
         client = Client()
         client.force_login(person)
         cookies[name] = {k: v.value for k, v in client.cookies.items()}
-    return World(
+    world = World(
         c, people, tokens, cookies, orders, attachments, master=_drive(c, None, Status.REGISTERED)
     )
+    linked = orders["own", Status.ACCEPTED]
+    for relation, unit, states in [
+        ("own", own, PROBLEM_STATES),
+        ("sibling", sibling, PROBLEM_STATES[:4]),
+    ]:
+        for state in states:
+            world.problems[relation, state] = _drive_problem(c, unit, state, linked)
+    world.campaign = Campaign.objects.create(
+        name="walk", starts=clock.now().date(), ends=clock.now().date(), target_drop=20
+    )
+    return world
+
+
+PROBLEM_RELATIONS = ["own", "sibling"]  # led by the personas' own street, or by its sibling
+# The problems' states the walk takes actions from (the first four) and refuses them in.
+PROBLEM_STATES = [
+    ProblemStatus.PROPOSED,
+    ProblemStatus.ACCEPTED,
+    ProblemStatus.IN_PROGRESS,
+    ProblemStatus.RESOLVED,
+    ProblemStatus.VERIFIED,
+    ProblemStatus.REJECTED,
+]
+
+
+def _departments(c: factories.City) -> list:
+    return sorted(c.departments.values(), key=lambda u: u.pk)[:3]
+
+
+def _drive_problem(c, unit, state: ProblemStatus, linked) -> Problem:
+    """A problem led by ``unit`` brought to ``state``. Once started it has an order linked and two
+    departments called in, the second reported in (so that each answer to a call can be walked);
+    in progress it also has an open measure, which the watch and resolving then must respect."""
+    if state not in (ProblemStatus.IN_PROGRESS, ProblemStatus.RESOLVED, ProblemStatus.VERIFIED):
+        return problem_in(state, c, lead_unit=unit, title=f"{unit} {state}", actor=c.lead(unit))
+    ps = problem_services
+    p = problem_in(
+        ProblemStatus.IN_PROGRESS, c, lead_unit=unit, title=f"{unit} {state}", actor=c.lead(unit)
+    )
+    p = ps.link_order(problem=p, actor=c.supervisor, order=linked, reason="同一地点")
+    first, second, _ = _departments(c)
+    for department in (first, second):
+        ps.call_in(problem=p, actor=c.supervisor, unit=department, reason="需要配合")
+        p = Problem.objects.get(pk=p.pk)
+    call = p.call_ins.get(unit=second)
+    p = ps.report_in(problem=p, actor=c.handler(second), call=call, part="负责审批")
+    if state == ProblemStatus.IN_PROGRESS:
+        ps.add_measure(
+            problem=p, actor=c.supervisor, text="增设收集点", unit=unit,
+            due=clock.now().date() + timedelta(days=7),
+        )  # fmt: skip
+        return Problem.objects.get(pk=p.pk)
+    return finish(p, state, c)
 
 
 @pytest.fixture(scope="module")
@@ -268,15 +332,20 @@ def _sees(w: World, user: User, order) -> bool:
     return any(u is not None and u.path.startswith(user.unit.path) for u in units)
 
 
+def _at_the_door(w: World, persona: str, capability: Capability) -> str | None:
+    """'login' or 'forbidden' before any order or problem matters; None: let in."""
+    if persona == "anonymous":
+        return "login"
+    return None if may(w.people[persona], capability) else "forbidden"
+
+
 def _expected(
     w: World, persona: str, capability: Capability, order=None, action: Action | None = None
 ) -> str:
     """'login' | 'forbidden' | 'hidden' | 'state' | 'ok', by the tables alone."""
-    if persona == "anonymous":
-        return "login"
+    if refused := _at_the_door(w, persona, capability):
+        return refused
     user = w.people[persona]
-    if not may(user, capability):
-        return "forbidden"
     if (
         order is not None
         and PERMISSIONS[capability].orders == Orders.VISIBLE
@@ -360,8 +429,15 @@ def _site_cases():
         kwargs = {a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", ROUTES[name])}
         if "action" in kwargs:
             continue  # walked action by action below
+        relations = (
+            RELATIONS
+            if "number" in kwargs
+            else PROBLEM_RELATIONS
+            if "problem_id" in kwargs
+            else [None]
+        )
         for persona in PERSONAS:
-            for relation in RELATIONS if "number" in kwargs else [None]:
+            for relation in relations:
                 yield pytest.param(name, persona, relation, id=f"{persona}-{name}-{relation}")
 
 
@@ -372,28 +448,32 @@ PARAMETERS = {"kind": "daily"}
 @pytest.mark.parametrize("name,persona,relation", list(_site_cases()))
 def test_each_page_answers_as_the_table_says(world, name, persona, relation) -> None:
     capability = SITE[name].capability
+    keys = re.findall(r"<(?:\w+:)?(\w+)>", ROUTES[name])
+    problem = world.problems[relation, ProblemStatus.IN_PROGRESS] if "problem_id" in keys else None
     order = (
         world.orders[relation, Status.REGISTERED if relation == "unassigned" else Status.ACCEPTED]
-        if relation
+        if relation and problem is None
         else None
     )
     kwargs = {}
-    for key in re.findall(r"<(?:\w+:)?(\w+)>", ROUTES[name]):
+    for key in keys:
         kwargs[key] = {
             "number": order.number if order else None,
             "pk": world.attachments.get(relation),
+            "problem_id": problem.pk if problem else None,
+            "campaign_id": world.campaign.pk if world.campaign else None,
         }.get(key) or PARAMETERS[key]
     url = reverse(name, kwargs=kwargs)
     client = _client(world, persona, "page")
     response = client.get(url)
     if response.status_code == 405:  # a form that only takes posts: an empty one
         response = client.post(url, {})
-    _assert(
-        response,
-        "page",
-        _expected(world, persona, capability, order),
-        f"{persona} {name} {relation}",
+    expected = (
+        _expected_on_problem(world, persona, capability, problem)
+        if problem
+        else _expected(world, persona, capability, order)
     )
+    _assert(response, "page", expected, f"{persona} {name} {relation}")
 
 
 def _api_cases():
@@ -579,3 +659,153 @@ def test_each_action_answers_as_the_tables_say(world, action, persona, relation,
         assert response.status_code < 400, (
             f"{persona} {channel} {action} {relation}: {response.content[:300]!r}"
         )
+
+
+# --- the walk: problems --------------------------------------------------------------------------
+
+# Conditions of an action's own, beyond state, role and reach, that the walk's problems fail.
+PROBLEM_GUARDS = {
+    ProblemAction.VERIFY: "the watch has not ended",
+    ProblemAction.RESOLVE: "the problem in progress has an open measure",
+}
+
+
+def _sees_problem(user: User, problem: Problem) -> bool:
+    if may(user, Capability.SEE_CITY) or user.pk == problem.leader_id:
+        return True
+    if user.unit_id is None:
+        return False
+    units = [problem.lead_unit, problem.area, *(c.unit for c in problem.call_ins.all())]
+    return any(u is not None and u.path.startswith(user.unit.path) for u in units)
+
+
+def _expected_on_problem(
+    w: World,
+    persona: str,
+    capability: Capability,
+    problem: Problem,
+    action: ProblemAction | None = None,
+) -> str:
+    """As ``_expected``, for a problem: out of view it is hidden whatever the capability."""
+    if refused := _at_the_door(w, persona, capability):
+        return refused
+    user = w.people[persona]
+    if not _sees_problem(user, problem):
+        return "hidden"
+    if action is None:
+        return "ok"
+    rule = problem_workflow.TRANSITIONS[action]
+    kind = refused_by(rule.sources, rule.roles, ProblemStatus(problem.status), Role(user.role))
+    if kind == Refusal.STATE:
+        return "state"
+    if kind == Refusal.ROLE:
+        return "forbidden"
+    called = {c.unit_id for c in problem.call_ins.all()}
+    lead = problem.lead_unit
+    within = (
+        user.unit.kind == "centre"
+        or user.pk == problem.leader_id
+        or (
+            user.unit_id in called
+            if rule.reach == problem_workflow.Reach.CALLED
+            else lead is not None and user.unit.path.startswith(lead.path)
+        )
+    )
+    if not within:
+        return "forbidden"
+    return "state" if action in PROBLEM_GUARDS else "ok"
+
+
+def _problem_state(action: ProblemAction) -> ProblemStatus:
+    """The state the action is walked from: in progress when it may be, else its first source."""
+    sources = problem_workflow.TRANSITIONS[action].sources
+    preferred = [ProblemStatus.IN_PROGRESS, *PROBLEM_STATES[:2], ProblemStatus.RESOLVED]
+    return next(s for s in preferred if s in sources)
+
+
+def _wrong_state(action: ProblemAction) -> ProblemStatus:
+    """A state the action may not be taken from whose problem still has what its form names."""
+    sources = problem_workflow.TRANSITIONS[action].sources
+    return next(
+        s
+        for s in (ProblemStatus.RESOLVED, ProblemStatus.VERIFIED, ProblemStatus.REJECTED)
+        if s not in sources
+    )
+
+
+def _problem_body(w: World, action: ProblemAction, problem: Problem) -> dict:
+    """A form post that passes the action's form: what the services are then asked to judge."""
+    c = w.city
+    first, second, third = _departments(c)
+    calls = {call.unit_id: call.pk for call in problem.call_ins.all()}
+    links = problem.links.filter(unlinked_at__isnull=True)
+    measure = problem.measures.filter(state="open").first()
+    today = timezone.localdate()
+    held = timezone.localtime(clock.now() - timedelta(hours=1))
+    return {
+        ProblemAction.ACCEPT: {
+            "leader": c.supervisor.pk,
+            "lead_unit": c.streets[0].pk,
+            "deadline": (today + timedelta(days=30)).isoformat(),
+        },
+        ProblemAction.REJECT: {"reason": "属单个工单可办"},
+        ProblemAction.START: {},
+        ProblemAction.LINK_ORDER: {
+            "order": w.orders["own", Status.DISPATCHED].number,
+            "reason": "同一地点",
+        },
+        ProblemAction.UNLINK_ORDER: {
+            "order": links.values_list("order_id", flat=True).first(),
+            "reason": "不是同一问题",
+        },
+        ProblemAction.ADD_MEASURE: {
+            "text": "增设收集点",
+            "unit": c.streets[0].pk,
+            "due": (today + timedelta(days=7)).isoformat(),
+        },
+        ProblemAction.FINISH_MEASURE: {
+            "measure": measure.pk if measure else "",
+            "evidence": "已完成",
+        },
+        ProblemAction.NOTE_PROGRESS: {"text": "进展"},
+        ProblemAction.HOLD_MEETING: {
+            "held_at": f"{held:%Y-%m-%d %H:%M}",
+            "place": "街道办",
+            "units": [c.streets[0].pk],
+            "decisions": "每日清运",
+        },
+        ProblemAction.CALL_IN: {"unit": third.pk, "reason": "需要配合"},
+        ProblemAction.REPORT_IN: {"call": calls.get(first.pk, ""), "part": "负责审批"},
+        ProblemAction.REPORT_DONE: {"call": calls.get(second.pk, ""), "result": "已批复"},
+        ProblemAction.RESOLVE: {"note": "已解决"},
+        ProblemAction.VERIFY: {},
+        ProblemAction.RECUR: {},
+    }[action]
+
+
+def _problem_action_cases():
+    for action in [a for a in ProblemAction if a != ProblemAction.PROPOSE]:
+        # A measure is open only on a problem being worked: finishing one is not walked in a
+        # state that refuses it, as its form would have no measure to name.
+        wrong = [] if action == ProblemAction.FINISH_MEASURE else ["wrong-state"]
+        for persona in PERSONAS:
+            relations = ["own"] if persona == "anonymous" else [*PROBLEM_RELATIONS, *wrong]
+            for relation in relations:
+                yield pytest.param(action, persona, relation, id=f"{persona}-{action}-{relation}")
+
+
+@pytest.mark.parametrize("action,persona,relation", list(_problem_action_cases()))
+def test_each_problem_action_answers_as_the_tables_say(world, action, persona, relation) -> None:
+    if relation == "wrong-state":
+        problem = world.problems["own", _wrong_state(action)]
+    else:
+        problem = world.problems[relation, _problem_state(action)]
+    expected = _expected_on_problem(world, persona, Capability.ACT_ON_PROBLEMS, problem, action)
+    form = {"version": problem.version, **_problem_body(world, action, problem)}
+    response = _client(world, persona, "page").post(
+        reverse("web:problem_action", args=[problem.pk, action]), form
+    )
+    where = f"{persona} {action} on the {relation} problem ({problem.status})"
+    _assert(response, "page", expected, where)
+    if expected == "ok":
+        assert response.status_code < 400, f"{where}: {response.content[:300]!r}"
