@@ -21,6 +21,7 @@ from hotline.core import clock
 from hotline.orders.models import Channel, Event, WorkOrder
 from hotline.orders.workflow import OPEN
 from hotline.org.models import Unit
+from hotline.problems import selectors as problem_selectors
 from hotline.sla.worktime import SHANGHAI
 
 from . import findings, selectors, themes
@@ -443,7 +444,8 @@ def weekly_evaluation(day: date) -> Report:
 def monthly_analysis(period: Period) -> Report:
     """月度分析: volumes and rates against last month and last year; the top categories with
     their month-over-month and year-over-year change; sudden rises; hot spots; repeat callers;
-    the unit rankings; candidate themes for 每月一题; and early warnings for the coming month."""
+    the unit rankings; candidate themes for 每月一题; early warnings for the coming month; and
+    the hard problems: per leader and batch, 一呼即应 and the campaigns' progress."""
     totals, previous, last_year = (
         selectors.totals(p) for p in (period, period.previous(), period.year_before())
     )
@@ -467,6 +469,7 @@ def monthly_analysis(period: Period) -> Report:
         ranking_section("五、单位考核排名", period),
         _themes_section(period, f),
         _warnings_section(period),
+        _problems_section(period),
     ]
     return Report(f"{period} 12345热线运行分析", str(period), clock.now(), sections, _definitions())
 
@@ -689,5 +692,58 @@ def _warnings_section(period: Period) -> Section:
         f"根据往年同期规律，{following.year}年{following.month}月可能明显增多的诉求，宜提前部署。",
         tables=[
             Table("季节性预警", ["分类", "近12个月月均", "预计", "季节系数", "依据年份"], rows)
+        ],
+    )
+
+
+_TALLY_COLUMNS = ["立项", "解决", "销号", "回潮", "逾期"]
+
+
+def _tally_table(title: str, first_column: str, period: Period, by: str) -> Table:
+    tallies = problem_selectors.period_tallies(period.start, period.end, by)
+    fields = [*problem_selectors.TALLIED, "overdue"]
+    rows: list[list[Cell]] = [[name, *[t[f] for f in fields]] for name, t in tallies.items()]
+    return Table(title, [first_column, *_TALLY_COLUMNS], rows, note="逾期：尚未解决且已过办结时限")
+
+
+def _problems_section(period: Period) -> Section:
+    """八、难题攻坚: problems per leader and per batch, 一呼即应 per unit, campaigns' progress."""
+    calls = problem_selectors.call_in_counts(period.start, period.end)
+    call_rows: list[list[Cell]] = [
+        [c["unit"], c["called_in"], c["reported_in_on_time"], c["call_in_answer_rate"]]
+        for c in calls
+    ]
+    campaign_rows: list[list[Cell]] = []
+    for campaign in problem_selectors.campaigns_during(period.start, period.end):
+        progress = problem_selectors.campaign_progress(campaign, period.end)
+        campaign_rows.append(
+            [
+                campaign.name,
+                f"{campaign.starts} 至 {campaign.ends}",
+                progress.this_year,
+                progress.last_year,
+                None if progress.drop is None else round(progress.drop, 1),
+                campaign.target_drop,
+                {True: "达标", False: "未达标", None: "—"}[progress.on_target],
+            ]
+        )
+    return Section(
+        "八、难题攻坚",
+        "包案难题的立项、解决、销号与回潮；吹哨报到的一呼即应情况；专项整治的进展。",
+        tables=[
+            _tally_table("按包案领导", "包案领导", period, "leader"),
+            _tally_table("按批次", "批次", period, "batch"),
+            Table(
+                "一呼即应",
+                ["单位", "被吹哨次数", "按时报到次数", CALL_IN_RATE.name],
+                call_rows,
+                percent_columns=frozenset({3}),
+                note=CALL_IN_RATE.definition,
+            ),
+            Table(
+                "专项整治进展（开始以来，与去年同期相比）",
+                ["专项整治", "期间", "工单数", "去年同期", "降幅（%）", "目标降幅（%）", "进展"],
+                campaign_rows,
+            ),
         ],
     )

@@ -19,7 +19,6 @@ from hotline.catalog.models import Category
 from hotline.core import clock
 from hotline.core.errors import DomainError
 from hotline.orders.models import WorkOrder
-from hotline.orders.selectors import visible_orders
 from hotline.org.models import Unit, User
 from hotline.problems import services
 from hotline.problems.models import Batch, CallIn, Campaign, Measure, Problem, Source
@@ -109,16 +108,13 @@ class Problems:
             raise NotLived
         return Problem.objects.get(pk=holder["p"].pk)
 
-    def _orders_about(
-        self, area: Unit, codes: list[str], count: int, seen_by: User | None = None
-    ) -> list[WorkOrder]:
-        """The newest ``count`` orders so far of ``codes`` in ``area`` (that ``seen_by`` sees)."""
+    def _orders_about(self, area: Unit, codes: list[str], count: int) -> list[WorkOrder]:
+        """The newest ``count`` orders so far of ``codes`` in ``area``."""
         place = Q(district=area) | Q(street=area) | Q(community=area)
-        found = visible_orders(seen_by) if seen_by is not None else WorkOrder.objects.all()
         return list(
-            found.filter(place, category__code__in=codes, registered_at__lt=clock.now()).order_by(
-                "-registered_at"
-            )[:count]
+            WorkOrder.objects.filter(
+                place, category__code__in=codes, registered_at__lt=clock.now()
+            ).order_by("-registered_at")[:count]
         )
 
     def _propose(self, holder: dict[str, Problem], **fields: object) -> Step:
@@ -352,8 +348,9 @@ class Problems:
                 actor=self._lead(street), title="育才小学门口接送车辆乱停", source=Source.MANUAL,
                 area=area, categories=Category.objects.filter(code="06.03"),
                 description="上下学时段家长车辆占道停放，交通拥堵，存在安全隐患。",
-                orders=self._orders_about(area, ["06.03"], 3, seen_by=self._lead(street)),
             )  # fmt: skip
 
         self.at(3, propose)
+        # The traffic police's orders are out of the street's view: the centre links them.
+        self.at(2, self._link_matching(p, self.dispatcher, 3))
         self.at(1, self._accept(p, street, -40, self.second_batch, WatchRule(4, 0)))

@@ -18,9 +18,9 @@ from hotline.orders.selectors import units_in_view, visible_orders
 from hotline.orders.workflow import Status as OrderStatus
 from hotline.org.models import User
 
-from .models import Batch, CallIn, Campaign, LinkedOrder, Problem
+from .models import Batch, CallIn, Campaign, LinkedOrder, Problem, ProblemEvent
 from .watch import CampaignProgress, WatchRule, weekly_counts
-from .workflow import OPEN, WATCHED
+from .workflow import OPEN, WATCHED, Action
 
 CHART_WEEKS = 8  # weeks shown either side of the pivot
 
@@ -134,26 +134,39 @@ def register_rows(*, status: str | None = None) -> list[Row]:
     return rows
 
 
-def campaign_weeks(campaign: Campaign, today: date) -> tuple[list[int], list[int]]:
-    """Orders of the campaign per week from its start through ``today`` (or its end), and in
-    the same days a year before (52 weeks back, so that weekdays line up)."""
+LAST_YEAR, WEEKS_BEFORE = "去年同期", "整治前同样周数"
+
+
+def _baseline(start: datetime, length: timedelta) -> tuple[datetime, str]:
+    """Where a campaign's comparison starts: the same days a year before (52 weeks back, so
+    that weekdays line up), or, in an installation that took no order in those days or earlier
+    (younger than a year), the same length just before the campaign."""
+    year_before = start - timedelta(weeks=52)
+    if WorkOrder.objects.filter(registered_at__lt=year_before + length).exists():
+        return year_before, LAST_YEAR
+    return start - length, WEEKS_BEFORE
+
+
+def campaign_weeks(campaign: Campaign, today: date) -> tuple[list[int], list[int], str]:
+    """Orders of the campaign per week from its start through ``today`` (or its end), the same
+    in its baseline's weeks (``_baseline``), and the baseline's name."""
     zone = timezone.get_default_timezone()
     start = datetime.combine(campaign.starts, time(), zone)
     cutoff = datetime.combine(min(today, campaign.ends) + timedelta(days=1), time(), zone)
     weeks = max(0, -(-(cutoff - start).days // 7))
-    year = timedelta(weeks=52)
     orders = WorkOrder.objects.filter(_about(campaign))
 
     def weekly(since: datetime) -> list[int]:
         found = orders.filter(registered_at__gte=since, registered_at__lt=since + (cutoff - start))
         return weekly_counts(found.values_list("registered_at", flat=True), since, 0, weeks)[1]
 
-    return weekly(start), weekly(start - year)
+    base, name = _baseline(start, cutoff - start)
+    return weekly(start), weekly(base), name
 
 
 def campaign_progress(campaign: Campaign, today: date) -> CampaignProgress:
-    this, before = campaign_weeks(campaign, today)
-    return CampaignProgress(sum(this), sum(before), campaign.target_drop)
+    this, before, baseline = campaign_weeks(campaign, today)
+    return CampaignProgress(sum(this), sum(before), campaign.target_drop, baseline)
 
 
 class CallInRow(TypedDict):
@@ -351,3 +364,42 @@ def proposal(finding: Finding) -> dict[str, object]:
         "source_ref": finding["source_ref"],
         "orders": ",".join(finding["numbers"]),
     }
+
+
+# What the monthly analysis counts of problems, by the action that marks it.
+TALLIED = {
+    "accepted": Action.ACCEPT,
+    "resolved": Action.RESOLVE,
+    "verified": Action.VERIFY,
+    "recurred": Action.RECUR,
+}
+
+
+def period_tallies(first: date, last: date, by: str) -> dict[str, Counter[str]]:
+    """Per leader (``by="leader"``: their username) or per batch (``"batch"``: its name; "—"
+    for none), the problems taken on (立项), resolved, struck off and come back between
+    ``first`` and ``last`` (local days, inclusive), and ``overdue``: those still open whose
+    deadline passed before the period's end. Sorted by name."""
+    key = {"leader": "leader__username", "batch": "batch__name"}[by]
+    zone = timezone.get_default_timezone()
+    since = datetime.combine(first, time(), zone)
+    until = datetime.combine(last + timedelta(days=1), time(), zone)
+    events = (
+        ProblemEvent.objects.filter(at__gte=since, at__lt=until, action__in=TALLIED.values())
+        .values(f"problem__{key}", "action")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    tallies: dict[str, Counter[str]] = defaultdict(Counter)
+    named = {action: field for field, action in TALLIED.items()}
+    for row in events:
+        tallies[row[f"problem__{key}"] or "—"][named[row["action"]]] += row["n"]
+    late = Problem.objects.filter(status__in=sorted(OPEN), deadline__lt=until)
+    for name in late.values_list(key, flat=True):
+        tallies[name or "—"]["overdue"] += 1
+    return dict(sorted(tallies.items()))
+
+
+def campaigns_during(first: date, last: date) -> QuerySet[Campaign]:
+    """The campaigns running at some time between ``first`` and ``last``."""
+    return Campaign.objects.filter(starts__lte=last, ends__gte=first).order_by("starts", "name")

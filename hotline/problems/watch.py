@@ -64,11 +64,13 @@ def weekly_counts(
 
 @dataclass(frozen=True)
 class CampaignProgress:
-    """专项整治: the orders of a campaign's weeks so far against the same weeks a year before."""
+    """专项整治: the orders of a campaign's weeks so far against its baseline's: the same weeks
+    a year before (or, without a year of history, as many weeks just before it)."""
 
     this_year: int
-    last_year: int
+    last_year: int  # the baseline's orders
     target_drop: int  # percent
+    baseline: str = "去年同期"
 
     @property
     def drop(self) -> float | None:

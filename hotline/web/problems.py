@@ -151,10 +151,10 @@ def problem_action(request: StaffRequest, problem_id: int, action: str) -> HttpR
 @login_required
 @requires(Capability.READ_PROBLEMS)
 def campaign_detail(request: StaffRequest, campaign_id: int) -> HttpResponse:
-    """专项整治: its problems (those the user may see) and its weeks against the year before."""
+    """专项整治: its problems (those the user may see) and its weeks against its baseline."""
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     today = timezone.localdate(clock.now())
-    this_year, last_year = selectors.campaign_weeks(campaign, today)
+    this_year, last_year, baseline = selectors.campaign_weeks(campaign, today)
     return render(
         request,
         "web/campaign_detail.html",
@@ -165,6 +165,7 @@ def campaign_detail(request: StaffRequest, campaign_id: int) -> HttpResponse:
             "chart": {
                 "this_year": this_year,
                 "last_year": last_year,
+                "baseline": baseline,
                 "target": [round(n * (100 - campaign.target_drop) / 100, 1) for n in last_year],
             },
         },

@@ -79,7 +79,23 @@ def test_a_campaigns_orders_are_counted_week_by_week_against_the_year_before(cit
         target_drop=30,
     )  # fmt: skip
     campaign.categories.set([rubbish])
-    this, before = selectors.campaign_weeks(campaign, date(2026, 6, 10))
+    this, before, baseline = selectors.campaign_weeks(campaign, date(2026, 6, 10))
     assert (this, before) == ([1, 1], [4, 0])  # 2025-06-03 is 52 weeks before 2026-06-02
+    assert baseline == selectors.LAST_YEAR
     progress = selectors.campaign_progress(campaign, date(2026, 6, 10))
     assert (progress.drop, progress.on_target) == (50.0, True)
+
+
+@pytest.mark.django_db
+def test_without_a_year_of_orders_a_campaign_is_compared_with_the_weeks_just_before_it(city):
+    rubbish = factories.register(city).category  # registered now: no order is a year old
+    soon = clock.now().date() + timedelta(days=7)
+    campaign = Campaign.objects.create(
+        name="东城垃圾专项整治", area=city.streets[0], starts=soon,
+        ends=soon + timedelta(days=90), target_drop=30,
+    )  # fmt: skip
+    campaign.categories.set([rubbish])
+    today = campaign.starts + timedelta(days=6)
+    this, before, baseline = selectors.campaign_weeks(campaign, today)
+    assert (this, before, baseline) == ([0], [1], selectors.WEEKS_BEFORE)
+    assert selectors.campaign_progress(campaign, today).drop == 100.0

@@ -21,7 +21,7 @@
     const weeks = f.this_year.map((_, i) => String(i + 1));
     plot("campaign-weeks", {xAxis: {type: "category", data: weeks},
       series: [{type: "line", name: "今年", data: f.this_year, itemStyle: {color: "#b91c1c"}},
-               {type: "line", name: "去年同期", data: f.last_year, itemStyle: {color: "#7b8794"}},
+               {type: "line", name: f.baseline, data: f.last_year, itemStyle: {color: "#7b8794"}},
                {type: "line", name: "目标", data: f.target, lineStyle: {type: "dashed"}, itemStyle: {color: "#3e4c59"}}]});
   }
 })();
