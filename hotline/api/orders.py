@@ -27,7 +27,7 @@ from hotline.org.requests import StaffRequest
 
 from .intake import Suggestion
 from .lookups import order_by_number, unit_by_id
-from .schemas import Count, Flag, Moment, Text, answers
+from .schemas import ActionIn, Count, Flag, Moment, Note, Reason, Text, answers
 
 router = Router(tags=["orders"])
 
@@ -287,20 +287,6 @@ def register(request: StaffRequest, body: OrderIn) -> Status:
     data["order_type"], data["urgency"] = data["order_type"] or "", data["urgency"] or ""
     order = services.register_order(actor=request.user, **data)
     return Status(201, summary(order) | {"suggestions": order.suggestions})
-
-
-class ActionIn(Schema):
-    version: Count | None = Field(
-        None, description="the version the client last read; a newer order is a 409 conflict"
-    )
-
-
-class Note(ActionIn):
-    note: str = ""
-
-
-class Reason(ActionIn):
-    reason: Text
 
 
 class Answer(ActionIn):

@@ -1,4 +1,5 @@
-"""What every API error looks like, and the text a required field must hold."""
+"""What every API error looks like, the text a required field must hold, and the version every
+action takes."""
 
 import re
 from datetime import datetime, timedelta
@@ -49,3 +50,20 @@ def answers(ok: int, schema: object) -> dict:
     """The responses of an operation: ``schema`` on success, ``ApiError`` for every error it can
     give."""
     return {ok: schema, ERRORS: ApiError}
+
+
+class ActionIn(Schema):
+    """The body of an action: its optimistic lock. A service refuses the action (409) when what it
+    acts on was changed after the client read it."""
+
+    version: Count | None = Field(
+        None, description="客户端最后读到的版本；此后已被他人更新则为 409 冲突"
+    )
+
+
+class Note(ActionIn):
+    note: str = ""
+
+
+class Reason(ActionIn):
+    reason: Text
