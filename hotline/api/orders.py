@@ -27,7 +27,7 @@ from hotline.org.requests import StaffRequest
 
 from .intake import Suggestion
 from .lookups import order_by_number, unit_by_id
-from .schemas import ActionIn, Count, Flag, Moment, Note, Reason, Text, answers
+from .schemas import ActionIn, Count, Flag, Moment, Note, Reason, Text, answers, mount_action
 
 router = Router(tags=["orders"])
 
@@ -437,14 +437,10 @@ def _endpoint(
         )
         return _detail(request.user, order)
 
-    act.__name__ = f"order_{action.value}"
-    act = requires(Capability.ACT)(act)
-    router.post(
-        f"/{{number}}/{action.value}",
-        response=answers(200, OrderDetail),
-        summary=f"{action.label}（{action.value}）",
-        operation_id=f"order_{action.value}",
-    )(act)
+    mount_action(
+        router, act, subject="order", key="number", action=action,
+        capability=Capability.ACT, detail=OrderDetail,
+    )  # fmt: skip
 
 
 for _action, (_schema, _arguments, _service) in ACTIONS.items():

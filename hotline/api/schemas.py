@@ -2,11 +2,15 @@
 action takes."""
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from ninja import Field, Schema
+from django.db.models import TextChoices
+from ninja import Field, Router, Schema
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictInt
+
+from hotline.org.permissions import Capability, requires
 
 Flag = StrictBool  # true or false, not 0 or "yes"
 Count = StrictInt  # a JSON number, not "3" or true
@@ -67,3 +71,24 @@ class Note(ActionIn):
 
 class Reason(ActionIn):
     reason: Text
+
+
+def mount_action(
+    router: Router,
+    view: Callable[..., Any],
+    *,
+    subject: str,
+    key: str,
+    action: TextChoices,
+    capability: Capability,
+    detail: type[Schema],
+) -> None:
+    """One lifecycle action as ``POST /{key}/{action}``, named ``{subject}_{action}`` in the
+    document, refused (403) to whoever lacks ``capability``, answering ``detail``."""
+    view.__name__ = f"{subject}_{action.value}"
+    router.post(
+        f"/{{{key}}}/{action.value}",
+        response=answers(200, detail),
+        summary=f"{action.label}（{action.value}）",
+        operation_id=view.__name__,
+    )(requires(capability)(view))
