@@ -12,7 +12,7 @@ from hotline.core.errors import ActionRefused, DomainError, InvalidInput, Permis
 from hotline.core.middleware import database_unavailable_response
 from hotline.org.models import User
 
-from . import batch, intake, orders, reference
+from . import batch, intake, orders, problems, reference
 from .services import user_for_request_token
 
 
@@ -32,8 +32,8 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[TokenAuth(), django_auth],
     description=(
-        "12345 热线平台接口：登记、智能建议"
-        "（分类、类型、紧急程度、承办单位、重复工单、知识库）。"
+        "12345 热线平台接口：登记、智能建议（分类、类型、紧急程度、承办单位、重复工单、知识库）、"
+        "工单办理，以及难题的立项、攻坚、吹哨报到与销号。"
     ),
 )
 
@@ -113,4 +113,5 @@ def _database_down(request: HttpRequest, error: OperationalError | InterfaceErro
 api.add_router("/triage", intake.router)
 api.add_router("/orders/batch", batch.router)
 api.add_router("/orders", orders.router)
+api.add_router("/problems", problems.router)
 api.add_router("", reference.router)
