@@ -1,7 +1,10 @@
 """The REST API (/api/v1/): typed schemas, token or session authentication, JSON errors with a
 stable code. Endpoints only call services and selectors."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as Forbidden
+from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -90,6 +93,14 @@ def _bad_request(request: HttpRequest, error: HttpError) -> HttpResponse:
         "bad_request" if error.status_code == 400 else "error",
         str(error),
     )
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, error: SuspiciousOperation) -> HttpResponse:
+    # Too many files or fields, or a body too large: Django's own answer is an HTML page, which an
+    # API client does not expect. Logged where Django logs it.
+    logging.getLogger(f"django.security.{type(error).__name__}").error(str(error))
+    return _error(request, 400, "bad_request", str(error))
 
 
 @api.exception_handler(Http404)
