@@ -1,7 +1,10 @@
 """The REST API (/api/v1/): typed schemas, token or session authentication, JSON errors with a
 stable code. Endpoints only call services and selectors."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as Forbidden
+from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -12,7 +15,7 @@ from hotline.core.errors import ActionRefused, DomainError, InvalidInput, Permis
 from hotline.core.middleware import database_unavailable_response
 from hotline.org.models import User
 
-from . import batch, intake, orders, reference
+from . import batch, intake, orders, problems, reference
 from .services import user_for_request_token
 
 
@@ -32,8 +35,8 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[TokenAuth(), django_auth],
     description=(
-        "12345 热线平台接口：登记、智能建议"
-        "（分类、类型、紧急程度、承办单位、重复工单、知识库）。"
+        "12345 热线平台接口：登记、智能建议（分类、类型、紧急程度、承办单位、重复工单、知识库）、"
+        "工单办理，以及难题的立项、攻坚、吹哨报到与销号。"
     ),
 )
 
@@ -92,6 +95,14 @@ def _bad_request(request: HttpRequest, error: HttpError) -> HttpResponse:
     )
 
 
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, error: SuspiciousOperation) -> HttpResponse:
+    # Too many files or fields, or a body too large: Django's own answer is an HTML page, which an
+    # API client does not expect. Logged where Django logs it.
+    logging.getLogger(f"django.security.{type(error).__name__}").error(str(error))
+    return _error(request, 400, "bad_request", str(error))
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", str(error) or "没有这个资源")
@@ -113,4 +124,5 @@ def _database_down(request: HttpRequest, error: OperationalError | InterfaceErro
 api.add_router("/triage", intake.router)
 api.add_router("/orders/batch", batch.router)
 api.add_router("/orders", orders.router)
+api.add_router("/problems", problems.router)
 api.add_router("", reference.router)

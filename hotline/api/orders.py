@@ -26,7 +26,8 @@ from hotline.org.permissions import Capability, requires
 from hotline.org.requests import StaffRequest
 
 from .intake import Suggestion
-from .schemas import Count, Flag, Moment, Text, answers
+from .lookups import order_by_number, unit_by_id
+from .schemas import ActionIn, Count, Flag, Moment, Note, Reason, Text, answers, mount_action
 
 router = Router(tags=["orders"])
 
@@ -288,35 +289,6 @@ def register(request: StaffRequest, body: OrderIn) -> Status:
     return Status(201, summary(order) | {"suggestions": order.suggestions})
 
 
-class ActionIn(Schema):
-    version: Count | None = Field(
-        None, description="the version the client last read; a newer order is a 409 conflict"
-    )
-
-
-def _unit_by_id(pk: int, field: str) -> Unit:
-    unit = Unit.objects.filter(pk=pk).first()
-    if unit is None:
-        raise InvalidInput({field: f"没有编号为 {pk} 的单位"})
-    return unit
-
-
-def _order_by_number(number: str, field: str) -> WorkOrder:
-    # PostgreSQL refuses a NUL in a query (a server error); no number has one.
-    order = WorkOrder.objects.filter(number=number).first() if "\x00" not in number else None
-    if order is None:
-        raise InvalidInput({field: f"没有工单 {number}"})
-    return order
-
-
-class Note(ActionIn):
-    note: str = ""
-
-
-class Reason(ActionIn):
-    reason: Text
-
-
 class Answer(ActionIn):
     answer: Text
     article: str = ""
@@ -395,7 +367,7 @@ ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] =
     Action.ANSWER_ON_THE_SPOT: (Answer, _as_is, services.answer_on_the_spot),
     Action.REVIEW: (
         Review,
-        lambda b: b | {"area": _unit_by_id(b["area"], "area") if b["area"] else None},
+        lambda b: b | {"area": unit_by_id(b["area"], "area") if b["area"] else None},
         services.review_order,
     ),
     Action.DISPATCH: (
@@ -403,15 +375,15 @@ ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] =
         lambda b: (
             b
             | {
-                "unit": _unit_by_id(b["unit"], "unit") if b["unit"] else None,
-                "cohandlers": [_unit_by_id(u, "cohandlers") for u in b["cohandlers"]],
+                "unit": unit_by_id(b["unit"], "unit") if b["unit"] else None,
+                "cohandlers": [unit_by_id(u, "cohandlers") for u in b["cohandlers"]],
             }
         ),
         services.dispatch_order,
     ),
     Action.REASSIGN: (
         Reassign,
-        lambda b: b | {"unit": _unit_by_id(b["unit"], "unit")},
+        lambda b: b | {"unit": unit_by_id(b["unit"], "unit")},
         services.reassign_order,
     ),
     Action.ACCEPT: (Note, _as_is, services.accept_order),
@@ -420,7 +392,7 @@ ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] =
     Action.REJECT_RETURN: (Reason, _as_is, services.reject_return),
     Action.PASS_DOWN: (
         PassDown,
-        lambda b: b | {"sub_unit": _unit_by_id(b["sub_unit"], "sub_unit")},
+        lambda b: b | {"sub_unit": unit_by_id(b["sub_unit"], "sub_unit")},
         services.pass_down,
     ),
     Action.RECORD_CONTACT: (Contact, _as_is, services.record_contact),
@@ -436,7 +408,7 @@ ACTIONS: dict[Action, tuple[type[ActionIn], Callable[[dict], dict], Callable]] =
     Action.CLOSE: (Reason, _as_is, services.close_order),
     Action.MERGE: (
         Merge,
-        lambda b: b | {"master": _order_by_number(b["master"], "master")},
+        lambda b: b | {"master": order_by_number(b["master"], "master")},
         services.merge_order,
     ),
     Action.CANCEL: (Reason, _as_is, services.cancel_order),
@@ -465,14 +437,10 @@ def _endpoint(
         )
         return _detail(request.user, order)
 
-    act.__name__ = f"order_{action.value}"
-    act = requires(Capability.ACT)(act)
-    router.post(
-        f"/{{number}}/{action.value}",
-        response=answers(200, OrderDetail),
-        summary=f"{action.label}（{action.value}）",
-        operation_id=f"order_{action.value}",
-    )(act)
+    mount_action(
+        router, act, subject="order", key="number", action=action,
+        capability=Capability.ACT, detail=OrderDetail,
+    )  # fmt: skip
 
 
 for _action, (_schema, _arguments, _service) in ACTIONS.items():

@@ -1,11 +1,16 @@
-"""What every API error looks like, and the text a required field must hold."""
+"""What every API error looks like, the text a required field must hold, and the version every
+action takes."""
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from ninja import Field, Schema
+from django.db.models import TextChoices
+from ninja import Field, Router, Schema
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictInt
+
+from hotline.org.permissions import Capability, requires
 
 Flag = StrictBool  # true or false, not 0 or "yes"
 Count = StrictInt  # a JSON number, not "3" or true
@@ -49,3 +54,41 @@ def answers(ok: int, schema: object) -> dict:
     """The responses of an operation: ``schema`` on success, ``ApiError`` for every error it can
     give."""
     return {ok: schema, ERRORS: ApiError}
+
+
+class ActionIn(Schema):
+    """The body of an action: its optimistic lock. A service refuses the action (409) when what it
+    acts on was changed after the client read it."""
+
+    version: Count | None = Field(
+        None, description="客户端最后读到的版本；此后已被他人更新则为 409 冲突"
+    )
+
+
+class Note(ActionIn):
+    note: str = ""
+
+
+class Reason(ActionIn):
+    reason: Text
+
+
+def mount_action(
+    router: Router,
+    view: Callable[..., Any],
+    *,
+    subject: str,
+    key: str,
+    action: TextChoices,
+    capability: Capability,
+    detail: type[Schema],
+) -> None:
+    """One lifecycle action as ``POST /{key}/{action}``, named ``{subject}_{action}`` in the
+    document, refused (403) to whoever lacks ``capability``, answering ``detail``."""
+    view.__name__ = f"{subject}_{action.value}"
+    router.post(
+        f"/{{{key}}}/{action.value}",
+        response=answers(200, detail),
+        summary=f"{action.label}（{action.value}）",
+        operation_id=view.__name__,
+    )(requires(capability)(view))

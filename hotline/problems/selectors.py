@@ -46,16 +46,35 @@ def visible_problem(user: User | None, pk: int) -> Problem:
     return visible_problems(user).select_related("leader", "lead_unit", "batch", "area").get(pk=pk)
 
 
-def problems(*, status: str | None = None, user: User | None = None) -> QuerySet[Problem]:
+def problems(
+    *,
+    status: str | None = None,
+    user: User | None = None,
+    leader: int | None = None,
+    batch: int | None = None,
+    campaign: int | None = None,
+    overdue: bool = False,
+) -> QuerySet[Problem]:
     """The register (of what ``user`` may see; None: all), newest first, with what a list shows
-    (leader, lead unit, linked orders)."""
+    (leader, lead unit, linked orders). ``leader``, ``batch`` and ``campaign`` (their ids) narrow
+    it; ``overdue`` keeps the open problems whose deadline has passed."""
     found = (
         visible_problems(user)
         .select_related("leader", "lead_unit", "batch")
         .annotate(linked=Count("links", filter=Q(links__unlinked_at__isnull=True)))
         .order_by("-proposed_at", "-id")  # a grouped query ignores the model's ordering
     )
-    return found.filter(status=status) if status else found
+    if status:
+        found = found.filter(status=status)
+    if leader is not None:
+        found = found.filter(leader_id=leader)
+    if batch is not None:
+        found = found.filter(batch_id=batch)
+    if campaign is not None:
+        found = found.filter(campaigns__id=campaign)
+    if overdue:
+        found = found.filter(status__in=sorted(OPEN), deadline__lt=clock.now())
+    return found
 
 
 def _about(subject: Problem | Campaign) -> Q:

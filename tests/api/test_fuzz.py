@@ -3,7 +3,8 @@ answer that breaks the documented schema or gives an undocumented status, signed
 
 All operations run in one test over one set of data, so the examples go to the operations, not
 to building a city for each: 50 examples per operation signed in (as a role that may act: the
-token is drawn from each role, the order from each state, beside generated numbers) and 25
+token is drawn from each role, the order and the problem from each state, beside generated
+numbers and ids) and 25
 without a token (refused before the body is read, so fewer are needed). Derandomized, so a run
 in CI repeats the one before it.
 """
@@ -18,10 +19,12 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hotline.api.services import create_token
 from hotline.orders.workflow import Status
+from hotline.problems.workflow import Status as ProblemStatus
 from hotline.triage.models import ModelVersion
 from hotline.wsgi import application
 from tests import factories
 from tests.factories import City
+from tests.problems.make import problem_in
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 OPERATIONS = [result.ok() for result in schema.get_all_operations()]
@@ -58,10 +61,13 @@ def same_connection():
 
 @pytest.fixture
 def world(city: City, model_in_use: ModelVersion, same_connection):
-    """Orders in each state, and a token for each role that acts on them."""
+    """Orders and problems in each state, and a token for each role that acts on them."""
     numbers = [factories.order_in(state, city).number for state in STATES]
-    people = (city.operator, city.dispatcher, city.handler(), city.visitor)
-    return numbers, [f"Bearer {create_token(user=person)}" for person in people]
+    problems = [problem_in(state, city).pk for state in ProblemStatus]
+    people = (
+        city.operator, city.dispatcher, city.handler(), city.visitor, city.supervisor, city.lead()
+    )  # fmt: skip
+    return numbers, problems, [f"Bearer {create_token(user=person)}" for person in people]
 
 
 def fuzz(operation, draw_extra, prepare, examples: int = EXAMPLES) -> set[int]:
@@ -90,12 +96,14 @@ def fuzz(operation, draw_extra, prepare, examples: int = EXAMPLES) -> set[int]:
 
 @pytest.mark.django_db
 def test_every_operation_answers_every_generated_request_within_its_schema_signed_in(world) -> None:
-    numbers, tokens = world
+    numbers, problems, tokens = world
 
     def prepare(case, extra):
-        token, number = extra
+        token, number, problem = extra
         if number is not None and "number" in (case.path_parameters or {}):
             case.path_parameters["number"] = number
+        if problem is not None and "id" in (case.path_parameters or {}):
+            case.path_parameters["id"] = problem
         return {"Authorization": token}
 
     succeeded = [
@@ -104,7 +112,13 @@ def test_every_operation_answers_every_generated_request_within_its_schema_signe
         if any(
             200 <= status < 300
             for status in fuzz(
-                op, st.tuples(st.sampled_from(tokens), st.sampled_from([None, *numbers])), prepare
+                op,
+                st.tuples(
+                    st.sampled_from(tokens),
+                    st.sampled_from([None, *numbers]),
+                    st.sampled_from([None, *problems]),
+                ),
+                prepare,
             )
         )
     ]
@@ -113,6 +127,8 @@ def test_every_operation_answers_every_generated_request_within_its_schema_signe
     assert {
         "/api/v1/orders",
         "/api/v1/orders/{number}",
+        "/api/v1/problems",
+        "/api/v1/problems/{id}",
         "/api/v1/units",
         "/api/v1/categories",
     } <= set(succeeded)
