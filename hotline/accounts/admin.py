@@ -18,9 +18,7 @@ class LoginThrottleAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(
-        self, request: HttpRequest, obj: LoginThrottle | None = None
-    ) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: LoginThrottle | None = None) -> bool:
         return False
 
     @admin.action(description="解除锁定（清除失败计数）", permissions=["delete"])

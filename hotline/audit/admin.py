@@ -53,10 +53,7 @@ class PersonalDataAdmin(ReadOnlyAdmin):
         extra_context: dict[str, object] | None = None,
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
-        if (
-            response.status_code == 200
-            and (obj := _context(response).get("original")) is not None
-        ):
+        if response.status_code == 200 and (obj := _context(response).get("original")) is not None:
             record_admin_view(
                 _administrator(request), order=self.order_of(obj), what=self.personal_data
             )

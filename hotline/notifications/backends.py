@@ -45,7 +45,8 @@ class Backend:
 def _record(message: Message) -> dict:
     return {
         "id": message.pk,
-        "order": message.order.number,
+        "order": message.order.number if message.order else None,
+        "problem": message.problem_id,
         "kind": message.kind,
         "channel": message.channel,
         "to": message.recipient,

@@ -19,6 +19,9 @@ class Message(models.Model):
         OVERDUE = "overdue", _("超期提醒")
         SUPERVISED = "supervised", _("督办提醒")
         SURVEY = "survey", _("满意度评价")
+        CALL_IN = "call_in", _("吹哨报到通知")
+        CALL_IN_LATE = "call_in_late", _("报到超时提醒")
+        RECURRED = "recurred", _("难题回潮提醒")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("短信")
@@ -29,9 +32,15 @@ class Message(models.Model):
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")  # refused for good (e.g. the gateway rejects the number)
 
+    # About an order, or (吹哨报到, 回潮) about a hard problem.
     order = models.ForeignKey(
-        WorkOrder, verbose_name="工单", on_delete=models.PROTECT, related_name="messages"
-    )
+        WorkOrder, verbose_name="工单", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="messages",
+    )  # fmt: skip
+    problem = models.ForeignKey(
+        "problems.Problem", verbose_name="难题", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="messages",
+    )  # fmt: skip
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     channel = models.CharField("方式", max_length=10, choices=Channel.choices)
     recipient = models.CharField("接收方", max_length=254)

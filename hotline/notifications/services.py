@@ -76,6 +76,33 @@ def enqueue_for_event(order: WorkOrder, event: Event) -> list[Message]:
     )
 
 
+def enqueue_about_problem(
+    problem: Any, kind: str, *, phone: str, email: str, context: dict[str, Any]
+) -> list[Message]:
+    """Write the messages of an action on a hard problem (吹哨, a late 报到, 回潮) to one
+    recipient's phone and e-mail, as far as they are known; rendered from the Chinese templates."""
+    subject, _, body = (
+        render_to_string(f"notifications/{kind}.txt", {"problem": problem, **context})
+        .strip()
+        .partition("\n")
+    )
+    now = clock.now()
+    return Message.objects.bulk_create(
+        Message(
+            problem=problem,
+            kind=kind,
+            channel=channel,
+            recipient=to,
+            subject=subject.strip(),
+            body=body.strip(),
+            created_at=now,
+            next_attempt_at=now,
+        )  # fmt: skip
+        for channel, to in [(Message.Channel.SMS, phone), (Message.Channel.EMAIL, email)]
+        if to
+    )
+
+
 def _claim(limit: int) -> list[Message]:
     now = clock.now()
     due = Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now)

@@ -179,6 +179,7 @@ class CallIn(models.Model):
     part = models.TextField(_("承担工作"), blank=True)
     done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     result = models.TextField(_("办理情况"), blank=True)
+    urged_at = models.DateTimeField(_("超时提醒时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["called_at", "id"]

@@ -29,6 +29,8 @@ from hotline.core.errors import (
     TransitionNotAllowed,
 )
 from hotline.core.lifecycle import Refusal
+from hotline.notifications import services as notifications
+from hotline.notifications.models import Message
 from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import can_see
 from hotline.org.models import Unit, User
@@ -317,12 +319,17 @@ def verify_problem(*, problem: Problem, actor: User | None) -> Problem:
 
 def recur_problem(*, problem: Problem, actor: User | None, order: WorkOrder | None) -> Problem:
     """回潮: a matching order came during the watch or after the problem was struck off; it is
-    linked, and the problem goes back to its leader to be worked again."""
+    linked, and the problem goes back to its leader, who is told."""
 
     def change(p: Problem, now: datetime) -> dict[str, Any]:
         p.recurred_at = now
         if order is not None and not p.links.filter(order=order, unlinked_at=None).exists():
             _link(p, order, "回潮工单", now)  # recorded: in the language of the record
+        if (leader := p.leader) is not None:
+            notifications.enqueue_about_problem(
+                p, Message.Kind.RECURRED, phone=leader.phone, email=leader.email,
+                context={"order": order},
+            )  # fmt: skip
         return {"order": order.number if order is not None else None}
 
     return _act(problem, actor, Action.RECUR, change=change)
@@ -488,6 +495,10 @@ def call_in(*, problem: Problem, actor: User, unit: Unit, reason: str) -> CallIn
                 reason=reason,
             )  # fmt: skip
         )
+        notifications.enqueue_about_problem(
+            p, Message.Kind.CALL_IN, phone=unit.duty_phone, email=unit.duty_email,
+            context={"call": made[0]},
+        )  # fmt: skip
         return {"call_in": made[0].pk, "unit": unit.pk, "report_deadline": due.isoformat()}
 
     _act(problem, actor, Action.CALL_IN, change=change, note=reason)
@@ -537,12 +548,33 @@ def report_done(*, problem: Problem, actor: User, call: CallIn, result: str) -> 
 # --- the watch (the worker's) --------------------------------------------------------------------
 
 
+def urge_late_call_ins() -> int:
+    """Tell each unit called in that has not reported in by its deadline, once (the call's
+    ``urged_at`` records it); returns how many were told."""
+    late = CallIn.objects.filter(
+        reported_at__isnull=True, urged_at__isnull=True, report_deadline__lt=clock.now()
+    ).select_related("unit", "problem")
+    told = 0
+    for call in late:
+        with transaction.atomic():
+            if not CallIn.objects.filter(pk=call.pk, urged_at__isnull=True).update(
+                urged_at=clock.now()
+            ):
+                continue  # another worker told it first
+            notifications.enqueue_about_problem(
+                call.problem, Message.Kind.CALL_IN_LATE, phone=call.unit.duty_phone,
+                email=call.unit.duty_email, context={"call": call},
+            )  # fmt: skip
+            told += 1
+    return told
+
+
 def watch_problems() -> dict[str, int]:
     """Every watched problem, looked at once: struck off when its watch ended quiet, come back
     when matching orders came (during the watch beyond its threshold, or any after 销号); the
     order that tipped it is linked. Safe beside another worker: a problem it changed first is
     left to it. Returns how many of each."""
-    done = {"problems verified": 0, "problems recurred": 0}
+    done = {"problems verified": 0, "problems recurred": 0, "call-ins urged": urge_late_call_ins()}
     for problem in selectors.watched():
         try:
             if said := _watched_once(problem):

@@ -215,9 +215,7 @@ def _at_least_cued(guess: Guess, text: str) -> Guess:
     return guess
 
 
-def _guesses(
-    head: "CalibratedHead | OnlyAnswer", features: csr_matrix, top: int
-) -> list[Guess]:
+def _guesses(head: "CalibratedHead | OnlyAnswer", features: csr_matrix, top: int) -> list[Guess]:
     probabilities = head.predict_proba(features)
     labels = head.classes_
     order = np.argsort(-probabilities, axis=1)[:, :top]

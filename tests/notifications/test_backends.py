@@ -96,6 +96,7 @@ def test_the_file_backend_appends_one_json_line_per_message(alert, tmp_path: Pat
     assert lines[0] | {"id": None} == {
         "id": None,
         "order": alert.order.number,
+        "problem": None,
         "kind": "new_order",
         "channel": "email",
         "to": "duty@dongcheng1.gov.cn",

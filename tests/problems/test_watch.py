@@ -62,9 +62,17 @@ def test_verifying_before_the_watch_ends_is_refused_and_changes_nothing(city):
 def test_the_watch_strikes_off_a_quiet_problem_once_its_weeks_have_passed(city):
     p = problem_in(Status.RESOLVED, city)
     with clock.frozen_at(clock.now() + 3 * WEEK):
-        assert services.watch_problems() == {"problems verified": 0, "problems recurred": 0}
+        assert services.watch_problems() == {
+            "problems verified": 0,
+            "problems recurred": 0,
+            "call-ins urged": 0,
+        }
     with clock.frozen_at(clock.now() + 4 * WEEK + timedelta(minutes=1)):
-        assert services.watch_problems() == {"problems verified": 1, "problems recurred": 0}
+        assert services.watch_problems() == {
+            "problems verified": 1,
+            "problems recurred": 0,
+            "call-ins urged": 0,
+        }
     p.refresh_from_db()
     assert p.status == Status.VERIFIED
     assert [e.action for e in p.events.all()][-1] == "verify"
@@ -76,7 +84,11 @@ def test_a_matching_order_after_verification_brings_the_problem_back_linked(city
     p.categories.set([factories.register(city).category])
     with clock.frozen_at(clock.now() + 6 * WEEK):
         again = factories.register(city)  # 02.01 in 东城1街道 again
-        assert services.watch_problems() == {"problems verified": 0, "problems recurred": 1}
+        assert services.watch_problems() == {
+            "problems verified": 0,
+            "problems recurred": 1,
+            "call-ins urged": 0,
+        }
     p.refresh_from_db()
     assert p.status == Status.RECURRED
     assert p.links.filter(order=again, unlinked_at=None).exists()

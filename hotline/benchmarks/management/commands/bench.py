@@ -210,9 +210,7 @@ class Command(BaseCommand):
             return self._bench(subcommand, **options)
         raise CommandError(f"unknown subcommand {subcommand}")  # argparse refuses it before
 
-    def _bench(
-        self, name: str, *, workdir: Path | None, out: Path | None, **options: Any
-    ) -> None:
+    def _bench(self, name: str, *, workdir: Path | None, out: Path | None, **options: Any) -> None:
         """Run `bench quick|full` as the options say: the whole report to ``out``, the headline
         as the last line on stdout; fails when a check or the peer did."""
         plan = _plan(name, **options)
