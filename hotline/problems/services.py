@@ -33,6 +33,7 @@ from hotline.notifications import services as notifications
 from hotline.notifications.models import Message
 from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import can_see
+from hotline.orders.validation import clean_text
 from hotline.org.models import Unit, User
 from hotline.org.permissions import at_centre
 from hotline.org.roles import Role
@@ -158,12 +159,9 @@ def _append_event(
 
 
 def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput({field: _("不能为空")})
-    if len(value) > limit:
-        raise InvalidInput({field: _("不能超过 %(n)s 个字") % {"n": limit}})
-    return value
+    """What people type, cleaned as orders' texts are (no control characters: PostgreSQL
+    cannot store a NUL)."""
+    return clean_text(value, field, required=required, max_length=limit)
 
 
 # --- the lifecycle -----------------------------------------------------------------------------
