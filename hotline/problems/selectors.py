@@ -243,17 +243,15 @@ def register(
     status: str | None = None,
     overdue: bool = False,
 ) -> QuerySet[Problem]:
-    """The register as the console filters it; overdue: still open with its deadline passed."""
-    found = problems(status=status, user=user)
-    if leader is not None:
-        found = found.filter(leader=leader)
-    if batch is not None:
-        found = found.filter(batch=batch)
-    if campaign is not None:
-        found = found.filter(campaigns=campaign)
-    if overdue:
-        found = found.filter(status__in=sorted(OPEN), deadline__lt=clock.now())
-    return found
+    """The register as the console filters it (``problems``, given the objects chosen)."""
+    return problems(
+        status=status,
+        user=user,
+        leader=leader.pk if leader else None,
+        batch=batch.pk if batch else None,
+        campaign=campaign.pk if campaign else None,
+        overdue=overdue,
+    )
 
 
 def overdue(problem: Problem) -> bool:
