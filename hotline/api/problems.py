@@ -159,6 +159,85 @@ def summary(problem: Problem, linked: int) -> dict:
     }
 
 
+def _measures(problem: Problem) -> list[dict]:
+    return [
+        {
+            "id": m.pk,
+            "text": m.text,
+            "unit": _unit(m.unit),
+            "due": m.due,
+            "state": m.state,
+            "evidence": m.evidence,
+            "done_at": m.done_at,
+            "meeting": m.meeting_id,
+        }
+        for m in problem.measures.select_related("unit")
+    ]
+
+
+def _call_ins(problem: Problem) -> list[dict]:
+    return [
+        {
+            "id": c.pk,
+            "unit": _unit(c.unit),
+            "called_by": _unit(c.called_by),
+            "called_at": c.called_at,
+            "report_deadline": c.report_deadline,
+            "reason": c.reason,
+            "reported_at": c.reported_at,
+            "part": c.part,
+            "done_at": c.done_at,
+            "result": c.result,
+        }
+        for c in problem.call_ins.select_related("unit", "called_by")
+    ]
+
+
+def _meetings(problem: Problem) -> list[dict]:
+    return [
+        {
+            "id": m.pk,
+            "held_at": m.held_at,
+            "place": m.place,
+            "units": [_unit(u) for u in m.units.order_by("path")],
+            "people": m.people,
+            "decisions": m.decisions,
+        }
+        for m in problem.meetings.all()
+    ]
+
+
+def _links(links: list) -> list[dict]:
+    return [
+        {
+            "order": link.order.number,
+            "reason": link.reason,
+            "linked_at": link.linked_at,
+            "unlinked_at": link.unlinked_at,
+            "unlink_reason": link.unlink_reason,
+        }
+        for link in links
+    ]
+
+
+def _timeline(problem: Problem) -> list[dict]:
+    return [
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "action": e.action,
+            "action_label": str(Action(e.action).label),
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": str(e.actor) if e.actor else "",
+            "actor_role": e.actor_role,
+            "note": e.note,
+            "payload": e.payload,
+        }
+        for e in problem.events.select_related("actor")
+    ]
+
+
 def _detail(problem: Problem) -> dict:
     links = list(problem.links.select_related("order").order_by("linked_at", "id"))
     before, after = selectors.before_and_after(problem)
@@ -175,70 +254,11 @@ def _detail(problem: Problem) -> dict:
         "verified_at": problem.verified_at,
         "recurred_at": problem.recurred_at,
         "campaigns": [c.name for c in problem.campaigns.all()],
-        "measures": [
-            {
-                "id": m.pk,
-                "text": m.text,
-                "unit": _unit(m.unit),
-                "due": m.due,
-                "state": m.state,
-                "evidence": m.evidence,
-                "done_at": m.done_at,
-                "meeting": m.meeting_id,
-            }
-            for m in problem.measures.select_related("unit")
-        ],
-        "call_ins": [
-            {
-                "id": c.pk,
-                "unit": _unit(c.unit),
-                "called_by": _unit(c.called_by),
-                "called_at": c.called_at,
-                "report_deadline": c.report_deadline,
-                "reason": c.reason,
-                "reported_at": c.reported_at,
-                "part": c.part,
-                "done_at": c.done_at,
-                "result": c.result,
-            }
-            for c in problem.call_ins.select_related("unit", "called_by")
-        ],
-        "meetings": [
-            {
-                "id": m.pk,
-                "held_at": m.held_at,
-                "place": m.place,
-                "units": [_unit(u) for u in m.units.order_by("path")],
-                "people": m.people,
-                "decisions": m.decisions,
-            }
-            for m in problem.meetings.all()
-        ],
-        "links": [
-            {
-                "order": link.order.number,
-                "reason": link.reason,
-                "linked_at": link.linked_at,
-                "unlinked_at": link.unlinked_at,
-                "unlink_reason": link.unlink_reason,
-            }
-            for link in links
-        ],
-        "timeline": [
-            {
-                "seq": e.seq,
-                "at": e.at,
-                "action": e.action,
-                "action_label": str(Action(e.action).label),
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "actor": str(e.actor) if e.actor else "",
-                "actor_role": e.actor_role,
-                "note": e.note,
-                "payload": e.payload,
-            }
-            for e in problem.events.select_related("actor")
-        ],
+        "measures": _measures(problem),
+        "call_ins": _call_ins(problem),
+        "meetings": _meetings(problem),
+        "links": _links(links),
+        "timeline": _timeline(problem),
         "weeks": {"before": before, "after": after},
     }
 
