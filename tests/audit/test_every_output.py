@@ -28,6 +28,8 @@ from hotline.notifications.models import Message
 from hotline.orders.workflow import Action
 from hotline.org.models import User
 from hotline.org.roles import Role
+from hotline.problems.models import Campaign, Source
+from hotline.problems.services import propose_problem
 from hotline.transfer.services import export_orders
 from tests import factories
 from tests.factories import City
@@ -70,6 +72,8 @@ class World:
     secret: object  # the confidential report
     public: object  # an ordinary complaint from the same street
     rate_token: str
+    problem: object  # a hard problem both orders are linked to
+    campaign: object
 
 
 @pytest.fixture
@@ -89,7 +93,14 @@ def world(city: City):
     )
     survey = Message.objects.filter(order=public, kind=Message.Kind.SURVEY).first()
     token = re.search(r"/portal/rate/([^/\s]+)/", survey.body).group(1) if survey else "none"
-    return World(secret, public, token)
+    problem = propose_problem(
+        actor=city.dispatcher, title="东城1路垃圾屡清屡堆", source=Source.ORDERS,
+        orders=[secret, public],
+    )  # fmt: skip
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(name="东城整治", starts=today, ends=today, target_drop=30)
+    campaign.problems.add(problem)
+    return World(secret, public, token, problem, campaign)
 
 
 def _urls(route: str, world: World) -> list[str]:
@@ -104,6 +115,8 @@ def _urls(route: str, world: World) -> list[str]:
         "fmt": ["json", "xml"],
         "pk": ["1"],
         "action": list(Action),
+        "problem_id": [str(world.problem.pk)],
+        "campaign_id": [str(world.campaign.pk)],
     }
     found = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)", route)
     names = [a or b for a, b in found]

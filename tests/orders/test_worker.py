@@ -161,11 +161,11 @@ def test_the_worker_command_prints_what_it_did(city):
     # orders (registered, dispatched, urged) reach the rollup then, the supervisions with the last.
     assert out.getvalue().splitlines() == [
         "urged 3, supervised 0, sent 3, retrying 0, failed 0, rolled up 9, "
-        "problems verified 0, problems recurred 0",
+        "problems verified 0, problems recurred 0, call-ins urged 0",
         "urged 0, supervised 0, sent 0, retrying 0, failed 0, rolled up 0, "
-        "problems verified 0, problems recurred 0",
+        "problems verified 0, problems recurred 0, call-ins urged 0",
         "urged 0, supervised 3, sent 0, retrying 0, failed 0, rolled up 3, "
-        "problems verified 0, problems recurred 0",
+        "problems verified 0, problems recurred 0, call-ins urged 0",
     ]
 
 
